@@ -1,0 +1,76 @@
+// swift-tools-version: 6.2
+// shopperd: a self-healing MLOps pipeline for e-commerce purchase intent, in one daemon.
+// Data flows one way: Core → Store → ML / Drift → Pipeline → Daemon → CLI.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "shopperd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shopperd", targets: ["shopperd"]),
+        .executable(name: "shopperd-bench", targets: ["shopperd-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0"),
+    ],
+    targets: [
+        // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // Schema, strict CSV reading and validation, feature engineering. Pure: no I/O policy.
+        .target(name: "ShopperCore", swiftSettings: strict),
+        // The versioned store (SQLite through GRDB): batches, layers, models, predictions.
+        .target(
+            name: "ShopperStore",
+            dependencies: ["ShopperCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Random forest, metrics, model files. Numeric, depends on nothing of ours but Core's vocabulary.
+        .target(name: "ShopperML", dependencies: ["ShopperCore"], swiftSettings: strict),
+        // KS and chi-square tests, multiple-testing control, drift reports.
+        .target(name: "ShopperDrift", dependencies: ["ShopperCore"], swiftSettings: strict),
+        // One batch's life: ingest → drift → retrain/promote or score → outbox.
+        .target(
+            name: "ShopperPipeline",
+            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
+            swiftSettings: strict
+        ),
+        // inotify watcher, systemd notify + journal, signals, service lifecycle.
+        .target(
+            name: "ShopperDaemon",
+            dependencies: ["ShopperPipeline", "CSystemd", .product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "shopperd",
+            dependencies: [
+                "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline", "ShopperDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // Benchmarks: run with `swift run -c release shopperd-bench <suite>`; see README.
+        .executableTarget(
+            name: "shopperd-bench",
+            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore"], swiftSettings: strict),
+        .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
+        .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], swiftSettings: strict),
+        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], swiftSettings: strict),
+        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline"], swiftSettings: strict),
+        .testTarget(name: "ShopperDaemonTests", dependencies: ["ShopperDaemon"], swiftSettings: strict),
+        // Runs the real `shopperd` binary on real directories.
+        .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore"], swiftSettings: strict),
+    ]
+)

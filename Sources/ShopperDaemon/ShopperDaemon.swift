@@ -1,0 +1,1 @@
+// ShopperDaemon: see Package.swift for this module's job.

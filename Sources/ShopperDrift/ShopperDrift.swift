@@ -1,0 +1,1 @@
+// ShopperDrift: see Package.swift for this module's job.

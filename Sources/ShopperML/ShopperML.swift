@@ -1,0 +1,1 @@
+// ShopperML: see Package.swift for this module's job.

@@ -1,0 +1,1 @@
+// ShopperPipeline: see Package.swift for this module's job.

@@ -1,0 +1,1 @@
+// ShopperStore: see Package.swift for this module's job.

@@ -1,0 +1,13 @@
+// Benchmarks, run in release: `swift run -c release shopperd-bench <suite> [options]`.
+// Each suite lives in its own file and prints the figures README quotes.
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let suites: [String: @Sendable ([String]) async throws -> Void] = [:]
+
+guard let name = arguments.first, let suite = suites[name] else {
+    let known = suites.keys.sorted().joined(separator: ", ")
+    FileHandle.standardError.write("usage: shopperd-bench <suite> [options]; suites: \(known)\n".data(using: .utf8)!)
+    exit(2)
+}
+try await suite(Array(arguments.dropFirst()))
