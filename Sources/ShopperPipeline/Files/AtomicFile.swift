@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a file so that a reader never sees half of it: the bytes go to a hidden temporary name
+/// in the same directory, are flushed to disk, and only then renamed over the final name; the
+/// directory is flushed too so the rename survives a power cut.
+///
+/// Readers watching the outbox ignore dot-files, so the temporary name is `.NAME.tmp-PID`.
+public enum AtomicFile {
+    public static func write(_ bytes: some Collection<UInt8>, to directory: String, name: String, mode: mode_t = 0o644) throws(FileSystemError) {
+        let finalPath = directory + "/" + name
+        let tempPath = directory + "/." + name + ".tmp-\(getpid())"
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw FileSystemError("create", path: tempPath) }
+        do throws(FileSystemError) {
+            try writeAll(fd: fd, bytes: Array(bytes), path: tempPath)
+            guard fsync(fd) == 0 else { throw FileSystemError("fsync", path: tempPath) }
+        } catch {
+            close(fd)
+            unlink(tempPath)
+            throw error
+        }
+        guard close(fd) == 0 else {
+            let error = FileSystemError("close", path: tempPath)
+            unlink(tempPath)
+            throw error
+        }
+        guard rename(tempPath, finalPath) == 0 else {
+            let error = FileSystemError("rename", path: finalPath)
+            unlink(tempPath)
+            throw error
+        }
+        try syncDirectory(directory)
+    }
+
+    /// Flushes a directory's entries (creations, renames) to disk.
+    public static func syncDirectory(_ directory: String) throws(FileSystemError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open directory", path: directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileSystemError("fsync directory", path: directory) }
+    }
+
+    static func writeAll(fd: Int32, bytes: [UInt8], path: String) throws(FileSystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path: path)
+            }
+            offset += written
+        }
+    }
+}

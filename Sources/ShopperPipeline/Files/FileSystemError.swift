@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed file-system call, with the path, the operation and errno, worded so an operator knows
+/// what to fix. Transient conditions (a full disk, a read-only or unwritable directory) are marked
+/// retryable: the pipeline keeps the batch pending and tries again with backoff instead of losing it.
+public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let operation: String
+    public let path: String
+    public let code: Int32
+
+    public init(_ operation: String, path: String, code: Int32 = errno) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    /// Conditions that go away when an operator frees space or fixes permissions.
+    public var isRetryable: Bool {
+        [ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO, EAGAIN, EINTR, EMFILE, ENFILE, ENOMEM, EBUSY].contains(code)
+    }
+
+    public var description: String {
+        let reason = String(cString: strerror(code))
+        let advice: String
+        switch code {
+        case ENOSPC, EDQUOT: advice = "free space on that file system; the batch stays pending and is retried"
+        case EROFS: advice = "the file system is read-only; remount it read-write"
+        case EACCES, EPERM: advice = "check the directory's owner and permissions"
+        case ENOENT: advice = "the path does not exist; create it or fix the configuration"
+        default: advice = "see the error above"
+        }
+        return "\(operation) \(path): \(reason) (errno \(code)); \(advice)"
+    }
+}

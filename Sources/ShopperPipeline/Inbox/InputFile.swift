@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a claimed entry is not read at all. Each is final: the entry goes to quarantine with a
+/// `rejected.json` saying this.
+public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
+    case symbolicLink
+    case fifo
+    case deviceNode
+    case directory
+    case socket
+    case hardLink(links: Int)
+    case tooLarge(bytes: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .symbolicLink: "a symbolic link: refused without following it (inbox entries must be regular files)"
+        case .fifo: "a FIFO (named pipe): refused without reading it (inbox entries must be regular files)"
+        case .deviceNode: "a device node: refused without opening it (inbox entries must be regular files)"
+        case .directory: "a directory: refused (inbox entries must be regular files)"
+        case .socket: "a socket: refused (inbox entries must be regular files)"
+        case .hardLink(let links):
+            "a hard link (\(links) names for the same file): refused without reading, since it may expose a file outside the inbox; copy the file instead"
+        case .tooLarge(let bytes, let limit):
+            "\(bytes) bytes, over the \(limit)-byte limit (max-file-bytes): refused without reading it; split the batch"
+        }
+    }
+}
+
+/// What reading a claimed entry gave.
+public enum InputFileContent: Sendable, Equatable {
+    case bytes([UInt8])
+    case refused(RefusalReason)
+    /// Size or modification time changed while we read: a writer still has the file open. The
+    /// caller waits and reads again rather than ingesting a torn file.
+    case changedWhileReading
+}
+
+/// Reads a claimed inbox entry defensively: never follows a symlink (`O_NOFOLLOW`), never blocks on
+/// a FIFO (`O_NONBLOCK`), accepts only a regular file with a single name, refuses one over the size
+/// limit from its `fstat` size without reading it, and detects a file modified during the read.
+public enum InputFile {
+    public static func read(path: String, maxBytes: Int) throws(FileSystemError) -> InputFileContent {
+        var linkInfo = stat()
+        guard lstat(path, &linkInfo) == 0 else { throw FileSystemError("stat", path: path) }
+        if let refusal = refusal(for: linkInfo, maxBytes: maxBytes) { return .refused(refusal) }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ELOOP { return .refused(.symbolicLink) }
+            throw FileSystemError("open", path: path)
+        }
+        defer { close(fd) }
+        var before = stat()
+        guard fstat(fd, &before) == 0 else { throw FileSystemError("stat", path: path) }
+        if let refusal = refusal(for: before, maxBytes: maxBytes) { return .refused(refusal) }
+
+        let expected = Int(before.st_size)
+        var bytes = [UInt8](repeating: 0, count: expected)
+        var offset = 0
+        while offset < expected {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, expected - offset) }
+            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", path: path) }
+            if n == 0 { return .changedWhileReading }  // truncated under us
+            offset += n
+        }
+        var probe: UInt8 = 0
+        let extra = Glibc.read(fd, &probe, 1)
+        var after = stat()
+        guard fstat(fd, &after) == 0 else { throw FileSystemError("stat", path: path) }
+        if extra != 0 || after.st_size != before.st_size
+            || after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec
+        {
+            return .changedWhileReading
+        }
+        return .bytes(bytes)
+    }
+
+    static func refusal(for info: stat, maxBytes: Int) -> RefusalReason? {
+        switch info.st_mode & S_IFMT {
+        case S_IFLNK: return .symbolicLink
+        case S_IFIFO: return .fifo
+        case S_IFCHR, S_IFBLK: return .deviceNode
+        case S_IFDIR: return .directory
+        case S_IFSOCK: return .socket
+        default: break
+        }
+        if info.st_nlink > 1 { return .hardLink(links: Int(info.st_nlink)) }
+        if Int(info.st_size) > maxBytes { return .tooLarge(bytes: Int(info.st_size), limit: maxBytes) }
+        return nil
+    }
+}

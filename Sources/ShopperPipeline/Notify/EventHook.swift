@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How one run of the operator's `--on-event` program ended.
+public enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case killedBySignal(Int32)
+    /// Still running at the deadline: its process group was killed.
+    case timedOut(seconds: Double)
+    case failedToStart(errno: Int32)
+    /// More hooks were already running than allowed; this one was not started.
+    case skippedBusy(running: Int)
+
+    public var succeeded: Bool { self == .exited(0) }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exited with status \(code)"
+        case .killedBySignal(let signal): "killed by signal \(signal)"
+        case .timedOut(let seconds): "still running after \(seconds) s: killed"
+        case .failedToStart(let code): "could not start: \(String(cString: strerror(code)))"
+        case .skippedBusy(let running): "not started: \(running) hooks still running"
+        }
+    }
+}
+
+/// Runs the operator's notification program — `PROGRAM EVENT REPORT_PATH`, no shell, stdin from
+/// /dev/null, stdout sent to our stderr — with a deadline, so a mail or chat hook can alert on
+/// drift, promotion, rejection or a skipped retrain without ever holding up a batch: callers start
+/// it in a task of its own, and a hung hook's whole process group is killed at the deadline.
+public actor EventHook {
+    public let program: String
+    public let timeoutSeconds: Double
+    public let maxRunning: Int
+    private var running = 0
+
+    public init(program: String, timeoutSeconds: Double = 10, maxRunning: Int = 4) {
+        self.program = program
+        self.timeoutSeconds = timeoutSeconds
+        self.maxRunning = maxRunning
+    }
+
+    public func run(event: String, reportPath: String) async -> HookOutcome {
+        guard running < maxRunning else { return .skippedBusy(running: running) }
+        running += 1
+        defer { running -= 1 }
+        let pid: pid_t
+        switch Self.spawn(program: program, arguments: [event, reportPath]) {
+        case .failure(let error): return .failedToStart(errno: error.code)
+        case .success(let child): pid = child
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutSeconds * 1000))
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { break }
+            if done < 0 && errno != EINTR { return .exited(-1) }
+            if ContinuousClock.now >= deadline {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                return .timedOut(seconds: timeoutSeconds)
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .killedBySignal(signal)
+    }
+
+    /// posix_spawn in a new process group (so a timeout kills the hook's children too), with the
+    /// arguments passed as separate argv entries: nothing is interpreted by a shell.
+    static func spawn(program: String, arguments: [String]) -> Result<pid_t, SpawnError> {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 2, 1)
+
+        let argv = ([program] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var cArgv = argv + [nil]
+        var pid: pid_t = 0
+        let result = cArgv.withUnsafeMutableBufferPointer { buffer in
+            posix_spawn(&pid, program, &actions, &attributes, buffer.baseAddress!, environ)
+        }
+        return result == 0 ? .success(pid) : .failure(SpawnError(code: result))
+    }
+}
+
+/// posix_spawn's error number.
+struct SpawnError: Error {
+    let code: Int32
+}

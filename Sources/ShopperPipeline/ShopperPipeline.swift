@@ -1,1 +1,0 @@
-// ShopperPipeline: see Package.swift for this module's job.

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import ShopperPipeline
+
+@Suite struct AtomicFileTests {
+    @Test func writesTheWholeFileAndLeavesNoTemporary() throws {
+        let temp = TempDirectory()
+        let payload = Array(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        try AtomicFile.write(payload, to: temp.path, name: "out.csv")
+        #expect(temp.entries() == ["out.csv"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: temp.file("out.csv"))).count == 1 << 20)
+    }
+
+    @Test func replacesAnExistingFileWhole() throws {
+        let temp = TempDirectory()
+        try AtomicFile.write(Array("old content".utf8), to: temp.path, name: "f")
+        try AtomicFile.write(Array("new".utf8), to: temp.path, name: "f")
+        #expect(try String(contentsOfFile: temp.file("f"), encoding: .utf8) == "new")
+    }
+
+    @Test func aMissingDirectoryIsATypedErrorNamingThePath() throws {
+        let error = #expect(throws: FileSystemError.self) {
+            try AtomicFile.write([1, 2, 3], to: "/nonexistent-dir", name: "f")
+        }
+        #expect(error?.code == ENOENT)
+        #expect(error?.description.contains("/nonexistent-dir") == true)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import ShopperPipeline
+
+@Suite struct EventHookTests {
+    private func script(_ temp: TempDirectory, _ body: String) throws -> String {
+        let path = temp.file("hook.sh")
+        try temp.write("hook.sh", "#!/bin/sh\n" + body + "\n")
+        chmod(path, 0o755)
+        return path
+    }
+
+    @Test func passesEventAndReportAsSeparateArgumentsWithoutAShell() async throws {
+        let temp = TempDirectory()
+        let out = temp.file("args")
+        let hook = EventHook(program: try script(temp, "printf '%s|' \"$@\" > \(out)"))
+        let outcome = await hook.run(event: "drift", reportPath: "/tmp/a b;$(touch x).json")
+        #expect(outcome == .exited(0))
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "drift|/tmp/a b;$(touch x).json|")
+    }
+
+    @Test func reportsAFailingHook() async throws {
+        let temp = TempDirectory()
+        let hook = EventHook(program: try script(temp, "exit 3"))
+        #expect(await hook.run(event: "promotion", reportPath: "r") == .exited(3))
+    }
+
+    @Test func killsAHangingHookAtTheDeadline() async throws {
+        let temp = TempDirectory()
+        let hook = EventHook(program: try script(temp, "sleep 30"), timeoutSeconds: 0.3)
+        let started = ContinuousClock.now
+        let outcome = await hook.run(event: "rejection", reportPath: "r")
+        #expect(outcome == .timedOut(seconds: 0.3))
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func aMissingProgramFailsToStart() async {
+        let hook = EventHook(program: "/nonexistent/hook")
+        #expect(await hook.run(event: "drift", reportPath: "r") == .failedToStart(errno: ENOENT))
+    }
+}
