@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore"], swiftSettings: strict),
         .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
         .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], swiftSettings: strict),
-        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], swiftSettings: strict),
+        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline"], swiftSettings: strict),
         .testTarget(name: "ShopperDaemonTests", dependencies: ["ShopperDaemon"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
