@@ -95,7 +95,7 @@ enum DriftBench {
 
     static func calibration(_ arguments: [String]) async throws {
         let options = try Options(arguments)
-        let sessions = try loadSessions(URL(fileURLWithPath: options.data))
+        let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: options.data)).sessions
         let (pooled, plain, carlo) = try detectors(monteCarlo: options.monteCarlo, seed: options.seed)
         var generator = SeededGenerator(seed: options.seed)
         print("Drift calibration: \(options.draws) seeded draws per scenario, \(sessions.count) sessions, seed \(options.seed)\n")
