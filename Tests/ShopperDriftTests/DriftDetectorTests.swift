@@ -121,7 +121,7 @@ import Testing
         #expect(columns.count == 17)
         let common: Set<String> = ["column", "kind", "test", "statistic", "p_value", "p_adjusted", "drifted", "effect_size", "effect_measure"]
         let numeric = try #require(columns.first { $0["kind"] as? String == "numeric" })
-        #expect(Set(numeric.keys) == common.union(["method"]))
+        #expect(Set(numeric.keys) == common.union(["method", "statistic_location"]))
         #expect(numeric["test"] as? String == "ks")
         let categorical = try #require(columns.first { $0["kind"] as? String == "categorical" })
         #expect(Set(categorical.keys) == common.union(["dof", "pooled_categories", "unseen_categories"]))

@@ -72,7 +72,8 @@ public struct DriftDetector: Sendable {
             column: column, kind: .numeric, test: .ks, statistic: result.statistic,
             // One value on each side with `asymp` gives NaN in scipy; it is no evidence of drift.
             pValue: result.pValue.isNaN ? 1 : result.pValue, pAdjusted: 1,
-            effectSize: result.statistic, effectMeasure: .ksD, drifted: false, method: result.method
+            effectSize: result.statistic, effectMeasure: .ksD, drifted: false, method: result.method,
+            statisticLocation: result.location
         )
     }
 

@@ -34,6 +34,8 @@ public struct ColumnDrift: Sendable, Codable, Equatable {
     public var drifted: Bool
     /// KS only: `exact` or `asymp`.
     public var method: KSMethod?
+    /// KS only: the value where the two ECDFs are furthest apart (scipy's `statistic_location`).
+    public var statisticLocation: Double?
     /// Chi-square only: degrees of freedom of the table tested.
     public var degreesOfFreedom: Int?
     /// Chi-square only: categories merged into one cell because their expected counts were small.
@@ -47,6 +49,7 @@ public struct ColumnDrift: Sendable, Codable, Equatable {
         case pAdjusted = "p_adjusted"
         case effectSize = "effect_size"
         case effectMeasure = "effect_measure"
+        case statisticLocation = "statistic_location"
         case degreesOfFreedom = "dof"
         case pooledCategories = "pooled_categories"
         case unseenCategories = "unseen_categories"
