@@ -6,6 +6,105 @@ import ShopperCore
 import ShopperDrift
 
 enum DriftBench {
+    // MARK: - Speed
+
+    /// `shopperd-bench drift [--inputs DIR] [--repeat N]`: KS on 10,000 vs 10,000 values and the
+    /// 17-feature report on 10,000 reference vs 2,000 current rows. With `--inputs`, writes the
+    /// exact inputs there (float64 files and CSV batches) and the timings as `swift.json`, for
+    /// bench/compare_drift.py to time scipy on the same data.
+    static func speed(_ arguments: [String]) async throws {
+        var inputs: String?
+        var repeats = 200
+        var data = "data/online_shoppers_intention.csv"
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--inputs": inputs = iterator.next()
+            case "--repeat": repeats = Int(iterator.next() ?? "") ?? repeats
+            case "--data": data = iterator.next() ?? data
+            default: throw BenchUsage("unknown option \(argument); usage: shopperd-bench drift [--inputs DIR] [--repeat N] [--data CSV]")
+            }
+        }
+        let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: data)).sessions
+        var generator = SeededGenerator(seed: 2024)
+
+        // KS inputs: continuous (normal, shifted by 0.05) and a real column with ties (bootstrap
+        // samples of ProductRelated_Duration).
+        let normalX = (0..<10_000).map { _ in gaussian(&generator) }
+        let normalY = (0..<10_000).map { _ in gaussian(&generator) + 0.05 }
+        let durations = sessions.map(\.productRelatedDuration)
+        let tiedX = (0..<10_000).map { _ in durations[Int.random(in: 0..<durations.count, using: &generator)] }
+        let tiedY = (0..<10_000).map { _ in durations[Int.random(in: 0..<durations.count, using: &generator)] }
+        // Report inputs: bootstrap samples of whole sessions.
+        let referenceSessions = (0..<10_000).map { _ in sessions[Int.random(in: 0..<sessions.count, using: &generator)] }
+        let currentSessions = (0..<2_000).map { _ in sessions[Int.random(in: 0..<sessions.count, using: &generator)] }
+
+        var results = [String: Timing]()
+        var sink = 0.0
+        for (name, x, y) in [("ks_normal", normalX, normalY), ("ks_ties", tiedX, tiedY)] {
+            for method in [KSMethod.auto, .asymp] {
+                results["\(name)_\(method.rawValue)"] = try time(repeats) {
+                    sink += try KolmogorovSmirnovTest.twoSided(x, y, method: method).pValue
+                }
+            }
+        }
+        let detector = try DriftDetector()
+        let reference = DriftReference(sessions: referenceSessions)
+        results["reference_build"] = time(max(repeats / 4, 5)) { sink += Double(DriftReference(sessions: referenceSessions).rowCount) }
+        results["report_check"] = try time(max(repeats / 4, 5)) {
+            sink += try detector.check(currentSessions, against: reference).columns[0].pValue
+        }
+        results["report_end_to_end"] = try time(max(repeats / 4, 5)) {
+            sink += try detector.check(currentSessions, against: DriftReference(sessions: referenceSessions)).columns[0].pValue
+        }
+
+        print("| case | median | min |")
+        print("|---|---:|---:|")
+        for key in results.keys.sorted() {
+            print("| \(key) | \(String(format: "%.3f ms", results[key]!.median * 1e3)) | \(String(format: "%.3f ms", results[key]!.minimum * 1e3)) |")
+        }
+        print("(checksum \(sink))")
+
+        if let inputs {
+            let directory = URL(fileURLWithPath: inputs)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for (name, values) in [("ks_normal_x", normalX), ("ks_normal_y", normalY), ("ks_ties_x", tiedX), ("ks_ties_y", tiedY)] {
+                try values.withUnsafeBytes { Data($0) }.write(to: directory.appendingPathComponent("\(name).f64"))
+            }
+            try SessionCSV.encode(referenceSessions, labelled: false).write(to: directory.appendingPathComponent("reference.csv"), atomically: true, encoding: .utf8)
+            try SessionCSV.encode(currentSessions, labelled: false).write(to: directory.appendingPathComponent("current.csv"), atomically: true, encoding: .utf8)
+            let json = results.mapValues { ["median_ms": $0.median * 1e3, "min_ms": $0.minimum * 1e3] }
+            try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted])
+                .write(to: directory.appendingPathComponent("swift.json"))
+        }
+    }
+
+    struct Timing {
+        var median: Double
+        var minimum: Double
+    }
+
+    /// Runs `body` once to warm up, then `count` times; seconds per run.
+    static func time(_ count: Int, _ body: () throws -> Void) rethrows -> Timing {
+        try body()
+        var samples = [Double]()
+        samples.reserveCapacity(count)
+        for _ in 0..<count {
+            let start = ContinuousClock.now
+            try body()
+            samples.append(seconds(since: start))
+        }
+        samples.sort()
+        return Timing(median: samples[samples.count / 2], minimum: samples[0])
+    }
+
+    /// A standard normal variate (Box–Muller).
+    static func gaussian(_ generator: inout SeededGenerator) -> Double {
+        let u = Double.random(in: Double.ulpOfOne..<1, using: &generator)
+        let v = Double.random(in: 0..<1, using: &generator)
+        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+    }
+
     // MARK: - Calibration
 
     /// The rules compared, all computed from the same per-feature tests of each draw.

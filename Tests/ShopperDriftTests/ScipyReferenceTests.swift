@@ -23,7 +23,10 @@ struct ScipyReferenceValues: Decodable, Sendable {
         }
     }
 
+    struct ExactCase: Decodable, Sendable { var m: Int; var n: Int; var h: Int; var p: Double }
+
     var kstwo_sf: [KolmogorovCase]
+    var exact_outside: [ExactCase]
     var chi2_sf: [ChiSquareCase]
     var ks_2samp: [TwoSampleCase]
 
@@ -41,6 +44,18 @@ struct ScipyReferenceValues: Decodable, Sendable {
         for item in reference.kstwo_sf {
             let sf = KolmogorovDistribution.survival(item.x, n: Double(item.n))
             #expect(pValuesAgree(sf, item.sf), "kstwo.sf(\(item.x), \(item.n)) = \(item.sf), got \(sf)")
+        }
+    }
+
+    @Test func exactTwoSampleTailMatchesScipysRecursions() throws {
+        let reference = try #require(ScipyReferenceValues.shared)
+        #expect(reference.exact_outside.count == 120)
+        for item in reference.exact_outside {
+            let g = KolmogorovSmirnovTest.gcd(item.m, item.n)
+            let p = item.m == item.n
+                ? SmirnovTwoSampleExact.probabilityOutsideSquare(n: item.m, h: item.h)
+                : SmirnovTwoSampleExact.probabilityOutsideBand(m: item.m, n: item.n, gcd: g, h: item.h)
+            #expect(pValuesAgree(p, item.p), "m \(item.m) n \(item.n) h \(item.h): \(item.p) vs \(p)")
         }
     }
 

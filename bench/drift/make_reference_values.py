@@ -59,6 +59,22 @@ for (n1, n2, s1, s2, mod, sh1, sh2) in specs:
             "warned": any("Switching" in str(w.message) for w in caught),
         })
 
+# The exact two-sample tail P(D ≥ h/lcm) for random sizes and thresholds (m ≠ n: the band
+# recursion; m = n: the closed form), straight from scipy's internals.
+from scipy.stats._stats_py import _compute_prob_outside_square
+from scipy.stats._stats_pythran import _compute_outer_prob_inside_method
+rng = np.random.default_rng(11)
+out["exact_outside"] = []
+for _ in range(120):
+    m, n = (int(v) for v in rng.integers(1, 2500, 2))
+    if rng.random() < 0.2:
+        n = m
+    g = math.gcd(m, n)
+    lcm = m // g * n
+    h = int(rng.integers(1, max(2, lcm // 4)))
+    p = _compute_prob_outside_square(m, h) if m == n else _compute_outer_prob_inside_method(m, n, g, h)
+    out["exact_outside"].append({"m": m, "n": n, "h": h, "p": float(p)})
+
 path = pathlib.Path(__file__).resolve().parents[2] / "Tests/ShopperDriftTests/Fixtures/scipy_reference_values.json"
 path.write_text(json.dumps(out, indent=0))
-print(f"wrote {path}: {len(out['kstwo_sf'])} kstwo, {len(out['chi2_sf'])} chi2, {len(out['ks_2samp'])} ks_2samp")
+print(f"wrote {path}: {len(out['kstwo_sf'])} kstwo, {len(out['chi2_sf'])} chi2, {len(out['ks_2samp'])} ks_2samp, {len(out['exact_outside'])} exact")

@@ -59,7 +59,7 @@ public struct DriftDetector: Sendable {
     }
 
     func testNumeric(_ column: Column, current: [Session], reference: DriftReference) -> ColumnDrift {
-        let values = current.map { $0.numericValue(column) }.sorted()
+        let values = current.map { $0.numericValue(column) }.radixSorted()
         let result: KSTestResult
         do {
             result = try KolmogorovSmirnovTest.twoSided(

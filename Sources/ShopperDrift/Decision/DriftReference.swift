@@ -9,12 +9,6 @@ public struct CategoryCounts: Sendable, Codable, Equatable {
 
     public init() {}
 
-    mutating func add(_ label: String, sortKey: Double) {
-        counts[label, default: 0] += 1
-        sortKeys[label] = sortKey
-        total += 1
-    }
-
     public func count(_ label: String) -> Int { counts[label] ?? 0 }
 
     func sortKey(_ label: String) -> Double { sortKeys[label] ?? .infinity }
@@ -28,9 +22,26 @@ public struct CategoryCounts: Sendable, Codable, Equatable {
         }
     }
 
+    /// Counts a categorical column. Counting runs on `numericValue` (a one-to-one code for
+    /// every categorical column), and each distinct code is turned into its label once, so no
+    /// string is built per row.
     init(_ sessions: [Session], column: Column) {
+        var byCode = [Double: Int]()
+        var labels = [Double: String]()
         for session in sessions {
-            add(session.categoryLabel(column), sortKey: session.numericValue(column))
+            let code = session.numericValue(column)
+            if let count = byCode[code] {
+                byCode[code] = count + 1
+            } else {
+                byCode[code] = 1
+                labels[code] = session.categoryLabel(column)
+            }
+        }
+        for (code, count) in byCode {
+            let label = labels[code] ?? ""
+            counts[label, default: 0] += count
+            sortKeys[label] = code
+            total += count
         }
     }
 }
@@ -55,7 +66,7 @@ public struct DriftReference: Sendable, Codable {
             if column.isCategorical {
                 categories[column] = CategoryCounts(sessions, column: column)
             } else {
-                sorted[column] = sessions.map { $0.numericValue(column) }.sorted()
+                sorted[column] = sessions.map { $0.numericValue(column) }.radixSorted()
             }
         }
         self.sorted = sorted

@@ -14,7 +14,7 @@ public enum KolmogorovSmirnovTest {
     public static func twoSided(
         _ x: [Double], _ y: [Double], method: KSMethod = .auto
     ) throws(KSTestError) -> KSTestResult {
-        try twoSided(sortedX: x.sorted(), sortedY: y.sorted(), method: method)
+        try twoSided(sortedX: x.radixSorted(), sortedY: y.radixSorted(), method: method)
     }
 
     /// Tests two samples that are already sorted ascending.
