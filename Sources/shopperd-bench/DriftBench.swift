@@ -40,12 +40,15 @@ enum DriftBench {
         let currentSessions = (0..<2_000).map { _ in sessions[Int.random(in: 0..<sessions.count, using: &generator)] }
 
         var results = [String: Timing]()
+        var values = [String: [Double]]()
         var sink = 0.0
         for (name, x, y) in [("ks_normal", normalX, normalY), ("ks_ties", tiedX, tiedY)] {
             for method in [KSMethod.auto, .asymp] {
                 results["\(name)_\(method.rawValue)"] = try time(repeats) {
                     sink += try KolmogorovSmirnovTest.twoSided(x, y, method: method).pValue
                 }
+                let result = try KolmogorovSmirnovTest.twoSided(x, y, method: method)
+                values["\(name)_\(method.rawValue)"] = [result.statistic, result.pValue]
             }
         }
         let detector = try DriftDetector()
@@ -73,7 +76,12 @@ enum DriftBench {
             }
             try SessionCSV.encode(referenceSessions, labelled: false).write(to: directory.appendingPathComponent("reference.csv"), atomically: true, encoding: .utf8)
             try SessionCSV.encode(currentSessions, labelled: false).write(to: directory.appendingPathComponent("current.csv"), atomically: true, encoding: .utf8)
-            let json = results.mapValues { ["median_ms": $0.median * 1e3, "min_ms": $0.minimum * 1e3] }
+            let plain = try DriftDetector(config: DriftConfig(categoricalMethod: .plain)).check(currentSessions, against: reference)
+            for column in plain.columns { values["report_\(column.column.name)"] = [column.statistic, column.pValue] }
+            let json: [String: Any] = [
+                "timings": results.mapValues { ["median_ms": $0.median * 1e3, "min_ms": $0.minimum * 1e3] },
+                "values": values,
+            ]
             try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted])
                 .write(to: directory.appendingPathComponent("swift.json"))
         }
