@@ -78,7 +78,7 @@ struct DriftCommand: ParsableCommand {
             output = Data(DriftTextReport.render(report).utf8)
         case .json:
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             output = try encoder.encode(report) + Data("\n".utf8)
         case .html:
             let title = "Drift: \(URL(fileURLWithPath: current).lastPathComponent) vs \(URL(fileURLWithPath: reference).lastPathComponent)"

@@ -107,6 +107,16 @@ import Testing
         #expect(DriftError.invalidAlpha(1.5).description.contains("0.05"))
     }
 
+    @Test func referenceSurvivesEncodingAndGivesTheSameReport() throws {
+        let reference = DriftReference(sessions: TestData.synthetic(count: 800, seed: 1))
+        let decoded = try JSONDecoder().decode(DriftReference.self, from: JSONEncoder().encode(reference))
+        let batch = TestData.synthetic(count: 120, seed: 4, shift: 6)
+        #expect(decoded.rowCount == 800)
+        #expect(try DriftDetector().check(batch, against: decoded) == DriftDetector().check(batch, against: reference))
+        #expect(decoded.sortedValues(.exitRates) == reference.sortedValues(.exitRates))
+        #expect(decoded.categoryCounts(.browser) == reference.categoryCounts(.browser))
+    }
+
     @Test func jsonHasTheDocumentedKeys() throws {
         let reference = DriftReference(sessions: TestData.synthetic(count: 500, seed: 1))
         let report = try DriftDetector().check(TestData.synthetic(count: 100, seed: 2), against: reference)
