@@ -61,6 +61,7 @@ public struct ServiceRunner: Sendable {
     ) async -> ServiceExit {
         signal(SIGPIPE, SIG_IGN)
         let listener = SignalListener()
+        await listener.waitUntilInstalled()
         let stop = StopRequest()
         let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: stop)
         let work = Task { try await body(context) }

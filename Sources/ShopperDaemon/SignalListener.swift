@@ -12,6 +12,10 @@ import Musl
 /// process — and a `DispatchSource` signal source observes it on a private queue and yields it
 /// to ordinary async code. Create the listener before anything can take long, so a `SIGTERM`
 /// during start-up is not fatal.
+///
+/// libdispatch registers a signal source asynchronously, on its manager thread; until then a
+/// signal meets `SIG_IGN` and is lost. ``waitUntilInstalled(timeout:)`` closes that window (the
+/// run loop must not announce `READY=1` while `systemctl stop` could still be ignored).
 public final class SignalListener: Sendable {
     /// Signals in arrival order. A signal sent twice before it is handled arrives once (signals
     /// do not queue); a second `SIGTERM` after the first one has been handled arrives again.
@@ -35,6 +39,27 @@ public final class SignalListener: Sendable {
         sources = installed
         signals = stream
         continuation.onTermination = { _ in installed.forEach { $0.cancel() } }
+    }
+
+    /// Waits until libdispatch has taken over the three signals, i.e. their disposition is no
+    /// longer the `SIG_IGN` set here (on Linux, libdispatch installs its own forwarding handler
+    /// next to the `signalfd` it reads). Returns `false` if that did not happen in `timeout`, in
+    /// which case a signal in the first moments of start-up may still be missed.
+    @discardableResult
+    public func waitUntilInstalled(timeout: Duration = .seconds(2)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if [SIGTERM, SIGINT, SIGHUP].allSatisfy({ !Self.isIgnored($0) }) { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return false
+    }
+
+    private static func isIgnored(_ number: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(number, nil, &current) == 0 else { return false }
+        let handler = current.__sigaction_handler.sa_handler.map { unsafeBitCast($0, to: Int.self) } ?? 0
+        return handler == unsafeBitCast(SIG_IGN, to: Int.self)
     }
 
     /// Stops listening; the signals stay ignored (a late `SIGTERM` must not kill a daemon that is
