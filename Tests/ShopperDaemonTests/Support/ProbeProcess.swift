@@ -16,7 +16,8 @@ final class ProbeProcess: @unchecked Sendable {  // Process is thread-safe for w
 
     /// Starts `[wrapper...] probe arguments`, with this process's environment minus the systemd
     /// variables, plus `environment`.
-    init(arguments: [String], environment: [String: String] = [:], wrapper: [String] = []) throws {
+    init(arguments: [String], environment: [String: String] = [:], wrapper: [String] = [],
+         standardError: FileHandle? = nil) throws {
         output = try TemporaryDirectory("probe-output")
         var variables = ProcessInfo.processInfo.environment
         for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"] { variables[key] = nil }
@@ -32,7 +33,7 @@ final class ProbeProcess: @unchecked Sendable {  // Process is thread-safe for w
         _ = FileManager.default.createFile(atPath: output.file("stderr"), contents: nil)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: output.file("stdout"))
-        process.standardError = FileHandle(forWritingAtPath: output.file("stderr"))
+        process.standardError = standardError ?? FileHandle(forWritingAtPath: output.file("stderr"))
         try process.run()
     }
 
