@@ -88,6 +88,21 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `directory/name` as bytes, for system calls that take a path.
+    struct Path {
+        let bytes: [UInt8]
+
+        init(directory: String, name: InboxFileName) {
+            bytes = Array(directory.utf8) + [UInt8(ascii: "/")] + name.bytes + [0]
+        }
+
+        func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
+            try bytes.withUnsafeBufferPointer { buffer in
+                try buffer.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+            }
+        }
+    }
+
     private static let tmpSuffix = Array(".tmp".utf8)
     private static let partSuffix = Array(".part".utf8)
 

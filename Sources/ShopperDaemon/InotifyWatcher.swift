@@ -37,20 +37,18 @@ public final class InotifyWatcher: Sendable {
     ///   pass a queue they suspend to let the kernel queue overflow deterministically.
     public init(directory: String, queue: DispatchQueue? = nil) throws(InboxError) {
         self.directory = directory
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw .cannotOpen(directory: directory, errno: errno) }
+        // No descriptor on the directory is kept open: it would pin the inode, and then removing
+        // the inbox would never produce IN_DELETE_SELF. Entries are looked up by path instead.
+        var info = stat()
+        guard stat(directory, &info) == 0 else { throw .cannotOpen(directory: directory, errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw .cannotOpen(directory: directory, errno: ENOTDIR) }
         let inotifyFD = inotify_init1(Int32(IN_CLOEXEC) | Int32(IN_NONBLOCK))
-        guard inotifyFD >= 0 else {
-            let code = errno
-            close(directoryFD)
-            throw .inotifyUnavailable(errno: code)
-        }
+        guard inotifyFD >= 0 else { throw .inotifyUnavailable(errno: errno) }
         let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_CREATE)
             | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_ONLYDIR)
         guard inotify_add_watch(inotifyFD, directory, mask) >= 0 else {
             let code = errno
             close(inotifyFD)
-            close(directoryFD)
             throw .cannotWatch(directory: directory, errno: code)
         }
 
@@ -59,13 +57,12 @@ public final class InotifyWatcher: Sendable {
             fileDescriptor: inotifyFD, queue: queue ?? DispatchQueue(label: "shopperd.inotify"))
         let source = DispatchSourceHandle(readSource)
         readSource.setEventHandler {
-            if Self.drain(inotifyFD: inotifyFD, directoryFD: directoryFD, into: continuation) == .lost {
+            if Self.drain(inotifyFD: inotifyFD, directory: directory, into: continuation) == .lost {
                 source.cancel()
             }
         }
         readSource.setCancelHandler {
             close(inotifyFD)
-            close(directoryFD)
             continuation.finish()
         }
         continuation.onTermination = { _ in source.cancel() }
@@ -88,7 +85,7 @@ public final class InotifyWatcher: Sendable {
 
     /// Reads every pending event (the descriptor is non-blocking) and yields what they mean.
     private static func drain(
-        inotifyFD: Int32, directoryFD: Int32, into continuation: AsyncStream<InboxEvent>.Continuation
+        inotifyFD: Int32, directory: String, into continuation: AsyncStream<InboxEvent>.Continuation
     ) -> DrainResult {
         // Large enough for hundreds of events per read; one event is at most 16 + NAME_MAX + 1.
         let capacity = 64 * 1024
@@ -103,7 +100,7 @@ public final class InotifyWatcher: Sendable {
             if count == 0 { return .open }
             let events = InotifyRecordParser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             for record in events {
-                if let event = interpret(record, directoryFD: directoryFD) {
+                if let event = interpret(record, directory: directory) {
                     continuation.yield(event)
                     if event == .inboxLost { return .lost }
                 }
@@ -112,7 +109,7 @@ public final class InotifyWatcher: Sendable {
     }
 
     /// Maps one kernel record to what the run loop needs to know, or `nil` to ignore it.
-    private static func interpret(_ record: InotifyRecord, directoryFD: Int32) -> InboxEvent? {
+    private static func interpret(_ record: InotifyRecord, directory: String) -> InboxEvent? {
         let mask = record.mask
         if mask & UInt32(IN_Q_OVERFLOW) != 0 { return .rescanNeeded }
         if mask & (UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_UNMOUNT) | UInt32(IN_IGNORED)) != 0 {
@@ -120,16 +117,17 @@ public final class InotifyWatcher: Sendable {
         }
         guard let name = InboxFileName(bytes: record.name), !name.isIgnored else { return nil }
         if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO)) != 0 { return .arrived(name) }
-        if mask & UInt32(IN_CREATE) != 0, isCompleteOnCreation(name, directoryFD: directoryFD) {
+        if mask & UInt32(IN_CREATE) != 0, isCompleteOnCreation(name, in: directory) {
             return .arrived(name)
         }
         return nil
     }
 
     /// Whether an entry that was just created is already complete (see the type's discussion).
-    private static func isCompleteOnCreation(_ name: InboxFileName, directoryFD: Int32) -> Bool {
+    private static func isCompleteOnCreation(_ name: InboxFileName, in directory: String) -> Bool {
         var info = stat()
-        let found = name.withCString { fstatat(directoryFD, $0, &info, AT_SYMLINK_NOFOLLOW) } == 0
+        let path = InboxFileName.Path(directory: directory, name: name)
+        let found = path.withCString { fstatat(AT_FDCWD, $0, &info, AT_SYMLINK_NOFOLLOW) } == 0
         guard found else { return false }  // already gone: nothing to report
         switch info.st_mode & S_IFMT {
         case S_IFREG: return info.st_nlink > 1
