@@ -131,3 +131,25 @@ import Testing
         #expect(await probe.exitStatus() == 0)
     }
 }
+
+@Suite struct JournalSocketDetectionTests {
+    @Test func aSocketFileWithoutListenerIsNotAJournal() throws {
+        let directory = try TemporaryDirectory("sock")
+        let path = directory.file("socket")
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0)
+        #expect(LogEnvironment.isListening(path))
+        close(fd)  // the file stays, as after a crash
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(!LogEnvironment.isListening(path))
+        #expect(!LogEnvironment.isListening(directory.file("absent")))
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperDaemon
 
 /// Access to a real systemd-journald for the journal tests.
 ///
@@ -21,10 +22,8 @@ enum Journald {
         }
     }
 
-    private static var socketExists: Bool {
-        var info = stat()
-        return stat(socketPath, &info) == 0 && (info.st_mode & S_IFMT) == S_IFSOCK
-    }
+    /// A listening journald, not just a socket file (a dead journald leaves its file behind).
+    private static var socketExists: Bool { LogEnvironment.isListening(socketPath) }
 
     /// Launched once per test process, detached from the test's stdio.
     private static let startOnce: Result<Void, TestFailure> = {
