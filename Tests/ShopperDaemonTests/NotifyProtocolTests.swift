@@ -88,6 +88,20 @@ import ShopperDaemon
         #expect(stopping?.contains(#""SHOPPERD_BATCH":"slow.csv""#) == true)
     }
 
+    @Test func aSecondSigtermAbandonsTheBatchWithoutWaitingForTheGrace() async throws {
+        let daemon = try start(stopGraceMs: 600_000)
+        let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })
+        try FileOps.deliver("hang", as: "stuck.csv", in: daemon.inbox.path)
+        _ = try #require(await daemon.socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing stuck.csv") })
+        daemon.probe.send(SIGTERM)
+        _ = try #require(await daemon.socket.waitFor(from: ready) { $0 == "STOPPING=1" })
+        #expect(daemon.probe.process.isRunning, "the first SIGTERM waits for the batch (grace 10 min)")
+        daemon.probe.send(SIGTERM)
+        #expect(await daemon.probe.exitStatus(timeout: .seconds(10)) == 0)
+        #expect(daemon.probe.stdoutLines.contains("abandoned \("stuck.csv".hex)"))
+        #expect(FileManager.default.fileExists(atPath: daemon.inbox.file("stuck.csv")))
+    }
+
     @Test func sigintStopsAnIdleDaemonWithStatusZero() async throws {
         let daemon = try start()
         let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })
