@@ -3,7 +3,10 @@
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let suites: [String: @Sendable ([String]) async throws -> Void] = [:]
+let suites: [String: @Sendable ([String]) async throws -> Void] = [
+    "drift": { try await DriftBench.speed($0) },
+    "drift-calibration": { try await DriftBench.calibration($0) },
+]
 
 guard let name = arguments.first, let suite = suites[name] else {
     let known = suites.keys.sorted().joined(separator: ", ")
