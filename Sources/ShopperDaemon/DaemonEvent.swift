@@ -1,3 +1,4 @@
+import ShopperPipeline
 /// Something the daemon did that an operator may want to read, filter or alert on.
 ///
 /// Each case carries typed values; ``EventLog`` turns them into journal fields with a fixed

@@ -1,3 +1,4 @@
+import ShopperPipeline
 /// The verdict of ``HealthMonitor`` at one instant.
 public enum Health: Equatable, Sendable {
     /// Pings go on.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ShopperPipeline
 
 /// Lists the entries already waiting in the inbox, oldest first.
 ///

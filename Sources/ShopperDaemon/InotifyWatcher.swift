@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ShopperPipeline
 
 /// Watches the inbox with inotify and delivers complete arrivals as an `AsyncStream`.
 ///

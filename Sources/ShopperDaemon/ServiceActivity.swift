@@ -1,3 +1,4 @@
+import ShopperPipeline
 /// What the daemon is doing right now, the first part of its `STATUS=` line.
 public enum ServiceActivity: Equatable, Sendable {
     case starting

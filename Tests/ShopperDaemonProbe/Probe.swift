@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ShopperPipeline
 
 /// A stand-in for `shopperd run`, composed exactly as the real run loop will be (runner, watcher,
 /// scanner, health monitor, event log), but whose "batches" are tiny command files, so tests can

@@ -1,5 +1,6 @@
 import Testing
 import ShopperDaemon
+import ShopperPipeline
 
 @Suite struct InboxFileNameTests {
     @Test func onlyRealDirectoryEntryNamesAreAccepted() {

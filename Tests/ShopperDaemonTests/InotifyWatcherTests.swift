@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import ShopperDaemon
+import ShopperPipeline
 
 /// The watcher on a real directory with real writers. Each test ends its scenario with a
 /// "sentinel" arrival, so it can assert what did *not* arrive without sleeping.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperPipeline
 
 /// Events written with `sd_journal_sendv` to a real journald and read back with `journalctl`.
 @Suite struct JournalTests {

@@ -42,6 +42,29 @@ public enum AtomicFile {
         guard fsync(fd) == 0 else { throw FileSystemError("fsync directory", path: directory) }
     }
 
+    /// Copies a regular file into `directory/name` atomically (used when a rename would cross file
+    /// systems).
+    public static func copy(from source: String, to directory: String, name: String) throws(FileSystemError) {
+        let fd = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError("open", path: source) }
+        defer { close(fd) }
+        try write(try readAll(fd: fd, path: source), to: directory, name: name)
+    }
+
+    static func readAll(fd: Int32, path: String) throws(FileSystemError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path: path)
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+    }
+
     static func writeAll(fd: Int32, bytes: [UInt8], path: String) throws(FileSystemError) {
         var offset = 0
         while offset < bytes.count {

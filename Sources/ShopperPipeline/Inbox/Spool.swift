@@ -7,144 +7,141 @@ import Synchronization
 public struct SpoolEntry: Sendable, Hashable, Comparable {
     /// 20 decimal digits, increasing in arrival order; also the batch's job id in the store.
     public let id: String
-    public let name: InputName
+    public let name: InboxFileName
+
+    public init(id: String, name: InboxFileName) {
+        self.id = id
+        self.name = name
+    }
 
     public static func < (lhs: SpoolEntry, rhs: SpoolEntry) -> Bool { lhs.id < rhs.id }
 }
 
-/// The daemon's queue of claimed inputs, in `STATE/spool`.
+/// The daemon's queue of claimed inputs.
 ///
-/// Claiming moves a file out of the inbox by `rename(2)`, which is atomic: a file is claimed once
-/// or not at all, and whatever happens next, its bytes are ours and no longer in an operator's
-/// directory where they could be edited. The original name is written first into a sidecar
-/// `ID.name`, then the file becomes `ID.data`; an entry exists while it is unfinished, so after a
-/// crash `pending()` is exactly the work left. Finished entries move to `archive/` (accepted) or
-/// `quarantine/` (rejected) under `ID--STEM.csv`.
+/// Claiming renames an entry from `INBOX/NAME` to `INBOX/.shopperd/claimed/ID.data`. A rename
+/// inside one directory tree is atomic and never opens or follows the entry, so every arrival is
+/// claimed exactly once, whatever it is (a file, a symlink, a FIFO…), and once claimed its bytes are
+/// out of the operator's way. The claim directory lives *inside* the inbox on purpose: under the
+/// hardened unit the inbox, the outbox and the state directory are separate bind mounts, and a
+/// rename across them fails with `EXDEV`. The inbox watcher ignores dot-names, so the daemon's
+/// bookkeeping there never looks like a batch.
+///
+/// The original name is written first into a sidecar `ID.name`. An entry exists while it is
+/// unfinished, so after a crash `pending()` is exactly the work left. A finished entry is filed in
+/// the state directory: `archive/ID--STEM.csv` (accepted) or `quarantine/ID--STEM.csv` (rejected)
+/// — renamed when on the same file system, otherwise copied, flushed, then removed.
 public struct Spool: Sendable {
-    public let spoolDirectory: String
+    public let inboxDirectory: String
+    public let claimDirectory: String
     public let archiveDirectory: String
     public let quarantineDirectory: String
 
-    public init(stateDirectory: String) throws(FileSystemError) {
-        spoolDirectory = stateDirectory + "/spool"
+    public init(inboxDirectory: String, stateDirectory: String) throws(FileSystemError) {
+        self.inboxDirectory = inboxDirectory
+        claimDirectory = inboxDirectory + "/.shopperd/claimed"
         archiveDirectory = stateDirectory + "/archive"
         quarantineDirectory = stateDirectory + "/quarantine"
-        for directory in [stateDirectory, spoolDirectory, archiveDirectory, quarantineDirectory] {
+        for directory in [inboxDirectory + "/.shopperd", claimDirectory, stateDirectory, archiveDirectory, quarantineDirectory] {
             try Spool.makeDirectory(directory)
         }
     }
 
-    /// Moves `inbox/NAME` into the spool. Returns nil when the file is gone (claimed already, or
-    /// removed by its writer). Never opens the file: a symlink, FIFO or device node is moved as the
-    /// entry it is, and judged when processed.
-    public func claim(inboxDirectory: String, name: InputName) throws(FileSystemError) -> SpoolEntry? {
-        let id = Spool.nextID()
-        let sourcePath = inboxDirectory + "/" + name.description
+    /// Moves `INBOX/NAME` into the claim directory. Returns nil when it is gone (claimed already,
+    /// or removed by its writer).
+    public func claim(_ name: InboxFileName) throws(FileSystemError) -> SpoolEntry? {
+        let source = InboxFileName.Path(directory: inboxDirectory, name: name)
         var probe = stat()
-        let exists = withCPath(inboxDirectory, name.bytes) { lstat($0, &probe) } == 0
-        guard exists else {
+        guard source.withCString({ lstat($0, &probe) }) == 0 else {
             if errno == ENOENT { return nil }
-            throw FileSystemError("stat", path: sourcePath)
+            throw FileSystemError("stat", path: inboxDirectory + "/" + name.description)
         }
-        try AtomicFile.write(name.bytes, to: spoolDirectory, name: id + ".name", mode: 0o600)
-        let moved = withCPath(inboxDirectory, name.bytes) { source in
-            rename(source, spoolDirectory + "/" + id + ".data")
-        }
-        if moved != 0 {
+        let id = Spool.nextID()
+        try AtomicFile.write(name.bytes, to: claimDirectory, name: id + ".name", mode: 0o600)
+        guard source.withCString({ rename($0, claimDirectory + "/" + id + ".data") }) == 0 else {
             let code = errno
-            unlink(spoolDirectory + "/" + id + ".name")
+            unlink(claimDirectory + "/" + id + ".name")
             if code == ENOENT { return nil }
-            if code == EXDEV {
-                return try claimAcrossFileSystems(inboxDirectory: inboxDirectory, name: name, id: id)
-            }
-            throw FileSystemError("move into spool", path: sourcePath, code: code)
+            throw FileSystemError("claim", path: inboxDirectory + "/" + name.description, code: code)
         }
-        try AtomicFile.syncDirectory(spoolDirectory)
+        try AtomicFile.syncDirectory(claimDirectory)
         try AtomicFile.syncDirectory(inboxDirectory)
         return SpoolEntry(id: id, name: name)
     }
 
-    /// The inbox is on another file system than the state directory: copy a regular file (without
-    /// following links), flush it, then remove the original. Anything else cannot be copied and is
-    /// refused in place by the caller's rejection path, so only regular files get here.
-    private func claimAcrossFileSystems(inboxDirectory: String, name: InputName, id: String) throws(FileSystemError) -> SpoolEntry? {
-        let sourcePath = inboxDirectory + "/" + name.description
-        let fd = withCPath(inboxDirectory, name.bytes) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY) }
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw FileSystemError("open for copy", path: sourcePath)
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileSystemError("stat", path: sourcePath) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw FileSystemError("move across file systems (not a regular file)", path: sourcePath, code: EXDEV)
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", path: sourcePath) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        try AtomicFile.write(name.bytes, to: spoolDirectory, name: id + ".name", mode: 0o600)
-        try AtomicFile.write(bytes, to: spoolDirectory, name: id + ".data", mode: 0o600)
-        guard withCPath(inboxDirectory, name.bytes, { unlink($0) }) == 0 || errno == ENOENT else {
-            throw FileSystemError("remove claimed file", path: sourcePath)
-        }
-        return SpoolEntry(id: id, name: name)
-    }
-
-    /// Unfinished entries, oldest first. Removes what a crash can leave behind: a sidecar whose file
-    /// was never moved (the file is still in the inbox and will be claimed again) and temporaries.
+    /// Unfinished entries, oldest first. Removes what a crash can leave behind: a sidecar whose entry
+    /// was never moved (it is still in the inbox and will be claimed again) and temporaries.
     public func pending() throws(FileSystemError) -> [SpoolEntry] {
-        var names = try Spool.list(spoolDirectory)
+        var names = try Spool.list(claimDirectory)
         for temporary in names where temporary.hasPrefix(".") {
-            unlink(spoolDirectory + "/" + temporary)  // an AtomicFile temporary left by a crash
+            unlink(claimDirectory + "/" + temporary)
         }
         names.removeAll { $0.hasPrefix(".") }
-        let data = Set(names.filter { $0.hasSuffix(".data") }.map { String($0.dropLast(5)) })
+        let all = Set(names)
         var entries: [SpoolEntry] = []
-        for file in names where file.hasSuffix(".name") {
+        for file in names where file.hasSuffix(".data") {
             let id = String(file.dropLast(5))
-            if data.contains(id) {
-                let raw = (try? Spool.readSmallFile(spoolDirectory + "/" + file)) ?? Array("unnamed-\(id)".utf8)
-                entries.append(SpoolEntry(id: id, name: InputName(bytes: raw)))
-            } else {
-                unlink(spoolDirectory + "/" + file)
-            }
+            let raw = all.contains(id + ".name") ? (try? Spool.readSmallFile(claimDirectory + "/" + id + ".name")) : nil
+            let name = raw.flatMap { InboxFileName(bytes: $0) } ?? InboxFileName("unnamed-\(id).csv")!
+            entries.append(SpoolEntry(id: id, name: name))
         }
-        for id in data where !names.contains(id + ".name") {
-            entries.append(SpoolEntry(id: id, name: InputName("unnamed-\(id).csv")))
+        for file in names where file.hasSuffix(".name") && !all.contains(String(file.dropLast(5)) + ".data") {
+            unlink(claimDirectory + "/" + file)
         }
         return entries.sorted()
     }
 
-    /// Where the claimed bytes (or the claimed non-file entry) are while the entry is pending.
-    public func dataPath(_ entry: SpoolEntry) -> String { spoolDirectory + "/" + entry.id + ".data" }
+    /// Where the claimed entry is while it is pending.
+    public func dataPath(_ entry: SpoolEntry) -> String { claimDirectory + "/" + entry.id + ".data" }
 
-    /// Files an accepted entry in `archive/`.
+    /// Files an accepted entry in `archive/`; returns its new path.
     @discardableResult
     public func archive(_ entry: SpoolEntry) throws(FileSystemError) -> String {
         try finish(entry, into: archiveDirectory)
     }
 
-    /// Files a rejected entry in `quarantine/`.
+    /// Files a rejected entry in `quarantine/`; returns its new path. An entry that is not a regular
+    /// file (a symlink, FIFO, device node, directory) is kept as it is when it can be renamed there;
+    /// across file systems it cannot be copied, so it is removed and a `.txt` note says what it was.
     @discardableResult
     public func quarantine(_ entry: SpoolEntry) throws(FileSystemError) -> String {
         try finish(entry, into: quarantineDirectory)
     }
 
     private func finish(_ entry: SpoolEntry, into directory: String) throws(FileSystemError) -> String {
+        let source = dataPath(entry)
         let target = directory + "/" + entry.id + "--" + entry.name.outboxStem + ".csv"
-        if rename(dataPath(entry), target) != 0 && errno != ENOENT {
-            throw FileSystemError("move out of spool", path: dataPath(entry))
+        if rename(source, target) != 0 {
+            switch errno {
+            case ENOENT:
+                break  // finished before a crash; only the sidecar is left
+            case EXDEV:
+                try moveAcrossFileSystems(source, to: target)
+            default:
+                throw FileSystemError("file finished batch", path: target)
+            }
         }
         try AtomicFile.syncDirectory(directory)
-        unlink(spoolDirectory + "/" + entry.id + ".name")
-        try AtomicFile.syncDirectory(spoolDirectory)
+        unlink(claimDirectory + "/" + entry.id + ".name")
+        try AtomicFile.syncDirectory(claimDirectory)
         return target
+    }
+
+    private func moveAcrossFileSystems(_ source: String, to target: String) throws(FileSystemError) {
+        var info = stat()
+        guard lstat(source, &info) == 0 else { throw FileSystemError("stat", path: source) }
+        if (info.st_mode & S_IFMT) == S_IFREG && info.st_nlink == 1 {
+            let directory = String(target[..<target.lastIndex(of: "/")!])
+            let name = String(target[target.index(after: target.lastIndex(of: "/")!)...])
+            try AtomicFile.copy(from: source, to: directory, name: name)
+        } else {
+            let note = "not a regular file (st_mode \(String(info.st_mode, radix: 8)), \(info.st_nlink) links): removed from the inbox, not copied\n"
+            let directory = String(target[..<target.lastIndex(of: "/")!])
+            let name = String(target[target.index(after: target.lastIndex(of: "/")!)...]) + ".txt"
+            try AtomicFile.write(Array(note.utf8), to: directory, name: name)
+        }
+        let removed = (info.st_mode & S_IFMT) == S_IFDIR ? Spool.removeTree(source) : unlink(source) == 0
+        guard removed else { throw FileSystemError("remove claimed entry", path: source) }
     }
 
     // MARK: - Helpers
@@ -184,27 +181,26 @@ public struct Spool: Sendable {
         return names
     }
 
+    /// Removes a directory an operator dropped into the inbox, without following symlinks in it.
+    static func removeTree(_ path: String) -> Bool {
+        if let names = try? list(path) {
+            for name in names {
+                let child = path + "/" + name
+                var info = stat()
+                if lstat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+                    _ = removeTree(child)
+                } else {
+                    unlink(child)
+                }
+            }
+        }
+        return rmdir(path) == 0
+    }
+
     static func readSmallFile(_ path: String) throws(FileSystemError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError("open", path: path) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", path: path) }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-    }
-}
-
-/// Calls `body` with `directory/NAME` as a C string built from the name's raw bytes, so names that
-/// are not valid UTF-8 reach the kernel unchanged.
-func withCPath<R>(_ directory: String, _ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-    var path = Array(directory.utf8) + [UInt8(ascii: "/")] + name
-    path.append(0)
-    return path.withUnsafeBufferPointer { buffer in
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
+        return try AtomicFile.readAll(fd: fd, path: path)
     }
 }

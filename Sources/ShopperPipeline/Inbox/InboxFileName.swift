@@ -45,6 +45,23 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
         return Array(bytes[..<dot])
     }
 
+    /// A file-name stem that is safe to create in the outbox, to archive under and to pass to a
+    /// shell-less hook: ``stem`` for a `.csv` name (the name itself otherwise), with anything but
+    /// ASCII letters, digits, `.`, `_`, `-` and `+` replaced by `_`, never starting with `.` or `-`,
+    /// at most 120 bytes. `sessions-0423.csv` → `sessions-0423`; `-rf x.csv` → `_-rf_x`.
+    public var outboxStem: String {
+        let lower = bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        let base = lower.hasSuffix(Array(".csv".utf8)) ? Array(bytes.dropLast(4)) : bytes
+        var out = String(decoding: base.prefix(120).map { byte -> UInt8 in
+            let safe = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D || byte == 0x2B
+            return safe ? byte : 0x5F
+        }, as: UTF8.self)
+        if out.isEmpty { out = "batch" }
+        if out.first == "." || out.first == "-" { out = "_" + out }
+        return out
+    }
+
     /// A printable, single-line rendering for messages: valid UTF-8 is kept, control characters
     /// and backslashes are escaped (`\n`, `\t`, `\\`, `\u{7f}`), and bytes that are not UTF-8 are
     /// shown as `\xNN`. Two different names never render the same.
@@ -89,14 +106,14 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `directory/name` as bytes, for system calls that take a path.
-    struct Path {
-        let bytes: [UInt8]
+    public struct Path {
+        public let bytes: [UInt8]
 
-        init(directory: String, name: InboxFileName) {
+        public init(directory: String, name: InboxFileName) {
             bytes = Array(directory.utf8) + [UInt8(ascii: "/")] + name.bytes + [0]
         }
 
-        func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
+        public func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
             try bytes.withUnsafeBufferPointer { buffer in
                 try buffer.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
             }
