@@ -50,12 +50,22 @@ struct FeatureBins: Sendable {
     /// With at most `maxBins` distinct values every distinct value gets its own bin; otherwise
     /// distinct values are accumulated greedily until a bin holds its share of the remaining rows,
     /// so a value as frequent as PageValues = 0 (78 % of rows) fills one bin and the remaining
-    /// bins share the rest evenly. A boundary lies midway between the two distinct values it
+    /// bins share the rest evenly. When the column has NaN, one bin above the largest value is kept
+    /// for NaN alone. A boundary lies midway between the two distinct values it
     /// separates (as scikit-learn's thresholds do), or on the lower one when the midpoint rounds
     /// up to the upper.
     static func boundaries(of column: ArraySlice<Double>, maxBins: Int) -> [Double] {
         let sorted = column.filter { !$0.isNaN }.sorted()
         guard !sorted.isEmpty else { return [] }
+        if sorted.count < column.count, let largest = sorted.last {
+            // NaN present: keep the last bin for NaN alone (boundary at the largest value), so a split
+            // can set missing values apart.
+            return finiteBoundaries(sorted, maxBins: maxBins - 1) + [largest]
+        }
+        return finiteBoundaries(sorted, maxBins: maxBins)
+    }
+
+    private static func finiteBoundaries(_ sorted: [Double], maxBins: Int) -> [Double] {
         var distinct: [Double] = []
         var counts: [Int] = []
         for x in sorted {

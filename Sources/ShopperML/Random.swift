@@ -39,6 +39,11 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         s3 = mixer.next()
     }
 
+    /// A generator from raw state (tests compare against the reference implementation's outputs).
+    init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = state
+    }
+
     /// A generator for stream `stream` of seed `seed`: streams of one seed are unrelated sequences.
     public init(seed: UInt64, stream: UInt64) {
         var outer = SplitMix64(seed: seed)

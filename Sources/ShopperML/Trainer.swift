@@ -32,6 +32,9 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
     public var classWeight: ClassWeight
     /// The recall the operating threshold must reach on out-of-bag predictions.
     public var targetRecall: Double
+    /// The confidence with which it must reach it (see `ThresholdChoice`); 0.5 is the plain
+    /// point-estimate rule.
+    public var recallConfidence: Double
     public var grid: TuningGrid
     /// Share of the rows held out (stratified, seeded) to measure the whole procedure on rows it
     /// never saw; the final model is still refitted on every row. 0 disables the holdout (the
@@ -43,12 +46,14 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
 
     public init(
         treeCount: Int = 100, seed: UInt64 = 42, classWeight: ClassWeight = .balanced, targetRecall: Double = 0.8,
+        recallConfidence: Double = 0.95,
         grid: TuningGrid = .standard, holdoutFraction: Double = 0.2, permutationRepeats: Int = 5, maxBins: Int = 255
     ) {
         self.treeCount = treeCount
         self.seed = seed
         self.classWeight = classWeight
         self.targetRecall = targetRecall
+        self.recallConfidence = recallConfidence
         self.grid = grid
         self.holdoutFraction = holdoutFraction
         self.permutationRepeats = permutationRepeats
@@ -85,6 +90,9 @@ public struct Trainer: Sendable {
         let config = configuration
         guard config.targetRecall > 0, config.targetRecall <= 1 else {
             throw .invalidParameters("target recall must be in (0, 1] (got \(config.targetRecall))")
+        }
+        guard config.recallConfidence >= 0.5, config.recallConfidence < 1 else {
+            throw .invalidParameters("recall confidence must be in [0.5, 1) (got \(config.recallConfidence))")
         }
         guard !config.grid.candidates.isEmpty else { throw .invalidParameters("the tuning grid is empty") }
         guard data.rowCount == labels.count else { throw .invalidTrainingData("\(data.rowCount) rows but \(labels.count) labels") }
@@ -126,7 +134,7 @@ public struct Trainer: Sendable {
         var holdoutReport: ClassificationReport? = nil
         var permutation: [(mean: Double, std: Double)]? = nil
         if let holdout {
-            let tunedThreshold = try Self.threshold(chosen.fit, labels: tuningLabels, target: config.targetRecall)
+            let tunedThreshold = try Self.threshold(chosen.fit, labels: tuningLabels, configuration: config)
             let scores = try await chosen.fit.model.probabilities(for: holdout.data, workers: workers)
             holdoutReport = ClassificationReport(
                 dataset: "holdout", scores: scores, labels: holdout.labels, threshold: tunedThreshold.threshold)
@@ -139,7 +147,7 @@ public struct Trainer: Sendable {
 
         // The final model: every labelled row.
         let final = holdout == nil ? chosen.fit : try await RandomForest(parameters: parameters).fit(data, labels: labels, workers: workers)
-        let choice = try Self.threshold(final, labels: labels, target: config.targetRecall)
+        let choice = try Self.threshold(final, labels: labels, configuration: config)
         let (oobScores, oobLabels) = Self.outOfBag(final.outOfBagProbabilities, labels: labels)
 
         var importances = data.featureNames.indices.map { f in
@@ -163,9 +171,14 @@ public struct Trainer: Sendable {
     }
 
     /// The threshold reaching the target recall on a fit's out-of-bag predictions.
-    static func threshold(_ fit: RandomForest.Fit, labels: [Bool], target: Double) throws(ForestError) -> ThresholdChoice {
+    static func threshold(
+        _ fit: RandomForest.Fit, labels: [Bool], configuration: TrainingConfiguration
+    ) throws(ForestError) -> ThresholdChoice {
         let (scores, scoredLabels) = outOfBag(fit.outOfBagProbabilities, labels: labels)
-        guard let choice = ThresholdChoice.forRecall(target, scores: scores, labels: scoredLabels, chosenOn: "outOfBag") else {
+        guard let choice = ThresholdChoice.forRecall(
+            configuration.targetRecall, confidence: configuration.recallConfidence, scores: scores, labels: scoredLabels,
+            chosenOn: "outOfBag")
+        else {
             throw .invalidTrainingData("no buyer has an out-of-bag prediction; add labelled rows or trees")
         }
         return choice

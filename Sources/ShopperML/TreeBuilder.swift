@@ -96,7 +96,7 @@ struct TreeBuilder {
 
         var stack = [Pending(node: 0, start: 0, end: samples.count, depth: 0, weight: rootWeight, positiveWeight: rootPositive)]
         while let task = stack.popLast() {
-            value[task.node] = task.weight > 0 ? task.positiveWeight / task.weight : 0
+            value[task.node] = task.weight > 0 ? min(1, max(0, task.positiveWeight / task.weight)) : 0
             let count = task.end - task.start
             let pure = task.positiveWeight <= 0 || task.positiveWeight >= task.weight
             if pure || task.depth >= maxDepth || count < 2 * minSamplesLeaf { continue }
@@ -119,7 +119,7 @@ struct TreeBuilder {
             value.append(contentsOf: [0, 0])
             stack.append(Pending(
                 node: l + 1, start: middle, end: task.end, depth: task.depth + 1,
-                weight: task.weight - split.leftWeight, positiveWeight: task.positiveWeight - split.leftPositiveWeight))
+                weight: split.rightWeight, positiveWeight: split.rightPositiveWeight))
             stack.append(Pending(
                 node: l, start: leftStart, end: middle, depth: task.depth + 1,
                 weight: split.leftWeight, positiveWeight: split.leftPositiveWeight))
@@ -145,12 +145,17 @@ struct TreeBuilder {
         return Fit(tree: tree, impurityDecrease: decrease, outOfBagRows: oobRows, outOfBagValues: oobValues)
     }
 
+    /// A chosen split. Both children's sums are added up directly from the histogram (never as
+    /// parent − other child), so a child without buyers has exactly 0 buyer weight and a pure child
+    /// is recognised as pure.
     private struct Split {
         var feature: Int
         var bin: Int
         var gain: Double
         var leftWeight: Double
         var leftPositiveWeight: Double
+        var rightWeight: Double = 0
+        var rightPositiveWeight: Double = 0
     }
 
     /// The best Gini split of the node over a random subset of features, or nil if none separates
@@ -230,6 +235,14 @@ struct TreeBuilder {
                     var next = chosen + 1
                     while hist[next].count == 0 { next += 1 }
                     best!.bin = (chosen + next - 1) / 2
+                    var rw = 0.0
+                    var rp = 0.0
+                    for b in next...highest {
+                        rw += hist[b].weight
+                        rp += hist[b].positiveWeight
+                    }
+                    best!.rightWeight = rw
+                    best!.rightPositiveWeight = rp
                 }
                 for b in lowest...highest { hist[b] = Bin() }
             }
