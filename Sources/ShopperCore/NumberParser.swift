@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exact decimal and integer parsing straight from CSV bytes.
+///
+/// Why not `Double(String)`: it needs a String per cell, which is most of the cost of reading a
+/// large batch. Why not plain `strtod`: it needs a NUL-terminated copy and accepts far more than a
+/// CSV number should (`inf`, `nan`, hex floats, leading blanks). So we check the grammar ourselves
+/// and convert with Clinger's fast path, which is exact when the significand has at most 15–16
+/// digits (it fits in 2^53) and the power of ten is at most 22 (10^22 is exact in a Double): one
+/// correctly rounded IEEE multiplication or division then gives the correctly rounded result. Every
+/// other case (more digits, large exponents) falls back to the C library's correctly rounded
+/// `strtod` on a small stack copy, so the result is always the nearest Double, bit for bit what
+/// `Double("…")` gives.
+public enum NumberParser {
+    /// The outcome of parsing a decimal number.
+    public enum DecimalResult: Equatable, Sendable {
+        case value(Double)
+        /// Not a decimal number (`abc`, `1,5`, `0x10`, `nan`, `inf`, empty).
+        case invalid
+        /// Well formed, but too large for a Double (`1e999`).
+        case infinite
+    }
+
+    /// The outcome of parsing an integer.
+    public enum IntegerResult: Equatable, Sendable {
+        case value(Int)
+        /// Not an integer literal (`1.5`, `abc`, empty).
+        case invalid
+        /// An integer literal too large for 64 bits.
+        case outOfRange
+    }
+
+    /// Exact powers of ten representable in a Double.
+    @usableFromInline
+    static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Parses `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` exactly.
+    public static func parseDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> DecimalResult {
+        let n = bytes.count
+        guard n > 0, let p = bytes.baseAddress else { return .invalid }
+        var i = 0
+        var negative = false
+        if p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+") {
+            negative = p[0] == UInt8(ascii: "-")
+            i = 1
+        }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var truncated = false
+        var digits = 0
+        while i < n {
+            let d = p[i] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            digits += 1
+            if mantissa == 0 && d == 0 {
+                // Leading zero: no significance.
+            } else if significant < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                significant += 1
+            } else {
+                truncated = true
+                exponent += 1
+            }
+            i += 1
+        }
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < n {
+                let d = p[i] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                digits += 1
+                if mantissa == 0 && d == 0 {
+                    exponent -= 1
+                } else if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    significant += 1
+                    exponent -= 1
+                } else if d != 0 {
+                    truncated = true
+                }
+                i += 1
+            }
+        }
+        guard digits > 0 else { return .invalid }
+        if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
+            i += 1
+            var exponentNegative = false
+            if i < n && (p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+")) {
+                exponentNegative = p[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var written = 0
+            var exponentDigits = 0
+            while i < n {
+                let d = p[i] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                if written < 100_000 { written = written * 10 + Int(d) }
+                exponentDigits += 1
+                i += 1
+            }
+            guard exponentDigits > 0 else { return .invalid }
+            exponent += exponentNegative ? -written : written
+        }
+        guard i == n else { return .invalid }
+        if mantissa == 0 { return .value(negative ? -0.0 : 0.0) }
+        if !truncated && mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+            var value = Double(mantissa)
+            value = exponent >= 0 ? value * powersOfTen[exponent] : value / powersOfTen[-exponent]
+            return .value(negative ? -value : value)
+        }
+        return slowPath(p, n)
+    }
+
+    /// The exact fallback: the C library's `strtod` on a NUL-terminated copy of a literal whose
+    /// grammar we already checked (so `strtod` cannot see `inf`, `nan` or hex).
+    private static func slowPath(_ p: UnsafePointer<UInt8>, _ n: Int) -> DecimalResult {
+        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buffer -> Double in
+            for j in 0..<n { buffer[j] = CChar(bitPattern: p[j]) }
+            buffer[n] = 0
+            return strtod(buffer.baseAddress!, nil)
+        }
+        return value.isFinite ? .value(value) : .infinite
+    }
+
+    /// Parses `[+-]? digits` into an Int.
+    public static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> IntegerResult {
+        let n = bytes.count
+        guard n > 0, let p = bytes.baseAddress else { return .invalid }
+        var i = 0
+        var negative = false
+        if p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+") {
+            negative = p[0] == UInt8(ascii: "-")
+            i = 1
+        }
+        guard i < n else { return .invalid }
+        var value = 0
+        var overflow = false
+        while i < n {
+            let d = p[i] &- UInt8(ascii: "0")
+            guard d <= 9 else { return .invalid }
+            if !overflow {
+                let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(Int(d))
+                if o1 || o2 { overflow = true } else { value = sum }
+            }
+            i += 1
+        }
+        if overflow { return .outOfRange }
+        return .value(negative ? -value : value)
+    }
+
+    /// Convenience for tests and callers holding text.
+    public static func parseDecimal(_ text: String) -> DecimalResult {
+        var copy = text
+        return copy.withUTF8 { parseDecimal($0) }
+    }
+
+    /// Convenience for tests and callers holding text.
+    public static func parseInteger(_ text: String) -> IntegerResult {
+        var copy = text
+        return copy.withUTF8 { parseInteger($0) }
+    }
+}

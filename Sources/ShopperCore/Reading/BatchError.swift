@@ -1,0 +1,115 @@
+/// Why a batch file could not be accepted. Nothing of a batch that throws is ever stored.
+///
+/// Each case's `description` says what is wrong and what to do; `issues` gives the same as
+/// structured `ValidationIssue`s (for `NAME.rejected.json`).
+public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file could not be opened or read.
+    case unreadable(file: String, reason: String)
+    /// The file is larger than the reader's `maxBytes`.
+    case tooLarge(file: String, byteSize: Int, limit: Int)
+    /// The file has no bytes (or only a byte-order mark and blank lines).
+    case empty(file: String)
+    /// The file has a header but no data rows.
+    case headerOnly(file: String)
+    /// The file is not UTF-8 text: NUL bytes, a UTF-16 byte-order mark, or a header that is not UTF-8.
+    case notText(file: String, line: Int, reason: String)
+    /// Required columns are missing or duplicated, or a header name is unusable.
+    case invalidHeader(file: String, issues: [ValidationIssue])
+    /// A quoted field opened on `line` never closes, so the rest of the file cannot be split into rows.
+    case unterminatedQuote(file: String, line: Int)
+    /// Under the `reject` policy: some rows are invalid. `issues` holds the first
+    /// `BatchReader.issueLimit` problems; `issueCount` counts them all.
+    case invalidRows(file: String, issues: [ValidationIssue], issueCount: Int, invalidRowCount: Int, rowCount: Int)
+    /// Under the `quarantine-rows` policy: not one row is valid, so there is nothing to keep.
+    case noValidRows(file: String, issues: [ValidationIssue], issueCount: Int, rowCount: Int)
+
+    /// The file the error is about.
+    public var file: String {
+        switch self {
+        case .unreadable(let file, _), .tooLarge(let file, _, _), .empty(let file), .headerOnly(let file),
+            .notText(let file, _, _), .invalidHeader(let file, _), .unterminatedQuote(let file, _),
+            .invalidRows(let file, _, _, _, _), .noValidRows(let file, _, _, _):
+            file
+        }
+    }
+
+    /// The problems as structured issues (one for file-level errors).
+    public var issues: [ValidationIssue] {
+        switch self {
+        case .invalidHeader(_, let issues), .invalidRows(_, let issues, _, _, _), .noValidRows(_, let issues, _, _):
+            return issues
+        case .notText(let file, let line, let reason):
+            return [ValidationIssue(file: file, line: line, column: ValidationIssue.recordColumn, value: "", reason: reason)]
+        case .unterminatedQuote(let file, let line):
+            return [ValidationIssue(file: file, line: line, column: ValidationIssue.recordColumn, value: "\"",
+                                    reason: "quoted field never closes")]
+        default:
+            return [ValidationIssue(file: file, line: 0, column: ValidationIssue.recordColumn, value: "", reason: summary)]
+        }
+    }
+
+    /// One line: what is wrong.
+    public var summary: String {
+        switch self {
+        case .unreadable(_, let reason):
+            "cannot read the file: \(reason)"
+        case .tooLarge(_, let byteSize, let limit):
+            "the file has \(byteSize) bytes, more than the limit of \(limit) bytes"
+        case .empty:
+            "the file is empty"
+        case .headerOnly:
+            "the file has a header but no data rows"
+        case .notText(_, let line, let reason):
+            "not a UTF-8 CSV file (line \(line)): \(reason)"
+        case .invalidHeader(_, let issues):
+            "invalid header: " + issues.map(\.reason).joined(separator: "; ")
+        case .unterminatedQuote(_, let line):
+            "a quoted field opened on line \(line) is never closed"
+        case .invalidRows(_, _, let issueCount, let invalidRowCount, let rowCount):
+            "\(invalidRowCount) of \(rowCount) rows are invalid (\(issueCount) problems)"
+        case .noValidRows(_, _, let issueCount, let rowCount):
+            "none of the \(rowCount) rows is valid (\(issueCount) problems)"
+        }
+    }
+
+    /// What the operator should do about it.
+    public var advice: String {
+        switch self {
+        case .unreadable:
+            "Check that the path exists and is a readable regular file."
+        case .tooLarge:
+            "Split the batch into smaller files, or raise the size limit."
+        case .empty, .headerOnly:
+            "Export the batch again: a batch needs the header line and at least one data row."
+        case .notText:
+            "Export the batch as UTF-8 CSV (comma-separated, no NUL bytes)."
+        case .invalidHeader:
+            "The header must name each of the 17 input columns exactly once (Revenue is optional): "
+                + Column.inputs.map(\.name).joined(separator: ",") + "."
+        case .unterminatedQuote:
+            "Close the quote (a quote inside a quoted field is written twice: \"\")."
+        case .invalidRows:
+            "Fix the rows listed and resubmit, or ingest with --on-invalid quarantine-rows to keep the valid rows."
+        case .noValidRows:
+            "Fix the rows listed and resubmit; check that the file is a batch of shopping sessions."
+        }
+    }
+
+    public var description: String {
+        var text = "\(file): \(summary)"
+        let listed = issues
+        switch self {
+        case .invalidHeader, .invalidRows, .noValidRows:
+            for issue in listed { text += "\n  line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)" }
+            if case .invalidRows(_, _, let count, _, _) = self, count > listed.count {
+                text += "\n  … and \(count - listed.count) more problems"
+            }
+            if case .noValidRows(_, _, let count, _) = self, count > listed.count {
+                text += "\n  … and \(count - listed.count) more problems"
+            }
+        default:
+            break
+        }
+        return text + "\n" + advice
+    }
+}

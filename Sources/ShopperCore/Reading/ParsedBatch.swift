@@ -1,0 +1,85 @@
+/// A batch file read and validated: what the store ingests as one version.
+///
+/// `sessions` (silver rows) are in file order; `lines[i]` is the physical line where `sessions[i]`
+/// starts and `duplicateOfLine[i]` the line of an earlier identical row in the same batch, if any
+/// (see `docs/cleaning.md`: duplicates are flagged, never dropped). The raw text of each accepted
+/// record (bronze) is kept as the file's bytes plus offsets, so reading a million rows does not
+/// allocate a million strings; get it with `rawRecord(at:)` or `withRawRecordBytes(at:_:)`.
+public struct ParsedBatch: Sendable {
+    /// The file name as given to the reader (no directory).
+    public let fileName: String
+    /// The size of the file in bytes.
+    public let byteSize: Int
+    /// The SHA-256 of the file's bytes, lowercase hexadecimal: the batch's identity.
+    public let sha256: String
+    /// The header names as written (surrounding blanks trimmed), in file order.
+    public let header: [String]
+    /// Header names that are not one of the 18 columns: reported, their cells ignored.
+    public let unknownColumns: [String]
+    /// Whether the batch has the `Revenue` column.
+    public let isLabelled: Bool
+    /// The valid rows, typed and normalised, in file order.
+    public let sessions: [Session]
+    /// The 1-based physical line where each session's record starts.
+    public let lines: [Int]
+    /// For each session, the line of the first earlier row of this batch with identical values.
+    public let duplicateOfLine: [Int?]
+    /// Rows set aside under the `quarantine-rows` policy (always empty under `reject`).
+    public let quarantined: [QuarantinedRow]
+
+    /// The file's bytes, and where each accepted record lies in them (terminator excluded).
+    private let bytes: [UInt8]
+    private let recordStarts: [Int]
+    private let recordEnds: [Int]
+
+    init(
+        fileName: String, byteSize: Int, sha256: String, header: [String], unknownColumns: [String],
+        isLabelled: Bool, sessions: [Session], lines: [Int], duplicateOfLine: [Int?],
+        quarantined: [QuarantinedRow], bytes: [UInt8], recordStarts: [Int], recordEnds: [Int]
+    ) {
+        self.fileName = fileName
+        self.byteSize = byteSize
+        self.sha256 = sha256
+        self.header = header
+        self.unknownColumns = unknownColumns
+        self.isLabelled = isLabelled
+        self.sessions = sessions
+        self.lines = lines
+        self.duplicateOfLine = duplicateOfLine
+        self.quarantined = quarantined
+        self.bytes = bytes
+        self.recordStarts = recordStarts
+        self.recordEnds = recordEnds
+    }
+
+    /// The number of valid rows.
+    public var rowCount: Int { sessions.count }
+
+    /// The number of data records in the file: valid plus quarantined.
+    public var recordCount: Int { sessions.count + quarantined.count }
+
+    /// How many valid rows have `Revenue` TRUE (0 for an unlabelled batch).
+    public var positiveCount: Int { sessions.reduce(0) { $0 + ($1.revenue == true ? 1 : 0) } }
+
+    /// How many valid rows repeat an earlier row of the batch exactly.
+    public var duplicateCount: Int { duplicateOfLine.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
+    /// The raw text of the record of `sessions[index]`, as written (valid UTF-8, checked by the reader).
+    public func rawRecord(at index: Int) -> String {
+        withRawRecordBytes(at: index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with the raw UTF-8 bytes of the record of `sessions[index]`, without copying.
+    public func withRawRecordBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { all in
+            try body(UnsafeBufferPointer(rebasing: all[recordStarts[index]..<recordEnds[index]]))
+        }
+    }
+
+    /// Calls `body` with the whole file's bytes and the record ranges, for bulk writers.
+    public func withRawRecords<R>(
+        _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ starts: [Int], _ ends: [Int]) throws -> R
+    ) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { try body($0, recordStarts, recordEnds) }
+    }
+}
