@@ -20,6 +20,12 @@ public struct Feature: Sendable {
     public init(column: Column) {
         self.init(name: column.name) { $0.numericValue(column) }
     }
+
+    /// A gold feature (ShopperCore's `GoldFeatures`), derived from the session with `configuration`
+    /// and named as the gold table names it.
+    public init(gold: GoldFeatures.Feature, configuration: GoldFeatures.Configuration = .standard) {
+        self.init(name: gold.rawValue) { GoldFeatures(session: $0, configuration: configuration).value(gold) }
+    }
 }
 
 /// An ordered list of features: builds the feature matrix a forest trains on or scores.
@@ -37,6 +43,17 @@ public struct FeatureSet: Sendable {
 
     /// The 17 published inputs (`Column.inputs`), in published order.
     public static let inputs: FeatureSet = try! FeatureSet(Column.inputs.map(Feature.init(column:)))
+
+    /// The 17 inputs then the 8 gold features (`FeatureRow.featureNames` order).
+    public static func inputsAndGold(configuration: GoldFeatures.Configuration = .standard) -> FeatureSet {
+        try! inputs.adding(GoldFeatures.Feature.allCases.map { Feature(gold: $0, configuration: configuration) })
+    }
+
+    /// The features a model file names, resolved among the inputs and gold features: how a loaded
+    /// model gets its extractors back. Throws `featureMismatch` for a name neither knows.
+    public static func named(_ names: [String], configuration: GoldFeatures.Configuration = .standard) throws(ForestError) -> FeatureSet {
+        try inputsAndGold(configuration: configuration).selecting(names)
+    }
 
     /// The feature names, in column order.
     public var names: [String] { features.map(\.name) }

@@ -57,6 +57,20 @@ struct FeatureSetTests {
         #expect(throws: ForestError.self) { try FeatureSet.inputs.adding([Feature(column: .month)]) }
     }
 
+    @Test func goldFeaturesComeFromShopperCore() throws {
+        let all = FeatureSet.inputsAndGold()
+        #expect(all.names == FeatureRow.featureNames)
+        let session = Self.session(pageValues: 20, month: .nov, visitor: .returning, revenue: true)
+        let matrix = all.matrix(for: [session])
+        let row = FeatureRow(session: session)
+        for (f, name) in all.names.enumerated() {
+            #expect(matrix[0, f] == row.value(named: name))
+        }
+        let named = try FeatureSet.named(["TotalDuration", "PageValues"])
+        #expect(named.matrix(for: [session]).row(0) == [440.75, 20])
+        #expect(throws: ForestError.self) { try FeatureSet.named(["PageValues", "Unknown"]) }
+    }
+
     @Test func matrixRejectsRaggedOrDuplicateColumns() {
         #expect(throws: ForestError.self) { try FeatureMatrix(featureNames: ["a", "b"], columns: [[1, 2], [3]]) }
         #expect(throws: ForestError.self) { try FeatureMatrix(featureNames: ["a", "a"], columns: [[1], [2]]) }
