@@ -57,7 +57,9 @@ public struct ForestModel: Sendable {
     ) async throws(ForestError) -> [Double] {
         try checkFeatures(data.featureNames)
         let rows = data.rowCount
-        let chunk = max(CompiledForest.blockSize * 4, (rows + max(1, workers) - 1) / max(1, workers))
+        // A few chunks per worker, so a core busy with something else delays only a small share.
+        let pieces = max(1, workers) * 4
+        let chunk = max(CompiledForest.blockSize * 4, (rows + pieces - 1) / pieces)
         if workers <= 1 || rows <= chunk { return score(data, range: 0..<rows) }
         let parts = await withTaskGroup(of: (Int, [Double]).self) { group in
             for start in stride(from: 0, to: rows, by: chunk) {

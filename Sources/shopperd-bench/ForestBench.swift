@@ -271,8 +271,9 @@ enum ForestBench {
         for key in report.keys.sorted() where key != "importances" {
             print("\(key): \(report[key]!)")
         }
+        guard let importances = report["importances"] as? [[String: any Sendable]] else { return }
         print("importances (MDI, permutation AUC drop on test):")
-        for item in (report["importances"] as? [[String: any Sendable]]) ?? [] {
+        for item in importances {
             let mdi = item["mdi"] as? Double ?? 0
             let drop = item["permutationAUCDrop"] as? Double ?? 0
             print("  \(item["feature"]!): \(String(format: "%.4f", mdi))  \(String(format: "%+.4f", drop))")
