@@ -12,10 +12,10 @@ public struct TuningGrid: Sendable, Codable, Hashable {
         self.maxFeatures = maxFeatures
     }
 
-    /// The default grid: unlimited depth (leaf size limits growth), leaf sizes from 1 to 40,
+    /// The default grid: unlimited depth (leaf size limits growth), leaf sizes from 1 to 80,
     /// √p and half the features.
     public static let standard = TuningGrid(
-        maxDepth: [nil], minSamplesLeaf: [1, 3, 5, 10, 20, 40], maxFeatures: [.sqrt, .fraction(0.5)])
+        maxDepth: [nil], minSamplesLeaf: [1, 3, 5, 10, 20, 40, 80], maxFeatures: [.sqrt, .fraction(0.5)])
 
     /// The combinations, depth slowest, max_features fastest.
     public var candidates: [(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures)] {
