@@ -164,7 +164,6 @@ def main():
     ours = json.loads(bench.stdout)
     ours["name"] = "shopperd"
     ours["fitSeconds"] = ours["fitSecondsMedian"]
-    ours["oraclePrecision"] = float("nan")
 
     def forest(leaf):
         return lambda: RandomForestClassifier(n_estimators=100, random_state=42, n_jobs=2, min_samples_leaf=leaf)

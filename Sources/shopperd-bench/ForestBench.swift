@@ -11,8 +11,8 @@ import ShopperML
 /// - `--resplits N`: N random stratified 80/20 splits of `--data FILE`; how often the stored
 ///   threshold reaches the target recall on the test part, for the plain and the 95 % rule.
 /// Options: `--trees N` (100), `--repeats N` (fit timings, 5), `--features inputs|gold` (the 17
-/// inputs, or those plus the 8 gold features), `--json` (one JSON object, for
-/// bench/compare_forest.py).
+/// inputs, or those plus the 8 gold features), `--class-weight balanced|none` (balanced), `--json`
+/// (one JSON object, for bench/compare_forest.py).
 let forestSuite: @Sendable ([String]) async throws -> Void = { arguments in
     let options = try ForestBenchOptions(arguments)
     if options.temporal {
@@ -33,6 +33,7 @@ struct ForestBenchOptions {
     var json = false
     var temporal = false
     var resplits: Int?
+    var classWeight = ClassWeight.balanced
     var features = FeatureSet.inputs
     var featureSetName = "inputs"
 
@@ -52,6 +53,11 @@ struct ForestBenchOptions {
             case "--json": json = true
             case "--temporal": temporal = true
             case "--resplits": resplits = Int(try value(argument)) ?? 0
+            case "--class-weight":
+                guard let weight = ClassWeight(rawValue: try value(argument)) else {
+                    throw BenchError.usage("--class-weight is balanced or none")
+                }
+                classWeight = weight
             case "--features":
                 featureSetName = try value(argument)
                 switch featureSetName {
@@ -75,7 +81,7 @@ enum BenchError: Error, CustomStringConvertible {
         switch self {
         case .usage(let message):
             "\(message)\nusage: shopperd-bench forest [--train FILE --test FILE | --data FILE [--temporal | --resplits N]]"
-                + " [--trees N] [--repeats N] [--features inputs|gold] [--json]"
+                + " [--trees N] [--repeats N] [--features inputs|gold] [--class-weight balanced|none] [--json]"
         }
     }
 }
@@ -117,7 +123,7 @@ enum ForestBench {
     ) async throws -> [String: any Sendable] {
         let workers = ProcessInfo.processInfo.activeProcessorCount
         // Tuning and threshold on out-of-bag predictions of the training rows only.
-        let configuration = TrainingConfiguration(treeCount: options.trees, holdoutFraction: 0)
+        let configuration = TrainingConfiguration(treeCount: options.trees, classWeight: options.classWeight, holdoutFraction: 0)
         var start = clock()
         let model = try await Trainer(configuration: configuration).train(train.0, labels: train.1)
         let tuneSeconds = seconds(since: start)
@@ -137,6 +143,9 @@ enum ForestBench {
 
         let scores = try await model.probabilities(for: test.0, workers: workers)
         let report = ClassificationReport(dataset: "test", scores: scores, labels: test.1, threshold: model.threshold)
+        // For comparison only (never stored): the precision at recall 0.80 when the threshold is
+        // picked on the test rows themselves.
+        let oracle = ThresholdChoice.forRecall(0.8, scores: scores, labels: test.1, chosenOn: "test")
         let defaultScores = try defaultFit.model.probabilities(for: test.0)
         let defaultAUC = Metrics.rocAUC(scores: defaultScores, labels: test.1) ?? .nan
         let defaultAP = Metrics.averagePrecision(scores: defaultScores, labels: test.1) ?? .nan
@@ -185,6 +194,7 @@ enum ForestBench {
             "rocAUC": report.rocAUC ?? .nan, "averagePrecision": report.averagePrecision ?? .nan,
             "threshold": model.threshold, "thresholdOOBRecall": model.metadata.thresholdChoice?.recall ?? .nan,
             "thresholdOOBPrecision": model.metadata.thresholdChoice?.precision ?? .nan,
+            "oraclePrecision": oracle?.precision ?? .nan,
             "recall": report.recall, "precision": report.precision, "accuracy": report.accuracy, "f1": report.f1,
             "confusion": [
                 "tp": report.confusion.truePositives, "fp": report.confusion.falsePositives,
@@ -223,7 +233,8 @@ enum ForestBench {
             let trainLabels = split.train.map { labels[$0] }
             let test = all.rows(split.test)
             let testLabels = split.test.map { labels[$0] }
-            let configuration = TrainingConfiguration(treeCount: options.trees, seed: UInt64(seed), holdoutFraction: 0)
+            let configuration = TrainingConfiguration(
+                treeCount: options.trees, seed: UInt64(seed), classWeight: options.classWeight, holdoutFraction: 0)
             let tuned = try await Trainer(configuration: configuration).train(train, labels: trainLabels)
             // The same fit again (same parameters and seed), for its out-of-bag predictions.
             let fit = try await RandomForest(parameters: tuned.parameters).fit(train, labels: trainLabels)
