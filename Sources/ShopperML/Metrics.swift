@@ -111,6 +111,7 @@ public struct ClassificationReport: Sendable, Codable, Hashable {
     public var rows: Int
     public var positives: Int
     public var rocAUC: Double?
+    /// PR AUC as average precision (scikit-learn's definition, see `Metrics.averagePrecision`).
     public var averagePrecision: Double?
     public var threshold: Double
     public var confusion: ConfusionMatrix

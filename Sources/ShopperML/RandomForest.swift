@@ -34,6 +34,10 @@ public struct RandomForest: Sendable {
         guard data.rowCount >= 2, data.featureCount >= 1 else {
             throw .invalidTrainingData("need at least 2 rows and 1 feature (got \(data.rowCount) × \(data.featureCount))")
         }
+        guard data.rowCount <= TreeBuilder.maxRows else {
+            throw .invalidTrainingData(
+                "\(data.rowCount) rows is more than one fit takes (\(TreeBuilder.maxRows)); train on a sample of the rows")
+        }
         let positives = labels.lazy.filter { $0 }.count
         guard positives > 0, positives < labels.count else {
             throw .invalidTrainingData("all \(labels.count) rows have the same label; need buyers and non-buyers")
