@@ -68,6 +68,7 @@ struct TreeBuilder {
     private let bootstrap: Bool
 
     private var samples: [Sample] = []
+    private var scratch: [Sample] = []
     private var multiplicity: [Int32]
     private var histogram = [UInt64](repeating: 0, count: 256 * TreeBuilder.copies)
     private var featureOrder: [Int]
@@ -166,15 +167,22 @@ struct TreeBuilder {
         var oobRows: [Int32] = []
         var oobValues: [Double] = []
         if bootstrap {
+            // Children are adjacent (right = left + 1), so a step is an add, not a branch.
             bins.codes.withUnsafeBufferPointer { codes in
-                for i in 0..<n where multiplicity[i] == 0 {
-                    var node = 0
-                    while feature[node] >= 0 {
-                        let code = Int(codes[Int(feature[node]) * n + i])
-                        node = Int(code <= binThreshold[node] ? left[node] : right[node])
+                feature.withUnsafeBufferPointer { feature in
+                    binThreshold.withUnsafeBufferPointer { binThreshold in
+                        left.withUnsafeBufferPointer { left in
+                            for i in 0..<n where multiplicity[i] == 0 {
+                                var node = 0
+                                while feature[node] >= 0 {
+                                    let code = Int(codes[Int(feature[node]) * n + i])
+                                    node = Int(left[node]) + (code <= binThreshold[node] ? 0 : 1)
+                                }
+                                oobRows.append(Int32(i))
+                                oobValues.append(value[node])
+                            }
+                        }
                     }
-                    oobRows.append(Int32(i))
-                    oobValues.append(value[node])
                 }
             }
         }
@@ -295,23 +303,30 @@ struct TreeBuilder {
         return split.gain > 1e-12 * weights(node.counts).total ? split : nil
     }
 
-    /// Moves the node's samples with `bin(feature) ≤ bin` to the front; returns where the rest start.
+    /// Moves the node's samples with `bin(feature) ≤ bin` to the front, keeping their order (left
+    /// and right rows are written to two places without a branch on the side, which a split's
+    /// unpredictable directions would otherwise cost); returns where the right ones start.
     private mutating func partition(_ node: Pending, feature f: Int, bin: Int) -> Int {
         let n = bins.rowCount
+        let count = node.end - node.start
+        if scratch.count < count { scratch = Array(repeating: Sample(row: 0, counts: 0), count: samples.count) }
         return samples.withUnsafeMutableBufferPointer { samples in
-            bins.codes.withUnsafeBufferPointer { codes in
-                let column = codes.baseAddress! + f * n
-                var i = node.start
-                var j = node.end - 1
-                while i <= j {
-                    if Int(column[Int(samples[i].row)]) <= bin {
-                        i += 1
-                    } else {
-                        samples.swapAt(i, j)
-                        j -= 1
+            scratch.withUnsafeMutableBufferPointer { right in
+                bins.codes.withUnsafeBufferPointer { codes in
+                    let column = codes.baseAddress! + f * n
+                    var l = node.start
+                    var r = 0
+                    for i in node.start..<node.end {
+                        let sample = samples[i]
+                        let goesLeft = Int(column[Int(sample.row)]) <= bin
+                        samples[l] = sample
+                        right[r] = sample
+                        l += goesLeft ? 1 : 0
+                        r += goesLeft ? 0 : 1
                     }
+                    for k in 0..<r { samples[l + k] = right[k] }
+                    return l
                 }
-                return i
             }
         }
     }
