@@ -11,6 +11,7 @@ struct Shopperd: AsyncParsableCommand {
         abstract: "A self-healing MLOps pipeline for e-commerce purchase intent.",
         version: "0.1.0",
         subcommands: [
+            DriftCommand.self,
         ]
     )
 }
