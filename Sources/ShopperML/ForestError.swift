@@ -14,6 +14,8 @@ public enum ForestError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedModelVersion(found: Int, supported: Int)
     /// Rows carry no label where labels are needed (training, evaluation).
     case missingLabels(rows: [Int])
+    /// The task training the forest was cancelled (e.g. the daemon is stopping); nothing was kept.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum ForestError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedModelVersion(let found, let supported):
             "model file format version \(found) is not supported (this build reads up to \(supported));"
                 + " upgrade shopperd or retrain the model"
+        case .cancelled:
+            "training was cancelled before it finished; nothing was saved, run it again"
         case .missingLabels(let rows):
             "\(rows.count) row(s) have no Revenue label (first: row \(rows.first ?? 0)); training and evaluation need labelled rows"
         }

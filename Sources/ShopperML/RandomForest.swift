@@ -24,6 +24,7 @@ public struct RandomForest: Sendable {
     }
 
     /// Fits a forest on `data` and `labels` using `workers` concurrent tasks (default: all cores).
+    /// Throws `cancelled` (between trees) when the calling task is cancelled.
     public func fit(
         _ data: FeatureMatrix, labels: [Bool], workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws(ForestError) -> Fit {
@@ -54,6 +55,7 @@ public struct RandomForest: Sendable {
                     var builder = TreeBuilder(bins: bins, labels: labels, parameters: parameters, classWeight: weights)
                     var out: [(Int, TreeBuilder.Fit)] = []
                     for t in stride(from: worker, to: treeCount, by: workerCount) {
+                        if Task.isCancelled { break }
                         out.append((t, builder.fit(treeIndex: t, seed: parameters.seed)))
                     }
                     return out
@@ -63,14 +65,17 @@ public struct RandomForest: Sendable {
             for await batch in group {
                 for (t, fit) in batch { ordered[t] = fit }
             }
-            return ordered.map { $0! }
+            return ordered
         }
+        // A cancelled fit stops between trees and keeps nothing.
+        guard !Task.isCancelled, fits.allSatisfy({ $0 != nil }) else { throw .cancelled }
+        let trees = fits.map { $0! }
 
         // Combine in tree order so sums are the same whatever the number of workers.
         var oobSum = [Double](repeating: 0, count: data.rowCount)
         var oobCount = [Int](repeating: 0, count: data.rowCount)
         var importance = [Double](repeating: 0, count: data.featureCount)
-        for fit in fits {
+        for fit in trees {
             for (row, value) in zip(fit.outOfBagRows, fit.outOfBagValues) {
                 oobSum[Int(row)] += value
                 oobCount[Int(row)] += 1
@@ -86,7 +91,7 @@ public struct RandomForest: Sendable {
             importance = importance.map { $0 / importanceTotal }
         }
         let oob = zip(oobSum, oobCount).map { $1 > 0 ? $0 / Double($1) : .nan }
-        let model = try ForestModel(featureNames: data.featureNames, trees: fits.map(\.tree), parameters: parameters)
+        let model = try ForestModel(featureNames: data.featureNames, trees: trees.map(\.tree), parameters: parameters)
         return Fit(model: model, outOfBagProbabilities: oob, impurityImportances: importance)
     }
 

@@ -85,7 +85,8 @@ public struct Trainer: Sendable {
     }
 
     /// Trains on `data`/`labels` and returns the final model, its threshold and its metadata
-    /// (tuning trials, out-of-bag and holdout metrics, importances, provenance).
+    /// (tuning trials, out-of-bag and holdout metrics, importances, provenance). Cancelling the
+    /// calling task stops training between trees with `ForestError.cancelled`.
     public func train(_ data: FeatureMatrix, labels: [Bool], provenance: Provenance = Provenance()) async throws(ForestError) -> ForestModel {
         let config = configuration
         guard config.targetRecall > 0, config.targetRecall <= 1 else {
@@ -112,6 +113,7 @@ public struct Trainer: Sendable {
         var trials: [TuningTrial] = []
         var best: (trial: TuningTrial, fit: RandomForest.Fit)? = nil
         for candidate in config.grid.candidates {
+            if Task.isCancelled { throw .cancelled }
             let parameters = config.parameters(
                 maxDepth: candidate.maxDepth, minSamplesLeaf: candidate.minSamplesLeaf, maxFeatures: candidate.maxFeatures)
             let fit = try await RandomForest(parameters: parameters).fit(tuningData, labels: tuningLabels, workers: workers)

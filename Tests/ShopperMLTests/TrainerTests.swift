@@ -67,6 +67,27 @@ struct TrainerTests {
         #expect(a.metadata == b.metadata)
     }
 
+    @Test func cancellingStopsTrainingWithATypedError() async throws {
+        let data = Synthetic.make(rows: 300, seed: 24)
+        let configuration = TrainingConfiguration(treeCount: 5, grid: Self.grid, holdoutFraction: 0.2)
+        // Each task cancels itself before training starts, so the outcome does not race.
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await Trainer(configuration: configuration).train(data.data, labels: data.labels)
+        }
+        do {
+            _ = try await task.value
+            Issue.record("a cancelled training should not return a model")
+        } catch let error as ForestError {
+            #expect(error == .cancelled)
+        }
+        let fit = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await RandomForest(parameters: ForestParameters(treeCount: 3)).fit(data.data, labels: data.labels)
+        }
+        await #expect(throws: ForestError.cancelled) { try await fit.value }
+    }
+
     @Test func rejectsImpossibleConfigurations() async throws {
         let data = Synthetic.make(rows: 100, seed: 23)
         await #expect(throws: ForestError.self) {
