@@ -4,6 +4,7 @@ import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: @Sendable ([String]) async throws -> Void] = [
+    "forest": forestSuite,
     "drift": { try await DriftBench.speed($0) },
     "drift-calibration": { try await DriftBench.calibration($0) },
 ]

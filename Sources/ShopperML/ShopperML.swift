@@ -1,1 +1,0 @@
-// ShopperML: see Package.swift for this module's job.

@@ -1,0 +1,199 @@
+import Foundation
+
+/// The hyper-parameter candidates tuning tries: every combination of the lists.
+public struct TuningGrid: Sendable, Codable, Hashable {
+    public var maxDepth: [Int?]
+    public var minSamplesLeaf: [Int]
+    public var maxFeatures: [MaxFeatures]
+
+    public init(maxDepth: [Int?], minSamplesLeaf: [Int], maxFeatures: [MaxFeatures]) {
+        self.maxDepth = maxDepth
+        self.minSamplesLeaf = minSamplesLeaf
+        self.maxFeatures = maxFeatures
+    }
+
+    /// The default grid: unlimited depth (leaf size limits growth), leaf sizes from 1 to 80,
+    /// √p and half the features.
+    public static let standard = TuningGrid(
+        maxDepth: [nil], minSamplesLeaf: [1, 3, 5, 10, 20, 40, 80], maxFeatures: [.sqrt, .fraction(0.5)])
+
+    /// The combinations, depth slowest, max_features fastest.
+    public var candidates: [(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures)] {
+        maxDepth.flatMap { depth in
+            minSamplesLeaf.flatMap { leaf in maxFeatures.map { (depth, leaf, $0) } }
+        }
+    }
+}
+
+/// What `shopperd train` (and the daemon's retraining) asks of training.
+public struct TrainingConfiguration: Sendable, Codable, Hashable {
+    public var treeCount: Int
+    public var seed: UInt64
+    public var classWeight: ClassWeight
+    /// The recall the operating threshold must reach on out-of-bag predictions.
+    public var targetRecall: Double
+    /// The confidence with which it must reach it (see `ThresholdChoice`); 0.5 is the plain
+    /// point-estimate rule.
+    public var recallConfidence: Double
+    public var grid: TuningGrid
+    /// Share of the rows held out (stratified, seeded) to measure the whole procedure on rows it
+    /// never saw; the final model is still refitted on every row. 0 disables the holdout (the
+    /// caller then measures on its own test rows).
+    public var holdoutFraction: Double
+    /// Shuffles per feature for permutation importance on the holdout.
+    public var permutationRepeats: Int
+    public var maxBins: Int
+
+    public init(
+        treeCount: Int = 100, seed: UInt64 = 42, classWeight: ClassWeight = .balanced, targetRecall: Double = 0.8,
+        recallConfidence: Double = 0.95,
+        grid: TuningGrid = .standard, holdoutFraction: Double = 0.2, permutationRepeats: Int = 5, maxBins: Int = 255
+    ) {
+        self.treeCount = treeCount
+        self.seed = seed
+        self.classWeight = classWeight
+        self.targetRecall = targetRecall
+        self.recallConfidence = recallConfidence
+        self.grid = grid
+        self.holdoutFraction = holdoutFraction
+        self.permutationRepeats = permutationRepeats
+        self.maxBins = maxBins
+    }
+
+    /// The forest parameters of one grid candidate.
+    func parameters(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures) -> ForestParameters {
+        ForestParameters(
+            treeCount: treeCount, maxFeatures: maxFeatures, maxDepth: maxDepth, minSamplesLeaf: minSamplesLeaf,
+            classWeight: classWeight, bootstrap: true, maxBins: maxBins, seed: seed)
+    }
+}
+
+/// The training workflow: tune on out-of-bag predictions, choose the threshold on out-of-bag
+/// predictions, measure on a held-out part, and fit the final model on every labelled row given.
+///
+/// No test row ever influences a choice: tuning and the threshold only see out-of-bag
+/// predictions of the rows being fitted; the optional holdout is scored once, after every choice
+/// has been made on the other rows.
+public struct Trainer: Sendable {
+    public let configuration: TrainingConfiguration
+    /// Concurrent tasks per fit (default: all cores). Does not change the model.
+    public let workers: Int
+
+    public init(configuration: TrainingConfiguration = TrainingConfiguration(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.configuration = configuration
+        self.workers = workers
+    }
+
+    /// Trains on `data`/`labels` and returns the final model, its threshold and its metadata
+    /// (tuning trials, out-of-bag and holdout metrics, importances, provenance). Cancelling the
+    /// calling task stops training between trees with `ForestError.cancelled`.
+    public func train(_ data: FeatureMatrix, labels: [Bool], provenance: Provenance = Provenance()) async throws(ForestError) -> ForestModel {
+        let config = configuration
+        guard config.targetRecall > 0, config.targetRecall <= 1 else {
+            throw .invalidParameters("target recall must be in (0, 1] (got \(config.targetRecall))")
+        }
+        guard config.recallConfidence >= 0.5, config.recallConfidence < 1 else {
+            throw .invalidParameters("recall confidence must be in [0.5, 1) (got \(config.recallConfidence))")
+        }
+        guard !config.grid.candidates.isEmpty else { throw .invalidParameters("the tuning grid is empty") }
+        guard data.rowCount == labels.count else { throw .invalidTrainingData("\(data.rowCount) rows but \(labels.count) labels") }
+
+        var holdout: (rows: [Int], data: FeatureMatrix, labels: [Bool])? = nil
+        var tuningData = data
+        var tuningLabels = labels
+        if config.holdoutFraction > 0 {
+            let split = try StratifiedSplit(labels: labels, validationFraction: 0, testFraction: config.holdoutFraction, seed: config.seed)
+            guard !split.test.isEmpty else { throw .invalidTrainingData("too few rows for a \(config.holdoutFraction) holdout") }
+            holdout = (split.test, data.rows(split.test), split.test.map { labels[$0] })
+            tuningData = data.rows(split.train)
+            tuningLabels = split.train.map { labels[$0] }
+        }
+
+        // Tune: every candidate fitted on the tuning rows, judged by its out-of-bag ROC AUC.
+        var trials: [TuningTrial] = []
+        var best: (trial: TuningTrial, fit: RandomForest.Fit)? = nil
+        for candidate in config.grid.candidates {
+            if Task.isCancelled { throw .cancelled }
+            let parameters = config.parameters(
+                maxDepth: candidate.maxDepth, minSamplesLeaf: candidate.minSamplesLeaf, maxFeatures: candidate.maxFeatures)
+            let fit = try await RandomForest(parameters: parameters).fit(tuningData, labels: tuningLabels, workers: workers)
+            let (scores, scoredLabels) = Self.outOfBag(fit.outOfBagProbabilities, labels: tuningLabels)
+            guard let auc = Metrics.rocAUC(scores: scores, labels: scoredLabels),
+                let ap = Metrics.averagePrecision(scores: scores, labels: scoredLabels)
+            else {
+                throw .invalidTrainingData("too few rows of one class for out-of-bag validation; add labelled rows")
+            }
+            let trial = TuningTrial(
+                maxDepth: candidate.maxDepth, minSamplesLeaf: candidate.minSamplesLeaf, maxFeatures: candidate.maxFeatures,
+                rocAUC: auc, averagePrecision: ap, scoredOn: "outOfBag")
+            trials.append(trial)
+            if best == nil || auc > best!.trial.rocAUC { best = (trial, fit) }
+        }
+        let chosen = best!
+        let parameters = chosen.fit.model.parameters
+
+        // Measure the procedure on the holdout, with the threshold the procedure chose (out-of-bag).
+        var holdoutReport: ClassificationReport? = nil
+        var permutation: [(mean: Double, std: Double)]? = nil
+        if let holdout {
+            let tunedThreshold = try Self.threshold(chosen.fit, labels: tuningLabels, configuration: config)
+            let scores = try await chosen.fit.model.probabilities(for: holdout.data, workers: workers)
+            holdoutReport = ClassificationReport(
+                dataset: "holdout", scores: scores, labels: holdout.labels, threshold: tunedThreshold.threshold)
+            if config.permutationRepeats > 0, holdout.labels.contains(true), holdout.labels.contains(false) {
+                permutation = try await PermutationImportance.aucDrops(
+                    model: chosen.fit.model, data: holdout.data, labels: holdout.labels,
+                    repeats: config.permutationRepeats, seed: config.seed)
+            }
+        }
+
+        // The final model: every labelled row.
+        let final = holdout == nil ? chosen.fit : try await RandomForest(parameters: parameters).fit(data, labels: labels, workers: workers)
+        let choice = try Self.threshold(final, labels: labels, configuration: config)
+        let (oobScores, oobLabels) = Self.outOfBag(final.outOfBagProbabilities, labels: labels)
+
+        var importances = data.featureNames.indices.map { f in
+            FeatureImportance(
+                feature: data.featureNames[f], meanDecreaseImpurity: final.impurityImportances[f],
+                permutationAUCDrop: permutation?[f].mean, permutationAUCDropStd: permutation?[f].std)
+        }
+        importances.sort { $0.meanDecreaseImpurity > $1.meanDecreaseImpurity }
+
+        var model = final.model
+        model.threshold = choice.threshold
+        var stamped = provenance
+        stamped.trainingRows = labels.count
+        stamped.positiveRows = labels.lazy.filter { $0 }.count
+        model.metadata = ModelMetadata(
+            provenance: stamped, thresholdChoice: choice, holdout: holdoutReport,
+            outOfBag: ClassificationReport(dataset: "outOfBag", scores: oobScores, labels: oobLabels, threshold: choice.threshold),
+            importances: importances,
+            tuning: trials.sorted { $0.rocAUC > $1.rocAUC })
+        return model
+    }
+
+    /// The threshold reaching the target recall on a fit's out-of-bag predictions.
+    static func threshold(
+        _ fit: RandomForest.Fit, labels: [Bool], configuration: TrainingConfiguration
+    ) throws(ForestError) -> ThresholdChoice {
+        let (scores, scoredLabels) = outOfBag(fit.outOfBagProbabilities, labels: labels)
+        guard let choice = ThresholdChoice.forRecall(
+            configuration.targetRecall, confidence: configuration.recallConfidence, scores: scores, labels: scoredLabels,
+            chosenOn: "outOfBag")
+        else {
+            throw .invalidTrainingData("no buyer has an out-of-bag prediction; add labelled rows or trees")
+        }
+        return choice
+    }
+
+    /// The rows that have an out-of-bag prediction, with their labels.
+    static func outOfBag(_ probabilities: [Double], labels: [Bool]) -> (scores: [Double], labels: [Bool]) {
+        var scores: [Double] = []
+        var kept: [Bool] = []
+        for (p, y) in zip(probabilities, labels) where !p.isNaN {
+            scores.append(p)
+            kept.append(y)
+        }
+        return (scores, kept)
+    }
+}
