@@ -3,7 +3,9 @@
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let suites: [String: @Sendable ([String]) async throws -> Void] = [:]
+let suites: [String: @Sendable ([String]) async throws -> Void] = [
+    "ingest": ingestSuite,
+]
 
 guard let name = arguments.first, let suite = suites[name] else {
     let known = suites.keys.sorted().joined(separator: ", ")
