@@ -30,11 +30,7 @@ public final class ShopperStore: Sendable {
     ///   while the daemon ingests) before failing.
     public static func open(directory: URL, busyTimeout: Duration = .seconds(60)) throws(StoreError) -> ShopperStore {
         let path = directory.appendingPathComponent(fileName).path
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .cannotOpen(path: directory.path, reason: "cannot create the directory (\(error.localizedDescription))")
-        }
+        try Self.createDirectory(directory.path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
         configuration.prepareDatabase { db in
@@ -53,6 +49,20 @@ public final class ShopperStore: Sendable {
             return ShopperStore(path: path, pool: pool)
         } catch {
             throw .cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// `mkdir -p`, with the system's reason when it fails (Foundation's message hides it).
+    private static func createDirectory(_ path: String) throws(StoreError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return }
+            throw .cannotOpen(path: path, reason: "it exists and is not a directory")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try createDirectory(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw .cannotOpen(path: path, reason: "cannot create the directory: \(String(cString: strerror(errno)))")
         }
     }
 

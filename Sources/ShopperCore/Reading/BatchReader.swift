@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,6 +54,10 @@ public struct BatchReader: Sendable {
             throw .tooLarge(file: fileName, byteSize: bytes.count, limit: maxBytes)
         }
         if bytes.isEmpty { throw .empty(file: fileName) }
+        // The cheap refusals first, so a binary file costs no hashing.
+        try bytes.withUnsafeBufferPointer { buffer throws(BatchError) in
+            try checkIsText(buffer.baseAddress!, buffer.count, fileName: fileName)
+        }
         let digest = DigestTask(bytes: bytes, concurrently: concurrentHashing && bytes.count >= BatchReader.concurrentHashThreshold)
         let result: Result<ParsedBatch, BatchError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(BatchError) {
@@ -61,8 +66,13 @@ public struct BatchReader: Sendable {
                 return .failure(error)
             }
         }
-        digest.wait()
-        return try result.get()
+        switch result {
+        case .success(let batch):
+            return batch
+        case .failure(let error):
+            digest.cancel()
+            throw error
+        }
     }
 
     // MARK: - The pass over the file
@@ -72,7 +82,6 @@ public struct BatchReader: Sendable {
     ) throws(BatchError) -> ParsedBatch {
         let base = buffer.baseAddress!
         let count = buffer.count
-        try checkIsText(base, count, fileName: fileName)
         let bomLength = count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF ? 3 : 0
 
         var scanner = RecordScanner(base: base, count: count, start: bomLength)
@@ -178,27 +187,47 @@ public struct BatchReader: Sendable {
 /// A file's SHA-256, computed on a global dispatch queue while the caller parses, or inline.
 private final class DigestTask: @unchecked Sendable {
     // Safety: `digest` is written once, by the hashing work item or by `wait()`, and read only
-    // after `group.wait()`, which orders the write before the read.
+    // after `group.wait()`, which orders the write before the read. `cancelled` is atomic.
     private let group = DispatchGroup()
     private var digest: String?
     private let bytes: [UInt8]
+    private let cancelled = Atomic<Bool>(false)
+
+    /// Hashing goes by slices of this size, checking for cancellation between them.
+    private static let slice = 1 << 20
 
     init(bytes: [UInt8], concurrently: Bool) {
         self.bytes = bytes
         if concurrently {
             DispatchQueue.global(qos: .userInitiated).async(group: group) { [self] in
-                digest = bytes.withUnsafeBytes { SHA256.hex(of: $0) }
+                var hasher = SHA256()
+                let finished = bytes.withUnsafeBytes { all -> Bool in
+                    var offset = 0
+                    while offset < all.count {
+                        if cancelled.load(ordering: .relaxed) { return false }
+                        let end = min(offset + DigestTask.slice, all.count)
+                        hasher.update(UnsafeRawBufferPointer(rebasing: all[offset..<end]))
+                        offset = end
+                    }
+                    return true
+                }
+                if finished { digest = hasher.finalize().hexString }
             }
         }
     }
 
     /// The digest, waiting for the concurrent computation or computing it now.
-    @discardableResult
     func wait() -> String {
         group.wait()
         if let digest { return digest }
         let computed = bytes.withUnsafeBytes { SHA256.hex(of: $0) }
         digest = computed
         return computed
+    }
+
+    /// The batch failed: stop hashing and wait for the worker to notice.
+    func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+        group.wait()
     }
 }

@@ -31,7 +31,11 @@ extension ShopperStore {
             try Self.insertBatch(db, record)
             try Self.insertRows(db, batch, version: version, firstRowID: firstRowID, gold: gold)
             try Self.insertQuarantined(db, batch.quarantined, version: version)
-            return .created(record)
+            // Read back, so the caller holds exactly what later reads return (dates as stored).
+            guard let stored = try Self.version(db, sha256: batch.sha256) else {
+                throw StoreError.database("version \(version) vanished inside its own transaction")
+            }
+            return .created(stored)
         }
     }
 
