@@ -37,6 +37,7 @@ public final class ShopperStore: Sendable {
             // WAL (set by DatabasePool) makes synchronous=NORMAL durable against process crashes
             // and consistent against power loss; FULL would fsync the WAL on every commit.
             try db.execute(sql: """
+                PRAGMA page_size = 8192;
                 PRAGMA synchronous = NORMAL;
                 PRAGMA cache_size = -65536;
                 PRAGMA temp_store = MEMORY;

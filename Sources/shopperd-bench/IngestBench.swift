@@ -20,6 +20,9 @@ struct IngestBench {
     var rows = 1_000_000
     var runs = 5
     var keep = false
+    /// A `shopperd` binary to time as a separate process on the generated file (peak RSS of that
+    /// process alone); e.g. `.build/release/shopperd` after `swift build -c release`.
+    var binary: String?
 
     init(arguments: [String]) throws {
         var rest = arguments[...]
@@ -27,6 +30,9 @@ struct IngestBench {
             switch flag {
             case "--keep":
                 keep = true
+            case "--binary":
+                guard let value = rest.popFirst() else { throw BenchError.usage("missing value for --binary") }
+                binary = value
             case "--data", "--rows", "--runs":
                 guard let value = rest.popFirst() else { throw BenchError.usage("missing value for \(flag)") }
                 switch flag {
@@ -35,7 +41,7 @@ struct IngestBench {
                 default: runs = max(1, Int(value) ?? runs)
                 }
             default:
-                throw BenchError.usage("unknown option \(flag); options: --data FILE --rows N --runs R --keep")
+                throw BenchError.usage("unknown option \(flag); options: --data FILE --rows N --runs R --binary PATH --keep")
             }
         }
     }
@@ -92,6 +98,33 @@ struct IngestBench {
               + "(read \(Self.seconds(readTimes.min()!)) s, store \(Self.seconds(best - readTimes.min()!)) s) "
               + "→ \(Self.rate(Double(rows), best)) rows/s")
         print("  peak RSS so far: \(Self.peakRSSMegabytes()) MB")
+
+        if let binary { try measureBinary(binary, file: file, directory: directory, runs: min(runs, 3)) }
+    }
+
+    /// Runs `shopperd ingest FILE --state fresh` as its own process: wall time and that process's peak RSS.
+    func measureBinary(_ binary: String, file: URL, directory: URL, runs: Int) throws {
+        let clock = ContinuousClock()
+        var times: [Duration] = []
+        for run in 0..<runs {
+            let state = directory.appendingPathComponent("binary-state-\(run)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["ingest", file.path, "--state", state.path]
+            process.standardOutput = FileHandle.nullDevice
+            let start = clock.now
+            try process.run()
+            process.waitUntilExit()
+            times.append(clock.now - start)
+            guard process.terminationStatus == 0 else { throw BenchError.usage("\(binary) ingest failed") }
+            try? FileManager.default.removeItem(at: state)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        print("")
+        print("`\(binary) ingest` of the \(rows)-row file into a fresh state directory, as a separate process:")
+        print("  best \(Self.seconds(times.min()!)) s, median \(Self.seconds(Self.median(times))) s, "
+              + "peak RSS \(String(format: "%.0f", Double(usage.ru_maxrss) / 1024)) MB")
     }
 
     /// Times `BatchReader.read` and SHA-256 alone on `bytes`; prints best and median.

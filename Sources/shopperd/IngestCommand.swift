@@ -38,7 +38,7 @@ struct IngestCommand: ParsableCommand {
                 continue
             }
             if !batch.unknownColumns.isEmpty {
-                Terminal.error("\(file): warning: unknown columns ignored: \(batch.unknownColumns.joined(separator: ", "))")
+                Terminal.error("\(file): warning: unknown columns ignored: \(batch.unknownColumns.map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", "))")
             }
             for row in batch.quarantined.prefix(20) {
                 for issue in row.issues { Terminal.error("\(file): quarantined line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)") }

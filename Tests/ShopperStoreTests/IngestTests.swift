@@ -123,6 +123,19 @@ import Testing
         #expect(try temporary.store.gold()[0].row.gold.isPeakShoppingSeason)  // the row's month is Mar
     }
 
+    @Test func versionJSONUsesStableKeysAndMonthNames() throws {
+        let temporary = try TemporaryStore()
+        let version = try temporary.store.ingest(try StoreFixtures.batch("j.csv", pages: [1]), receivedAt: Date()).version
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(version), as: UTF8.self)
+        #expect(json.contains("\"peak_months\":[\"Nov\",\"Dec\"]"))
+        for key in ["version", "file", "rows", "labelled", "received_at", "ingested_at", "sha256", "quarantined", "duplicates"] {
+            #expect(json.contains("\"\(key)\":"), "\(key)")
+        }
+        #expect(try JSONDecoder().decode(StoreVersion.self, from: Data(json.utf8)) == version)
+    }
+
     @Test func openingAnUnwritableDirectoryFailsClearly() {
         #expect {
             _ = try ShopperStore.open(directory: URL(fileURLWithPath: "/proc/shopperd-cannot-be-here"))

@@ -57,6 +57,74 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         case firstRowID = "first_row_id"
         case lastRowID = "last_row_id"
     }
+
+    /// Month names (`"Nov"`) in JSON rather than numbers, for people reading `versions --format json`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(fileName, forKey: .fileName)
+        try c.encode(byteSize, forKey: .byteSize)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(receivedAt, forKey: .receivedAt)
+        try c.encode(ingestedAt, forKey: .ingestedAt)
+        try c.encode(isLabelled, forKey: .isLabelled)
+        try c.encode(rowCount, forKey: .rowCount)
+        try c.encode(positiveCount, forKey: .positiveCount)
+        try c.encode(duplicateCount, forKey: .duplicateCount)
+        try c.encode(quarantinedCount, forKey: .quarantinedCount)
+        try c.encode(header, forKey: .header)
+        try c.encode(unknownColumns, forKey: .unknownColumns)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(peakMonths.map(\.name), forKey: .peakMonths)
+        try c.encode(firstRowID, forKey: .firstRowID)
+        try c.encode(lastRowID, forKey: .lastRowID)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        fileName = try c.decode(String.self, forKey: .fileName)
+        byteSize = try c.decode(Int.self, forKey: .byteSize)
+        sha256 = try c.decode(String.self, forKey: .sha256)
+        receivedAt = try c.decode(Date.self, forKey: .receivedAt)
+        ingestedAt = try c.decode(Date.self, forKey: .ingestedAt)
+        isLabelled = try c.decode(Bool.self, forKey: .isLabelled)
+        rowCount = try c.decode(Int.self, forKey: .rowCount)
+        positiveCount = try c.decode(Int.self, forKey: .positiveCount)
+        duplicateCount = try c.decode(Int.self, forKey: .duplicateCount)
+        quarantinedCount = try c.decode(Int.self, forKey: .quarantinedCount)
+        header = try c.decode([String].self, forKey: .header)
+        unknownColumns = try c.decode([String].self, forKey: .unknownColumns)
+        policy = try c.decode(InvalidRowPolicy.self, forKey: .policy)
+        peakMonths = try c.decode([String].self, forKey: .peakMonths).compactMap { Month(parsing: $0) }
+        firstRowID = try c.decode(Int.self, forKey: .firstRowID)
+        lastRowID = try c.decode(Int.self, forKey: .lastRowID)
+    }
+
+    public init(
+        version: Int, fileName: String, byteSize: Int, sha256: String, receivedAt: Date, ingestedAt: Date,
+        isLabelled: Bool, rowCount: Int, positiveCount: Int, duplicateCount: Int, quarantinedCount: Int,
+        header: [String], unknownColumns: [String], policy: InvalidRowPolicy, peakMonths: [Month],
+        firstRowID: Int, lastRowID: Int
+    ) {
+        self.version = version
+        self.fileName = fileName
+        self.byteSize = byteSize
+        self.sha256 = sha256
+        self.receivedAt = receivedAt
+        self.ingestedAt = ingestedAt
+        self.isLabelled = isLabelled
+        self.rowCount = rowCount
+        self.positiveCount = positiveCount
+        self.duplicateCount = duplicateCount
+        self.quarantinedCount = quarantinedCount
+        self.header = header
+        self.unknownColumns = unknownColumns
+        self.policy = policy
+        self.peakMonths = peakMonths
+        self.firstRowID = firstRowID
+        self.lastRowID = lastRowID
+    }
 }
 
 /// What `ingest` did.
