@@ -59,6 +59,9 @@ import Testing
             let fromBytes = copy.withUTF8 { Month(utf8: $0) }
             #expect(fromBytes == Month(parsing: text), "\(text)")
         }
+        for bytes: [UInt8] in [[0x6A, 0x61, 0x6E, 0], [0x66, 0x65, 0x62, 0, 0], [0, 0x6A, 0x61, 0x6E]] {
+            #expect(bytes.withUnsafeBufferPointer { Month(utf8: $0) } == nil)
+        }
         for text in ["Returning_Visitor", "RETURNING_VISITOR", "new_visitor", "Other", "other", "Returning", "", "Others"] {
             var copy = text
             #expect(copy.withUTF8 { VisitorType(utf8: $0) } == VisitorType(parsing: text), "\(text)")
