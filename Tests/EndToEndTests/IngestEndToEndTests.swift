@@ -153,8 +153,8 @@ import Glibc
     }
 
     /// A real `kill -9` of the real binary while it holds the store's write lock, in the middle of
-    /// storing a large batch: the store must come back at the previous version, fully readable, and
-    /// take the next batch as the next version.
+    /// storing a large batch and with part of it already written to the WAL: the store must come
+    /// back at the previous version, fully readable, and take the next batch as the next version.
     @Test func killDashNineMidIngestLeavesThePreviousVersion() throws {
         let scratch = try Scratch()
         let state = scratch.path("state")
@@ -169,22 +169,28 @@ import Glibc
         let bigFile = try scratch.write("big.csv", big)
 
         let (process, _, _) = try ShopperdBinary.start(["ingest", bigFile, "--state", state])
-        let database = URL(fileURLWithPath: state).appendingPathComponent("shopperd.sqlite-shm")
+        let directory = URL(fileURLWithPath: state)
+        let shm = directory.appendingPathComponent("shopperd.sqlite-shm")
+        let wal = directory.appendingPathComponent("shopperd.sqlite-wal")
+        // Kill once the process holds the write lock *and* SQLite has already spilled part of the
+        // uncommitted batch into the WAL (more than 1 MB): the hardest moment for recovery, with
+        // half a version on disk.
         var killedInsideTransaction = false
+        var walBytesAtKill = 0
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
-            if WriteLock.isHeld(by: process.processIdentifier, on: database) {
-                usleep(150_000)  // well into the inserts
-                if WriteLock.isHeld(by: process.processIdentifier, on: database) {
-                    kill(process.processIdentifier, SIGKILL)
-                    killedInsideTransaction = true
-                    break
-                }
+            let walBytes = (try? FileManager.default.attributesOfItem(atPath: wal.path)[.size] as? Int) ?? 0
+            if walBytes > 1 << 20 && WriteLock.isHeld(by: process.processIdentifier, on: shm) {
+                kill(process.processIdentifier, SIGKILL)
+                killedInsideTransaction = true
+                walBytesAtKill = walBytes
+                break
             }
-            usleep(2_000)
+            usleep(1_000)
         }
         process.waitUntilExit()
-        #expect(killedInsideTransaction, "the ingest finished (or never took the write lock) before it could be killed")
+        #expect(killedInsideTransaction, "the ingest finished (or never spilled into the WAL) before it could be killed")
+        #expect(walBytesAtKill > 1 << 20)
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
 
         // The previous version, intact.
