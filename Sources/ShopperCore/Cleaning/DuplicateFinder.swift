@@ -15,7 +15,13 @@ public enum DuplicateFinder {
 
     /// For each session, the line of the first earlier identical session, or nil.
     public static func duplicateOfLine(sessions: [Session], lines: [Int]) -> [Int?] {
-        precondition(sessions.count == lines.count, "one line per session")
+        duplicateOfLine(sessions: sessions, lines: lines, fingerprints: sessions.map(fingerprint))
+    }
+
+    /// The same, with `fingerprints[i] == fingerprint(sessions[i])` already computed (the reader
+    /// computes them while each row is still in cache, sparing a second pass over the rows).
+    static func duplicateOfLine(sessions: [Session], lines: [Int], fingerprints hashes: [UInt64]) -> [Int?] {
+        precondition(sessions.count == lines.count && hashes.count == sessions.count, "one line and one fingerprint per session")
         precondition(sessions.count < Int(UInt32.max), "a batch has fewer than 4 billion rows")
         let n = sessions.count
         var result = [Int?](repeating: nil, count: n)
@@ -28,18 +34,9 @@ public enum DuplicateFinder {
             partitionBits == 0 ? 0 : Int(truncatingIfNeeded: hash >> UInt64(64 - partitionBits))
         }
 
-        // Pass 1: fingerprints, and how many rows fall in each partition.
+        // Pass 1: how many rows fall in each partition.
         var counts = [Int](repeating: 0, count: partitions + 1)
-        let hashes = [UInt64](unsafeUninitializedCapacity: n) { buffer, initialized in
-            sessions.withUnsafeBufferPointer { rows in
-                for i in 0..<n {
-                    let hash = fingerprint(rows[i])
-                    buffer[i] = hash
-                    counts[partition(hash) + 1] += 1
-                }
-            }
-            initialized = n
-        }
+        for hash in hashes { counts[partition(hash) + 1] += 1 }
         for p in 0..<partitions { counts[p + 1] += counts[p] }
 
         // Pass 2: scatter (fingerprint, row) pairs into partition order, keeping file order.

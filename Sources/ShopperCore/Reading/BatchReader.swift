@@ -105,10 +105,12 @@ public struct BatchReader: Sendable {
         let estimatedRows = max(16, count / 80)
         var sessions: [Session] = []
         var lines: [Int] = []
+        var fingerprints: [UInt64] = []
         var starts: [Int] = []
         var ends: [Int] = []
         sessions.reserveCapacity(estimatedRows)
         lines.reserveCapacity(estimatedRows)
+        fingerprints.reserveCapacity(estimatedRows)
         starts.reserveCapacity(estimatedRows)
         ends.reserveCapacity(estimatedRows)
         var quarantined: [QuarantinedRow] = []
@@ -131,6 +133,7 @@ public struct BatchReader: Sendable {
                 if let session = decoder.decode(scanner.fields, line: line, recordStart: start, recordEnd: end) {
                     if policy == .reject && invalidRowCount > 0 { continue records }
                     sessions.append(session)
+                    fingerprints.append(DuplicateFinder.fingerprint(session))
                     lines.append(line)
                     starts.append(start)
                     ends.append(end)
@@ -164,7 +167,7 @@ public struct BatchReader: Sendable {
         return ParsedBatch(
             fileName: fileName, byteSize: count, sha256: digest.wait(),
             header: header.names, unknownColumns: header.unknownColumns, isLabelled: header.isLabelled,
-            sessions: sessions, lines: lines, duplicateOfLine: DuplicateFinder.duplicateOfLine(sessions: sessions, lines: lines),
+            sessions: sessions, lines: lines, duplicateOfLine: DuplicateFinder.duplicateOfLine(sessions: sessions, lines: lines, fingerprints: fingerprints),
             quarantined: quarantined, bytes: bytes, recordStarts: starts, recordEnds: ends
         )
     }
