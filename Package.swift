@@ -67,9 +67,19 @@ let package = Package(
         .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore"], swiftSettings: strict),
         .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
         .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], swiftSettings: strict),
-        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], swiftSettings: strict),
+        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline"], swiftSettings: strict),
-        .testTarget(name: "ShopperDaemonTests", dependencies: ["ShopperDaemon"], swiftSettings: strict),
+        // Test helper for ShopperDaemonTests: a minimal daemon made of ShopperDaemon's parts, run as a
+        // real child process (NOTIFY_SOCKET, watchdog, signals, exit status, systemd-analyze).
+        .executableTarget(
+            name: "shopperd-daemon-probe",
+            dependencies: ["ShopperDaemon"],
+            path: "Tests/ShopperDaemonProbe",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "shopperd-daemon-probe"], swiftSettings: strict
+        ),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore"], swiftSettings: strict),
     ]

@@ -5,6 +5,8 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: @Sendable ([String]) async throws -> Void] = [
     "ingest": ingestSuite,
+    "drift": { try await DriftBench.speed($0) },
+    "drift-calibration": { try await DriftBench.calibration($0) },
 ]
 
 guard let name = arguments.first, let suite = suites[name] else {

@@ -14,6 +14,7 @@ struct Shopperd: AsyncParsableCommand {
             IngestCommand.self,
             VersionsCommand.self,
             ShowCommand.self,
+            DriftCommand.self,
         ]
     )
 }

@@ -1,0 +1,163 @@
+/// Something the daemon did that an operator may want to read, filter or alert on.
+///
+/// Each case carries typed values; ``EventLog`` turns them into journal fields with a fixed
+/// `MESSAGE_ID` per ``DaemonEventKind``, so `journalctl MESSAGE_ID=… DECISION=…` works without
+/// parsing prose. Field names are part of the operator interface: see docs/systemd.md.
+public enum DaemonEvent: Equatable, Sendable {
+    /// Start-up finished: the inbox is watched and the service is ready.
+    case serviceStarted(version: String, inbox: String, outbox: String, watchdogTimeout: Duration?)
+    /// Shutdown began (`reason`: the signal or cause), possibly with a batch still in flight.
+    case serviceStopping(reason: String, batchInFlight: InboxFileName?)
+    /// The daemon is exiting with a failure; systemd's `Restart=on-failure` will start it again.
+    case serviceFailed(error: String)
+    /// `SIGHUP`: the configuration was read again and applied.
+    case configReloaded(summary: String)
+    /// `SIGHUP`: the new configuration was refused; the previous one stays in force.
+    case configReloadFailed(error: String)
+    /// A batch was scored and its predictions written.
+    case batchScored(batch: InboxFileName, rows: Int, modelVersion: String, drift: Bool,
+                     decision: BatchDecision, duration: Duration)
+    /// A batch's features drifted from the champion's reference data.
+    case driftDetected(batch: InboxFileName, rows: Int, driftedFeatures: [String], featuresTested: Int,
+                       decision: BatchDecision, modelVersion: String)
+    /// A challenger beat (or tied) the champion on held-out rows and now serves.
+    case modelPromoted(batch: InboxFileName?, previousVersion: String?, modelVersion: String, metric: String,
+                       championScore: Double?, challengerScore: Double, duration: Duration)
+    /// A batch was invalid: rejected with its errors, the original quarantined.
+    case batchRejected(batch: InboxFileName, reason: String, errorCount: Int)
+    /// Drift called for retraining but it could not happen (e.g. too few labelled rows).
+    case retrainSkipped(batch: InboxFileName, reason: String, labelledRows: Int, requiredRows: Int)
+    /// A transient failure (disk full, store busy): the batch stays pending and is retried.
+    case errorRetrying(batch: InboxFileName?, error: String, attempt: Int, retryIn: Duration)
+    /// A batch has run past the stuck limit: watchdog pings stop so systemd restarts the daemon.
+    case batchStuck(batch: InboxFileName, running: Duration, limit: Duration)
+
+    /// The event's type, which fixes its `MESSAGE_ID` and priority.
+    public var kind: DaemonEventKind {
+        switch self {
+        case .serviceStarted: .serviceStarted
+        case .serviceStopping: .serviceStopping
+        case .serviceFailed: .serviceFailed
+        case .configReloaded: .configReloaded
+        case .configReloadFailed: .configReloadFailed
+        case .batchScored: .batchScored
+        case .driftDetected: .driftDetected
+        case .modelPromoted: .modelPromoted
+        case .batchRejected: .batchRejected
+        case .retrainSkipped: .retrainSkipped
+        case .errorRetrying: .errorRetrying
+        case .batchStuck: .batchStuck
+        }
+    }
+
+    /// The human-readable `MESSAGE=`: one line, saying what happened and what follows.
+    public var message: String {
+        switch self {
+        case let .serviceStarted(version, inbox, outbox, watchdog):
+            let dog = watchdog.map { "watchdog \(Self.milliseconds($0)) ms" } ?? "no watchdog"
+            return "shopperd \(version) started: watching \(inbox), writing to \(outbox), \(dog)"
+        case let .serviceStopping(reason, batch):
+            let inFlight = batch.map { ", finishing or abandoning batch \($0)" } ?? ""
+            return "shopperd stopping (\(reason))\(inFlight)"
+        case let .serviceFailed(error):
+            return "shopperd failed: \(error)"
+        case let .configReloaded(summary):
+            return "configuration reloaded: \(summary)"
+        case let .configReloadFailed(error):
+            return "configuration reload refused, previous configuration kept: \(error)"
+        case let .batchScored(batch, rows, model, drift, _, duration):
+            return "batch \(batch) scored: \(rows) rows with model \(model)\(drift ? " despite drift" : "") in \(Self.milliseconds(duration)) ms"
+        case let .driftDetected(batch, _, features, tested, decision, model):
+            return "drift in batch \(batch): \(features.count) of \(tested) features drifted (\(features.joined(separator: ", "))); "
+                + "model \(model); decision \(decision.rawValue)"
+        case let .modelPromoted(_, previous, model, metric, champion, challenger, _):
+            let versus = champion.map { " vs champion \($0)" } ?? ""
+            return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger)\(versus)"
+        case let .batchRejected(batch, reason, errors):
+            return "batch \(batch) rejected (\(errors) error\(errors == 1 ? "" : "s")): \(reason)"
+        case let .retrainSkipped(batch, reason, labelled, required):
+            return "retraining skipped for batch \(batch): \(reason) (\(labelled) labelled rows, \(required) needed)"
+        case let .errorRetrying(batch, error, attempt, retryIn):
+            let which = batch.map { "batch \($0)" } ?? "work"
+            return "\(which) failed (attempt \(attempt)), retrying in \(Self.milliseconds(retryIn)) ms: \(error)"
+        case let .batchStuck(batch, running, limit):
+            return "batch \(batch) stuck for \(Self.milliseconds(running)) ms (limit \(Self.milliseconds(limit)) ms): "
+                + "watchdog pings stopped, systemd will restart shopperd"
+        }
+    }
+
+    /// The event's own fields (the log adds `MESSAGE`, `MESSAGE_ID`, `PRIORITY`,
+    /// `SYSLOG_IDENTIFIER` and `SHOPPERD_EVENT`).
+    public var fields: [JournalField] {
+        switch self {
+        case let .serviceStarted(version, inbox, outbox, watchdog):
+            var fields = [JournalField("VERSION", version), JournalField("INBOX", inbox), JournalField("OUTBOX", outbox)]
+            if let watchdog { fields.append(JournalField("WATCHDOG_USEC", Self.microseconds(watchdog))) }
+            return fields
+        case let .serviceStopping(reason, batch):
+            return [JournalField("REASON", reason)] + Self.batchField(batch)
+        case let .serviceFailed(error):
+            return [JournalField("ERROR", error)]
+        case let .configReloaded(summary):
+            return [JournalField("SUMMARY", summary)]
+        case let .configReloadFailed(error):
+            return [JournalField("ERROR", error)]
+        case let .batchScored(batch, rows, model, drift, decision, duration):
+            return Self.batchField(batch) + [
+                JournalField("ROWS", rows), JournalField("MODEL_VERSION", model),
+                JournalField("DRIFT", drift ? "yes" : "no"), JournalField("DECISION", decision.rawValue),
+                JournalField("DURATION_MS", Self.milliseconds(duration)),
+            ]
+        case let .driftDetected(batch, rows, features, tested, decision, model):
+            return Self.batchField(batch) + [
+                JournalField("ROWS", rows), JournalField("DRIFT", "yes"),
+                JournalField("DRIFTED_FEATURES", features.joined(separator: ",")),
+                JournalField("FEATURES_TESTED", tested), JournalField("DECISION", decision.rawValue),
+                JournalField("MODEL_VERSION", model),
+            ]
+        case let .modelPromoted(batch, previous, model, metric, champion, challenger, duration):
+            var fields = Self.batchField(batch) + [JournalField("MODEL_VERSION", model)]
+            if let previous { fields.append(JournalField("PREVIOUS_MODEL_VERSION", previous)) }
+            fields.append(JournalField("METRIC", metric))
+            fields.append(JournalField("CHALLENGER_SCORE", "\(challenger)"))
+            if let champion { fields.append(JournalField("CHAMPION_SCORE", "\(champion)")) }
+            fields.append(JournalField("DECISION", BatchDecision.retrainPromoted.rawValue))
+            fields.append(JournalField("DURATION_MS", Self.milliseconds(duration)))
+            return fields
+        case let .batchRejected(batch, reason, errors):
+            return Self.batchField(batch) + [
+                JournalField("DECISION", BatchDecision.reject.rawValue), JournalField("REASON", reason),
+                JournalField("ERRORS", errors),
+            ]
+        case let .retrainSkipped(batch, reason, labelled, required):
+            return Self.batchField(batch) + [
+                JournalField("REASON", reason), JournalField("LABELLED_ROWS", labelled),
+                JournalField("REQUIRED_ROWS", required),
+            ]
+        case let .errorRetrying(batch, error, attempt, retryIn):
+            return Self.batchField(batch) + [
+                JournalField("ERROR", error), JournalField("ATTEMPT", attempt),
+                JournalField("RETRY_IN_MS", Self.milliseconds(retryIn)),
+            ]
+        case let .batchStuck(batch, running, limit):
+            return Self.batchField(batch) + [
+                JournalField("RUNNING_MS", Self.milliseconds(running)), JournalField("LIMIT_MS", Self.milliseconds(limit)),
+            ]
+        }
+    }
+
+    /// `SHOPPERD_BATCH=` carries the file name's exact bytes, even when they are not UTF-8.
+    private static func batchField(_ batch: InboxFileName?) -> [JournalField] {
+        batch.map { [JournalField("SHOPPERD_BATCH", bytes: $0.bytes)] } ?? []
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1_000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+
+    static func microseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000)
+    }
+}

@@ -1,0 +1,49 @@
+/// The types of event the daemon logs, each with its fixed journal `MESSAGE_ID` and priority.
+///
+/// The IDs are the operator's handle on events (`journalctl -u shopperd MESSAGE_ID=…`) and the
+/// keys of `systemd/shopperd.catalog`; they were generated once with `systemd-id128 new` and
+/// must never change. A test checks that every kind has a catalog entry.
+public enum DaemonEventKind: String, CaseIterable, Sendable {
+    case serviceStarted = "service-started"
+    case serviceStopping = "service-stopping"
+    case serviceFailed = "service-failed"
+    case configReloaded = "config-reloaded"
+    case configReloadFailed = "config-reload-failed"
+    case batchScored = "batch-scored"
+    case driftDetected = "drift-detected"
+    case modelPromoted = "model-promoted"
+    case batchRejected = "batch-rejected"
+    case retrainSkipped = "retrain-skipped"
+    case errorRetrying = "error-retrying"
+    case batchStuck = "batch-stuck"
+
+    /// The fixed `MESSAGE_ID` of this kind.
+    public var messageID: JournalMessageID {
+        let hex: String = switch self {
+        case .serviceStarted: "5e243da05b864fcab388baeec3da52ac"
+        case .serviceStopping: "fcc9e24d8c7141cdbd09adf16340b4cd"
+        case .serviceFailed: "f31c3b6dcb6d44b7bfc2034c5d278b1a"
+        case .configReloaded: "a667b21a941c4b0d8ec41fd853773b7e"
+        case .configReloadFailed: "5eec6b8995ce45759833a657fd723954"
+        case .batchScored: "617898c029204cbab2d0765eb314193d"
+        case .driftDetected: "1281d81328f946139ceca24f756954ae"
+        case .modelPromoted: "80a0ce1ffd964fd1b1ffe826a640d9d0"
+        case .batchRejected: "ceb74289697c49a0ab779be5a231f8e9"
+        case .retrainSkipped: "8f9b69d5eea34bb987d378f8d75d8aff"
+        case .errorRetrying: "c3fcd25e4af14e8db35cd2dc3b69bfde"
+        case .batchStuck: "3bfe46ec8a0b45d79c35be9d7342e198"
+        }
+        return JournalMessageID(hex)!
+    }
+
+    /// The kind's priority: alerts an operator must act on are `warning` or worse.
+    public var priority: JournalPriority {
+        switch self {
+        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted: .notice
+        case .batchScored: .info
+        case .driftDetected, .batchRejected, .retrainSkipped: .warning
+        case .configReloadFailed, .errorRetrying, .serviceFailed: .error
+        case .batchStuck: .critical
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// What the daemon's run loop gets from ``ServiceRunner``: the health reporting API, the event
+/// log, readiness, and the graceful-stop flag.
+public struct ServiceContext: Sendable {
+    /// Report batch progress here; it drives the watchdog and `STATUS=`.
+    public let monitor: HealthMonitor
+    /// Structured events (journal or JSON lines).
+    public let events: EventLog
+    public let notifier: SystemdNotifier
+    let stop: StopRequest
+
+    /// Whether a graceful stop was requested: check before starting each batch and return when
+    /// true. The batch in progress is allowed to finish within the runner's stop grace.
+    public var isStopping: Bool { stop.isRequested }
+
+    /// Sends `READY=1` with the current status. Call once the inbox is watched and the waiting
+    /// files are listed, *before* working through them (a long backlog must not look like a
+    /// start-up hang to systemd).
+    public func ready() async {
+        await monitor.started()
+        do {
+            try notifier.ready(status: await monitor.statusLine())
+        } catch {
+            events.log(.errorRetrying(batch: nil, error: error.description, attempt: 1, retryIn: .zero))
+        }
+    }
+
+    /// Records an event.
+    public func log(_ event: DaemonEvent) {
+        events.log(event)
+    }
+
+    /// `stream`, ending as soon as a graceful stop is requested (see ``StoppableStream``).
+    public func untilStopped<Element: Sendable>(_ stream: AsyncStream<Element>) -> StoppableStream<Element> {
+        StoppableStream(stream, stop: stop)
+    }
+}

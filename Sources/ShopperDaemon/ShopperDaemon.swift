@@ -1,1 +1,0 @@
-// ShopperDaemon: see Package.swift for this module's job.

@@ -1,0 +1,121 @@
+import ShopperCore
+
+/// Decides whether a batch of sessions has drifted away from a reference.
+///
+/// Each input feature gets one test — two-sample KS for numeric features, chi-square of
+/// homogeneity for categorical ones — then the p-values are adjusted for multiplicity and
+/// compared with α, optionally with an effect-size floor. `critical_drift` is true when any
+/// feature drifts.
+public struct DriftDetector: Sendable {
+    public let config: DriftConfig
+
+    public init(config: DriftConfig = DriftConfig()) throws(DriftError) {
+        self.config = try config.validated()
+    }
+
+    public func check(_ current: [Session], against reference: DriftReference) throws(DriftError) -> DriftReport {
+        guard reference.rowCount > 0 else { throw .emptyReference }
+        guard !current.isEmpty else { throw .emptyCurrent }
+        var results = [ColumnDrift]()
+        results.reserveCapacity(reference.columns.count)
+        for (index, column) in reference.columns.enumerated() {
+            if column.isCategorical {
+                results.append(testCategorical(column, index: index, current: current, reference: reference))
+            } else {
+                results.append(testNumeric(column, current: current, reference: reference))
+            }
+        }
+        return decide(results, referenceRows: reference.rowCount, currentRows: current.count)
+    }
+
+    /// Adjusts, applies α and the effect floor, and writes the verdict.
+    func decide(_ tested: [ColumnDrift], referenceRows: Int, currentRows: Int) -> DriftReport {
+        var results = tested
+        let adjusted = config.correction.adjust(results.map(\.pValue))
+        for index in results.indices {
+            results[index].pAdjusted = adjusted[index]
+            let significant = adjusted[index] < config.alpha
+            let large = config.minEffect.map { results[index].effectSize >= $0 } ?? true
+            results[index].drifted = significant && large
+        }
+        let drivers = results.filter(\.drifted)
+            .sorted { $0.pAdjusted < $1.pAdjusted || ($0.pAdjusted == $1.pAdjusted && $0.effectSize > $1.effectSize) }
+            .map(\.column)
+        return DriftReport(
+            criticalDrift: !drivers.isEmpty, rule: ruleDescription(featureCount: results.count),
+            drivers: drivers, alpha: config.alpha, correction: config.correction, minEffect: config.minEffect,
+            referenceRows: referenceRows, currentRows: currentRows, columns: results
+        )
+    }
+
+    func ruleDescription(featureCount: Int) -> String {
+        let adjustment = config.correction == .none ? "p" : "\(config.correction.displayName)-adjusted p"
+        var rule = "critical_drift when any of \(featureCount) features has \(adjustment) < \(config.alpha.formatted)"
+        if let minEffect = config.minEffect {
+            rule += " and effect ≥ \(minEffect.formatted) (KS D; total variation distance for categories)"
+        }
+        rule += "; numeric: two-sample KS (\(config.ksMethod.rawValue)); categorical: \(config.categoricalMethod.summary)"
+        return rule
+    }
+
+    func testNumeric(_ column: Column, current: [Session], reference: DriftReference) -> ColumnDrift {
+        let values = current.map { $0.numericValue(column) }.radixSorted()
+        let result: KSTestResult
+        do {
+            result = try KolmogorovSmirnovTest.twoSided(
+                sortedX: reference.sortedValues(column), sortedY: values, method: config.ksMethod)
+        } catch {
+            // Unreachable for validated sessions (finite values, non-empty sides): report "no evidence".
+            result = KSTestResult(statistic: 0, pValue: 1, location: 0, sign: 1, method: .asymp, fellBackToAsymptotic: false)
+        }
+        return ColumnDrift(
+            column: column, kind: .numeric, test: .ks, statistic: result.statistic,
+            // One value on each side with `asymp` gives NaN in scipy; it is no evidence of drift.
+            pValue: result.pValue.isNaN ? 1 : result.pValue, pAdjusted: 1,
+            effectSize: result.statistic, effectMeasure: .ksD, drifted: false, method: result.method,
+            statisticLocation: result.location
+        )
+    }
+
+    func testCategorical(_ column: Column, index: Int, current: [Session], reference: DriftReference) -> ColumnDrift {
+        let referenceCounts = reference.categoryCounts(column)
+        let currentCounts = CategoryCounts(current, column: column)
+        let labels = CategoryCounts.unionOfLabels(referenceCounts, currentCounts)
+        let referenceRow = labels.map(referenceCounts.count)
+        let currentRow = labels.map(currentCounts.count)
+        let unseen = labels.filter { referenceCounts.count($0) == 0 }
+
+        // Total variation distance on the full (unpooled) distributions.
+        let referenceTotal = Double(referenceCounts.total), currentTotal = Double(currentCounts.total)
+        let distance = 0.5 * zip(referenceRow, currentRow).reduce(0.0) { sum, pair in
+            sum + abs(Double(pair.0) / referenceTotal - Double(pair.1) / currentTotal)
+        }
+
+        var pooled = [String]()
+        let outcome: ChiSquareTestResult?
+        switch config.categoricalMethod {
+        case .plain:
+            outcome = try? ChiSquareHomogeneityTest.test(reference: referenceRow, current: currentRow)
+        case .pooled(let minimumExpected):
+            let cells = CategoryPooling.cells(reference: referenceRow, current: currentRow, minimumExpected: minimumExpected)
+            if let merged = cells.last, merged.count > 1 { pooled = merged.map { labels[$0] } }
+            outcome = try? ChiSquareHomogeneityTest.test(
+                reference: cells.map { $0.reduce(0) { $0 + referenceRow[$1] } },
+                current: cells.map { $0.reduce(0) { $0 + currentRow[$1] } })
+        case .monteCarlo(let replicates, let seed):
+            // A per-feature stream, so a feature's p-value does not depend on the others.
+            outcome = try? ChiSquareMonteCarlo.pValue(
+                reference: referenceRow, current: currentRow, replicates: replicates,
+                seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        }
+        // The table is never degenerate here (both sides non-empty, only observed labels);
+        // a failure would mean no test, i.e. no evidence.
+        let result = outcome ?? ChiSquareTestResult(statistic: 0, pValue: 1, degreesOfFreedom: 0)
+        return ColumnDrift(
+            column: column, kind: .categorical, test: .chi2, statistic: result.statistic,
+            pValue: result.pValue.isNaN ? 1 : result.pValue, pAdjusted: 1,
+            effectSize: distance, effectMeasure: .totalVariation, drifted: false,
+            degreesOfFreedom: result.degreesOfFreedom, pooledCategories: pooled, unseenCategories: unseen
+        )
+    }
+}

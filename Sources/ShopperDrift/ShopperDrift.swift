@@ -1,1 +1,0 @@
-// ShopperDrift: see Package.swift for this module's job.

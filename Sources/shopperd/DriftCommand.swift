@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import ShopperCore
+import ShopperDrift
+
+/// `shopperd drift`: compares a batch with the reference data and prints the verdict.
+///
+/// The exit status says whether the command worked, not whether the data drifted: 0 with or
+/// without drift (read `critical_drift`), 1 when a file cannot be read or is invalid, 64 on a
+/// usage error. Scripts branch on the report, so a drifted batch is not mistaken for a failure.
+struct DriftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Test a batch of sessions for drift against the reference data.",
+        discussion: """
+        Each of the 17 input features is tested: two-sample Kolmogorov-Smirnov for numeric ones \
+        (as scipy.stats.ks_2samp), chi-square of homogeneity for categorical ones (categories with \
+        an expected count below 5 pooled). p-values are adjusted for multiple testing; \
+        critical_drift is true when any adjusted p-value is below --alpha (and, with --min-effect, \
+        the effect is at least that large). Exit status: 0 whether or not drift is found, \
+        1 on unreadable or invalid input, 64 on usage errors. See docs/drift.md.
+        """
+    )
+
+    enum Correction: String, ExpressibleByArgument, CaseIterable {
+        case bh, bonferroni, none
+    }
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, html
+    }
+
+    @Option(help: "CSV file of the reference sessions (the data the serving model was trained on).")
+    var reference: String
+
+    @Option(help: "CSV file of the batch to check.")
+    var current: String
+
+    @Option(help: "Level for each adjusted p-value.")
+    var alpha: Double = 0.05
+
+    @Option(help: "Multiple-testing correction.")
+    var correction: Correction = .bh
+
+    @Option(name: .customLong("min-effect"),
+            help: "Also require KS D (numeric) or total variation distance (categorical) of at least this much.")
+    var minEffect: Double?
+
+    @Option(help: "Output format.")
+    var format: Format = .text
+
+    @Option(help: "Write the report to this file instead of standard output.")
+    var out: String?
+
+    func validate() throws {
+        guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be strictly between 0 and 1, e.g. 0.05") }
+        if let minEffect, !(0...1).contains(minEffect) {
+            throw ValidationError("--min-effect must be between 0 and 1 (it is a KS D / total variation distance)")
+        }
+    }
+
+    func run() throws {
+        let reader = BatchReader()
+        let referenceSessions = try reader.read(contentsOf: URL(fileURLWithPath: reference)).sessions
+        let currentSessions = try reader.read(contentsOf: URL(fileURLWithPath: current)).sessions
+        let config = DriftConfig(
+            alpha: alpha,
+            correction: MultipleTestingCorrection(rawValue: correction.rawValue) ?? .bh,
+            minEffect: minEffect
+        )
+        let detector = try DriftDetector(config: config)
+        let referenceData = DriftReference(sessions: referenceSessions)
+        let report = try detector.check(currentSessions, against: referenceData)
+
+        let output: Data
+        switch format {
+        case .text:
+            output = Data(DriftTextReport.render(report).utf8)
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            output = try encoder.encode(report) + Data("\n".utf8)
+        case .html:
+            let title = "Drift: \(URL(fileURLWithPath: current).lastPathComponent) vs \(URL(fileURLWithPath: reference).lastPathComponent)"
+            output = Data(DriftHTMLReport(report: report, reference: referenceData, current: currentSessions, title: title).render().utf8)
+        }
+        if let out {
+            do {
+                try output.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw DriftCommandError.cannotWrite(path: out, reason: error.localizedDescription)
+            }
+        } else {
+            FileHandle.standardOutput.write(output)
+        }
+    }
+}
+
+/// Errors of the drift command that are not about the data.
+enum DriftCommandError: Error, CustomStringConvertible {
+    case cannotWrite(path: String, reason: String)
+
+    var description: String {
+        switch self {
+        case .cannotWrite(let path, let reason):
+            "cannot write the report to \(path): \(reason); check that the directory exists and is writable"
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// Polls `condition` every few milliseconds until it holds or `timeout` passes: the tests wait
+/// for asynchronous effects (inotify, journald, a child process) without fixed sleeps.
+func eventually(
+    timeout: Duration = .seconds(15), every interval: Duration = .milliseconds(10),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

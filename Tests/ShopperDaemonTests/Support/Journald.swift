@@ -1,0 +1,68 @@
+import Foundation
+import ShopperDaemon
+
+/// Access to a real systemd-journald for the journal tests.
+///
+/// systemd is not PID 1 on CI machines, so nothing starts journald; CI starts it by hand (as
+/// root) before `swift test`, and if its socket is still missing the tests start
+/// `/lib/systemd/systemd-journald` themselves. It stays running afterwards, as a system
+/// journald would.
+enum Journald {
+    static let socketPath = "/run/systemd/journal/socket"
+
+    /// Makes sure journald listens, starting it if needed; throws with instructions otherwise.
+    static func ensureRunning() async throws {
+        if socketExists { return }
+        guard getuid() == 0 else {
+            throw TestFailure("no journal socket at \(socketPath): start /lib/systemd/systemd-journald as root")
+        }
+        try startOnce.get()
+        guard await eventually(timeout: .seconds(20), { socketExists }) else {
+            throw TestFailure("systemd-journald did not create \(socketPath)")
+        }
+    }
+
+    /// A listening journald, not just a socket file (a dead journald leaves its file behind).
+    private static var socketExists: Bool { LogEnvironment.isListening(socketPath) }
+
+    /// Launched once per test process, detached from the test's stdio.
+    private static let startOnce: Result<Void, TestFailure> = {
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
+        daemon.standardInput = FileHandle.nullDevice
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        do {
+            try daemon.run()
+            return .success(())
+        } catch {
+            return .failure(TestFailure("cannot start /lib/systemd/systemd-journald: \(error)"))
+        }
+    }()
+
+    /// `journalctl -o json MATCH...`, one decoded object per entry.
+    static func entries(matching matches: [String]) throws -> [[String: Any]] {
+        let journalctl = Process()
+        journalctl.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
+        journalctl.arguments = ["--no-pager", "-o", "json"] + matches
+        let output = Pipe()
+        journalctl.standardOutput = output
+        journalctl.standardError = FileHandle.nullDevice
+        try journalctl.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        journalctl.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Polls `journalctl` until entries matching `matches` appear (journald writes asynchronously).
+    static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
+        var found: [[String: Any]] = []
+        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(50)) {
+            found = try entries(matching: matches)
+            return found.count >= count
+        }
+        return found
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The test helper daemon (`shopperd-daemon-probe`, built from ShopperDaemon's parts) running as a
+/// real child process, its stdout and stderr captured in files.
+final class ProbeProcess: @unchecked Sendable {  // Process is thread-safe for what we use
+    let process = Process()
+    let output: TemporaryDirectory
+
+    /// The build directory the test binary runs from; the probe and `shopperd` are built there.
+    static var buildDirectory: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return (executable as NSString).deletingLastPathComponent
+    }
+
+    static var probePath: String { buildDirectory + "/shopperd-daemon-probe" }
+
+    /// Starts `[wrapper...] probe arguments`, with this process's environment minus the systemd
+    /// variables, plus `environment`.
+    init(arguments: [String], environment: [String: String] = [:], wrapper: [String] = [],
+         standardError: FileHandle? = nil) throws {
+        output = try TemporaryDirectory("probe-output")
+        var variables = ProcessInfo.processInfo.environment
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"] { variables[key] = nil }
+        variables.merge(environment) { $1 }
+        let command = wrapper + [Self.probePath] + arguments
+        guard FileManager.default.isExecutableFile(atPath: Self.probePath) else {
+            throw TestFailure("\(Self.probePath) is missing: build with `swift build --build-tests`")
+        }
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = variables
+        _ = FileManager.default.createFile(atPath: output.file("stdout"), contents: nil)
+        _ = FileManager.default.createFile(atPath: output.file("stderr"), contents: nil)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: output.file("stdout"))
+        process.standardError = standardError ?? FileHandle(forWritingAtPath: output.file("stderr"))
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    var stdoutLines: [String] { lines(of: "stdout") }
+    var stderrLines: [String] { lines(of: "stderr") }
+
+    private func lines(of stream: String) -> [String] {
+        let text = (try? String(contentsOfFile: output.file(stream), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    func send(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Waits for a stdout line; `true` if it came.
+    func waitForLine(_ line: String, timeout: Duration = .seconds(20)) async -> Bool {
+        await eventually(timeout: timeout) { stdoutLines.contains(line) }
+    }
+
+    /// Waits for the process to end and returns its exit status, or `nil` if it is still running
+    /// after `timeout` (then it is killed) or was killed by a signal.
+    func exitStatus(timeout: Duration = .seconds(20)) async -> Int32? {
+        let ended = await eventually(timeout: timeout) { !process.isRunning }
+        guard ended else {
+            process.terminate()
+            return nil
+        }
+        return process.terminationReason == .exit ? process.terminationStatus : nil
+    }
+
+    deinit {
+        if process.isRunning { kill(pid, SIGKILL) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The probe's spelling of a name on stdout (`done <hex>`).
+    var hex: String { map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+}
+
+extension String {
+    var hex: String { Array(utf8).hex }
+}
