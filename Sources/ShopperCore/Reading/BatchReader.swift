@@ -26,6 +26,8 @@ public struct BatchReader: Sendable {
     /// Whether a large file's SHA-256 is computed on a second thread while the first parses.
     /// Hashing costs about as much as parsing (≈ 260 MB/s in Swift, no SHA instructions), so on a
     /// machine with a spare core this halves the time of `read`. Off: everything on the caller's thread.
+    /// Either way `read` is synchronous: for files of megabytes, call it off latency-sensitive
+    /// actors (the caller's thread waits for the hashing thread at the end).
     public var concurrentHashing: Bool
 
     /// At most this many issues are listed in a `BatchError` (all are counted).
