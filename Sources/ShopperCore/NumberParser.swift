@@ -34,12 +34,35 @@ public enum NumberParser {
         case outOfRange
     }
 
-    /// Exact powers of ten representable in a Double.
-    @usableFromInline
-    static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
+    /// 10^exponent for 0 ≤ exponent ≤ 22, all exact in a Double. A switch over literals compiles to
+    /// a constant table: no lazy global, no bounds check in the hot path.
+    @inline(__always)
+    static func exactPowerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     /// Parses `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` exactly.
@@ -52,45 +75,32 @@ public enum NumberParser {
             negative = p[0] == UInt8(ascii: "-")
             i = 1
         }
+        // Every digit goes into the significand; it is exact while there are at most 19 digits
+        // (10^19 < 2^64), which covers nearly every cell. Longer literals go to `strtod`.
         var mantissa: UInt64 = 0
-        var significant = 0
-        var exponent = 0
-        var truncated = false
-        var digits = 0
+        let integerStart = i
         while i < n {
             let d = p[i] &- UInt8(ascii: "0")
             if d > 9 { break }
-            digits += 1
-            if mantissa == 0 && d == 0 {
-                // Leading zero: no significance.
-            } else if significant < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                significant += 1
-            } else {
-                truncated = true
-                exponent += 1
-            }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i += 1
         }
+        var digits = i - integerStart
+        var fractionDigits = 0
         if i < n && p[i] == UInt8(ascii: ".") {
             i += 1
+            let fractionStart = i
             while i < n {
                 let d = p[i] &- UInt8(ascii: "0")
                 if d > 9 { break }
-                digits += 1
-                if mantissa == 0 && d == 0 {
-                    exponent -= 1
-                } else if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    significant += 1
-                    exponent -= 1
-                } else if d != 0 {
-                    truncated = true
-                }
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 i += 1
             }
+            fractionDigits = i - fractionStart
+            digits += fractionDigits
         }
         guard digits > 0 else { return .invalid }
+        var exponent = 0
         if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
             i += 1
             var exponentNegative = false
@@ -99,23 +109,25 @@ public enum NumberParser {
                 i += 1
             }
             var written = 0
-            var exponentDigits = 0
+            let exponentStart = i
             while i < n {
                 let d = p[i] &- UInt8(ascii: "0")
                 if d > 9 { break }
                 if written < 100_000 { written = written * 10 + Int(d) }
-                exponentDigits += 1
                 i += 1
             }
-            guard exponentDigits > 0 else { return .invalid }
-            exponent += exponentNegative ? -written : written
+            guard i > exponentStart else { return .invalid }
+            exponent = exponentNegative ? -written : written
         }
         guard i == n else { return .invalid }
-        if mantissa == 0 { return .value(negative ? -0.0 : 0.0) }
-        if !truncated && mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
-            var value = Double(mantissa)
-            value = exponent >= 0 ? value * powersOfTen[exponent] : value / powersOfTen[-exponent]
-            return .value(negative ? -value : value)
+        if digits <= 19 {
+            if mantissa == 0 { return .value(negative ? -0.0 : 0.0) }
+            let power = exponent - fractionDigits
+            if mantissa <= 1 << 53 && power >= -22 && power <= 22 {
+                let magnitude = Double(mantissa)
+                let value = power >= 0 ? magnitude * exactPowerOfTen(power) : magnitude / exactPowerOfTen(-power)
+                return .value(negative ? -value : value)
+            }
         }
         return slowPath(p, n)
     }

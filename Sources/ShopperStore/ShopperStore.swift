@@ -1,1 +1,105 @@
-// ShopperStore: see Package.swift for this module's job.
+import Foundation
+import GRDB
+import ShopperCore
+
+/// The versioned store: one SQLite database, `<state>/shopperd.sqlite`, in WAL mode.
+///
+/// Holds the medallion layers (bronze, silver, gold, quarantined rows), one version per accepted
+/// batch, readable as of any version; and the model registry, predictions and per-batch
+/// performance. Every write is one SQLite transaction, so a crash or `kill -9` at any moment leaves
+/// the store at the last committed version (SQLite's WAL recovery on the next open).
+///
+/// Thread-safe (`Sendable`): GRDB's pool serialises writes and lets reads run concurrently on
+/// snapshots. All operations are synchronous; call them off latency-sensitive actors.
+public final class ShopperStore: Sendable {
+    /// The database file's name inside the state directory.
+    public static let fileName = "shopperd.sqlite"
+
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Opens (creating if needed) the store in `directory`, and brings its schema up to date.
+    ///
+    /// - Parameter busyTimeout: how long a write waits for another process's write (a CLI ingest
+    ///   while the daemon ingests) before failing.
+    public static func open(directory: URL, busyTimeout: Duration = .seconds(60)) throws(StoreError) -> ShopperStore {
+        let path = directory.appendingPathComponent(fileName).path
+        try Self.createDirectory(directory.path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        configuration.prepareDatabase { db in
+            // WAL (set by DatabasePool) makes synchronous=NORMAL durable against process crashes
+            // and consistent against power loss; FULL would fsync the WAL on every commit.
+            // page_size applies to a new database only (it runs before WAL is set up): 8 KB pages
+            // ingest a million rows ~4 % faster than 4 KB. A 16 MB cache per connection costs ~3 %
+            // of ingest time against 64 MB and saves 45 MB of RSS in a long-running daemon.
+            try db.execute(sql: """
+                PRAGMA page_size = 8192;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA cache_size = -16384;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA journal_size_limit = 67108864;
+                """)
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+            return ShopperStore(path: path, pool: pool)
+        } catch {
+            throw .cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// `mkdir -p`, with the system's reason when it fails (Foundation's message hides it).
+    private static func createDirectory(_ path: String) throws(StoreError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return }
+            throw .cannotOpen(path: path, reason: "it exists and is not a directory")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try createDirectory(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw .cannotOpen(path: path, reason: "cannot create the directory: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Runs a read on a consistent snapshot, mapping database errors to `StoreError`.
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    /// Runs one write transaction (committed when `body` returns, rolled back if it throws).
+    ///
+    /// IMMEDIATE: the write lock is taken up front, so a transaction that reads before it writes
+    /// (the content-hash check) cannot fail half-way with SQLITE_BUSY when another process (a CLI
+    /// ingest next to the daemon) writes meanwhile; it waits up to the busy timeout instead.
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+}

@@ -5,6 +5,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: @Sendable ([String]) async throws -> Void] = [
     "forest": forestSuite,
+    "ingest": ingestSuite,
     "drift": { try await DriftBench.speed($0) },
     "drift-calibration": { try await DriftBench.calibration($0) },
 ]

@@ -11,6 +11,9 @@ struct Shopperd: AsyncParsableCommand {
         abstract: "A self-healing MLOps pipeline for e-commerce purchase intent.",
         version: "0.1.0",
         subcommands: [
+            IngestCommand.self,
+            VersionsCommand.self,
+            ShowCommand.self,
             DriftCommand.self,
         ]
     )

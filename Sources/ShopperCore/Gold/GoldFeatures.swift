@@ -46,6 +46,22 @@ public struct GoldFeatures: Sendable, Hashable, Codable {
     /// the feature finite and monotone (fewer exits, higher ratio). With PageValues 0 the ratio is 0.
     public static let exitRateFloor = 1e-4
 
+    /// Features as stored (the store reads gold back without recomputing it).
+    public init(
+        isReturningVisitor: Bool, pageValueExitRateRatio: Double, isPeakShoppingSeason: Bool, totalDuration: Double,
+        totalPages: Int, hasPageValue: Bool, averageSecondsPerPage: Double, isNearSpecialDay: Bool
+    ) {
+        self.isReturningVisitor = isReturningVisitor
+        self.pageValueExitRateRatio = pageValueExitRateRatio
+        self.isPeakShoppingSeason = isPeakShoppingSeason
+        self.totalDuration = totalDuration
+        self.totalPages = totalPages
+        self.hasPageValue = hasPageValue
+        self.averageSecondsPerPage = averageSecondsPerPage
+        self.isNearSpecialDay = isNearSpecialDay
+    }
+
+    /// Derives the features of `session`.
     public init(session: Session, configuration: Configuration = .standard) {
         isReturningVisitor = session.visitorType == .returning
         pageValueExitRateRatio = session.pageValues / max(session.exitRates, GoldFeatures.exitRateFloor)

@@ -9,8 +9,7 @@ enum ASCIIMatching {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
-    /// Packs up to 8 lowercased bytes into one word; the reader has already refused NUL bytes, so
-    /// the packing is one-to-one.
+    /// Packs up to 8 lowercased bytes into one word, first byte lowest.
     @inline(__always)
     static func packLowercased(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var key: UInt64 = 0
@@ -18,51 +17,54 @@ enum ASCIIMatching {
         return key
     }
 
-    static func pack(_ text: String) -> UInt64 {
-        var key: UInt64 = 0
-        for (i, byte) in text.lowercased().utf8.enumerated() { key |= UInt64(byte) << UInt64(8 * i) }
-        return key
-    }
-
-    /// Every accepted month spelling of at most 8 letters, packed, with its month.
-    private static let monthKeys: [(UInt64, Month)] = {
-        var keys: [(UInt64, Month)] = []
-        for month in Month.allCases {
-            keys.append((pack(Month.shortNames[month.rawValue - 1]), month))
-            let full = Month.fullNames[month.rawValue - 1]
-            if full.utf8.count <= 8 { keys.append((pack(full), month)) }
+    /// Every accepted month spelling of at most 8 letters, packed (little-endian, lowercase), with
+    /// its month; `september` (9 letters) is checked separately. Literal constants rather than a
+    /// table built at first use: no lazy global on the hot path. `CleaningTests` checks this
+    /// against `Month(parsing:)` over every spelling.
+    @inline(__always)
+    private static func month(packed key: UInt64) -> Month? {
+        switch key {
+        case 0x6e616a, 0x797261756e616a: .jan  // jan, january
+        case 0x626566, 0x7972617572626566: .feb  // feb, february
+        case 0x72616d, 0x686372616d: .mar  // mar, march
+        case 0x727061, 0x6c69727061: .apr  // apr, april
+        case 0x79616d: .may  // may
+        case 0x6e756a, 0x656e756a: .jun  // jun, june
+        case 0x6c756a, 0x796c756a: .jul  // jul, july
+        case 0x677561, 0x747375677561: .aug  // aug, august
+        case 0x706573, 0x74706573: .sep  // sep, sept
+        case 0x74636f, 0x7265626f74636f: .oct  // oct, october
+        case 0x766f6e, 0x7265626d65766f6e: .nov  // nov, november
+        case 0x636564, 0x7265626d65636564: .dec  // dec, december
+        default: nil
         }
-        keys.append((pack("sept"), .sep))
-        return keys
-    }()
-    private static let september = Array("september".utf8)
+    }
 
     static func month(_ bytes: UnsafeBufferPointer<UInt8>) -> Month? {
         let n = bytes.count
-        if n == 9 {
-            for i in 0..<9 where lower(bytes[i]) != september[i] { return nil }
-            return .sep
-        }
-        guard n >= 3 && n <= 8 else { return nil }
-        let key = packLowercased(bytes)
-        for (candidate, month) in monthKeys where candidate == key { return month }
-        return nil
+        if n == 9 { return equalsLowercased(bytes, "september") ? .sep : nil }
+        // A trailing NUL would pack like a shorter spelling ("jan\0" as "jan"); no month ends in one.
+        guard n >= 3 && n <= 8 && bytes[n - 1] != 0 else { return nil }
+        return month(packed: packLowercased(bytes))
     }
 
-    private static let visitorSpellings: [([UInt8], VisitorType)] = VisitorType.allCases.map {
-        (Array($0.rawValue.lowercased().utf8), $0)
+    /// Whether `bytes`, lowercased, are exactly `lowercase` (an ASCII literal, so no allocation).
+    @inline(__always)
+    static func equalsLowercased(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for i in 0..<bytes.count where lower(bytes[i]) != expected[i] { return false }
+        return true
     }
 
     static func visitorType(_ bytes: UnsafeBufferPointer<UInt8>) -> VisitorType? {
-        outer: for (spelling, type) in visitorSpellings where spelling.count == bytes.count {
-            for i in 0..<bytes.count where lower(bytes[i]) != spelling[i] { continue outer }
-            return type
+        switch bytes.count {
+        case 17: equalsLowercased(bytes, "returning_visitor") ? .returning : nil
+        case 11: equalsLowercased(bytes, "new_visitor") ? .new : nil
+        case 5: equalsLowercased(bytes, "other") ? .other : nil
+        default: nil
         }
-        return nil
     }
-
-    private static let trueKey = pack("true")
-    private static let falseKey = pack("false")
 
     /// `TRUE`/`FALSE` in any case, `1`/`0`.
     static func boolean(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
@@ -72,9 +74,9 @@ enum ASCIIMatching {
             if bytes[0] == UInt8(ascii: "0") { return false }
             return nil
         case 4:
-            return packLowercased(bytes) == trueKey ? true : nil
+            return packLowercased(bytes) == 0x65757274 ? true : nil  // "true"
         case 5:
-            return packLowercased(bytes) == falseKey ? false : nil
+            return packLowercased(bytes) == 0x65736c6166 ? false : nil  // "false"
         default:
             return nil
         }

@@ -95,18 +95,25 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    public var description: String { report(maxIssues: BatchReader.issueLimit) }
+
+    /// The error for a terminal or a log: the summary, at most `maxIssues` issues (then how many
+    /// more), and the advice.
+    public func report(maxIssues: Int) -> String {
         var text = "\(file): \(summary)"
-        let listed = issues
         switch self {
         case .invalidHeader, .invalidRows, .noValidRows:
-            for issue in listed { text += "\n  line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)" }
-            if case .invalidRows(_, _, let count, _, _) = self, count > listed.count {
-                text += "\n  … and \(count - listed.count) more problems"
+            let listed = issues
+            for issue in listed.prefix(maxIssues) {
+                text += "\n  line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)"
             }
-            if case .noValidRows(_, _, let count, _) = self, count > listed.count {
-                text += "\n  … and \(count - listed.count) more problems"
+            let total: Int
+            switch self {
+            case .invalidRows(_, _, let count, _, _), .noValidRows(_, _, let count, _): total = count
+            default: total = listed.count
             }
+            let shown = min(maxIssues, listed.count)
+            if total > shown { text += "\n  … and \(total - shown) more problems" }
         default:
             break
         }

@@ -16,7 +16,7 @@ struct HeaderLayout {
     private static let byLowercasedName: [String: Int] = Dictionary(
         uniqueKeysWithValues: Column.allCases.enumerated().map { ($1.name.lowercased(), $0) })
 
-    init(fields: [RecordScanner.Field], base: UnsafePointer<UInt8>, line: Int, fileName: String) throws(BatchError) {
+    init(fields: UnsafeBufferPointer<RecordScanner.Field>, base: UnsafePointer<UInt8>, line: Int, fileName: String) throws(BatchError) {
         var names: [String] = []
         var issues: [ValidationIssue] = []
         for field in fields {

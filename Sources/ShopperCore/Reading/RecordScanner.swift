@@ -35,6 +35,11 @@ struct RecordScanner {
 
     private let base: UnsafePointer<UInt8>
     private let count: Int
+    /// The current record's fields: our own buffer, so appending a field is a store and an
+    /// increment (no array uniqueness or capacity checks). Freed by `deallocate()`.
+    private var storage: UnsafeMutablePointer<Field>
+    private var capacity: Int
+    private(set) var fieldCount = 0
     /// The next byte to read.
     private(set) var position: Int
     /// The physical line of `position`, 1-based.
@@ -45,6 +50,27 @@ struct RecordScanner {
         self.count = count
         self.position = start
         self.line = 1
+        self.capacity = 64
+        self.storage = .allocate(capacity: 64)
+    }
+
+    /// Releases the field buffer; the scanner must not be used afterwards.
+    func deallocate() { storage.deallocate() }
+
+    /// The fields of the record `next()` returned last.
+    var fields: UnsafeBufferPointer<Field> { UnsafeBufferPointer(start: storage, count: fieldCount) }
+
+    @inline(__always)
+    private mutating func append(_ field: Field) {
+        if fieldCount == capacity {
+            let larger = UnsafeMutablePointer<Field>.allocate(capacity: capacity * 2)
+            larger.initialize(from: storage, count: fieldCount)
+            storage.deallocate()
+            storage = larger
+            capacity *= 2
+        }
+        storage[fieldCount] = field
+        fieldCount += 1
     }
 
     private static let comma = UInt8(ascii: ",")
@@ -52,105 +78,99 @@ struct RecordScanner {
     private static let lf = UInt8(ascii: "\n")
     private static let cr = UInt8(ascii: "\r")
 
-    /// Bytes that end an unquoted field or need attention in it.
-    private static let special: [Bool] = (0..<256).map { b in
-        b == Int(comma) || b == Int(quote) || b == Int(lf) || b == Int(cr)
-    }
-
-    /// Reads the next record's fields into `fields` (cleared first).
-    mutating func next(into fields: inout [Field]) -> Outcome {
-        fields.removeAll(keepingCapacity: true)
+    /// Reads the next record; its fields are then in `fields`.
+    mutating func next() -> Outcome {
+        fieldCount = 0
         let end = count
         var pos = position
         guard pos < end else { return .end }
         let recordStart = pos
         let recordLine = line
-        return RecordScanner.special.withUnsafeBufferPointer { special in
-            while true {
-                let fieldStart = pos
-                if pos < end && base[pos] == RecordScanner.quote {
-                    var flags = Field.quoted
-                    pos += 1
-                    let contentStart = pos
-                    var contentEnd = pos
-                    while true {
-                        while pos < end {
-                            let c = base[pos]
-                            if c == RecordScanner.quote { break }
-                            if c == RecordScanner.lf {
-                                line += 1
-                            } else if c == RecordScanner.cr && (pos + 1 >= end || base[pos + 1] != RecordScanner.lf) {
-                                line += 1
-                            }
-                            pos += 1
-                        }
-                        if pos >= end {
-                            position = end
-                            return .unterminatedQuote(line: recordLine)
-                        }
-                        if pos + 1 < end && base[pos + 1] == RecordScanner.quote {
-                            flags |= Field.escapedQuote
-                            pos += 2
-                            continue
-                        }
-                        contentEnd = pos
-                        pos += 1
-                        break
-                    }
-                    if pos < end {
-                        let c = base[pos]
-                        if c != RecordScanner.comma && c != RecordScanner.lf && c != RecordScanner.cr {
-                            flags |= Field.textAfterQuote
-                            while pos < end {
-                                let c = base[pos]
-                                if c == RecordScanner.comma || c == RecordScanner.lf || c == RecordScanner.cr { break }
-                                pos += 1
-                            }
-                            fields.append(Field(start: fieldStart, end: pos, flags: flags))
-                        } else {
-                            fields.append(Field(start: contentStart, end: contentEnd, flags: flags))
-                        }
-                    } else {
-                        fields.append(Field(start: contentStart, end: contentEnd, flags: flags))
-                    }
-                } else {
-                    var flags: UInt8 = 0
+        while true {
+            let fieldStart = pos
+            if pos < end && base[pos] == RecordScanner.quote {
+                var flags = Field.quoted
+                pos += 1
+                let contentStart = pos
+                var contentEnd = pos
+                while true {
                     while pos < end {
                         let c = base[pos]
-                        if special[Int(c)] {
-                            if c != RecordScanner.quote { break }
-                            flags |= Field.strayQuote
+                        if c == RecordScanner.quote { break }
+                        if c == RecordScanner.lf {
+                            line += 1
+                        } else if c == RecordScanner.cr && (pos + 1 >= end || base[pos + 1] != RecordScanner.lf) {
+                            line += 1
                         }
                         pos += 1
                     }
-                    fields.append(Field(start: fieldStart, end: pos, flags: flags))
-                }
-                if pos >= end {
-                    position = end
-                    return finish(fields, start: recordStart, end: end, line: recordLine)
-                }
-                let c = base[pos]
-                if c == RecordScanner.comma {
-                    pos += 1
                     if pos >= end {
-                        // A trailing comma at end of file: one more, empty field.
-                        fields.append(Field(start: pos, end: pos, flags: 0))
                         position = end
-                        return finish(fields, start: recordStart, end: end, line: recordLine)
+                        return .unterminatedQuote(line: recordLine)
                     }
-                    continue
+                    if pos + 1 < end && base[pos + 1] == RecordScanner.quote {
+                        flags |= Field.escapedQuote
+                        pos += 2
+                        continue
+                    }
+                    contentEnd = pos
+                    pos += 1
+                    break
                 }
-                // LF, CR or CRLF ends the record.
-                let recordEnd = pos
-                pos += (c == RecordScanner.cr && pos + 1 < end && base[pos + 1] == RecordScanner.lf) ? 2 : 1
-                line += 1
-                position = pos
-                return finish(fields, start: recordStart, end: recordEnd, line: recordLine)
+                if pos < end {
+                    let c = base[pos]
+                    if c != RecordScanner.comma && c != RecordScanner.lf && c != RecordScanner.cr {
+                        flags |= Field.textAfterQuote
+                        while pos < end {
+                            let c = base[pos]
+                            if c == RecordScanner.comma || c == RecordScanner.lf || c == RecordScanner.cr { break }
+                            pos += 1
+                        }
+                        append(Field(start: fieldStart, end: pos, flags: flags))
+                    } else {
+                        append(Field(start: contentStart, end: contentEnd, flags: flags))
+                    }
+                } else {
+                    append(Field(start: contentStart, end: contentEnd, flags: flags))
+                }
+            } else {
+                var flags: UInt8 = 0
+                while pos < end {
+                    let c = base[pos]
+                    // Digits, letters, '.', '-' are all above ','; one compare clears them.
+                    if c <= RecordScanner.comma {
+                        if c == RecordScanner.comma || c == RecordScanner.lf || c == RecordScanner.cr { break }
+                        if c == RecordScanner.quote { flags |= Field.strayQuote }
+                    }
+                    pos += 1
+                }
+                append(Field(start: fieldStart, end: pos, flags: flags))
             }
+            if pos >= end {
+                position = end
+                return finish(start: recordStart, end: end, line: recordLine)
+            }
+            let c = base[pos]
+            if c == RecordScanner.comma {
+                pos += 1
+                if pos >= end {
+                    // A trailing comma at end of file: one more, empty field.
+                    append(Field(start: pos, end: pos, flags: 0))
+                    position = end
+                    return finish(start: recordStart, end: end, line: recordLine)
+                }
+                continue
+            }
+            // LF, CR or CRLF ends the record.
+            let recordEnd = pos
+            pos += (c == RecordScanner.cr && pos + 1 < end && base[pos + 1] == RecordScanner.lf) ? 2 : 1
+            line += 1
+            position = pos
+            return finish(start: recordStart, end: recordEnd, line: recordLine)
         }
     }
 
-    private func finish(_ fields: [Field], start: Int, end: Int, line: Int) -> Outcome {
+    private func finish(start: Int, end: Int, line: Int) -> Outcome {
         if start == end { return .blank(line: line) }
         return .record(start: start, end: end, line: line)
     }

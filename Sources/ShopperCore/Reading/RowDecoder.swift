@@ -21,17 +21,16 @@ struct RowDecoder {
     }
 
     /// Decodes the record's fields; nil when it has issues (then in `issues`).
-    mutating func decode(_ fields: [RecordScanner.Field], line: Int, recordStart: Int, recordEnd: Int) -> Session? {
+    mutating func decode(_ f: UnsafeBufferPointer<RecordScanner.Field>, line: Int, recordStart: Int, recordEnd: Int) -> Session? {
         self.line = line
         issues.removeAll(keepingCapacity: true)
-        if fields.count != headerNames.count {
+        if f.count != headerNames.count {
             issues.append(ValidationIssue(
-                file: fileName, line: line, column: ValidationIssue.recordColumn, value: "\(fields.count) fields",
-                reason: "expected \(headerNames.count) fields as in the header, found \(fields.count)"))
+                file: fileName, line: line, column: ValidationIssue.recordColumn, value: "\(f.count) fields",
+                reason: "expected \(headerNames.count) fields as in the header, found \(f.count)"))
             return nil
         }
-        return fields.withUnsafeBufferPointer { f in
-            positions.withUnsafeBufferPointer { at in
+        return positions.withUnsafeBufferPointer { at in
                 let session = Session(
                     administrative: count(f[at[0]], .administrative),
                     administrativeDuration: number(f[at[1]], .administrativeDuration),
@@ -58,7 +57,6 @@ struct RowDecoder {
                     reportInvalidUTF8(f)
                 }
                 return issues.isEmpty ? session : nil
-            }
         }
     }
 

@@ -1,0 +1,148 @@
+import Foundation
+import ShopperCore
+
+/// One version of the store: the batch that created it and what it holds.
+///
+/// Versions are numbered 1, 2, … in ingest order; version N's data is every row added by versions
+/// 1…N (rows are append-only). Version 0 is the empty store.
+public struct StoreVersion: Sendable, Hashable, Codable {
+    public var version: Int
+    /// The batch's file name.
+    public var fileName: String
+    public var byteSize: Int
+    /// SHA-256 of the file's bytes (lowercase hex): the batch's identity.
+    public var sha256: String
+    /// When the batch arrived (given by the caller: the inbox event time, or now).
+    public var receivedAt: Date
+    /// When the store committed it.
+    public var ingestedAt: Date
+    /// Whether the batch had the `Revenue` column.
+    public var isLabelled: Bool
+    /// Silver rows added (valid rows, duplicates included).
+    public var rowCount: Int
+    /// Rows with Revenue TRUE.
+    public var positiveCount: Int
+    /// Rows flagged as exact duplicates of an earlier row of the same batch.
+    public var duplicateCount: Int
+    /// Rows set aside under `quarantine-rows`.
+    public var quarantinedCount: Int
+    /// The header as written.
+    public var header: [String]
+    /// Header names that are not columns of the schema.
+    public var unknownColumns: [String]
+    /// The invalid-row policy the batch was read with.
+    public var policy: InvalidRowPolicy
+    /// The months gold counted as peak season for this batch.
+    public var peakMonths: [Month]
+    /// The store-wide ids of this version's rows in bronze, silver and gold (same id in each).
+    public var firstRowID: Int
+    public var lastRowID: Int
+
+    enum CodingKeys: String, CodingKey {
+        case version
+        case fileName = "file"
+        case byteSize = "byte_size"
+        case sha256
+        case receivedAt = "received_at"
+        case ingestedAt = "ingested_at"
+        case isLabelled = "labelled"
+        case rowCount = "rows"
+        case positiveCount = "positives"
+        case duplicateCount = "duplicates"
+        case quarantinedCount = "quarantined"
+        case header
+        case unknownColumns = "unknown_columns"
+        case policy
+        case peakMonths = "peak_months"
+        case firstRowID = "first_row_id"
+        case lastRowID = "last_row_id"
+    }
+
+    /// Month names (`"Nov"`) in JSON rather than numbers, for people reading `versions --format json`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(fileName, forKey: .fileName)
+        try c.encode(byteSize, forKey: .byteSize)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(receivedAt, forKey: .receivedAt)
+        try c.encode(ingestedAt, forKey: .ingestedAt)
+        try c.encode(isLabelled, forKey: .isLabelled)
+        try c.encode(rowCount, forKey: .rowCount)
+        try c.encode(positiveCount, forKey: .positiveCount)
+        try c.encode(duplicateCount, forKey: .duplicateCount)
+        try c.encode(quarantinedCount, forKey: .quarantinedCount)
+        try c.encode(header, forKey: .header)
+        try c.encode(unknownColumns, forKey: .unknownColumns)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(peakMonths.map(\.name), forKey: .peakMonths)
+        try c.encode(firstRowID, forKey: .firstRowID)
+        try c.encode(lastRowID, forKey: .lastRowID)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        fileName = try c.decode(String.self, forKey: .fileName)
+        byteSize = try c.decode(Int.self, forKey: .byteSize)
+        sha256 = try c.decode(String.self, forKey: .sha256)
+        receivedAt = try c.decode(Date.self, forKey: .receivedAt)
+        ingestedAt = try c.decode(Date.self, forKey: .ingestedAt)
+        isLabelled = try c.decode(Bool.self, forKey: .isLabelled)
+        rowCount = try c.decode(Int.self, forKey: .rowCount)
+        positiveCount = try c.decode(Int.self, forKey: .positiveCount)
+        duplicateCount = try c.decode(Int.self, forKey: .duplicateCount)
+        quarantinedCount = try c.decode(Int.self, forKey: .quarantinedCount)
+        header = try c.decode([String].self, forKey: .header)
+        unknownColumns = try c.decode([String].self, forKey: .unknownColumns)
+        policy = try c.decode(InvalidRowPolicy.self, forKey: .policy)
+        peakMonths = try c.decode([String].self, forKey: .peakMonths).compactMap { Month(parsing: $0) }
+        firstRowID = try c.decode(Int.self, forKey: .firstRowID)
+        lastRowID = try c.decode(Int.self, forKey: .lastRowID)
+    }
+
+    public init(
+        version: Int, fileName: String, byteSize: Int, sha256: String, receivedAt: Date, ingestedAt: Date,
+        isLabelled: Bool, rowCount: Int, positiveCount: Int, duplicateCount: Int, quarantinedCount: Int,
+        header: [String], unknownColumns: [String], policy: InvalidRowPolicy, peakMonths: [Month],
+        firstRowID: Int, lastRowID: Int
+    ) {
+        self.version = version
+        self.fileName = fileName
+        self.byteSize = byteSize
+        self.sha256 = sha256
+        self.receivedAt = receivedAt
+        self.ingestedAt = ingestedAt
+        self.isLabelled = isLabelled
+        self.rowCount = rowCount
+        self.positiveCount = positiveCount
+        self.duplicateCount = duplicateCount
+        self.quarantinedCount = quarantinedCount
+        self.header = header
+        self.unknownColumns = unknownColumns
+        self.policy = policy
+        self.peakMonths = peakMonths
+        self.firstRowID = firstRowID
+        self.lastRowID = lastRowID
+    }
+}
+
+/// What `ingest` did.
+public enum IngestResult: Sendable, Hashable {
+    /// The batch is now this new version.
+    case created(StoreVersion)
+    /// A batch with the same SHA-256 is already this version: nothing was written.
+    case alreadyIngested(StoreVersion)
+
+    /// The version holding the batch, new or old.
+    public var version: StoreVersion {
+        switch self {
+        case .created(let version), .alreadyIngested(let version): version
+        }
+    }
+
+    public var isNew: Bool {
+        if case .created = self { return true }
+        return false
+    }
+}

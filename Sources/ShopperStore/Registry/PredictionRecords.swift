@@ -1,0 +1,63 @@
+import Foundation
+
+/// One row's prediction by one model.
+public struct Prediction: Sendable, Hashable, Codable {
+    /// The row's 1-based position among the batch's valid rows (file order).
+    public var rowNumber: Int
+    /// The predicted probability of a purchase.
+    public var probability: Double
+    /// The predicted label at the model's threshold.
+    public var label: Bool
+
+    public init(rowNumber: Int, probability: Double, label: Bool) {
+        self.rowNumber = rowNumber
+        self.probability = probability
+        self.label = label
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rowNumber = "row_number"
+        case probability, label
+    }
+}
+
+/// A model's realised performance on one labelled batch, scored as if unlabelled.
+public struct BatchPerformance: Sendable, Hashable, Codable {
+    public var batchVersion: Int
+    public var modelVersion: Int
+    public var rowCount: Int
+    public var positiveCount: Int
+    /// The threshold the labels were predicted at.
+    public var threshold: Double
+    /// nil when undefined (a batch with one class only has no ROC AUC; no positive, no recall…).
+    public var rocAUC: Double?
+    public var recall: Double?
+    public var precision: Double?
+    public var recordedAt: Date
+
+    public init(
+        batchVersion: Int, modelVersion: Int, rowCount: Int, positiveCount: Int, threshold: Double,
+        rocAUC: Double?, recall: Double?, precision: Double?, recordedAt: Date = Date()
+    ) {
+        self.batchVersion = batchVersion
+        self.modelVersion = modelVersion
+        self.rowCount = rowCount
+        self.positiveCount = positiveCount
+        self.threshold = threshold
+        self.rocAUC = rocAUC
+        self.recall = recall
+        self.precision = precision
+        self.recordedAt = recordedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case batchVersion = "batch_version"
+        case modelVersion = "model_version"
+        case rowCount = "rows"
+        case positiveCount = "positives"
+        case threshold
+        case rocAUC = "roc_auc"
+        case recall, precision
+        case recordedAt = "recorded_at"
+    }
+}

@@ -1,0 +1,147 @@
+import GRDB
+
+/// The store's schema, as named, versioned migrations (GRDB records which ran in
+/// `grdb_migrations`; a newer binary adds its migrations, never edits an old one).
+///
+/// Layout choices (see `docs/store.md`):
+/// - One store version per batch: `batches.version`. Rows are append-only and carry the version
+///   that added them; bronze, silver and gold share one row id per record, allocated in increasing
+///   order, so "as of version N" is `id <= batches.last_row_id` of N: a range on the primary key,
+///   no secondary index to maintain during a million-row insert.
+/// - Gold holds only the derived features; it joins silver on the shared id.
+/// - Registry payloads (parameters, metrics, importances) are opaque JSON blobs owned by ShopperML.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1 medallion layers") { db in
+            try db.execute(sql: """
+                CREATE TABLE batches (
+                    version INTEGER PRIMARY KEY,
+                    file_name TEXT NOT NULL,
+                    byte_size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL UNIQUE,
+                    received_at REAL NOT NULL,
+                    ingested_at REAL NOT NULL,
+                    is_labelled INTEGER NOT NULL,
+                    row_count INTEGER NOT NULL,
+                    positive_count INTEGER NOT NULL,
+                    duplicate_count INTEGER NOT NULL,
+                    quarantined_count INTEGER NOT NULL,
+                    header TEXT NOT NULL,
+                    unknown_columns TEXT NOT NULL,
+                    policy TEXT NOT NULL,
+                    peak_months TEXT NOT NULL,
+                    first_row_id INTEGER NOT NULL,
+                    last_row_id INTEGER NOT NULL
+                );
+                CREATE TABLE bronze_rows (
+                    id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    line INTEGER NOT NULL,
+                    raw TEXT NOT NULL
+                );
+                CREATE TABLE silver_rows (
+                    id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    line INTEGER NOT NULL,
+                    duplicate_of_line INTEGER,
+                    administrative INTEGER NOT NULL,
+                    administrative_duration REAL NOT NULL,
+                    informational INTEGER NOT NULL,
+                    informational_duration REAL NOT NULL,
+                    product_related INTEGER NOT NULL,
+                    product_related_duration REAL NOT NULL,
+                    bounce_rates REAL NOT NULL,
+                    exit_rates REAL NOT NULL,
+                    page_values REAL NOT NULL,
+                    special_day REAL NOT NULL,
+                    month TEXT NOT NULL,
+                    operating_systems INTEGER NOT NULL,
+                    browser INTEGER NOT NULL,
+                    region INTEGER NOT NULL,
+                    traffic_type INTEGER NOT NULL,
+                    visitor_type TEXT NOT NULL,
+                    weekend INTEGER NOT NULL,
+                    revenue INTEGER
+                );
+                CREATE TABLE gold_rows (
+                    id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    is_returning_visitor INTEGER NOT NULL,
+                    page_value_exit_rate_ratio REAL NOT NULL,
+                    is_peak_shopping_season INTEGER NOT NULL,
+                    total_duration REAL NOT NULL,
+                    total_pages INTEGER NOT NULL,
+                    has_page_value INTEGER NOT NULL,
+                    avg_seconds_per_page REAL NOT NULL,
+                    is_near_special_day INTEGER NOT NULL
+                );
+                CREATE TABLE quarantined_rows (
+                    id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    line INTEGER NOT NULL,
+                    raw TEXT NOT NULL,
+                    issues TEXT NOT NULL
+                );
+                CREATE INDEX quarantined_rows_by_version ON quarantined_rows(version);
+                """)
+        }
+
+        migrator.registerMigration("v2 model registry, predictions, performance") { db in
+            try db.execute(sql: """
+                CREATE TABLE models (
+                    version INTEGER PRIMARY KEY,
+                    created_at REAL NOT NULL,
+                    params BLOB NOT NULL,
+                    metrics BLOB NOT NULL,
+                    importances BLOB NOT NULL,
+                    training_store_version INTEGER NOT NULL,
+                    training_from_version INTEGER,
+                    training_row_count INTEGER NOT NULL,
+                    seed INTEGER NOT NULL,
+                    code_version TEXT NOT NULL,
+                    model_file BLOB NOT NULL,
+                    model_sha256 TEXT NOT NULL
+                );
+                CREATE TABLE aliases (
+                    alias TEXT PRIMARY KEY,
+                    model_version INTEGER NOT NULL REFERENCES models(version),
+                    updated_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE alias_history (
+                    id INTEGER PRIMARY KEY,
+                    alias TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    from_version INTEGER REFERENCES models(version),
+                    to_version INTEGER REFERENCES models(version),
+                    reason TEXT NOT NULL,
+                    changed_at REAL NOT NULL
+                );
+                CREATE INDEX alias_history_by_alias ON alias_history(alias, id);
+                CREATE TABLE predictions (
+                    batch_version INTEGER NOT NULL REFERENCES batches(version),
+                    model_version INTEGER NOT NULL REFERENCES models(version),
+                    row_number INTEGER NOT NULL,
+                    probability REAL NOT NULL,
+                    label INTEGER NOT NULL,
+                    PRIMARY KEY (batch_version, model_version, row_number)
+                ) WITHOUT ROWID;
+                CREATE TABLE batch_performance (
+                    id INTEGER PRIMARY KEY,
+                    batch_version INTEGER NOT NULL REFERENCES batches(version),
+                    model_version INTEGER NOT NULL REFERENCES models(version),
+                    row_count INTEGER NOT NULL,
+                    positive_count INTEGER NOT NULL,
+                    threshold REAL NOT NULL,
+                    roc_auc REAL,
+                    recall REAL,
+                    precision REAL,
+                    recorded_at REAL NOT NULL
+                );
+                CREATE INDEX batch_performance_by_model ON batch_performance(model_version, batch_version);
+                """)
+        }
+        return migrator
+    }
+}
