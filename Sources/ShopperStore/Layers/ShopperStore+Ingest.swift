@@ -12,34 +12,10 @@ extension ShopperStore {
     public func ingest(
         _ batch: ParsedBatch, receivedAt: Date, gold: GoldFeatures.Configuration = .standard
     ) throws(StoreError) -> IngestResult {
-        guard batch.rowCount > 0 else { throw .emptyBatch(file: batch.fileName) }
-        return try write { db in
-            if let existing = try Self.version(db, sha256: batch.sha256) {
-                return .alreadyIngested(existing)
-            }
-            let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM batches") ?? 0) + 1
-            let firstRowID = (try Int.fetchOne(db, sql: "SELECT MAX(id) FROM silver_rows") ?? 0) + 1
-            let lastRowID = firstRowID + batch.rowCount - 1
-            let peakMonths = gold.peakMonths.sorted()
-            let record = StoreVersion(
-                version: version, fileName: batch.fileName, byteSize: batch.byteSize, sha256: batch.sha256,
-                receivedAt: receivedAt, ingestedAt: Date(), isLabelled: batch.isLabelled,
-                rowCount: batch.rowCount, positiveCount: batch.positiveCount, duplicateCount: batch.duplicateCount,
-                quarantinedCount: batch.quarantined.count, header: batch.header, unknownColumns: batch.unknownColumns,
-                policy: batch.quarantined.isEmpty ? .reject : .quarantineRows, peakMonths: peakMonths,
-                firstRowID: firstRowID, lastRowID: lastRowID)
-            try Self.insertBatch(db, record)
-            try Self.insertRows(db, batch, version: version, firstRowID: firstRowID, gold: gold)
-            try Self.insertQuarantined(db, batch.quarantined, version: version)
-            // Read back, so the caller holds exactly what later reads return (dates as stored).
-            guard let stored = try Self.version(db, sha256: batch.sha256) else {
-                throw StoreError.database("version \(version) vanished inside its own transaction")
-            }
-            return .created(stored)
-        }
+        try transaction { try $0.ingest(batch, receivedAt: receivedAt, gold: gold) }
     }
 
-    private static func insertBatch(_ db: Database, _ v: StoreVersion) throws {
+    static func insertBatch(_ db: Database, _ v: StoreVersion) throws {
         try db.execute(
             sql: """
                 INSERT INTO batches (version, file_name, byte_size, sha256, received_at, ingested_at, is_labelled,
@@ -56,7 +32,7 @@ extension ShopperStore {
     }
 
     /// The hot loop: three prepared INSERTs, bound through SQLite's C API, one row of each per record.
-    private static func insertRows(
+    static func insertRows(
         _ db: Database, _ batch: ParsedBatch, version: Int, firstRowID: Int, gold configuration: GoldFeatures.Configuration
     ) throws {
         let bronze = try RawStatement(db, sql: "INSERT INTO bronze_rows (id, version, line, raw) VALUES (?, ?, ?, ?)")
@@ -130,7 +106,7 @@ extension ShopperStore {
         }
     }
 
-    private static func insertQuarantined(_ db: Database, _ rows: [QuarantinedRow], version: Int) throws {
+    static func insertQuarantined(_ db: Database, _ rows: [QuarantinedRow], version: Int) throws {
         guard !rows.isEmpty else { return }
         let statement = try db.makeStatement(sql: "INSERT INTO quarantined_rows (version, line, raw, issues) VALUES (?, ?, ?, ?)")
         for row in rows {

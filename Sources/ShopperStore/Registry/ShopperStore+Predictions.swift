@@ -6,22 +6,7 @@ extension ShopperStore {
     /// Stores a batch's predictions by one model, in one transaction. Storing the same
     /// (batch, model) again replaces them, so a re-run after a crash cannot duplicate rows.
     public func savePredictions(_ predictions: [Prediction], batchVersion: Int, modelVersion: Int) throws(StoreError) {
-        try write { db in
-            try Self.requireBatchAndModel(db, batchVersion: batchVersion, modelVersion: modelVersion)
-            try db.execute(sql: "DELETE FROM predictions WHERE batch_version = ? AND model_version = ?",
-                           arguments: [batchVersion, modelVersion])
-            let insert = try RawStatement(db, sql: """
-                INSERT INTO predictions (batch_version, model_version, row_number, probability, label) VALUES (?, ?, ?, ?, ?)
-                """)
-            for prediction in predictions {
-                insert.bind(1, batchVersion)
-                insert.bind(2, modelVersion)
-                insert.bind(3, prediction.rowNumber)
-                insert.bind(4, prediction.probability)
-                insert.bind(5, prediction.label)
-                try insert.execute()
-            }
-        }
+        try transaction { try $0.savePredictions(predictions, batchVersion: batchVersion, modelVersion: modelVersion) }
     }
 
     /// A batch's predictions by a model, in row order.
@@ -43,18 +28,7 @@ extension ShopperStore {
 
     /// Records a model's realised performance on a labelled batch.
     public func recordPerformance(_ performance: BatchPerformance) throws(StoreError) {
-        try write { db in
-            try Self.requireBatchAndModel(db, batchVersion: performance.batchVersion, modelVersion: performance.modelVersion)
-            try db.execute(sql: """
-                INSERT INTO batch_performance (batch_version, model_version, row_count, positive_count, threshold,
-                    roc_auc, recall, precision, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    performance.batchVersion, performance.modelVersion, performance.rowCount, performance.positiveCount,
-                    performance.threshold, performance.rocAUC, performance.recall, performance.precision,
-                    performance.recordedAt.timeIntervalSince1970,
-                ])
-        }
+        try transaction { try $0.recordPerformance(performance) }
     }
 
     /// Realised performance over time (of one model, or all), in the order recorded.
@@ -74,7 +48,7 @@ extension ShopperStore {
         }
     }
 
-    private static func requireBatchAndModel(_ db: Database, batchVersion: Int, modelVersion: Int) throws {
+    static func requireBatchAndModel(_ db: Database, batchVersion: Int, modelVersion: Int) throws {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM batches WHERE version = ?", arguments: [batchVersion]) != nil else {
             throw StoreError.unknownVersion(batchVersion, current: try currentVersion(db))
         }

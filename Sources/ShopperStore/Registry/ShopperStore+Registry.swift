@@ -9,19 +9,7 @@ extension ShopperStore {
     /// Registers a model; returns its record (version numbers start at 1).
     @discardableResult
     public func registerModel(_ draft: ModelDraft, createdAt: Date = Date()) throws(StoreError) -> ModelRecord {
-        let digest = draft.modelFile.withUnsafeBytes { SHA256.hex(of: $0) }
-        let version: Int = try write { db in
-            try db.execute(sql: """
-                INSERT INTO models (created_at, params, metrics, importances, training_store_version,
-                    training_from_version, training_row_count, seed, code_version, model_file, model_sha256)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    createdAt.timeIntervalSince1970, draft.params, draft.metrics, draft.importances,
-                    draft.trainingStoreVersion, draft.trainingFromVersion, draft.trainingRowCount,
-                    Int64(bitPattern: draft.seed), draft.codeVersion, draft.modelFile, digest,
-                ])
-            return Int(db.lastInsertedRowID)
-        }
+        let version = try transaction { try $0.registerModel(draft, createdAt: createdAt) }
         return try model(version: version)
     }
 
@@ -58,16 +46,7 @@ extension ShopperStore {
     /// Points `alias` at model `version`, recording the change and its reason.
     @discardableResult
     public func promote(version: Int, to alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
-        try write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM models WHERE version = ?", arguments: [version]) != nil else {
-                throw StoreError.unknownModel(version)
-            }
-            let previous = try Self.aliases(db)[alias]
-            let change = AliasChange(alias: alias, action: .promote, fromVersion: previous, toVersion: version,
-                                     reason: reason, changedAt: date)
-            try Self.apply(db, change)
-            return change
-        }
+        try transaction { try $0.promote(version: version, to: alias, reason: reason, at: date) }
     }
 
     /// Points `alias` back at the model it had before the current one was promoted (repeatable:
@@ -87,13 +66,7 @@ extension ShopperStore {
     /// Unsets `alias` (e.g. the challenger once decided), recording why.
     @discardableResult
     public func removeAlias(_ alias: ModelAlias, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
-        try write { db in
-            guard let previous = try Self.aliases(db)[alias] else { throw StoreError.aliasNotSet(alias) }
-            let change = AliasChange(alias: alias, action: .remove, fromVersion: previous, toVersion: nil,
-                                     reason: reason, changedAt: date)
-            try Self.apply(db, change)
-            return change
-        }
+        try transaction { try $0.removeAlias(alias, reason: reason, at: date) }
     }
 
     /// Every alias change, oldest first (of one alias, or all).
@@ -103,7 +76,7 @@ extension ShopperStore {
 
     // MARK: - Internals
 
-    private static func apply(_ db: Database, _ change: AliasChange) throws {
+    static func apply(_ db: Database, _ change: AliasChange) throws {
         if let target = change.toVersion {
             try db.execute(sql: """
                 INSERT INTO aliases (alias, model_version, updated_at) VALUES (?, ?, ?)
@@ -120,7 +93,7 @@ extension ShopperStore {
 
     /// The alias's holders in promotion order, as left by replaying its history: a promotion pushes,
     /// a rollback pops, a removal clears.
-    private static func promotionStack(_ db: Database, alias: ModelAlias) throws -> [Int] {
+    static func promotionStack(_ db: Database, alias: ModelAlias) throws -> [Int] {
         var stack: [Int] = []
         for change in try history(db, alias: alias) {
             switch change.action {
@@ -134,7 +107,7 @@ extension ShopperStore {
         return stack
     }
 
-    private static func history(_ db: Database, alias: ModelAlias?) throws -> [AliasChange] {
+    static func history(_ db: Database, alias: ModelAlias?) throws -> [AliasChange] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT alias, action, from_version, to_version, reason, changed_at FROM alias_history
             \(alias == nil ? "" : "WHERE alias = ?") ORDER BY id
@@ -148,7 +121,7 @@ extension ShopperStore {
         }
     }
 
-    private static func aliases(_ db: Database) throws -> [ModelAlias: Int] {
+    static func aliases(_ db: Database) throws -> [ModelAlias: Int] {
         var result: [ModelAlias: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT alias, model_version FROM aliases") {
             if let alias = ModelAlias(rawValue: row["alias"]) { result[alias] = row["model_version"] }
@@ -156,7 +129,7 @@ extension ShopperStore {
         return result
     }
 
-    private static func models(_ db: Database, whereClause: String, arguments: StatementArguments) throws -> [ModelRecord] {
+    static func models(_ db: Database, whereClause: String, arguments: StatementArguments) throws -> [ModelRecord] {
         let aliases = try aliases(db)
         return try Row.fetchAll(db, sql: """
             SELECT m.version, m.created_at, m.params, m.metrics, m.importances, m.training_store_version,

@@ -142,6 +142,28 @@ enum Schema {
                 CREATE INDEX batch_performance_by_model ON batch_performance(model_version, batch_version);
                 """)
         }
+        migrator.registerMigration("v3 pipeline jobs") { db in
+            // One row per inbox arrival the daemon finished (see JobRecord). Written in the same
+            // transaction as the batch's version, model, predictions: a job row is the proof that
+            // an input has its outcome, so a restart never processes it twice.
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY,
+                    input_name BLOB NOT NULL,
+                    outbox_stem TEXT NOT NULL UNIQUE,
+                    outcome TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    batch_version INTEGER REFERENCES batches(version),
+                    model_version INTEGER REFERENCES models(version),
+                    row_count INTEGER NOT NULL,
+                    drift_report BLOB,
+                    report BLOB NOT NULL,
+                    processed_at REAL NOT NULL,
+                    delivered_at REAL
+                ) WITHOUT ROWID;
+                CREATE INDEX jobs_by_time ON jobs(processed_at, id);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+
+/// What became of one inbox arrival: the daemon's durable record that an input has its outcome.
+///
+/// `report` is the exact JSON written to the outbox (`NAME.report.json` or `NAME.rejected.json`), so
+/// the outbox can always be rebuilt from the store after a crash, byte for byte.
+public struct JobRecord: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// Ingested as a new version and scored: predictions and a report in the outbox.
+        case scored
+        /// Refused (invalid CSV, not a regular file, too large…): `NAME.rejected.json`.
+        case rejected
+        /// Its content was already ingested from another file: `NAME.rejected.json` says which.
+        case duplicate
+    }
+
+    /// The spool's arrival number.
+    public var id: String
+    /// The inbox name's exact bytes.
+    public var inputName: [UInt8]
+    /// The outbox file stem chosen for this input (unique across jobs).
+    public var outboxStem: String
+    public var outcome: Outcome
+    /// What the pipeline decided (`score`, `retrain-promoted`, `reject`, …).
+    public var decision: String
+    /// The store version the batch became (nil when rejected).
+    public var batchVersion: Int?
+    /// The model that scored it (nil when rejected).
+    public var modelVersion: Int?
+    public var rowCount: Int
+    /// The drift check's JSON (`DriftReport`), when one ran.
+    public var driftReport: Data?
+    /// The outbox report's bytes.
+    public var report: Data
+    public var processedAt: Date
+    /// When the outbox files were written and the input filed away.
+    public var deliveredAt: Date?
+
+    public init(
+        id: String, inputName: [UInt8], outboxStem: String, outcome: Outcome, decision: String,
+        batchVersion: Int?, modelVersion: Int?, rowCount: Int, driftReport: Data?, report: Data,
+        processedAt: Date, deliveredAt: Date? = nil
+    ) {
+        self.id = id
+        self.inputName = inputName
+        self.outboxStem = outboxStem
+        self.outcome = outcome
+        self.decision = decision
+        self.batchVersion = batchVersion
+        self.modelVersion = modelVersion
+        self.rowCount = rowCount
+        self.driftReport = driftReport
+        self.report = report
+        self.processedAt = processedAt
+        self.deliveredAt = deliveredAt
+    }
+}
