@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShopperCore
 
 /// The `shopperd` command: the daemon and every operator command.
 ///
@@ -9,7 +10,7 @@ struct Shopperd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shopperd",
         abstract: "A self-healing MLOps pipeline for e-commerce purchase intent.",
-        version: "0.1.0",
+        version: ShopperdVersion.current,
         subcommands: [
             IngestCommand.self,
             VersionsCommand.self,

@@ -1,0 +1,62 @@
+import Foundation
+
+/// The three JSON documents the model registry stores next to a model file (the store keeps them
+/// opaque; their format belongs here, with the model). Readers of the registry — `shopperd models`,
+/// the MLflow mirror — decode them with these types.
+public enum RegistryPayload {
+    /// `params`: how the model was grown and what it reads.
+    public struct Parameters: Sendable, Codable, Hashable {
+        public var forest: ForestParameters
+        public var featureNames: [String]
+        public var threshold: Double
+
+        public init(forest: ForestParameters, featureNames: [String], threshold: Double) {
+            self.forest = forest
+            self.featureNames = featureNames
+            self.threshold = threshold
+        }
+    }
+
+    /// `metrics`: how good it is and how its threshold was chosen, all on data it was not fitted on
+    /// (out-of-bag predictions, a held-out part), plus the tuning trials and its provenance.
+    public struct Metrics: Sendable, Codable, Hashable {
+        public var threshold: Double
+        public var thresholdChoice: ThresholdChoice?
+        public var holdout: ClassificationReport?
+        public var outOfBag: ClassificationReport?
+        public var tuning: [TuningTrial]
+        public var provenance: Provenance
+
+        public init(
+            threshold: Double, thresholdChoice: ThresholdChoice?, holdout: ClassificationReport?,
+            outOfBag: ClassificationReport?, tuning: [TuningTrial], provenance: Provenance
+        ) {
+            self.threshold = threshold
+            self.thresholdChoice = thresholdChoice
+            self.holdout = holdout
+            self.outOfBag = outOfBag
+            self.tuning = tuning
+            self.provenance = provenance
+        }
+    }
+
+    /// `importances`: `[FeatureImportance]`, most important first.
+    public typealias Importances = [FeatureImportance]
+
+    /// The three documents of a model, as stored.
+    public static func encode(_ model: ForestModel) throws(ForestError) -> (params: Data, metrics: Data, importances: Data) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            let params = try encoder.encode(Parameters(forest: model.parameters, featureNames: model.featureNames, threshold: model.threshold))
+            let metadata = model.metadata
+            let metrics = try encoder.encode(Metrics(
+                threshold: model.threshold, thresholdChoice: metadata.thresholdChoice, holdout: metadata.holdout,
+                outOfBag: metadata.outOfBag, tuning: metadata.tuning, provenance: metadata.provenance))
+            let importances = try encoder.encode(metadata.importances)
+            return (params, metrics, importances)
+        } catch {
+            throw .invalidModelFile("cannot encode registry payloads: \(error)")
+        }
+    }
+}

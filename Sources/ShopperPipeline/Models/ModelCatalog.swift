@@ -1,0 +1,69 @@
+import Foundation
+import ShopperCore
+import ShopperML
+import ShopperStore
+import Synchronization
+
+/// The bridge between the forest (`ShopperML`) and the registry (`ShopperStore`): turns a trained
+/// model into a registry entry, loads registered models back (checked, and cached: a model file is
+/// decoded once per process, not once per batch), and scores sessions into stored predictions.
+///
+/// `shopperd train`, `models`, `score` and the daemon all go through it, so a model is registered
+/// and read one way only.
+public final class ModelCatalog: Sendable {
+    public let store: ShopperStore
+    private let cache = Mutex<[Int: ForestModel]>([:])
+
+    public init(store: ShopperStore) {
+        self.store = store
+    }
+
+    /// A registry entry for a trained model. `trainingFromVersion` is the oldest store version of
+    /// its training window (nil: from the first version).
+    public static func draft(for model: ForestModel, trainingFromVersion: Int?) throws -> ModelDraft {
+        let payloads = try RegistryPayload.encode(model)
+        let provenance = model.metadata.provenance
+        return ModelDraft(
+            params: payloads.params, metrics: payloads.metrics, importances: payloads.importances,
+            trainingStoreVersion: provenance.storeVersion ?? 0, trainingFromVersion: trainingFromVersion,
+            trainingRowCount: provenance.trainingRows, seed: model.parameters.seed,
+            codeVersion: provenance.codeVersion, modelFile: try ModelFile.encode(model))
+    }
+
+    /// Trains a model on labelled sessions (the `Trainer` workflow: tuned and thresholded out of bag,
+    /// measured on a holdout, refitted on every row), stamped with the store version it reflects.
+    public static func train(
+        _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) async throws -> ForestModel {
+        let labels = try FeatureSet.labels(for: sessions)
+        let provenance = Provenance(storeVersion: storeVersion, codeVersion: ShopperdVersion.current, trainedAt: Date())
+        return try await Trainer(configuration: configuration, workers: workers)
+            .train(features.matrix(for: sessions), labels: labels, provenance: provenance)
+    }
+
+    /// A registered model, decoded from its file (once per process).
+    public func model(version: Int) throws -> ForestModel {
+        if let cached = cache.withLock({ $0[version] }) { return cached }
+        let model = try ModelFile.decode(try store.modelFile(version: version))
+        cache.withLock { $0[version] = model }
+        return model
+    }
+
+    /// The model an alias points at, with its version.
+    public func model(alias: ModelAlias) throws -> (version: Int, model: ForestModel) {
+        guard let version = try store.aliases()[alias] else { throw StoreError.aliasNotSet(alias) }
+        return (version, try model(version: version))
+    }
+
+    /// Probabilities and labels for `sessions` (row numbers 1-based, in order). Fails with
+    /// `ForestError.featureMismatch` when the model reads features this build cannot compute.
+    public static func score(
+        _ sessions: [Session], with model: ForestModel, workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) async throws -> [Prediction] {
+        let features = try FeatureSet.named(model.featureNames)
+        let probabilities = try await model.probabilities(for: features.matrix(for: sessions), workers: workers)
+        let labels = model.labels(for: probabilities)
+        return probabilities.indices.map { Prediction(rowNumber: $0 + 1, probability: probabilities[$0], label: labels[$0]) }
+    }
+}
