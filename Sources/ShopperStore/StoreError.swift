@@ -12,6 +12,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case nothingToRollBack(ModelAlias)
     /// A batch without a single valid row cannot be a version.
     case emptyBatch(file: String)
+    /// Another process added a version while a batch was being prepared against an older one;
+    /// nothing was written, and the batch is prepared again against the new version.
+    case versionMoved(expected: Int, found: Int)
     /// SQLite said no (disk full, locked for too long, corrupt file…).
     case database(String)
 
@@ -31,6 +34,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(alias.rawValue) has no earlier model to roll back to"
         case .emptyBatch(let file):
             "\(file) has no valid rows: nothing to store"
+        case .versionMoved(let expected, let found):
+            "the store moved from version \(expected) to \(found) while this batch was prepared (another process ingested); nothing was written, it will be processed again"
         case .database(let message):
             "store error: \(message)"
         }

@@ -41,6 +41,18 @@ public struct StoreTransaction {
         return .created(stored)
     }
 
+    /// The newest store version (0 when empty).
+    public func currentVersion() throws -> Int {
+        try ShopperStore.currentVersion(db)
+    }
+
+    /// Fails with `versionMoved` unless the store is still at `version`: guards a transaction that
+    /// commits work prepared from reads made before it began.
+    public func requireCurrentVersion(_ version: Int) throws {
+        let found = try currentVersion()
+        guard found == version else { throw StoreError.versionMoved(expected: version, found: found) }
+    }
+
     /// Registers a model; returns its version.
     public func registerModel(_ draft: ModelDraft, createdAt: Date = Date()) throws -> Int {
         let digest = draft.modelFile.withUnsafeBytes { SHA256.hex(of: $0) }

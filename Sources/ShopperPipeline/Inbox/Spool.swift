@@ -108,9 +108,18 @@ public struct Spool: Sendable {
         try finish(entry, into: quarantineDirectory)
     }
 
+    /// Where `quarantine(_:)` files an entry (known before it happens, for the rejection report).
+    public func quarantinePath(_ entry: SpoolEntry) -> String {
+        quarantineDirectory + "/" + Self.finishedName(entry)
+    }
+
+    static func finishedName(_ entry: SpoolEntry) -> String {
+        entry.id + "--" + entry.name.outboxStem + ".csv"
+    }
+
     private func finish(_ entry: SpoolEntry, into directory: String) throws(FileSystemError) -> String {
         let source = dataPath(entry)
-        let target = directory + "/" + entry.id + "--" + entry.name.outboxStem + ".csv"
+        let target = directory + "/" + Self.finishedName(entry)
         if rename(source, target) != 0 {
             switch errno {
             case ENOENT:

@@ -1,0 +1,71 @@
+import Foundation
+import ShopperCore
+import ShopperStore
+
+/// Writes a job's outcome files into the outbox, from the store alone.
+///
+/// Because everything comes from the committed job (its report's exact bytes, the stored
+/// predictions and line numbers), delivering again after a crash writes the same bytes: a reader
+/// either sees no file or a whole one (`AtomicFile`), never a different one.
+///
+/// - `NAME.predictions.csv`: `row,line,probability,label,model_version` — `row` is the row's
+///   1-based position among the batch's valid rows, `line` the physical line it starts on in the
+///   input, `probability` the shortest decimal that reads back as the exact double, `label` 1 for
+///   a predicted buyer (probability ≥ the model's threshold), else 0.
+/// - `NAME.report.json` (written after the predictions: its presence means both are complete).
+/// - `NAME.rejected.json` for a rejected or duplicate input.
+public struct OutboxWriter: Sendable {
+    public let directory: String
+    public let store: ShopperStore
+
+    public init(directory: String, store: ShopperStore) {
+        self.directory = directory
+        self.store = store
+    }
+
+    /// The outbox files of a job, in the order they are written.
+    public static func files(of job: JobRecord) -> [String] {
+        switch job.outcome {
+        case .scored: [job.outboxStem + ".predictions.csv", job.outboxStem + ".report.json"]
+        case .rejected, .duplicate: [job.outboxStem + ".rejected.json"]
+        }
+    }
+
+    /// Writes the job's files; returns their names.
+    @discardableResult
+    public func deliver(_ job: JobRecord) throws(PipelineError) -> [String] {
+        let names = Self.files(of: job)
+        do {
+            switch job.outcome {
+            case .scored:
+                guard let batchVersion = job.batchVersion, let modelVersion = job.modelVersion else {
+                    throw PipelineError.model("job \(job.id) is scored but names no batch or model version")
+                }
+                let csv = try predictionsCSV(batchVersion: batchVersion, modelVersion: modelVersion)
+                try AtomicFile.write(Array(csv.utf8), to: directory, name: names[0])
+                try AtomicFile.write(job.report, to: directory, name: names[1])
+            case .rejected, .duplicate:
+                try AtomicFile.write(job.report, to: directory, name: names[0])
+            }
+        } catch {
+            throw PipelineError.wrap(error)
+        }
+        return names
+    }
+
+    /// The predictions file's text for a stored batch and model.
+    public func predictionsCSV(batchVersion: Int, modelVersion: Int) throws -> String {
+        let predictions = try store.predictions(batchVersion: batchVersion, modelVersion: modelVersion)
+        let lines = try store.sessions(fromVersion: batchVersion, throughVersion: batchVersion).map(\.line)
+        var writer = CSVWriter()
+        writer.writeRow(["row", "line", "probability", "label", "model_version"])
+        for prediction in predictions {
+            let index = prediction.rowNumber - 1
+            writer.writeRow([
+                .int(prediction.rowNumber), .int(lines.indices.contains(index) ? lines[index] : 0),
+                .number(prediction.probability.description), .int(prediction.label ? 1 : 0), .int(modelVersion),
+            ])
+        }
+        return writer.text
+    }
+}

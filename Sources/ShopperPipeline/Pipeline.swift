@@ -1,0 +1,140 @@
+import Foundation
+import ShopperStore
+
+/// What the pipeline tells whoever runs it (the daemon: journal, STATUS, watchdog, hooks).
+public protocol PipelineObserver: Sendable {
+    func batchStarted(_ entry: SpoolEntry) async
+    func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async
+    /// The batch cannot go on until something arrives (a champion); it stays in the spool.
+    func batchWaiting(_ entry: SpoolEntry, reason: String) async
+    /// A transient failure: the batch stays pending and is tried again after `delay`.
+    func retrying(_ entry: SpoolEntry?, error: PipelineError, attempt: Int, delay: Duration) async
+}
+
+/// The daemon's work queue: claims inbox files into the spool and takes each pending entry to its
+/// outcome, one at a time, in arrival order.
+///
+/// The order of effects is what makes "exactly one outcome per input" hold through crashes:
+/// claim (atomic rename) → process (one store transaction that records the job) → write the outbox
+/// files (from the store, atomically) → file the input in archive/quarantine → mark delivered. A
+/// crash between any two steps leaves the entry in the spool; on restart `process` finds the
+/// recorded job and the later steps run again, writing the same bytes.
+public actor Pipeline {
+    public nonisolated let spool: Spool
+    public nonisolated let store: ShopperStore
+    public nonisolated let processor: BatchProcessor
+    public nonisolated let outbox: OutboxWriter
+    /// First delay after a transient failure; doubles up to `maxRetryDelay`.
+    public var retryDelay: Duration = .milliseconds(500)
+    public var maxRetryDelay: Duration = .seconds(30)
+    /// How many times an input that keeps changing while read is tried before it is rejected.
+    public var maxChangingAttempts = 10
+
+    /// Entries waiting for a champion, with the champion version they last waited under.
+    private var waiting: [String: Int?] = [:]
+
+    public init(inbox: String, outbox: String, state: String, settings: PipelineSettings) throws(PipelineError) {
+        do {
+            spool = try Spool(inboxDirectory: inbox, stateDirectory: state)
+            store = try ShopperStore.open(directory: URL(fileURLWithPath: state))
+        } catch {
+            throw PipelineError.wrap(error)
+        }
+        processor = BatchProcessor(store: store, spool: spool, settings: settings)
+        self.outbox = OutboxWriter(directory: outbox, store: store)
+    }
+
+    /// Sets the retry backoff (tests shorten it).
+    public func setRetryDelay(_ first: Duration, max: Duration) {
+        retryDelay = first
+        maxRetryDelay = max
+    }
+
+    /// Claims an inbox entry (ignoring names still being written); nil when there was nothing to
+    /// claim.
+    @discardableResult
+    public func claim(_ name: InboxFileName) throws(PipelineError) -> SpoolEntry? {
+        guard !name.isIgnored else { return nil }
+        do { return try spool.claim(name) } catch { throw .fileSystem(error) }
+    }
+
+    /// Entries still in the spool, oldest first.
+    public func pending() throws(PipelineError) -> [SpoolEntry] {
+        do { return try spool.pending() } catch { throw .fileSystem(error) }
+    }
+
+    /// How many pending entries are waiting for a champion.
+    public var waitingCount: Int { waiting.count }
+
+    /// Takes every pending entry that can progress to its outcome. Returns when none can (the
+    /// spool is empty, or what is left waits for a champion); throws `CancellationError` when the
+    /// calling task is cancelled between two steps (nothing is half done).
+    public func drain(observer: some PipelineObserver) async throws {
+        var failures = 0
+        var changing: [String: Int] = [:]
+        while true {
+            try Task.checkCancellation()
+            let entries: [SpoolEntry]
+            do {
+                entries = try pending()
+            } catch {
+                failures += 1
+                try await backoff(nil, error, attempt: failures, observer: observer)
+                continue
+            }
+            let champion = try? await processor.championVersion()
+            waiting = waiting.filter { id, _ in entries.contains { $0.id == id } }
+            guard let entry = entries.first(where: { waiting[$0.id] == nil || waiting[$0.id]! != champion }) else { return }
+            try Task.checkCancellation()
+            await observer.batchStarted(entry)
+            do {
+                let outcome = try await processor.process(entry)
+                let files = try finish(entry, outcome.job)
+                waiting[entry.id] = nil
+                changing[entry.id] = nil
+                failures = 0
+                await observer.batchFinished(entry, outcome: outcome, files: files)
+            } catch .waitingForChampion(let reason) {
+                waiting[entry.id] = champion
+                await observer.batchWaiting(entry, reason: reason)
+            } catch .inputStillChanging(let name) {
+                let attempts = (changing[entry.id] ?? 0) + 1
+                changing[entry.id] = attempts
+                if attempts >= maxChangingAttempts {
+                    let outcome = try await rejectChanging(entry, name: name, attempts: attempts)
+                    changing[entry.id] = nil
+                    await observer.batchFinished(entry, outcome: outcome, files: try finish(entry, outcome.job))
+                } else {
+                    try await backoff(entry, .inputStillChanging(name), attempt: attempts, observer: observer)
+                }
+            } catch {
+                failures += 1
+                try await backoff(entry, error, attempt: failures, observer: observer)
+            }
+        }
+    }
+
+    /// Writes the outbox files and files the input away.
+    private func finish(_ entry: SpoolEntry, _ job: JobRecord) throws(PipelineError) -> [String] {
+        let files = try outbox.deliver(job)
+        do {
+            if job.outcome == .scored { try spool.archive(entry) } else { try spool.quarantine(entry) }
+            try store.markDelivered(jobID: job.id)
+        } catch {
+            throw PipelineError.wrap(error)
+        }
+        return files
+    }
+
+    private func rejectChanging(_ entry: SpoolEntry, name: String, attempts: Int) async throws(PipelineError) -> BatchOutcome {
+        try await processor.rejectUnsettled(entry, reason:
+            "\(name) kept changing while it was read (\(attempts) attempts): its writer never finished; write it under a .tmp name and rename it into the inbox when complete")
+    }
+
+    private func backoff(_ entry: SpoolEntry?, _ error: PipelineError, attempt: Int, observer: some PipelineObserver) async throws {
+        var delay = retryDelay
+        for _ in 1..<min(attempt, 16) { delay = min(delay * 2, maxRetryDelay) }
+        await observer.retrying(entry, error: error, attempt: attempt, delay: delay)
+        try await Task.sleep(for: delay)
+    }
+}

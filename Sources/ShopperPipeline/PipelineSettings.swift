@@ -1,0 +1,74 @@
+import ShopperCore
+import ShopperDrift
+import ShopperML
+
+/// Everything that shapes one batch's life, with the defaults the daemon runs on. Each can be set
+/// in the config file, the environment or on the command line (see `docs/daemon.md`).
+public struct PipelineSettings: Sendable, Equatable {
+    /// Inputs larger than this are refused from their size, without being read.
+    public var maxFileBytes: Int = 256 << 20
+    /// `reject` (default: one invalid row rejects the batch) or `quarantine-rows`.
+    public var invalidRowPolicy: InvalidRowPolicy = .reject
+    /// The drift decision: α, correction, effect floor, categorical method.
+    public var drift = DriftConfig()
+    /// Labelled rows needed (in the batch, or stored since the champion was trained) before a
+    /// drift may retrain; below it the batch is scored and retraining waits.
+    public var minLabelledRows: Int = 200
+    /// Labelled rows needed to train the first champion when there is none.
+    public var minBootstrapRows: Int = 100
+    /// The challenger trains on at most this many labelled rows: the newest of the champion's
+    /// training window plus the new labelled rows (a sliding window).
+    public var trainingWindowRows: Int = 50_000
+    /// Share of the new labelled rows held out (stratified, seeded) to judge champion against
+    /// challenger; the challenger never trains on them.
+    public var evaluationFraction: Double = 0.3
+    /// How the challenger is judged against the champion on the held-out new rows.
+    public var promotionMetric: PromotionMetric = .rocAUC
+    /// The challenger is promoted when `challenger ≥ champion − tolerance`.
+    public var promotionTolerance: Double = 0.0
+    /// A labelled batch whose realised ROC AUC (scored by the champion before it saw the labels)
+    /// falls more than this below the champion's validation ROC AUC triggers a retrain, drift or
+    /// not: concept drift that feature tests cannot see. nil disables the trigger.
+    public var performanceMargin: Double? = 0.05
+    /// Forest and tuning settings for every model the daemon trains.
+    public var training = TrainingConfiguration()
+    /// `inputs` (the 17 published columns) or `gold` (plus the engineered features).
+    public var features: FeatureChoice = .inputs
+    /// Months that count as peak shopping season for the gold layer.
+    public var gold = GoldFeatures.Configuration.standard
+
+    public init() {}
+
+    /// The feature set models are trained on.
+    public var featureSet: FeatureSet {
+        switch features {
+        case .inputs: .inputs
+        case .gold: .inputsAndGold(configuration: gold)
+        }
+    }
+}
+
+/// What a model reads.
+public enum FeatureChoice: String, Sendable, Codable, CaseIterable {
+    case inputs
+    case gold
+}
+
+/// The metric champion and challenger are compared on.
+public enum PromotionMetric: String, Sendable, Codable, CaseIterable {
+    case rocAUC = "roc_auc"
+    case averagePrecision = "average_precision"
+    /// Recall at each model's own stored threshold (the business metric: missed buyers).
+    case recall
+    case f1
+
+    /// The metric of `report` (nil when undefined, e.g. a single-class slice for ROC AUC).
+    public func value(of report: ClassificationReport) -> Double? {
+        switch self {
+        case .rocAUC: report.rocAUC
+        case .averagePrecision: report.averagePrecision
+        case .recall: report.positives > 0 ? report.recall : nil
+        case .f1: report.positives > 0 ? report.f1 : nil
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import ShopperCore
+import ShopperDrift
+import ShopperML
+
+/// `outbox/NAME.report.json`: what happened to an accepted batch. Its keys are documented in
+/// `docs/daemon.md`; they are an interface for operators' scripts, so never rename one.
+public struct BatchReport: Sendable, Codable, Equatable {
+    public var shopperdVersion = ShopperdVersion.current
+    public var jobID: String
+    /// The input's name as it arrived (escaped when not printable UTF-8).
+    public var input: String
+    public var outcome = "scored"
+    public var rows: Int
+    public var labelled: Bool
+    public var storeVersion: Int
+    public var duplicateRowsInBatch: Int
+    public var quarantinedRows: Int
+    public var unknownColumns: [String]
+    public var decision: BatchDecision
+    /// Why: drift, the realised-performance trigger, or neither.
+    public var reason: String
+    public var drift: DriftReport?
+    public var realised: RealisedPerformance?
+    public var models: ModelsSection
+    public var predictionsFile: String
+    public var timingsMS: Timings
+    public var processedAt: String
+
+    /// Which models served and how the challenger fared.
+    public struct ModelsSection: Sendable, Codable, Equatable {
+        /// The model whose predictions are in the predictions file.
+        public var serving: Int
+        /// The champion when the batch arrived (nil: there was none).
+        public var championBefore: Int?
+        public var challenger: Int?
+        public var evaluation: ChallengerEvaluation?
+
+        enum CodingKeys: String, CodingKey {
+            case serving, challenger, evaluation
+            case championBefore = "champion_before"
+        }
+    }
+
+    /// The champion's figures on a labelled batch it scored before seeing the labels.
+    public struct RealisedPerformance: Sendable, Codable, Equatable {
+        public var modelVersion: Int
+        public var threshold: Double
+        public var rocAUC: Double?
+        public var recall: Double?
+        public var precision: Double?
+        /// The champion's own validation ROC AUC, the yardstick for the trigger.
+        public var validationROCAUC: Double?
+        public var margin: Double?
+        /// Whether the drop beyond the margin triggered a retrain.
+        public var triggered: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case threshold, recall, precision, margin, triggered
+            case modelVersion = "model_version"
+            case rocAUC = "roc_auc"
+            case validationROCAUC = "validation_roc_auc"
+        }
+    }
+
+    /// Champion against challenger on new labelled rows neither trained on.
+    public struct ChallengerEvaluation: Sendable, Codable, Equatable {
+        public var metric: PromotionMetric
+        public var rows: Int
+        public var positives: Int
+        public var champion: Double?
+        public var challenger: Double?
+        public var tolerance: Double
+        public var promoted: Bool
+        public var trainingRows: Int
+    }
+
+    /// Milliseconds per stage, up to the commit (writing this file comes after).
+    public struct Timings: Sendable, Codable, Equatable {
+        public var read: Double = 0
+        public var validate: Double = 0
+        public var drift: Double = 0
+        public var retrain: Double = 0
+        public var score: Double = 0
+        public var commit: Double = 0
+        public var total: Double = 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case input, outcome, rows, labelled, decision, reason, drift, realised, models
+        case shopperdVersion = "shopperd_version"
+        case jobID = "job_id"
+        case storeVersion = "store_version"
+        case duplicateRowsInBatch = "duplicate_rows_in_batch"
+        case quarantinedRows = "quarantined_rows"
+        case unknownColumns = "unknown_columns"
+        case predictionsFile = "predictions_file"
+        case timingsMS = "timings_ms"
+        case processedAt = "processed_at"
+    }
+}
+
+/// `outbox/NAME.rejected.json`: why an input was not accepted, and where it was kept.
+public struct RejectionReport: Sendable, Codable, Equatable {
+    public var shopperdVersion = ShopperdVersion.current
+    public var jobID: String
+    public var input: String
+    /// `rejected` or `duplicate`.
+    public var outcome: String
+    /// One line an operator can act on.
+    public var reason: String
+    /// Every violation found (capped by the reader; see `issueCount`), each naming file, line,
+    /// column, value and reason.
+    public var issues: [ValidationIssue]
+    public var issueCount: Int
+    /// For a duplicate: the store version that already holds this content.
+    public var duplicateOf: DuplicateOf?
+    /// Where the original is kept (`STATE/quarantine/…`).
+    public var keptAs: String
+    public var processedAt: String
+
+    public struct DuplicateOf: Sendable, Codable, Equatable {
+        public var storeVersion: Int
+        public var file: String
+        public var sha256: String
+
+        enum CodingKeys: String, CodingKey {
+            case file, sha256
+            case storeVersion = "store_version"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case input, outcome, reason, issues
+        case shopperdVersion = "shopperd_version"
+        case jobID = "job_id"
+        case issueCount = "issue_count"
+        case duplicateOf = "duplicate_of"
+        case keptAs = "kept_as"
+        case processedAt = "processed_at"
+    }
+}
+
+enum ReportJSON {
+    /// Reports are pretty-printed with sorted keys: stable bytes for the same content.
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+}
