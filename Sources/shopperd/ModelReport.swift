@@ -17,11 +17,7 @@ enum ModelReport {
         var lines: [String] = []
         let aliases = record.aliases.isEmpty ? "" : "  [" + record.aliases.map(\.rawValue).joined(separator: ", ") + "]"
         lines.append("model version \(record.version)\(aliases)")
-        var created = "  created      \(Terminal.timestamp(record.createdAt)) by shopperd \(record.codeVersion)"
-        if let trainedAt = provenance.trainedAt, abs(trainedAt.timeIntervalSince(record.createdAt)) >= 1 {
-            created += " (trained \(Terminal.timestamp(trainedAt)))"
-        }
-        lines.append(created)
+        lines.append("  created      \(Terminal.timestamp(record.createdAt)) by shopperd \(record.codeVersion)")
         let window = record.trainingFromVersion.map { "store versions \($0)…\(record.trainingStoreVersion)" }
             ?? "store version \(record.trainingStoreVersion)"
         lines.append("  trained on   \(window): \(record.trainingRowCount) labelled rows, \(provenance.positiveRows) buyers;"

@@ -108,8 +108,9 @@ struct TrainCommand: AsyncParsableCommand {
                 print(try RegistryCLI.json(Outcome(model: ModelReport.Full(entry: entry), trainingSeconds: seconds,
                                                    promotion: change.map(ModelReport.Change.init))))
             case .text:
+                let versions = data.storeVersion == 1 ? "store version 1" : "store versions 1…\(data.storeVersion)"
                 print("Trained model version \(record.version) in \(String(format: "%.2f", seconds)) s"
-                    + " (\(data.sessions.count) labelled rows of store versions 1…\(data.storeVersion)).\n")
+                    + " on the \(data.sessions.count) labelled rows of \(versions).\n")
                 print(ModelReport.text(entry, topFeatures: 10))
                 print("")
                 if let change {
