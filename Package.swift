@@ -81,6 +81,6 @@ let package = Package(
             name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "shopperd-daemon-probe"], swiftSettings: strict
         ),
         // Runs the real `shopperd` binary on real directories.
-        .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline"], swiftSettings: strict),
     ]
 )

@@ -16,6 +16,9 @@ struct Shopperd: AsyncParsableCommand {
             VersionsCommand.self,
             ShowCommand.self,
             DriftCommand.self,
+            TrainCommand.self,
+            ModelsCommand.self,
+            ScoreCommand.self,
         ]
     )
 }

@@ -37,9 +37,11 @@ public final class ModelCatalog: Sendable {
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws -> ForestModel {
         let labels = try FeatureSet.labels(for: sessions)
-        let provenance = Provenance(storeVersion: storeVersion, codeVersion: ShopperdVersion.current, trainedAt: Date())
-        return try await Trainer(configuration: configuration, workers: workers)
+        let provenance = Provenance(storeVersion: storeVersion, codeVersion: ShopperdVersion.current)
+        var model = try await Trainer(configuration: configuration, workers: workers)
             .train(features.matrix(for: sessions), labels: labels, provenance: provenance)
+        model.metadata.provenance.trainedAt = Date()  // `trainedAt` is when training finished
+        return model
     }
 
     /// A registered model, decoded from its file (once per process).
