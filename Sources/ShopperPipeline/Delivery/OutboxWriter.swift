@@ -8,10 +8,10 @@ import ShopperStore
 /// predictions and line numbers), delivering again after a crash writes the same bytes: a reader
 /// either sees no file or a whole one (`AtomicFile`), never a different one.
 ///
-/// - `NAME.predictions.csv`: `row,line,probability,label,model_version` — `row` is the row's
-///   1-based position among the batch's valid rows, `line` the physical line it starts on in the
-///   input, `probability` the shortest decimal that reads back as the exact double, `label` 1 for
-///   a predicted buyer (probability ≥ the model's threshold), else 0.
+/// - `NAME.predictions.csv`: `row,line,probability,label,model_version` (see `PredictionTable`):
+///   `row` is the row's 1-based position among the batch's valid rows, `line` the physical line it
+///   starts on in the input, `probability` the shortest decimal that reads back as the exact
+///   double, `label` TRUE for a predicted buyer (probability ≥ the model's threshold).
 /// - `NAME.report.json` (written after the predictions: its presence means both are complete).
 /// - `NAME.rejected.json` for a rejected or duplicate input.
 public struct OutboxWriter: Sendable {
@@ -53,19 +53,14 @@ public struct OutboxWriter: Sendable {
         return names
     }
 
-    /// The predictions file's text for a stored batch and model.
+    /// The predictions file's text for a stored batch and model (`PredictionTable`, the same layout
+    /// `shopperd score` writes).
     public func predictionsCSV(batchVersion: Int, modelVersion: Int) throws -> String {
         let predictions = try store.predictions(batchVersion: batchVersion, modelVersion: modelVersion)
         let lines = try store.sessions(fromVersion: batchVersion, throughVersion: batchVersion).map(\.line)
-        var writer = CSVWriter()
-        writer.writeRow(["row", "line", "probability", "label", "model_version"])
-        for prediction in predictions {
-            let index = prediction.rowNumber - 1
-            writer.writeRow([
-                .int(prediction.rowNumber), .int(lines.indices.contains(index) ? lines[index] : 0),
-                .number(prediction.probability.description), .int(prediction.label ? 1 : 0), .int(modelVersion),
-            ])
+        guard lines.count == predictions.count else {
+            throw PipelineError.model("store version \(batchVersion) has \(lines.count) rows but \(predictions.count) predictions by model \(modelVersion)")
         }
-        return writer.text
+        return PredictionTable(predictions: predictions, lines: lines, modelVersion: modelVersion).csv()
     }
 }
