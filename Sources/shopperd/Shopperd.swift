@@ -15,6 +15,7 @@ struct Shopperd: AsyncParsableCommand {
             VersionsCommand.self,
             ShowCommand.self,
             DriftCommand.self,
+            MLflowCommand.self,
         ]
     )
 }
