@@ -41,16 +41,21 @@ extension MLflowMirror {
     func mirrorAlias(_ entry: AliasHistoryEntry) async throws(MLflowError) -> MirrorLocation {
         let change = entry.change
         try await ensureRegisteredModel()
+        let note = MLflowTag(key: "shopperd.\(change.alias.rawValue)",
+                             value: "\(change.action.rawValue) \(change.changedAt.formatted(.iso8601)): \(change.reason)")
         guard let model = change.toVersion else {
             try await client.deleteAlias(name: settings.registeredModel, alias: change.alias.rawValue)
+            // The version that lost the alias says when and why.
+            if let from = change.fromVersion, let version = try registeredVersion(of: from) {
+                try await client.setModelVersionTag(name: settings.registeredModel, version: version, tag: note)
+            }
             return MirrorLocation()
         }
         guard let version = try registeredVersion(of: model) else {
             throw .unreadableEntity("alias change \(entry.id) points at model \(model), which is not mirrored yet")
         }
         try await client.setAlias(name: settings.registeredModel, alias: change.alias.rawValue, version: version)
-        try await client.setModelVersionTag(name: settings.registeredModel, version: version, tag: MLflowTag(
-            key: "shopperd.\(change.alias.rawValue)", value: "\(change.action.rawValue) \(change.changedAt.formatted(.iso8601)): \(change.reason)"))
+        try await client.setModelVersionTag(name: settings.registeredModel, version: version, tag: note)
         return MirrorLocation(registeredVersion: version)
     }
 
