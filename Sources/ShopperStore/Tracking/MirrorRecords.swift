@@ -98,6 +98,23 @@ public struct MirrorRecord: Sendable, Hashable, Codable {
         case nextAttemptAt = "next_attempt_at"
         case mirroredAt = "mirrored_at"
     }
+
+    /// Writes every key (null when unset), so `shopperd mlflow status --format json` has one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(target, forKey: .target)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(key, forKey: .key)
+        try container.encode(state, forKey: .state)
+        try container.encode(experimentID, forKey: .experimentID)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(registeredVersion, forKey: .registeredVersion)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(lastAttemptAt, forKey: .lastAttemptAt)
+        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
+        try container.encode(mirroredAt, forKey: .mirroredAt)
+    }
 }
 
 /// Where the server put a mirrored entity, recorded when it is done.
