@@ -5,8 +5,8 @@ import FoundationNetworking
 #endif
 
 /// HTTP through Foundation's URLSession (libcurl on Linux). Every request has a deadline: the
-/// request's own timeout, enforced both by URLSession and by cancelling the task, so a server that
-/// accepts the connection and never answers cannot hold the mirror.
+/// request's own timeout, enforced by cancelling the request (URLSession's timer, a second later,
+/// is a backstop), so a server that accepts the connection and never answers cannot hold the mirror.
 public struct URLSessionTransport: HTTPTransport {
     public let baseURL: URL
     private let session: URLSession
@@ -25,7 +25,9 @@ public struct URLSessionTransport: HTTPTransport {
         let url = try url(for: request)
         var urlRequest = URLRequest(url: url)
         urlRequest.httpMethod = request.method.rawValue
-        urlRequest.timeoutInterval = request.timeout.seconds
+        // URLSession's own timer is only the backstop (swift-corelibs-foundation truncates it to
+        // whole seconds, so 0.7 s fires at once); the deadline below is the precise one.
+        urlRequest.timeoutInterval = request.timeout.seconds.rounded(.up) + 1
         urlRequest.httpBody = request.body
         if let contentType = request.contentType { urlRequest.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         urlRequest.setValue("application/json", forHTTPHeaderField: "Accept")

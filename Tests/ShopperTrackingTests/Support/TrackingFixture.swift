@@ -37,22 +37,34 @@ final class TrackingFixture {
         return try store.ingest(batch, receivedAt: Date()).version.version
     }
 
-    /// Runs the fixture executable; returns its JSON output.
+    /// Runs the fixture executable; returns its JSON output. Waits without blocking a thread of
+    /// the test's executor (other suites' timing tests run next to it on two cores).
     @discardableResult
-    func run(_ command: String, _ options: [String: String]) throws -> [String: Any] {
+    func run(_ command: String, _ options: [String: String]) async throws -> [String: Any] {
+        let output = directory.appendingPathComponent("fixture-\(UUID().uuidString).out")
+        let errors = directory.appendingPathComponent("fixture-\(UUID().uuidString).err")
+        defer {
+            try? FileManager.default.removeItem(at: output)
+            try? FileManager.default.removeItem(at: errors)
+        }
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = [command, "--state", directory.path] + options.sorted { $0.key < $1.key }.flatMap { ["--\($0.key)", $0.value] }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FixtureFailed(message: message) }
-        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        guard status == 0 else { throw FixtureFailed(message: (try? String(contentsOf: errors, encoding: .utf8)) ?? "") }
+        return (try JSONSerialization.jsonObject(with: try Data(contentsOf: output)) as? [String: Any]) ?? [:]
     }
 
     struct FixtureFailed: Error, CustomStringConvertible {
@@ -62,17 +74,17 @@ final class TrackingFixture {
 
     /// A small store: a Feb–Jul training batch, a champion trained on it, and two checked batches
     /// (Aug, Nov), the second of which retrains and promotes model 2.
-    static func standard() throws -> TrackingFixture {
+    static func standard() async throws -> TrackingFixture {
         let fixture = try TrackingFixture()
         try fixture.ingest(months: ["Feb", "Mar", "May", "June", "Jul"], limit: 1_200, name: "train.csv")
         try fixture.ingest(months: ["Aug"], limit: 150, name: "aug.csv")
         try fixture.ingest(months: ["Nov"], limit: 150, name: "nov.csv")
-        try fixture.run("train", ["through": "1", "trees": "12"])
-        try fixture.run("promote", ["version": "1", "reason": "first champion"])
-        try fixture.run("job", ["id": "000001", "batch": "2", "model": "1", "decision": "score"])
-        try fixture.run("job", ["id": "000002", "batch": "3", "model": "1", "decision": "retrain-promoted"])
-        try fixture.run("train", ["through": "3", "trees": "12", "seed": "7"])
-        try fixture.run("promote", ["version": "2", "reason": "challenger beat champion"])
+        try await fixture.run("train", ["through": "1", "trees": "12"])
+        try await fixture.run("promote", ["version": "1", "reason": "first champion"])
+        try await fixture.run("job", ["id": "000001", "batch": "2", "model": "1", "decision": "score"])
+        try await fixture.run("job", ["id": "000002", "batch": "3", "model": "1", "decision": "retrain-promoted"])
+        try await fixture.run("train", ["through": "3", "trees": "12", "seed": "7"])
+        try await fixture.run("promote", ["version": "2", "reason": "challenger beat champion"])
         return fixture
     }
 }
