@@ -54,8 +54,8 @@ public struct MLflowClient: Sendable {
 
     // MARK: Runs
 
-    /// The active run of `experimentID` tagged `tag.key = tag.value`, if one exists (the oldest, if
-    /// several: a duplicate can only come from another client, and the first one is kept).
+    /// The active run of `experimentID` tagged `tag.key = tag.value`, if one exists (if several —
+    /// only another client could have made a second — always the same one: the lowest run id).
     func findRun(experimentID: String, tag: MLflowTag) async throws(MLflowError) -> Run? {
         guard !tag.value.contains("'") else {
             throw .unreadableEntity("the entity key \(tag.value) contains a quote and cannot be searched for")
@@ -63,7 +63,7 @@ public struct MLflowClient: Sendable {
         let response: SearchRunsResponse = try await call(.post, "/api/2.0/mlflow/runs/search", body: SearchRunsRequest(
             experiment_ids: [experimentID], filter: "tags.`\(tag.key)` = '\(tag.value)'", max_results: 10,
             run_view_type: "ACTIVE_ONLY"))
-        return (response.runs ?? []).min { ($0.info.run_id) < ($1.info.run_id) }.map { $0 }
+        return (response.runs ?? []).min { $0.info.run_id < $1.info.run_id }
     }
 
     func createRun(experimentID: String, name: String, startTime: Int64, tags: [MLflowTag]) async throws(MLflowError) -> Run {

@@ -19,11 +19,13 @@ public enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stored entity cannot be read (a corrupt model file, an unreadable drift report).
     case unreadableEntity(String)
 
-    /// True when the server as a whole is unavailable (unreachable, 5xx, throttled): the pass stops
-    /// and is retried with backoff. Other errors concern one entity; the pass goes on without it.
+    /// True when the server as a whole is unavailable (unreachable, 5xx, throttled, or not an
+    /// MLflow server: a 404 without MLflow's error body): the pass stops and is retried with
+    /// backoff. Other errors concern one entity; the pass goes on without it.
     public var isServerUnavailable: Bool {
         switch self {
         case .unreachable: true
+        case .server(_, 404, nil, _): true
         case .server(_, let status, _, _): status >= 500 || status == 429 || status == 408
         default: false
         }

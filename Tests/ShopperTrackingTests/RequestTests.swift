@@ -87,6 +87,9 @@ extension ShopperTrackingSuite {
             #expect(MLflowError.unreachable(url: "u", reason: "r").isServerUnavailable)
             #expect(MLflowError.server(endpoint: "e", status: 429, code: nil, message: "").isServerUnavailable)
             #expect(!MLflowError.unreadableEntity("x").isServerUnavailable)
+            // A 404 with MLflow's error body is about one entity; without it, the URI is not an MLflow server.
+            #expect(!MLflowError.server(endpoint: "e", status: 404, code: "RESOURCE_DOES_NOT_EXIST", message: "").isServerUnavailable)
+            #expect(MLflowError.server(endpoint: "e", status: 404, code: nil, message: "Not Found").isServerUnavailable)
         }
     }
 }
