@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
             swiftSettings: strict
         ),
+        // Mirrors the store's registry, alias history and drift checks into an MLflow tracking server.
+        .target(
+            name: "ShopperTracking",
+            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
+            swiftSettings: strict
+        ),
         // inotify watcher, systemd notify + journal, signals, service lifecycle.
         .target(
             name: "ShopperDaemon",
@@ -54,6 +60,7 @@ let package = Package(
             name: "shopperd",
             dependencies: [
                 "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline", "ShopperDaemon",
+                "ShopperTracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -79,6 +86,20 @@ let package = Package(
         ),
         .testTarget(
             name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "shopperd-daemon-probe"], swiftSettings: strict
+        ),
+        // Test helper for ShopperTrackingTests and tests/mlflow: trains and registers real models, moves
+        // aliases and records real drift-checked jobs in a store (what `shopperd train`, `models promote`
+        // and the daemon will do), run as a real child process.
+        .executableTarget(
+            name: "shopperd-mlflow-fixture",
+            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
+            path: "Tests/ShopperTrackingFixture",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ShopperTrackingTests",
+            dependencies: ["ShopperTracking", "shopperd-mlflow-fixture"],
+            swiftSettings: strict
         ),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline"], swiftSettings: strict),

@@ -19,6 +19,7 @@ struct Shopperd: AsyncParsableCommand {
             TrainCommand.self,
             ModelsCommand.self,
             ScoreCommand.self,
+            MLflowCommand.self,
         ]
     )
 }

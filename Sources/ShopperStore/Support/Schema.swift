@@ -164,6 +164,29 @@ enum Schema {
                 CREATE INDEX jobs_by_time ON jobs(processed_at, id);
                 """)
         }
+        migrator.registerMigration("v4 mlflow mirror") { db in
+            // What has been mirrored into an MLflow server (see ShopperStore+MLflowMirror). The
+            // entities themselves (models, alias_history, jobs) are the durable queue; this table
+            // only records progress, per destination (server, experiments, registered model), so
+            // pointing shopperd at another server mirrors everything there too.
+            try db.execute(sql: """
+                CREATE TABLE mlflow_mirror (
+                    target TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    experiment_id TEXT,
+                    run_id TEXT,
+                    registered_version TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    last_attempt_at REAL,
+                    next_attempt_at REAL,
+                    mirrored_at REAL,
+                    PRIMARY KEY (target, kind, key)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,131 @@
+import Foundation
+
+/// What an external tracking server (MLflow) receives from the store: each kind is one table the
+/// mirror replays, in that table's natural order.
+public enum MirrorEntityKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A registered model (`models.version`): a training run and a registered model version.
+    case model
+    /// One alias change (`alias_history.id`): an MLflow registered-model alias set or deleted.
+    case alias
+    /// One processed batch with a drift check (`jobs.id`): a monitoring run.
+    case job
+}
+
+/// One entry of the alias history, with the id that orders it.
+public struct AliasHistoryEntry: Sendable, Hashable {
+    /// `alias_history.id`: increasing in the order the changes were made.
+    public var id: Int
+    public var change: AliasChange
+
+    public init(id: Int, change: AliasChange) {
+        self.id = id
+        self.change = change
+    }
+}
+
+/// What a destination has not received yet, in replay order.
+public struct MirrorBacklog: Sendable, Hashable {
+    /// Model versions, ascending.
+    public var models: [Int]
+    /// Alias history ids, ascending.
+    public var aliasChanges: [Int]
+    /// Job ids with a drift report, in processing order (`processed_at`, then id).
+    public var jobs: [String]
+
+    public init(models: [Int] = [], aliasChanges: [Int] = [], jobs: [String] = []) {
+        self.models = models
+        self.aliasChanges = aliasChanges
+        self.jobs = jobs
+    }
+
+    public var count: Int { models.count + aliasChanges.count + jobs.count }
+    public var isEmpty: Bool { count == 0 }
+}
+
+/// The mirror's progress on one entity for one destination (a row of `mlflow_mirror`).
+public struct MirrorRecord: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Hashable, Codable {
+        /// Everything the entity needs is on the server; it is not sent again.
+        case done
+        /// The last attempt failed; it is retried (see `nextAttemptAt`).
+        case failed
+    }
+
+    /// The destination (see `MLflowSettings.target`).
+    public var target: String
+    public var kind: MirrorEntityKind
+    /// The entity's key: model version, alias history id or job id, as text.
+    public var key: String
+    public var state: State
+    public var experimentID: String?
+    public var runID: String?
+    /// The MLflow registered model version (models only).
+    public var registeredVersion: String?
+    /// Failed attempts since the last success.
+    public var attempts: Int
+    public var lastError: String?
+    public var lastAttemptAt: Date?
+    /// Not retried before this time by the background mirror (nil: at the next pass).
+    public var nextAttemptAt: Date?
+    public var mirroredAt: Date?
+
+    public init(
+        target: String, kind: MirrorEntityKind, key: String, state: State, experimentID: String? = nil,
+        runID: String? = nil, registeredVersion: String? = nil, attempts: Int = 0, lastError: String? = nil,
+        lastAttemptAt: Date? = nil, nextAttemptAt: Date? = nil, mirroredAt: Date? = nil
+    ) {
+        self.target = target
+        self.kind = kind
+        self.key = key
+        self.state = state
+        self.experimentID = experimentID
+        self.runID = runID
+        self.registeredVersion = registeredVersion
+        self.attempts = attempts
+        self.lastError = lastError
+        self.lastAttemptAt = lastAttemptAt
+        self.nextAttemptAt = nextAttemptAt
+        self.mirroredAt = mirroredAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, kind, key, state, attempts
+        case experimentID = "experiment_id"
+        case runID = "run_id"
+        case registeredVersion = "registered_version"
+        case lastError = "last_error"
+        case lastAttemptAt = "last_attempt_at"
+        case nextAttemptAt = "next_attempt_at"
+        case mirroredAt = "mirrored_at"
+    }
+
+    /// Writes every key (null when unset), so `shopperd mlflow status --format json` has one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(target, forKey: .target)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(key, forKey: .key)
+        try container.encode(state, forKey: .state)
+        try container.encode(experimentID, forKey: .experimentID)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(registeredVersion, forKey: .registeredVersion)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(lastAttemptAt, forKey: .lastAttemptAt)
+        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
+        try container.encode(mirroredAt, forKey: .mirroredAt)
+    }
+}
+
+/// Where the server put a mirrored entity, recorded when it is done.
+public struct MirrorLocation: Sendable, Hashable {
+    public var experimentID: String?
+    public var runID: String?
+    public var registeredVersion: String?
+
+    public init(experimentID: String? = nil, runID: String? = nil, registeredVersion: String? = nil) {
+        self.experimentID = experimentID
+        self.runID = runID
+        self.registeredVersion = registeredVersion
+    }
+}

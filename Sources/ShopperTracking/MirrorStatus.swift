@@ -1,0 +1,194 @@
+import Foundation
+import ShopperStore
+
+/// How many entities of each kind.
+public struct MirrorCounts: Sendable, Hashable, Codable {
+    public var models: Int
+    public var aliasChanges: Int
+    public var jobs: Int
+
+    public init(models: Int = 0, aliasChanges: Int = 0, jobs: Int = 0) {
+        self.models = models
+        self.aliasChanges = aliasChanges
+        self.jobs = jobs
+    }
+
+    public var total: Int { models + aliasChanges + jobs }
+
+    subscript(kind: MirrorKind) -> Int {
+        get {
+            switch kind {
+            case .model: models
+            case .alias: aliasChanges
+            case .job: jobs
+            }
+        }
+        set {
+            switch kind {
+            case .model: models = newValue
+            case .alias: aliasChanges = newValue
+            case .job: jobs = newValue
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case models, jobs, total
+        case aliasChanges = "alias_changes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(models, forKey: .models)
+        try container.encode(aliasChanges, forKey: .aliasChanges)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encode(total, forKey: .total)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        models = try container.decode(Int.self, forKey: .models)
+        aliasChanges = try container.decode(Int.self, forKey: .aliasChanges)
+        jobs = try container.decode(Int.self, forKey: .jobs)
+    }
+}
+
+/// Where the mirror stands for one destination: what is pending, what fails and why, when it last
+/// succeeded. Read from the store alone, so `shopperd mlflow status` works with the server down.
+public struct MirrorStatus: Sendable, Hashable, Codable {
+    public enum Health: String, Sendable, Hashable, Codable {
+        /// Nothing pending.
+        case caughtUp = "caught_up"
+        /// Entities pending, none has failed: the next pass sends them.
+        case pending
+        /// Entities pending and the last attempt of at least one failed.
+        case behind
+    }
+
+    /// The destination (`MLflowSettings.target`).
+    public var target: String
+    public var health: Health
+    /// Not yet on the server.
+    public var pending: MirrorCounts
+    /// On the server.
+    public var mirrored: MirrorCounts
+    /// The pending entities whose last attempt failed, with the error and the next attempt time.
+    public var failures: [MirrorRecord]
+    /// The most recent failure's message and time.
+    public var lastError: String?
+    public var lastErrorAt: Date?
+    /// When an entity was last mirrored.
+    public var lastSuccessAt: Date?
+
+    /// Reads the status of `target` from the store.
+    public static func read(store: ShopperStore, target: String) throws(StoreError) -> MirrorStatus {
+        let backlog = try store.mirrorBacklog(target: target)
+        let records = try store.mirrorRecords(target: target)
+        var mirrored = MirrorCounts()
+        for record in records where record.state == .done { mirrored[record.kind] += 1 }
+        let failures = records.filter { $0.state == .failed }
+            .sorted { ($0.lastAttemptAt ?? .distantPast, $0.kind.rawValue, $0.key) < ($1.lastAttemptAt ?? .distantPast, $1.kind.rawValue, $1.key) }
+        let pending = MirrorCounts(models: backlog.models.count, aliasChanges: backlog.aliasChanges.count, jobs: backlog.jobs.count)
+        let health: Health = pending.total == 0 ? .caughtUp : (failures.isEmpty ? .pending : .behind)
+        return MirrorStatus(
+            target: target, health: health, pending: pending, mirrored: mirrored, failures: failures,
+            lastError: failures.last?.lastError, lastErrorAt: failures.last?.lastAttemptAt,
+            lastSuccessAt: records.compactMap(\.mirroredAt).max())
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, health, pending, mirrored, failures
+        case lastError = "last_error"
+        case lastErrorAt = "last_error_at"
+        case lastSuccessAt = "last_success_at"
+    }
+
+    /// Always writes every key (null when unset), so consumers see the whole shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(target, forKey: .target)
+        try container.encode(health, forKey: .health)
+        try container.encode(pending, forKey: .pending)
+        try container.encode(mirrored, forKey: .mirrored)
+        try container.encode(failures, forKey: .failures)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(lastErrorAt, forKey: .lastErrorAt)
+        try container.encode(lastSuccessAt, forKey: .lastSuccessAt)
+    }
+
+    public init(
+        target: String, health: Health, pending: MirrorCounts, mirrored: MirrorCounts, failures: [MirrorRecord],
+        lastError: String?, lastErrorAt: Date?, lastSuccessAt: Date?
+    ) {
+        self.target = target
+        self.health = health
+        self.pending = pending
+        self.mirrored = mirrored
+        self.failures = failures
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+        self.lastSuccessAt = lastSuccessAt
+    }
+}
+
+/// What one pass did.
+public struct MirrorProgress: Sendable, Hashable {
+    /// Entities sent in this pass.
+    public var mirrored = MirrorCounts()
+    /// Entities whose attempt failed in this pass.
+    public var failed: [MirrorFailure] = []
+    /// Pending entities not attempted: an alias waiting for its model, a failed entity not due
+    /// yet, or everything after the server became unavailable.
+    public var waiting = 0
+    /// The pass stopped because the server (or the store) was unavailable.
+    public var stoppedEarly = false
+    /// Pending after the pass.
+    public var pending = MirrorCounts()
+    /// The earliest time a failed entity is due again (nil: none waits).
+    public var nextRetryAt: Date?
+
+    public init() {}
+
+    /// True when no attempt failed.
+    public var succeeded: Bool { failed.isEmpty && !stoppedEarly }
+}
+
+/// One failed attempt.
+public struct MirrorFailure: Sendable, Hashable, Codable {
+    /// `model:3`, `alias:7`, `job:000042`, or `store` for a failure reading the store.
+    public var entity: String
+    public var error: String
+    public var serverUnavailable: Bool
+
+    public init(entity: String, error: String, serverUnavailable: Bool) {
+        self.entity = entity
+        self.error = error
+        self.serverUnavailable = serverUnavailable
+    }
+}
+
+/// A change of the mirror's standing, for the journal.
+public enum MirrorEvent: Sendable, Hashable {
+    /// An attempt failed while entities are pending (said once, until caught up).
+    case fallingBehind(MirrorStatus)
+    /// Everything pending after falling behind has reached the server.
+    case caughtUp(MirrorStatus)
+
+    public var status: MirrorStatus {
+        switch self {
+        case .fallingBehind(let status), .caughtUp(let status): status
+        }
+    }
+
+    /// A one-line message for the journal.
+    public var message: String {
+        switch self {
+        case .fallingBehind(let status):
+            "MLflow mirror falling behind: \(status.pending.total) pending (\(status.pending.models) models, "
+                + "\(status.pending.aliasChanges) alias changes, \(status.pending.jobs) batches); last error: \(status.lastError ?? "unknown"). "
+                + "Everything stays in the store and is retried with backoff."
+        case .caughtUp(let status):
+            "MLflow mirror caught up: \(status.mirrored.total) entities on \(status.target)."
+        }
+    }
+}
