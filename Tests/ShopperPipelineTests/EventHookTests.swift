@@ -3,10 +3,16 @@ import Testing
 @testable import ShopperPipeline
 
 @Suite struct EventHookTests {
+    /// Writes an executable script through a close-on-exec descriptor: a plain write could leak the
+    /// writable descriptor into a process another test spawns at that moment, and exec'ing the
+    /// script would then fail with "text file busy".
     private func script(_ temp: TempDirectory, _ body: String) throws -> String {
         let path = temp.file("hook.sh")
-        try temp.write("hook.sh", "#!/bin/sh\n" + body + "\n")
-        chmod(path, 0o755)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let text = Array(("#!/bin/sh\n" + body + "\n").utf8)
+        #expect(text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == text.count)
+        close(fd)
         return path
     }
 

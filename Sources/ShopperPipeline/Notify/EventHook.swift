@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,27 +47,41 @@ public actor EventHook {
         guard running < maxRunning else { return .skippedBusy(running: running) }
         running += 1
         defer { running -= 1 }
-        let pid: pid_t
         switch Self.spawn(program: program, arguments: [event, reportPath]) {
-        case .failure(let error): return .failedToStart(errno: error.code)
-        case .success(let child): pid = child
+        case .failure(let error):
+            return .failedToStart(errno: error.code)
+        case .success(let pid):
+            return await Self.wait(for: pid, timeoutSeconds: timeoutSeconds)
         }
-        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutSeconds * 1000))
-        var status: Int32 = 0
-        while true {
-            let done = waitpid(pid, &status, WNOHANG)
-            if done == pid { break }
-            if done < 0 && errno != EINTR { return .exited(-1) }
-            if ContinuousClock.now >= deadline {
+    }
+
+    /// Waits for the child on a Dispatch thread (a blocking `waitpid`), with the deadline on a
+    /// Dispatch timer: neither needs the Swift concurrency pool, which forest training may keep busy,
+    /// so a hung hook is killed on time whatever the daemon is doing.
+    static func wait(for pid: pid_t, timeoutSeconds: Double) async -> HookOutcome {
+        let state = ChildState()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
+            // Only while the child is unreaped, so its pid cannot have been reused.
+            if state.markTimedOutIfRunning() {
                 kill(-pid, SIGKILL)
                 kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                return .timedOut(seconds: timeoutSeconds)
             }
-            try? await Task.sleep(for: .milliseconds(10))
         }
-        let signal = status & 0x7f
-        return signal == 0 ? .exited((status >> 8) & 0xff) : .killedBySignal(signal)
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var info = siginfo_t()
+                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+                let timedOut = state.markExited()
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                if timedOut {
+                    continuation.resume(returning: .timedOut(seconds: timeoutSeconds))
+                    return
+                }
+                let signal = status & 0x7f
+                continuation.resume(returning: signal == 0 ? .exited((status >> 8) & 0xff) : .killedBySignal(signal))
+            }
+        }
     }
 
     /// posix_spawn in a new process group (so a timeout kills the hook's children too), with the
@@ -103,4 +119,26 @@ public actor EventHook {
 /// posix_spawn's error number.
 struct SpawnError: Error {
     let code: Int32
+}
+
+/// Whether a hook's child has exited or been timed out, whichever happened first.
+private final class ChildState: Sendable {
+    private let state = Mutex<(exited: Bool, timedOut: Bool)>((false, false))
+
+    /// At the deadline: true (and remembered) when the child is still running.
+    func markTimedOutIfRunning() -> Bool {
+        state.withLock { state in
+            guard !state.exited else { return false }
+            state.timedOut = true
+            return true
+        }
+    }
+
+    /// When the child has exited (not yet reaped): whether it had been timed out.
+    func markExited() -> Bool {
+        state.withLock { state in
+            state.exited = true
+            return state.timedOut
+        }
+    }
 }
