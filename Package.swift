@@ -53,7 +53,10 @@ let package = Package(
         // inotify watcher, systemd notify + journal, signals, service lifecycle.
         .target(
             name: "ShopperDaemon",
-            dependencies: ["ShopperPipeline", "CSystemd", .product(name: "Configuration", package: "swift-configuration")],
+            dependencies: [
+                "ShopperPipeline", "ShopperTracking", "CSystemd",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

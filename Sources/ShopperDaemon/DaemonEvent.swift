@@ -32,6 +32,12 @@ public enum DaemonEvent: Equatable, Sendable {
     case errorRetrying(batch: InboxFileName?, error: String, attempt: Int, retryIn: Duration)
     /// A batch has run past the stuck limit: watchdog pings stop so systemd restarts the daemon.
     case batchStuck(batch: InboxFileName, running: Duration, limit: Duration)
+    /// The operator's `--on-event` program failed, timed out or could not start.
+    case hookFailed(event: String, program: String, outcome: String, report: String)
+    /// The MLflow mirror cannot reach its server (or is refused) while entities are pending.
+    case mlflowBehind(pending: Int, error: String, message: String)
+    /// Everything pending has reached the MLflow server again.
+    case mlflowCaughtUp(mirrored: Int, message: String)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     public var kind: DaemonEventKind {
@@ -48,6 +54,9 @@ public enum DaemonEvent: Equatable, Sendable {
         case .retrainSkipped: .retrainSkipped
         case .errorRetrying: .errorRetrying
         case .batchStuck: .batchStuck
+        case .hookFailed: .hookFailed
+        case .mlflowBehind: .mlflowBehind
+        case .mlflowCaughtUp: .mlflowCaughtUp
         }
     }
 
@@ -84,6 +93,10 @@ public enum DaemonEvent: Equatable, Sendable {
         case let .batchStuck(batch, running, limit):
             return "batch \(batch) stuck for \(Self.milliseconds(running)) ms (limit \(Self.milliseconds(limit)) ms): "
                 + "watchdog pings stopped, systemd will restart shopperd"
+        case let .hookFailed(event, program, outcome, _):
+            return "hook \(program) for \(event) \(outcome); the pipeline went on"
+        case let .mlflowBehind(_, _, message), let .mlflowCaughtUp(_, message):
+            return message
         }
     }
 
@@ -144,6 +157,13 @@ public enum DaemonEvent: Equatable, Sendable {
             return Self.batchField(batch) + [
                 JournalField("RUNNING_MS", Self.milliseconds(running)), JournalField("LIMIT_MS", Self.milliseconds(limit)),
             ]
+        case let .hookFailed(event, program, outcome, report):
+            return [JournalField("HOOK_EVENT", event), JournalField("HOOK_PROGRAM", program),
+                    JournalField("HOOK_OUTCOME", outcome), JournalField("REPORT", report)]
+        case let .mlflowBehind(pending, error, _):
+            return [JournalField("MLFLOW_PENDING", pending), JournalField("ERROR", error)]
+        case let .mlflowCaughtUp(mirrored, _):
+            return [JournalField("MLFLOW_MIRRORED", mirrored)]
         }
     }
 

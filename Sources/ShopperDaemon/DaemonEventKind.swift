@@ -16,6 +16,9 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case retrainSkipped = "retrain-skipped"
     case errorRetrying = "error-retrying"
     case batchStuck = "batch-stuck"
+    case hookFailed = "hook-failed"
+    case mlflowBehind = "mlflow-behind"
+    case mlflowCaughtUp = "mlflow-caught-up"
 
     /// The fixed `MESSAGE_ID` of this kind.
     public var messageID: JournalMessageID {
@@ -32,6 +35,9 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .retrainSkipped: "8f9b69d5eea34bb987d378f8d75d8aff"
         case .errorRetrying: "c3fcd25e4af14e8db35cd2dc3b69bfde"
         case .batchStuck: "3bfe46ec8a0b45d79c35be9d7342e198"
+        case .hookFailed: "a3e5ac23f9f7499e83afb5724ebcd096"
+        case .mlflowBehind: "116cf5e292394f52bd9b31e5e0ef10d5"
+        case .mlflowCaughtUp: "1552868b5e0c4857bfa7864f8333d0d0"
         }
         return JournalMessageID(hex)!
     }
@@ -39,9 +45,9 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     /// The kind's priority: alerts an operator must act on are `warning` or worse.
     public var priority: JournalPriority {
         switch self {
-        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted: .notice
+        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
         case .batchScored: .info
-        case .driftDetected, .batchRejected, .retrainSkipped: .warning
+        case .driftDetected, .batchRejected, .retrainSkipped, .hookFailed, .mlflowBehind: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed: .error
         case .batchStuck: .critical
         }

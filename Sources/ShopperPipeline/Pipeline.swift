@@ -32,6 +32,9 @@ public actor Pipeline {
 
     /// Entries waiting for a champion, with the champion version they last waited under.
     private var waiting: [String: Int?] = [:]
+    /// Test seam: awaited after `batchStarted`, before the batch is processed, so a test can make a
+    /// batch hang (the watchdog test) or stall mid-way (the stop test). Never set in production.
+    private var beforeProcessing: (@Sendable (SpoolEntry) async throws -> Void)?
 
     public init(inbox: String, outbox: String, state: String, settings: PipelineSettings) throws(PipelineError) {
         do {
@@ -42,6 +45,11 @@ public actor Pipeline {
         }
         processor = BatchProcessor(store: store, spool: spool, settings: settings)
         self.outbox = OutboxWriter(directory: outbox, store: store)
+    }
+
+    /// Installs the test seam described at `beforeProcessing`.
+    public func setBeforeProcessing(_ hook: (@Sendable (SpoolEntry) async throws -> Void)?) {
+        beforeProcessing = hook
     }
 
     /// Sets the retry backoff (tests shorten it).
@@ -69,7 +77,7 @@ public actor Pipeline {
     /// Takes every pending entry that can progress to its outcome. Returns when none can (the
     /// spool is empty, or what is left waits for a champion); throws `CancellationError` when the
     /// calling task is cancelled between two steps (nothing is half done).
-    public func drain(observer: some PipelineObserver) async throws {
+    public func drain(observer: some PipelineObserver, until stop: @Sendable () -> Bool = { false }) async throws {
         var failures = 0
         var changing: [String: Int] = [:]
         while true {
@@ -84,9 +92,10 @@ public actor Pipeline {
             }
             let champion = try? await processor.championVersion()
             waiting = waiting.filter { id, _ in entries.contains { $0.id == id } }
-            guard let entry = entries.first(where: { waiting[$0.id] == nil || waiting[$0.id]! != champion }) else { return }
+            guard !stop(), let entry = entries.first(where: { waiting[$0.id] == nil || waiting[$0.id]! != champion }) else { return }
             try Task.checkCancellation()
             await observer.batchStarted(entry)
+            if let beforeProcessing { try await beforeProcessing(entry) }
             do {
                 let outcome = try await processor.process(entry)
                 let files = try finish(entry, outcome.job)
@@ -112,6 +121,13 @@ public actor Pipeline {
                 try await backoff(entry, error, attempt: failures, observer: observer)
             }
         }
+    }
+
+    /// Trains the first champion from a labelled file (`--bootstrap`) when the store has none: the
+    /// file becomes a store version (unless its content is already stored) and the champion is
+    /// trained on the store's labelled rows. Returns the champion's version, nil when one existed.
+    public func bootstrap(from path: String) async throws(PipelineError) -> Int? {
+        try await processor.bootstrapChampion(from: path)
     }
 
     /// Writes the outbox files and files the input away.

@@ -12,6 +12,7 @@ struct Shopperd: AsyncParsableCommand {
         abstract: "A self-healing MLOps pipeline for e-commerce purchase intent.",
         version: ShopperdVersion.current,
         subcommands: [
+            RunCommand.self,
             IngestCommand.self,
             VersionsCommand.self,
             ShowCommand.self,

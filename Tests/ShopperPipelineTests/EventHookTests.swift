@@ -40,6 +40,13 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test func theHookDoesNotInheritTheServiceManagersVariables() {
+        let filtered = hookEnvironment(["PATH=/usr/bin", "NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_USEC=1000000",
+                                        "WATCHDOG_PID=4", "LISTEN_FDS=1", "HOME=/root", "NOTIFY_SOCKETS_X=keep"])
+        #expect(filtered == ["PATH=/usr/bin", "HOME=/root", "NOTIFY_SOCKETS_X=keep"])
+        #expect(currentEnvironment().contains { $0.hasPrefix("PATH=") })
+    }
+
     @Test func aMissingProgramFailsToStart() async {
         let hook = EventHook(program: "/nonexistent/hook")
         #expect(await hook.run(event: "drift", reportPath: "r") == .failedToStart(errno: ENOENT))

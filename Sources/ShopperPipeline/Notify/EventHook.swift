@@ -32,8 +32,8 @@ public enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
 /// drift, promotion, rejection or a skipped retrain without ever holding up a batch: callers start
 /// it in a task of its own, and a hung hook's whole process group is killed at the deadline.
 public actor EventHook {
-    public let program: String
-    public let timeoutSeconds: Double
+    public nonisolated let program: String
+    public nonisolated let timeoutSeconds: Double
     public let maxRunning: Int
     private var running = 0
 
@@ -108,12 +108,39 @@ public actor EventHook {
         let argv = ([program] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var cArgv = argv + [nil]
+        // The hook is not the service: systemd's notification socket and watchdog variables stay
+        // with the daemon, or a hook could send READY/WATCHDOG on its behalf.
+        let environment = hookEnvironment().map { strdup($0) }
+        defer { environment.forEach { free($0) } }
+        var cEnvironment = environment + [nil]
         var pid: pid_t = 0
-        let result = cArgv.withUnsafeMutableBufferPointer { buffer in
-            posix_spawn(&pid, program, &actions, &attributes, buffer.baseAddress!, environ)
+        let result = cArgv.withUnsafeMutableBufferPointer { arguments in
+            cEnvironment.withUnsafeMutableBufferPointer { environment in
+                posix_spawn(&pid, program, &actions, &attributes, arguments.baseAddress!, environment.baseAddress!)
+            }
         }
         return result == 0 ? .success(pid) : .failure(SpawnError(code: result))
     }
+}
+
+/// This process's environment without the variables that belong to the service manager's
+/// conversation with the daemon.
+func hookEnvironment(_ entries: [String] = currentEnvironment()) -> [String] {
+    entries.filter { entry in
+        let name = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+        return !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"].contains(name)
+    }
+}
+
+/// `NAME=value` entries of this process's environment.
+func currentEnvironment() -> [String] {
+    var result: [String] = []
+    var pointer = environ
+    while let entry = pointer.pointee {
+        result.append(String(cString: entry))
+        pointer += 1
+    }
+    return result
 }
 
 /// posix_spawn's error number.

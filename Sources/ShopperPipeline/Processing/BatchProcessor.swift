@@ -252,6 +252,42 @@ public actor BatchProcessor {
         return BatchOutcome(job: job, report: report, retrainSkipped: p.skipped)
     }
 
+    /// `--bootstrap FILE`: with no champion, stores the labelled file as a version (unless its
+    /// content already is) and trains the first champion on the store's labelled rows (newest
+    /// `trainingWindowRows`). Returns the new champion's version, or nil when there already was one.
+    public func bootstrapChampion(from path: String) async throws(PipelineError) -> Int? {
+        do {
+            guard try store.aliases()[.champion] == nil else { return nil }
+            let batch: ParsedBatch
+            do {
+                batch = try BatchReader(policy: .reject, maxBytes: settings.maxFileBytes).read(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw PipelineError.model("bootstrap file \(error.report(maxIssues: 20))")
+            }
+            guard batch.isLabelled else {
+                throw PipelineError.model("bootstrap file \(path) has no Revenue column: the first champion needs labelled rows")
+            }
+            _ = try store.ingest(batch, receivedAt: Date(), gold: settings.gold)
+            let version = try store.currentVersion()
+            let labelled = try store.labelledSessions(fromVersion: 1, throughVersion: version)
+            let window = Array(labelled.suffix(settings.trainingWindowRows))
+            guard window.count >= settings.minBootstrapRows else {
+                throw PipelineError.model("bootstrap file \(path): \(window.count) labelled rows, \(settings.minBootstrapRows) needed")
+            }
+            let model = try await ModelCatalog.train(
+                window.map(\.session), features: settings.featureSet, configuration: settings.training, storeVersion: version)
+            let draft = try ModelCatalog.draft(for: model, trainingFromVersion: window.first?.version)
+            return try store.transaction { tx in
+                let registered = try tx.registerModel(draft)
+                try tx.promote(version: registered, to: .champion,
+                               reason: "bootstrap: first champion, trained on \(window.count) labelled rows of \(batch.fileName) (store versions \(window.first?.version ?? version)…\(version))")
+                return registered
+            }
+        } catch {
+            throw PipelineError.wrap(error)
+        }
+    }
+
     /// Rejects an input that never stopped changing while it was read.
     public func rejectUnsettled(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
         do { return try reject(entry, reason: reason, issues: [], issueCount: 0) } catch { throw PipelineError.wrap(error) }

@@ -1,0 +1,41 @@
+import ShopperPipeline
+import ShopperTracking
+
+/// Everything `shopperd run` runs with: where it works, how it logs and alerts, and the pipeline's
+/// settings. Loaded by ``DaemonConfiguration`` from the command line, the environment and a JSON
+/// file, in that order of precedence.
+public struct DaemonSettings: Sendable, Equatable {
+    public var inbox = "./inbox"
+    public var outbox = "./outbox"
+    public var state = "./state"
+    public var logTarget: LogTarget = .auto
+    /// `--on-event PROGRAM`: run as `PROGRAM EVENT REPORT_PATH` (no shell) on drift, promotion,
+    /// rejection and retrain-skipped.
+    public var onEvent: String?
+    public var hookTimeout: Duration = .seconds(10)
+    /// A labelled CSV to train the first champion from when the store has none.
+    public var bootstrap: String?
+    /// A batch running longer than this stops the watchdog pings (systemd then restarts us).
+    public var stuckLimit: Duration = .seconds(600)
+    /// How long a batch in progress may take to finish after SIGTERM.
+    public var stopGrace: Duration = .seconds(20)
+    /// How often the inbox is listed again besides inotify (a safety net), and waiting batches
+    /// retried.
+    public var rescanInterval: Duration = .seconds(30)
+    /// First backoff after a transient failure (doubles up to 30 s).
+    public var retryDelay: Duration = .milliseconds(500)
+    public var pipeline = PipelineSettings()
+    public var mlflow: MLflowSettings?
+
+    public init() {}
+
+    /// Settings a reload (SIGHUP) may not change: they need a restart.
+    func restartOnlyDifferences(from other: DaemonSettings) -> [String] {
+        var keys: [String] = []
+        if inbox != other.inbox { keys.append("inbox") }
+        if outbox != other.outbox { keys.append("outbox") }
+        if state != other.state { keys.append("state") }
+        if logTarget != other.logTarget { keys.append("log-target") }
+        return keys
+    }
+}

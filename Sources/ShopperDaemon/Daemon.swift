@@ -1,0 +1,269 @@
+import Dispatch
+import Foundation
+import ShopperCore
+import ShopperPipeline
+import ShopperStore
+import ShopperTracking
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `shopperd run`: the pipeline as a service. Watches the inbox with inotify, claims complete
+/// files, takes each through the pipeline, and reports to systemd and the journal.
+///
+/// The loop, under ``ServiceRunner`` (signals, READY/STOPPING, watchdog, reload):
+/// 1. open the store and spool; train a champion from `--bootstrap` if there is none;
+/// 2. start watching, then claim what already waits in the inbox (oldest first) — watching first,
+///    so nothing that lands in between is missed (a double report is harmless: claims are atomic);
+/// 3. `READY=1`, then drain the spool: every pending entry to its outcome;
+/// 4. on each inotify arrival, overflow or periodic tick: claim, then drain again.
+public struct Daemon: Sendable {
+    public let settings: DaemonSettings
+    /// Reads the configuration again (SIGHUP).
+    public let reload: @Sendable () async throws -> DaemonSettings
+
+    public init(settings: DaemonSettings, reload: @escaping @Sendable () async throws -> DaemonSettings) {
+        self.settings = settings
+        self.reload = reload
+    }
+
+    /// Runs until stopped; returns how the process should exit.
+    public func run() async -> ServiceExit {
+        let events: EventLog
+        do {
+            events = try EventLog(target: settings.logTarget)
+        } catch {
+            FileHandle.standardError.write(Data("shopperd: \(error)\n".utf8))
+            return .failure
+        }
+        let notifier = SystemdNotifier()
+        let monitor = HealthMonitor(policy: HealthPolicy(stuckLimit: settings.stuckLimit), notifier: notifier, events: events)
+        let runner = ServiceRunner(notifier: notifier, events: events, monitor: monitor, stopGrace: settings.stopGrace)
+        let current = Mutex(settings)
+        let live = LiveState()
+        let initial = settings
+        let reload = self.reload
+        return await runner.run(reload: {
+            let next = try await reload()
+            let previous = current.withLock { $0 }
+            let fixed = next.restartOnlyDifferences(from: previous)
+            guard fixed.isEmpty else {
+                throw ConfigurationError.invalidValue(
+                    key: fixed.joined(separator: ", "), value: "changed", allowed: "the same value until a restart (systemctl restart shopperd)")
+            }
+            current.withLock { $0 = next }
+            try await live.apply(next)
+            return "drift α \(next.pipeline.drift.alpha) \(next.pipeline.drift.correction.rawValue), retrain at "
+                + "\(next.pipeline.minLabelledRows) labelled rows, metric \(next.pipeline.promotionMetric.rawValue), "
+                + "hook \(next.onEvent ?? "none")"
+        }) { context in
+            try await Self.loop(initial, context: context, monitor: monitor, live: live)
+        }
+    }
+
+    /// `shopperd run --once`: claims what waits in the inbox, takes every pending batch to its
+    /// outcome, and returns (batches waiting for a champion stay in the spool). For cron jobs and
+    /// scripts; events go to the same log target.
+    public func runOnce() async -> ServiceExit {
+        let events: EventLog
+        do {
+            events = try EventLog(target: settings.logTarget)
+        } catch {
+            FileHandle.standardError.write(Data("shopperd: \(error)\n".utf8))
+            return .failure
+        }
+        let notifier = SystemdNotifier()
+        let monitor = HealthMonitor(policy: HealthPolicy(stuckLimit: settings.stuckLimit), notifier: notifier, events: events)
+        let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: StopRequest())
+        let live = LiveState()
+        do {
+            try AtomicFileDirectories.ensure([settings.outbox])
+            let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
+            await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
+            await live.attach(pipeline: pipeline, hooks: settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) })
+            if let bootstrap = settings.bootstrap, let version = try await pipeline.bootstrap(from: bootstrap) {
+                events.log(.modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap",
+                                          championScore: nil, challengerScore: 0, duration: .zero))
+            }
+            try await Self.claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
+            let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: nil,
+                                          pipeline: pipeline)
+            try await pipeline.drain(observer: observer)
+            let waiting = await pipeline.waitingCount
+            if waiting > 0 {
+                FileHandle.standardError.write(Data("shopperd: \(waiting) batch(es) wait for a champion in the spool\n".utf8))
+            }
+            return .success
+        } catch {
+            events.log(.serviceFailed(error: String(describing: error)))
+            return .failure
+        }
+    }
+
+    private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
+        try AtomicFileDirectories.ensure([settings.outbox])
+        let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
+        await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
+        if let pattern = ProcessInfo.processInfo.environment["SHOPPERD_TEST_HANG_ON"], !pattern.isEmpty {
+            // Test seam (docs/daemon.md): a batch whose name contains the pattern hangs until
+            // cancelled, so the watchdog test can watch the pings stop. Never set in production.
+            await pipeline.setBeforeProcessing { entry in
+                if entry.name.description.contains(pattern) { try await Task.sleep(for: .seconds(86_400)) }
+            }
+        }
+        let hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
+        let mirror = settings.mlflow.map { MLflowMirror(store: pipeline.store, settings: $0) }
+        await live.attach(pipeline: pipeline, hooks: hooks)
+
+        if let bootstrap = settings.bootstrap, let version = try await pipeline.bootstrap(from: bootstrap) {
+            context.log(.modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap",
+                                       championScore: nil, challengerScore: 0, duration: .zero))
+        }
+        await monitor.championChanged(to: try await pipeline.processor.championVersion().map { "v\($0)" })
+
+        let watcher = try InotifyWatcher(directory: settings.inbox)
+        defer { watcher.stop() }
+        try await claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
+
+        var background: [Task<Void, Never>] = []
+        defer { background.forEach { $0.cancel() } }
+        if let mirror {
+            background.append(Task { await mirror.run() })
+            background.append(Task {
+                for await event in mirror.events {
+                    switch event {
+                    case .fallingBehind(let status):
+                        context.log(.mlflowBehind(pending: status.pending.total, error: status.lastError ?? "unknown", message: event.message))
+                    case .caughtUp(let status):
+                        context.log(.mlflowCaughtUp(mirrored: status.mirrored.total, message: event.message))
+                    }
+                }
+            })
+        }
+
+        context.log(.serviceStarted(version: ShopperdVersion.current, inbox: settings.inbox, outbox: settings.outbox,
+                                    watchdogTimeout: context.notifier.watchdogTimeout))
+        await context.ready()
+        let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: mirror,
+                                      pipeline: pipeline)
+        let stopping: @Sendable () -> Bool = { context.isStopping }
+        try await pipeline.drain(observer: observer, until: stopping)
+        await observer.updateIdleNote()
+
+        for await event in context.untilStopped(LoopEvents.merge(watcher.events, tick: settings.rescanInterval)) {
+            switch event {
+            case .inbox(.arrived(let name)):
+                do {
+                    try await pipeline.claim(name)
+                } catch {
+                    context.log(.errorRetrying(batch: name, error: error.description, attempt: 1, retryIn: settings.rescanInterval))
+                }
+            case .inbox(.rescanNeeded):
+                try await claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
+            case .inbox(.inboxLost):
+                throw DaemonError.inboxLost(settings.inbox)
+            case .tick:
+                await monitor.heartbeat()
+                try await claimWaiting(settings, pipeline: pipeline, context: context, settle: .seconds(2))
+            }
+            try await pipeline.drain(observer: observer, until: stopping)
+            await observer.updateIdleNote()
+        }
+    }
+
+    /// Claims what the inbox holds. Periodic rescans skip files modified in the last `settle`:
+    /// one still being written (never closed yet) must not be taken; inotify reports it when
+    /// it is closed.
+    private static func claimWaiting(_ settings: DaemonSettings, pipeline: Pipeline, context: ServiceContext, settle: Duration) async throws {
+        let now = Date().timeIntervalSince1970
+        for entry in try InboxScanner(directory: settings.inbox).entries() {
+            let age = now - (Double(entry.modifiedSeconds) + Double(entry.modifiedNanoseconds) / 1e9)
+            if age < settle.seconds { continue }
+            do {
+                try await pipeline.claim(entry.name)
+            } catch {
+                context.log(.errorRetrying(batch: entry.name, error: error.description, attempt: 1, retryIn: settings.rescanInterval))
+            }
+        }
+    }
+}
+
+/// What can end the daemon's run loop with a failure (systemd restarts it).
+public enum DaemonError: Error, CustomStringConvertible {
+    case inboxLost(String)
+
+    public var description: String {
+        switch self {
+        case .inboxLost(let path):
+            "the inbox \(path) was removed, moved or unmounted; recreate it (systemd-tmpfiles --create) and restart"
+        }
+    }
+}
+
+/// The settings a reload can change while the loop runs, shared with the loop.
+actor LiveState {
+    private var pipeline: Pipeline?
+    private(set) var hooks: EventHook?
+
+    func attach(pipeline: Pipeline, hooks: EventHook?) {
+        self.pipeline = pipeline
+        self.hooks = hooks
+    }
+
+    func apply(_ settings: DaemonSettings) async throws {
+        guard let pipeline else { return }
+        await pipeline.processor.update(settings.pipeline)
+        await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
+        hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
+    }
+}
+
+/// The run loop's inputs: inotify events and a periodic tick.
+enum LoopEvent: Sendable {
+    case inbox(InboxEvent)
+    case tick
+}
+
+enum LoopEvents {
+    static func merge(_ inbox: AsyncStream<InboxEvent>, tick interval: Duration) -> AsyncStream<LoopEvent> {
+        let (stream, continuation) = AsyncStream<LoopEvent>.makeStream()
+        let forward = Task {
+            for await event in inbox { continuation.yield(.inbox(event)) }
+            continuation.finish()
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                continuation.yield(.tick)
+            }
+        }
+        continuation.onTermination = { _ in
+            forward.cancel()
+            ticker.cancel()
+        }
+        return stream
+    }
+}
+
+enum AtomicFileDirectories {
+    /// Creates missing directories (`mkdir -p`), with the system's reason when it fails.
+    static func ensure(_ paths: [String]) throws {
+        for path in paths {
+            var prefix = path.hasPrefix("/") ? "" : "."
+            for component in path.split(separator: "/") {
+                prefix += "/" + component
+                if mkdir(prefix, 0o750) != 0 && errno != EEXIST {
+                    throw FileSystemError("create directory", path: prefix)
+                }
+            }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import ShopperPipeline
+import ShopperStore
+import ShopperTracking
+
+/// Turns the pipeline's reports into what operators see: journal events (drift at warning, with
+/// the drifted features), `STATUS=` and watchdog health, the `--on-event` hook, and a nudge to the
+/// MLflow mirror.
+struct DaemonObserver: PipelineObserver {
+    let context: ServiceContext
+    let monitor: HealthMonitor
+    let live: LiveState
+    let outbox: String
+    let mirror: MLflowMirror?
+    let pipeline: Pipeline
+
+    func batchStarted(_ entry: SpoolEntry) async {
+        await monitor.batchStarted(entry.name)
+    }
+
+    func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async {
+        await monitor.batchFinished(entry.name)
+        let name = entry.name
+        let job = outcome.job
+        let reportPath = outbox + "/" + (files.last ?? "")
+        if let rejection = outcome.rejection {
+            context.log(.batchRejected(batch: name, reason: rejection.reason, errorCount: max(1, rejection.issueCount)))
+            await notify("rejection", reportPath)
+        } else if let report = outcome.report {
+            let duration = Duration.milliseconds(Int64(report.timingsMS.total.rounded()))
+            let drift = report.drift?.criticalDrift == true
+            if let driftReport = report.drift, drift {
+                context.log(.driftDetected(batch: name, rows: report.rows, driftedFeatures: driftReport.drivers.map(\.name),
+                                           featuresTested: driftReport.columns.count, decision: report.decision,
+                                           modelVersion: "v\(report.models.serving)"))
+                await monitor.driftDetected()
+                await notify("drift", reportPath)
+            }
+            if report.decision == .retrainPromoted || report.decision == .bootstrapTrained {
+                let evaluation = report.models.evaluation
+                context.log(.modelPromoted(
+                    batch: name, previousVersion: report.models.championBefore.map { "v\($0)" }, modelVersion: "v\(report.models.serving)",
+                    metric: evaluation?.metric.rawValue ?? "bootstrap", championScore: evaluation?.champion,
+                    challengerScore: evaluation?.challenger ?? 0, duration: .milliseconds(Int64(report.timingsMS.retrain.rounded()))))
+                await monitor.championChanged(to: "v\(report.models.serving)")
+                await notify("promotion", reportPath)
+            }
+            if let skipped = outcome.retrainSkipped {
+                context.log(.retrainSkipped(batch: name, reason: skipped.reason, labelledRows: skipped.labelledRows,
+                                            requiredRows: skipped.requiredRows))
+                await notify("retrain-skipped", reportPath)
+            }
+            context.log(.batchScored(batch: name, rows: report.rows, modelVersion: "v\(report.models.serving)", drift: drift,
+                                     decision: report.decision, duration: duration))
+        } else {
+            context.log(.batchScored(batch: name, rows: job.rowCount, modelVersion: job.modelVersion.map { "v\($0)" } ?? "none",
+                                     drift: false, decision: BatchDecision(rawValue: job.decision) ?? .score, duration: .zero))
+        }
+        await mirror?.nudge()
+    }
+
+    func batchWaiting(_ entry: SpoolEntry, reason: String) async {
+        await monitor.batchFinished(entry.name)
+        await updateIdleNote(reason: reason)
+    }
+
+    func retrying(_ entry: SpoolEntry?, error: PipelineError, attempt: Int, delay: Duration) async {
+        if let entry { await monitor.batchFinished(entry.name) }
+        await monitor.setNote("retrying (\(error.category)): \(error.description)")
+        context.log(.errorRetrying(batch: entry?.name, error: error.description, attempt: attempt, retryIn: delay))
+    }
+
+    /// STATUS says when batches wait for a champion; otherwise the note is cleared.
+    func updateIdleNote(reason: String? = nil) async {
+        let waiting = await pipeline.waitingCount
+        if waiting > 0 {
+            await monitor.setNote("\(waiting) batch\(waiting == 1 ? "" : "es") waiting for a champion" + (reason.map { ": \($0)" } ?? ""))
+        } else {
+            await monitor.setNote(nil)
+        }
+    }
+
+    /// Runs the operator's hook in its own task: it never holds up the next batch.
+    private func notify(_ event: String, _ reportPath: String) async {
+        guard let hooks = await live.hooks else { return }
+        let context = self.context
+        Task.detached {
+            let outcome = await hooks.run(event: event, reportPath: reportPath)
+            if !outcome.succeeded {
+                context.log(.hookFailed(event: event, program: hooks.program, outcome: outcome.description, report: reportPath))
+            }
+        }
+    }
+}
