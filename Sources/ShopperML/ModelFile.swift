@@ -152,9 +152,11 @@ enum Packing {
     }
 
     static func bytes(_ text: String, count: Int, width: Int, field: String) throws(ForestError) -> [UInt8] {
+        guard count > 0 else { throw .invalidModelFile("nodeCount is \(count); a tree has at least one node") }
         guard let data = Data(base64Encoded: text) else { throw .invalidModelFile("\(field) is not base64") }
-        guard data.count == count * width else {
-            throw .invalidModelFile("\(field) holds \(data.count) bytes, expected \(count * width)")
+        // Compared by division: a hostile nodeCount times the width would overflow an Int.
+        guard data.count % width == 0, data.count / width == count else {
+            throw .invalidModelFile("\(field) holds \(data.count) bytes, not nodeCount \(count) × \(width)")
         }
         return [UInt8](data)
     }

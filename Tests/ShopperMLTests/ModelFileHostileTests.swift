@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import ShopperML
+
+/// Model files crafted to break the loader (regressions of what `Fuzz/run.sh model` found): each must
+/// be refused with `invalidModelFile` at load, never trap, loop or exhaust memory, here or when scoring.
+struct ModelFileHostileTests {
+    /// A valid model file whose first tree is replaced by `tree` (already packed as the file holds it).
+    static func file(replacingFirstTreeWith tree: [String: Any], featureNames: [String] = ["x", "y"]) throws -> Data {
+        let stump = try DecisionTree(
+            feature: [0, -1, -1], threshold: [0.5, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0.5, 0, 1],
+            featureCount: featureNames.count)
+        let model = try ForestModel(featureNames: featureNames, trees: [stump], parameters: ForestParameters(treeCount: 1))
+        var object = try JSONSerialization.jsonObject(with: try ModelFile.encode(model)) as! [String: Any]
+        object["trees"] = [tree]
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// A tree's JSON object from its arrays, with `nodeCount` as given (it may lie).
+    static func packed(
+        nodeCount: Int, feature: [Int32], threshold: [Double], left: [Int32], right: [Int32], value: [Double]
+    ) -> [String: Any] {
+        ["nodeCount": nodeCount, "feature": Packing.pack(feature), "threshold": Packing.pack(threshold),
+         "left": Packing.pack(left), "right": Packing.pack(right), "value": Packing.pack(value)]
+    }
+
+    static func loadError(_ data: Data) -> ForestError? {
+        do {
+            _ = try ModelFile.decode(data)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// `nodeCount` × element width overflowed an Int and trapped (found by the fuzzer with
+    /// nodeCount 2^61); a negative count must not reach `0..<count` either.
+    @Test(arguments: [1 << 61, 1 << 62, Int.max, Int.min, -1, -(1 << 62)])
+    func absurdNodeCountsAreRefused(nodeCount: Int) throws {
+        let tree = Self.packed(nodeCount: nodeCount, feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0.5])
+        guard case .invalidModelFile(let reason)? = Self.loadError(try Self.file(replacingFirstTreeWith: tree)) else {
+            Issue.record("nodeCount \(nodeCount) was not refused as an invalid model file")
+            return
+        }
+        #expect(reason.contains("tree 0"))
+        #expect(reason.contains("nodeCount") || reason.contains("bytes"))
+    }
+}
