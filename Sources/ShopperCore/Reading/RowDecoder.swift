@@ -97,9 +97,13 @@ struct RowDecoder {
                 report(column, field, "a page count cannot be negative")
                 return 0
             }
+            if value > Session.largestCount {
+                report(column, field, "page count too large: at most \(Session.largestCount)")
+                return 0
+            }
             return value
         case .outOfRange:
-            report(column, field, "page count too large")
+            report(column, field, "page count too large: at most \(Session.largestCount)")
         case .invalid:
             report(column, field, "a page count must be a non-negative whole number (digits only)")
         }
@@ -135,6 +139,10 @@ struct RowDecoder {
             }
             if column.kind == .unitInterval && value > 1 {
                 report(column, field, "\(column.name) must be between 0 and 1")
+                return 0
+            }
+            if value > Session.largestQuantity {
+                report(column, field, "\(column.name) too large: at most \(Session.largestCount)")
                 return 0
             }
             // -0 becomes 0 (cleaning rule: one spelling of zero).
