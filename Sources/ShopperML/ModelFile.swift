@@ -55,7 +55,9 @@ public enum ModelFile {
             do {
                 trees.append(try tree.decoded(featureCount: file.featureNames.count))
             } catch {
-                throw .invalidModelFile("tree \(index): \(error)")
+                // The tree's own reason, placed: not the whole message nested in another.
+                guard case .invalidModelFile(let reason) = error else { throw error }
+                throw .invalidModelFile("tree \(index): \(reason)")
             }
         }
         return try ForestModel(

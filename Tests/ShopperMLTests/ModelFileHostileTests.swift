@@ -42,7 +42,17 @@ struct ModelFileHostileTests {
             Issue.record("nodeCount \(nodeCount) was not refused as an invalid model file")
             return
         }
-        #expect(reason.contains("tree 0"))
+        #expect(reason.hasPrefix("tree 0: "))
         #expect(reason.contains("nodeCount") || reason.contains("bytes"))
+    }
+
+    /// A tree's problem used to come back wrapped twice ("not a valid shopperd model file: tree 0:
+    /// not a valid shopperd model file: …; retrain …; retrain …"); now it is the tree's reason, placed.
+    @Test func aBadTreeIsNamedOnceWithItsReason() throws {
+        let tree = Self.packed(nodeCount: 1, feature: [-1], threshold: [0], left: [-1], right: [-1], value: [1.5])
+        let error = Self.loadError(try Self.file(replacingFirstTreeWith: tree))
+        #expect(error == .invalidModelFile("tree 0: node 0 has probability 1.5"))
+        #expect(error?.description == "not a valid shopperd model file: tree 0: node 0 has probability 1.5;"
+            + " retrain the model or restore the file from the registry")
     }
 }
