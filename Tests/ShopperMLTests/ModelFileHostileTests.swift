@@ -56,3 +56,37 @@ struct ModelFileHostileTests {
             + " retrain the model or restore the file from the registry")
     }
 }
+
+extension ModelFileHostileTests {
+    /// Children after their parent rule out loops, but not shared children: node i → (i+1, i+2)
+    /// is a DAG whose paths number Fibonacci(n). Laying it out for scoring expanded every path, so a
+    /// 60-node "tree" (a few hundred bytes of file) asked for ~10^12 nodes: memory exhausted at load.
+    /// Found by review of the loader while writing the fuzz harness (random mutation rarely builds
+    /// such a chain); now every node but the root must have exactly one parent.
+    @Test func sharedChildrenAreRefusedAtLoad() throws {
+        let n = 60
+        var feature = [Int32](repeating: 0, count: n)
+        var left = (0..<n).map { Int32($0 + 1) }
+        var right = (0..<n).map { Int32($0 + 2) }
+        for leaf in [n - 2, n - 1] {
+            feature[leaf] = -1
+            left[leaf] = -1
+            right[leaf] = -1
+        }
+        let tree = Self.packed(
+            nodeCount: n, feature: feature, threshold: [Double](repeating: 0.5, count: n), left: left, right: right,
+            value: [Double](repeating: 0.5, count: n))
+        guard case .invalidModelFile(let reason)? = Self.loadError(try Self.file(replacingFirstTreeWith: tree)) else {
+            Issue.record("a tree with shared children was loaded")
+            return
+        }
+        #expect(reason == "tree 0: node 2 has two parents (nodes 0 and 1): not a tree")
+
+        // Directly, too: the smallest shared child.
+        #expect(throws: ForestError.invalidModelFile("node 2 has two parents (nodes 0 and 1): not a tree")) {
+            try DecisionTree(
+                feature: [0, 0, -1, -1], threshold: [0.5, 0.5, 0, 0], left: [1, 2, -1, -1], right: [2, 3, -1, -1],
+                value: [0.5, 0.5, 0, 1], featureCount: 1)
+        }
+    }
+}
