@@ -43,3 +43,28 @@ import Testing
         #expect(again.sessions == batch.sessions)
     }
 }
+
+extension ReaderRegressionTests {
+    /// A UTF-32 file was reported as UTF-16 (its little-endian mark starts with UTF-16's) or, big-endian,
+    /// as binary data; UTF-16 without a mark was "binary data" with no hint of the encoding.
+    @Test func utf32AndUnmarkedUTF16AreNamed() {
+        let text = Fixtures.file([Fixtures.validRow])
+        var little: [UInt8] = [0xFF, 0xFE, 0, 0]
+        var big: [UInt8] = [0, 0, 0xFE, 0xFF]
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            little += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), 0]
+            big += [0, UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+        }
+        for bytes in [little, big] {
+            #expect(FramingTests.error(bytes) == .notText(
+                file: "b.csv", line: 1, reason: "the file is UTF-32 encoded (byte-order mark); save it as UTF-8"))
+        }
+        let unmarked = text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        guard case .notText(_, 1, let reason)? = FramingTests.error(unmarked) else {
+            Issue.record("UTF-16 without a byte-order mark was not refused as text")
+            return
+        }
+        #expect(reason == "NUL byte at offset 1: binary data (or UTF-16/UTF-32 text without a byte-order mark), not UTF-8 text")
+    }
+}

@@ -174,9 +174,16 @@ public struct BatchReader: Sendable {
         )
     }
 
-    /// Refuses what is certainly not UTF-8 CSV before looking for rows: UTF-16 (its byte-order mark)
-    /// and NUL bytes, which no text file holds and which would otherwise surface as odd cell errors.
+    /// Refuses what is certainly not UTF-8 CSV before looking for rows: UTF-32 and UTF-16 (their
+    /// byte-order marks) and NUL bytes, which no text file holds and which would otherwise surface as
+    /// odd cell errors.
     private func checkIsText(_ base: UnsafePointer<UInt8>, _ count: Int, fileName: String) throws(BatchError) {
+        // UTF-32 first: its little-endian mark begins with UTF-16's.
+        if count >= 4 && ((base[0] == 0xFF && base[1] == 0xFE && base[2] == 0 && base[3] == 0)
+            || (base[0] == 0 && base[1] == 0 && base[2] == 0xFE && base[3] == 0xFF))
+        {
+            throw .notText(file: fileName, line: 1, reason: "the file is UTF-32 encoded (byte-order mark); save it as UTF-8")
+        }
         if count >= 2 && ((base[0] == 0xFF && base[1] == 0xFE) || (base[0] == 0xFE && base[1] == 0xFF)) {
             throw .notText(file: fileName, line: 1, reason: "the file is UTF-16 encoded (byte-order mark); save it as UTF-8")
         }
@@ -184,7 +191,7 @@ public struct BatchReader: Sendable {
             let offset = UnsafeRawPointer(nul) - UnsafeRawPointer(base)
             var line = 1
             for i in 0..<offset where base[i] == UInt8(ascii: "\n") { line += 1 }
-            throw .notText(file: fileName, line: line, reason: "NUL byte at offset \(offset): binary data, not text")
+            throw .notText(file: fileName, line: line, reason: "NUL byte at offset \(offset): binary data (or UTF-16/UTF-32 text without a byte-order mark), not UTF-8 text")
         }
     }
 }
