@@ -68,3 +68,41 @@ extension ReaderRegressionTests {
         #expect(reason == "NUL byte at offset 1: binary data (or UTF-16/UTF-32 text without a byte-order mark), not UTF-8 text")
     }
 }
+
+extension ReaderRegressionTests {
+    /// A cell's value went verbatim into the report: a quoted line break split an issue line (and
+    /// could forge one, "… accepted"), an escape sequence drove the operator's terminal, a
+    /// right-to-left override reordered the line on screen. Values and column names are now printable.
+    @Test func issueValuesCannotSplitOrDisguiseReportLines() throws {
+        let forged = "\"Feb\nbatch.csv: stored as version 9\""
+        let terminal = "\u{1B}[2J\u{1B}[31mNov"
+        let reordered = "\u{202E}voN"
+        let header = Fixtures.header + ",\"No\tte\u{7}\""
+        let rows = [forged, terminal, reordered].map { Fixtures.row([.month: $0]) + ",x" }
+        guard case .invalidRows(_, let issues, _, _, _)? = Fixtures.error(([header] + rows).joined(separator: "\n") + "\n") else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(issues.map(\.value) == ["Feb\\nbatch.csv: stored as version 9", "\\u{1B}[2J\\u{1B}[31mNov", "\\u{202E}voN"])
+        #expect(issues.map(\.line) == [2, 4, 5])
+        let report = BatchError.invalidRows(file: "f.csv", issues: issues, issueCount: 3, invalidRowCount: 3, rowCount: 3).description
+        #expect(report.split(separator: "\n").count == 1 + issues.count + 1)  // summary, one line per issue, advice
+        #expect(!report.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E })
+
+        // Header names are shown the same way; unknown columns themselves stay as written (data).
+        let duplicate = Fixtures.header + ",\"Month\u{7}\",\"\nMonth\""
+        let batch = try Fixtures.read(duplicate + "\n" + Fixtures.validRow + ",a,b\n")
+        #expect(batch.unknownColumns == ["Month\u{7}", "\nMonth"])
+        #expect(ValidationIssue(file: "f", line: 1, column: "\nMonth", value: "", reason: "r").column == "\\nMonth")
+    }
+
+    /// Shortening a cell counted every character of it (grapheme breaking over a cell of hundreds of
+    /// megabytes); now only the first 120 are looked at, with the same result.
+    @Test func shorteningAHugeValueKeepsTheFirst120Characters() {
+        let huge = String(repeating: "é", count: 1_000_000)
+        let issue = ValidationIssue(file: "f", line: 2, column: "Month", value: huge, reason: "r")
+        #expect(issue.value == String(repeating: "é", count: 120) + "…")
+        let exact = String(repeating: "é", count: 120)
+        #expect(ValidationIssue(file: "f", line: 2, column: "Month", value: exact, reason: "r").value == exact)
+    }
+}
