@@ -106,3 +106,35 @@ extension ReaderRegressionTests {
         #expect(ValidationIssue(file: "f", line: 2, column: "Month", value: exact, reason: "r").value == exact)
     }
 }
+
+extension ReaderRegressionTests {
+    /// Two concatenated UTF-8 exports put a second byte-order mark before the header; Excel leaves
+    /// no-break spaces. The header then looked right but the reader said only "required column
+    /// Administrative is missing". Now it names the look-alike and why it does not count.
+    @Test func invisibleCharactersInAHeaderNameAreNamed() {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let doubled = bom + bom + Array(Fixtures.file([Fixtures.validRow]).utf8)
+        guard case .invalidHeader(_, let issues)? = FramingTests.error(doubled) else {
+            Issue.record("a header after two byte-order marks was not refused")
+            return
+        }
+        #expect(issues.count == 1)
+        #expect(issues.first?.column == "Administrative")
+        #expect(issues.first?.value == "\\u{FEFF}Administrative")
+        #expect(issues.first?.reason == "required column Administrative is missing: the header has \"\\u{FEFF}Administrative\","
+            + " which has invisible characters (a byte-order mark, a zero-width or no-break space); retype the name")
+
+        let nbsp = Fixtures.header.replacingOccurrences(of: "Month", with: "Month\u{A0}")
+        guard case .invalidHeader(_, let more)? = Fixtures.error(nbsp + "\n" + Fixtures.validRow + "\n") else {
+            Issue.record("a header with a no-break space was not refused")
+            return
+        }
+        #expect(more.map(\.column) == ["Month"])
+        #expect(more.first?.reason.contains("invisible characters") == true)
+        // A genuinely absent column keeps the short message.
+        let columns = Column.allCases.filter { $0 != .region }
+        #expect(Fixtures.error(Fixtures.file([Fixtures.row(columns: columns)], columns: columns))
+            == .invalidHeader(file: "batch.csv", issues: [ValidationIssue(
+                file: "batch.csv", line: 1, column: "Region", value: "", reason: "required column Region is missing")]))
+    }
+}
