@@ -138,3 +138,43 @@ extension ReaderRegressionTests {
                 file: "batch.csv", line: 1, column: "Region", value: "", reason: "required column Region is missing")]))
     }
 }
+
+extension ReaderRegressionTests {
+    /// The scanner stored every field of a record (24 bytes each): a 200 MB line of commas needed
+    /// 4.8 GB and took 14 s to refuse. Now at most `BatchReader.maxColumns` are stored and the rest
+    /// only counted; the reports are unchanged.
+    @Test func aRecordOfMillionsOfFieldsIsCountedNotStored() throws {
+        let commas = [UInt8](repeating: UInt8(ascii: ","), count: 1_000_000)
+        commas.withUnsafeBufferPointer { buffer in
+            var scanner = RecordScanner(base: buffer.baseAddress!, count: buffer.count, start: 0)
+            defer { scanner.deallocate() }
+            guard case .record = scanner.next() else {
+                Issue.record("no record")
+                return
+            }
+            #expect(scanner.fields.count == BatchReader.maxColumns)
+            #expect(scanner.totalFieldCount == 1_000_001)
+            guard case .end = scanner.next() else {
+                Issue.record("more than one record")
+                return
+            }
+        }
+        let ragged = Array((Fixtures.header + "\n" + Fixtures.validRow + "\n").utf8) + commas + [0x0A]
+        guard case .invalidRows(_, let issues, _, _, _)? = FramingTests.error(ragged) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(issues == [ValidationIssue(file: "b.csv", line: 3, column: "(record)", value: "1000001 fields",
+                                           reason: "expected 18 fields as in the header, found 1000001")])
+
+        // A header of more than maxColumns fields is no batch.
+        let wide = Array((Fixtures.header + String(repeating: ",x", count: BatchReader.maxColumns) + "\n").utf8)
+        #expect(FramingTests.error(wide) == .invalidHeader(file: "b.csv", issues: [ValidationIssue(
+            file: "b.csv", line: 1, column: "(record)", value: "4114 fields",
+            reason: "the header has 4114 fields; a batch has at most 4096 columns")]))
+        // Exactly maxColumns is a header (the extra columns are unknown ones).
+        let widest = Fixtures.header + String(repeating: ",x", count: BatchReader.maxColumns - 18)
+        let row = Fixtures.validRow + String(repeating: ",", count: BatchReader.maxColumns - 18)
+        #expect(try Fixtures.read(widest + "\n" + row + "\n").unknownColumns.count == BatchReader.maxColumns - 18)
+    }
+}

@@ -33,6 +33,11 @@ public struct BatchReader: Sendable {
     /// At most this many issues are listed in a `BatchError` (all are counted).
     public static let issueLimit = 1_000
 
+    /// A header with more fields than this is refused: the schema has 18 columns, so thousands of
+    /// extra ones are not a batch; and the bound keeps a record's bookkeeping small whatever the
+    /// file holds (data rows with more fields are ragged rows, counted but not stored).
+    public static let maxColumns = 4_096
+
     /// Files at least this large are hashed concurrently (when `concurrentHashing`); below it a
     /// thread hop costs more than it saves.
     static let concurrentHashThreshold = 1 << 20
@@ -101,6 +106,11 @@ public struct BatchReader: Sendable {
                 break headerLoop
             }
         }
+        if scanner.totalFieldCount > BatchReader.maxColumns {
+            throw .invalidHeader(file: fileName, issues: [ValidationIssue(
+                file: fileName, line: headerLine, column: ValidationIssue.recordColumn, value: "\(scanner.totalFieldCount) fields",
+                reason: "the header has \(scanner.totalFieldCount) fields; a batch has at most \(BatchReader.maxColumns) columns")])
+        }
         let header = try HeaderLayout(fields: scanner.fields, base: base, line: headerLine, fileName: fileName)
 
         // The data records.
@@ -132,7 +142,7 @@ public struct BatchReader: Sendable {
                 throw .unterminatedQuote(file: fileName, line: line)
             case .record(let start, let end, let line):
                 recordCount += 1
-                if let session = decoder.decode(scanner.fields, line: line, recordStart: start, recordEnd: end) {
+                if let session = decoder.decode(scanner.fields, fieldCount: scanner.totalFieldCount, line: line, recordStart: start, recordEnd: end) {
                     if policy == .reject && invalidRowCount > 0 { continue records }
                     sessions.append(session)
                     fingerprints.append(DuplicateFinder.fingerprint(session))

@@ -20,14 +20,17 @@ struct RowDecoder {
         self.headerNames = headerNames
     }
 
-    /// Decodes the record's fields; nil when it has issues (then in `issues`).
-    mutating func decode(_ f: UnsafeBufferPointer<RecordScanner.Field>, line: Int, recordStart: Int, recordEnd: Int) -> Session? {
+    /// Decodes the record's fields; nil when it has issues (then in `issues`). `fieldCount` is the
+    /// record's number of fields, which exceeds `f.count` when the scanner stopped storing them.
+    mutating func decode(
+        _ f: UnsafeBufferPointer<RecordScanner.Field>, fieldCount: Int, line: Int, recordStart: Int, recordEnd: Int
+    ) -> Session? {
         self.line = line
         issues.removeAll(keepingCapacity: true)
-        if f.count != headerNames.count {
+        if fieldCount != headerNames.count {
             issues.append(ValidationIssue(
-                file: fileName, line: line, column: ValidationIssue.recordColumn, value: "\(f.count) fields",
-                reason: "expected \(headerNames.count) fields as in the header, found \(f.count)"))
+                file: fileName, line: line, column: ValidationIssue.recordColumn, value: "\(fieldCount) fields",
+                reason: "expected \(headerNames.count) fields as in the header, found \(fieldCount)"))
             return nil
         }
         return positions.withUnsafeBufferPointer { at in
