@@ -110,7 +110,11 @@ struct ReaderProperties {
         }
         for row in batch.quarantined {
             require(row.issues.allSatisfy { $0.line == row.line && $0.file == fileName })
+            requireNeutralised(row.rawText)
         }
+        // Text kept from the file (extra column names, bronze records) is neutralised when written as a cell.
+        batch.unknownColumns.forEach(requireNeutralised)
+        for i in 0..<n { requireNeutralised(batch.rawRecord(at: i)) }
         // What we write, we read back identically.
         let written = Array(SessionCSV.encode(batch.sessions, labelled: batch.isLabelled).utf8)
         do throws(BatchError) {
@@ -147,13 +151,8 @@ struct ReaderProperties {
                 require(!text.unicodeScalars.contains { isUnprintable($0) }, "unprintable character in a report: \(text.debugDescription)")
             }
             // A rejection report written as CSV (e.g. for a spreadsheet) never runs a formula.
-            for cell in [issue.value, issue.column] {
-                var written = Substring(CSVWriter.escape(cell))
-                if written.first == "\"" { written = written.dropFirst() }
-                if let first = written.unicodeScalars.first {
-                    require(!CSVWriter.formulaTriggers.contains(first), "CSVWriter left a formula trigger: \(written)")
-                }
-            }
+            requireNeutralised(issue.value)
+            requireNeutralised(issue.column)
         }
         switch error {
         case .notText(_, let line, _), .unterminatedQuote(_, let line):
@@ -171,5 +170,15 @@ private func isUnprintable(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.value {
     case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: true
     default: false
+    }
+}
+
+/// `CSVWriter` writes `cell` so that no spreadsheet runs it: after an optional opening quote, the
+/// first character is not a formula trigger.
+private func requireNeutralised(_ cell: String) {
+    var written = Substring(CSVWriter.escape(cell))
+    if written.first == "\"" { written = written.dropFirst() }
+    if let first = written.unicodeScalars.first {
+        require(!CSVWriter.formulaTriggers.contains(first), "CSVWriter left a formula trigger: \(written.debugDescription)")
     }
 }
