@@ -58,13 +58,14 @@ def issue(line, column, value, reason):
 
 
 cases = []
+group = None  # set before each section; recorded with each case
 
 
 def case(name, data, expect, reason=None, description="", **extra):
     path = "cases/" + name + ".csv"
     with open(os.path.join(HERE, path), "wb") as f:
         f.write(data)
-    entry = {"name": name, "level": "reader", "file": path, "description": description, "expect": expect}
+    entry = {"name": name, "level": "reader", "group": group, "file": path, "description": description, "expect": expect}
     if reason is not None:
         entry["reason"] = reason
     entry.update(extra)
@@ -72,7 +73,7 @@ def case(name, data, expect, reason=None, description="", **extra):
 
 
 def inbox(name, generator, expect, reason=None, description="", **extra):
-    entry = {"name": name, "level": "inbox", "generator": generator, "description": description, "expect": expect}
+    entry = {"name": name, "level": "inbox", "group": group, "generator": generator, "description": description, "expect": expect}
     if reason is not None:
         entry["reason"] = reason
     entry.update(extra)
@@ -84,6 +85,7 @@ for old in os.listdir(CASES):
     os.remove(os.path.join(CASES, old))
 
 # ---------------------------------------------------------------- framing: empty, header, line ends
+group = "framing"
 case("empty-file", b"", "rejected", "the file is empty", "zero bytes")
 case("only-bom", b"\xef\xbb\xbf", "rejected", "the file is empty", "a UTF-8 byte-order mark and nothing else")
 case("only-blank-lines", b"\n\r\n\r\n\n", "rejected", "the file is empty", "LF, CRLF, CR: blank lines only")
@@ -103,6 +105,7 @@ case("duplicate-rows", text([HEADER, DATA[0], DATA[0], DATA[0]]), "accepted",
      description="the same row three times: kept, two flagged as duplicates", rows=3, duplicates=2)
 
 # ---------------------------------------------------------------- byte-order marks and encodings
+group = "encodings"
 sample = "\n".join([HEADER] + rows(3)) + "\n"
 case("bom-utf8-valid", b"\xef\xbb\xbf" + sample.encode(), "accepted", description="UTF-8 BOM, skipped", rows=3)
 case("bom-utf16le", b"\xff\xfe" + sample.encode("utf-16-le"), "rejected",
@@ -132,6 +135,7 @@ case("png-signature", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "r
      "not a UTF-8 CSV file (line 3): NUL byte at offset 8", "binary data (a PNG header: two LF bytes before its first NUL)")
 
 # ---------------------------------------------------------------- NUL bytes
+group = "nul-bytes"
 nul_row = (HEADER + "\n" + DATA[0] + "\n").encode()
 case("nul-in-data-row", nul_row + b"0,0,0,0,1,0,0.2,0.2,0,0,F\x00b,1,1,1,1,Returning_Visitor,FALSE,FALSE\n", "rejected",
      "not a UTF-8 CSV file (line 3): NUL byte at offset %d" % (len(nul_row) + 25), "a NUL byte inside a cell")
@@ -141,6 +145,7 @@ case("nul-at-end", nul_row + b"\x00", "rejected", "not a UTF-8 CSV file (line 3)
      "a trailing NUL (a C string written with its terminator)")
 
 # ---------------------------------------------------------------- invalid UTF-8 in cells
+group = "invalid-utf8"
 note_header = HEADER + ",Note"
 def note_file(note_bytes):
     return (note_header + "\n" + DATA[0] + ",").encode() + note_bytes + b"\n"
@@ -165,6 +170,7 @@ case("valid-unicode-extras", (note_header + "\n" + DATA[0] + ",\U0001F6D2 caf\u0
      rows=1, unknownColumns=["Note"])
 
 # ---------------------------------------------------------------- quoting
+group = "quoting"
 case("unterminated-quote", text([HEADER, DATA[0], row(1, VisitorType='"Returning_Visitor'), DATA[2], DATA[3]]), "rejected",
      "a quoted field opened on line 3 is never closed", "a quote opens and never closes: rows cannot be delimited after it")
 case("unterminated-quote-at-eof", text([HEADER, DATA[0]]) + b'"', "rejected", "a quoted field opened on line 3 is never closed",
@@ -189,6 +195,7 @@ case("quoted-line-break-in-typed-cell", text([HEADER, row(Month='"Fe\nb"')]), "r
      issue(2, "Month", "Fe\\nb", "not a month"), "a line break inside a quoted Month (shown escaped)")
 
 # ---------------------------------------------------------------- ragged rows, columns
+group = "columns"
 case("ragged-short-row", text([HEADER, DATA[0], ",".join(real(1)[:17]), DATA[2]]), "rejected",
      issue(3, "(record)", "17 fields", "expected 18 fields as in the header, found 17"), "a row with a cell missing")
 case("ragged-long-row", text([HEADER, DATA[0], DATA[1] + ",extra", DATA[2]]), "rejected",
@@ -239,6 +246,7 @@ case("very-wide-cell-typed", text([HEADER, row(Administrative="1" * 20000)]), "r
      "a 20,000-digit page count (value shortened to 120 characters in the report)")
 
 # ---------------------------------------------------------------- numbers
+group = "numbers"
 case("nan", text([HEADER, row(BounceRates="NaN")]), "rejected",
      issue(2, "BounceRates", "NaN", "not a decimal number"), "NaN")
 case("inf", text([HEADER, row(ProductRelated_Duration="inf")]), "rejected",
@@ -312,6 +320,7 @@ case("empty-revenue", text([HEADER, row(Revenue="")]), "rejected",
      issue(2, "Revenue", "", "missing value (empty cell)"), "a labelled batch with a label missing")
 
 # ---------------------------------------------------------------- categories
+group = "categories"
 case("month-spellings", text([HEADER] + [row(k, Month=m) for k, m in enumerate(["february", "JUNE", "Sept", "september", "dEc"])]),
      "accepted", description="months in full, any case, Sept", rows=5)
 case("month-invalid", text([HEADER, row(Month="Febr")]), "rejected", issue(2, "Month", "Febr", "not a month"), "Febr")
@@ -330,6 +339,7 @@ case("forged-report-line", text([HEADER, row(Month='"Feb\nbatch.csv: stored as v
      "a quoted line break followed by a fake log line: the report keeps it on one line")
 
 # ---------------------------------------------------------------- formula injection
+group = "formula-injection"
 formulas = ['=HYPERLINK("http://example.invalid/?"&A1,"click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "=1+1,2"]
 def quoted(cell):
@@ -353,6 +363,7 @@ case("formula-looking-numbers-valid", text([HEADER, row(Administrative="+3", Bou
      rows=1)
 
 # ---------------------------------------------------------------- policies and limits
+group = "policies-limits"
 mixed = [DATA[0], row(1, BounceRates="1.5"), DATA[2], row(3, Month="Smarch"), DATA[4]]
 case("quarantine-some-rows", text([HEADER] + mixed), "accepted",
      description="quarantine-rows keeps 3 valid rows and sets 2 aside", policy="quarantine-rows", rows=3, quarantined=2)
@@ -369,7 +380,8 @@ case("over-max-bytes", text([HEADER] + rows(3)), "rejected",
 case("at-max-bytes", text([HEADER] + rows(3)), "accepted", description="exactly maxBytes", maxBytes=size, rows=3)
 
 # ---------------------------------------------------------------- inbox level (the daemon's inbox handling)
-valid = "a valid labelled batch (e.g. Tests/HostileInputs/cases/valid-lf.csv)"
+group = "inbox"
+valid = "cases/valid-lf.csv"  # generator paths are relative to Tests/HostileInputs; this one: 5 valid labelled rows
 inbox("single-line-200mb", {"kind": "bytes", "name": "one-line.csv", "size": 209715200, "fill": "a", "newline": False,
                             "config": {"max-file-bytes": 268435456}},
       "rejected", "the first line is not a header",
@@ -385,7 +397,7 @@ inbox("sparse-8gib", {"kind": "sparse", "name": "sparse.csv", "size": 8589934592
       "rejected", "-byte limit", "an 8 GiB sparse file (ftruncate): refused from fstat within a second, never read")
 inbox("fifo", {"kind": "fifo", "name": "pipe.csv"}, "rejected", "FIFO",
       "mkfifo in the inbox, no writer: refused without blocking; a valid batch dropped next is processed")
-inbox("fifo-with-writer", {"kind": "fifo", "name": "pipe2.csv", "writer": "a process writes " + valid + " into it and holds it open"},
+inbox("fifo-with-writer", {"kind": "fifo", "name": "pipe2.csv", "writer": valid},
       "rejected", "FIFO", "a FIFO with a live writer: still refused, never read")
 inbox("character-device", {"kind": "char-device", "name": "null.csv", "major": 1, "minor": 3}, "rejected", "device node",
       "mknod c 1 3 (needs CAP_MKNOD, as root in CI): refused without opening")
@@ -422,22 +434,21 @@ inbox("hidden-name", {"kind": "file", "name": ".sessions.csv", "content": valid}
       description="a dot-name is a file still being written: left alone until renamed to a visible name")
 inbox("partial-suffix", {"kind": "file", "name": "sessions.csv.part", "content": valid, "then": "rename to sessions.csv"}, "wait",
       description=".part/.tmp names are left alone; after the rename the batch is accepted once")
-inbox("still-being-written", {"kind": "open-writer", "name": "slow.csv", "writes": ["header", "half of row 1"],
-                              "then": "write the rest of 3 rows, close"},
+inbox("still-being-written", {"kind": "open-writer", "name": "slow.csv", "source": "cases/valid-lf.csv",
+                              "writes": ["header", "half of row 1"], "then": "write the rest of rows 1-3, close"},
       "wait", description="open, write part of a batch, keep the descriptor open: no outcome while open; after close accepted with 3 rows",
       then={"expect": "accepted", "rows": 3})
-inbox("grows-while-read", {"kind": "open-writer", "name": "growing.csv", "writes": ["header"],
-                           "then": "append one valid row every 10 ms for 3 s, then close"},
+inbox("grows-while-read", {"kind": "open-writer", "name": "growing.csv", "source": "cases/valid-lf.csv",
+                           "writes": ["header"], "then": "append row 1 every 10 ms for 3 s, then close"},
       "wait", description="a writer appending while the daemon may already be reading: never a torn prefix; after close one outcome with every row",
-      then={"expect": "accepted", "rows": "all rows written"})
-inbox("truncated-while-read", {"kind": "open-writer", "name": "shrinks.csv", "writes": ["header", "2000 valid rows"],
-                               "then": "ftruncate to the end of row 2 while still open, close"},
+      then={"expect": "accepted", "rows": "every row appended"})
+inbox("truncated-while-read", {"kind": "open-writer", "name": "shrinks.csv", "source": "cases/valid-lf.csv",
+                               "writes": ["header", "rows 1-5 repeated 400 times"], "then": "ftruncate to the end of row 2 while still open, close"},
       "wait", description="the file shrinks under the reader: the read is retried; the outcome describes the final bytes (2 rows), never a mix",
       then={"expect": "accepted", "rows": 2})
-inbox("replaced-while-read", {"kind": "replace", "name": "swap.csv", "first": valid, "second": "cases/valid-crlf.csv",
-                              "how": "rename(2) a second file over the name right after the first lands"},
+inbox("replaced-while-read", {"kind": "replace", "name": "swap.csv", "first": valid, "second": "cases/valid-crlf.csv"},
       "accepted", description="two arrivals under one name: two outcomes, each with its own SHA-256 and rows, nothing mixed")
-inbox("burst-of-empty-files", {"kind": "many", "count": 1000, "name": "empty-%04d.csv", "content": ""}, "rejected",
+inbox("burst-of-empty-files", {"kind": "many", "count": 1000, "name": "empty-%04d.csv", "content": "cases/empty-file.csv"}, "rejected",
       "the file is empty", "1,000 zero-byte files at once: 1,000 rejections, the daemon alive")
 
 manifest = {
@@ -455,7 +466,9 @@ manifest = {
 with open(os.path.join(HERE, "manifest.json"), "w", encoding="utf-8") as f:
     json.dump(manifest, f, ensure_ascii=False, indent=1)
     f.write("\n")
-levels = {}
-for c in cases:
-    levels[c["level"]] = levels.get(c["level"], 0) + 1
-print("%d cases: %s" % (len(cases), ", ".join("%d %s" % (n, l) for l, n in sorted(levels.items()))))
+def tally(key):
+    counts = {}
+    for c in cases:
+        counts[c[key]] = counts.get(c[key], 0) + 1
+    return ", ".join("%s %d" % item for item in counts.items())
+print("%d cases. levels: %s. groups: %s. outcomes: %s" % (len(cases), tally("level"), tally("group"), tally("expect")))

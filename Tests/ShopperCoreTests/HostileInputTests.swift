@@ -9,7 +9,18 @@ struct HostileCase: Decodable, Sendable, CustomTestStringConvertible {
     /// tests read the rest).
     struct Generator: Decodable, Sendable {
         var kind: String
+        /// Files of the corpus the generator copies (paths relative to Tests/HostileInputs).
         var source: String?
+        var content: String?
+        var targetContent: String?
+        var first: String?
+        var second: String?
+        var writer: String?
+        var contains: [String]?
+
+        var corpusFiles: [String] {
+            ([source, content, targetContent, first, second, writer].compactMap { $0 } + (contains ?? []))
+        }
     }
 
     /// What follows a `wait`.
@@ -164,8 +175,9 @@ enum HostileCorpus {
             case "inbox":
                 let generator = try #require(hostile.generator, "\(hostile.name) has a generator")
                 #expect(kinds.contains(generator.kind), "\(hostile.name): unknown generator kind \(generator.kind)")
-                if let source = generator.source {
-                    #expect(FileManager.default.fileExists(atPath: HostileCorpus.directory.appendingPathComponent(source).path))
+                for file in generator.corpusFiles {
+                    #expect(FileManager.default.fileExists(atPath: HostileCorpus.directory.appendingPathComponent(file).path),
+                            "\(hostile.name) copies \(file)")
                 }
             default:
                 Issue.record("\(hostile.name): unknown level \(hostile.level)")
