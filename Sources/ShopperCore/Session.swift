@@ -22,6 +22,16 @@ public struct Session: Sendable, Hashable, Codable {
     public var weekend: Bool
     public var revenue: Bool?
 
+    /// The largest page count, and (as `largestQuantity`) the largest duration or PageValues, a
+    /// batch may hold: 10^12. No real session comes near (the bundled maxima are 705 pages,
+    /// 63,973 s and a PageValues of 361), so a larger value is an export or unit error; and values
+    /// near the limits of Int or Double would overflow the gold features (`TotalPages` traps,
+    /// `TotalDuration` and `PageValue_ExitRate_Ratio` become infinite). Below the limit every count
+    /// is exact as a Double and is written back by `CSVWriter.number` as plain digits.
+    public static let largestCount = 1_000_000_000_000
+    /// `largestCount` as a Double, for durations and PageValues.
+    public static let largestQuantity = Double(largestCount)
+
     public init(
         administrative: Int, administrativeDuration: Double,
         informational: Int, informationalDuration: Double,

@@ -13,7 +13,8 @@ public struct DecisionTree: Sendable, Equatable {
     public let value: [Double]
 
     /// A tree from its arrays, checked: equal lengths, children in range and after their parent,
-    /// leaves without children, features in `0..<featureCount`, probabilities in [0, 1].
+    /// every node the child of at most one node, leaves without children, features in
+    /// `0..<featureCount`, probabilities in [0, 1].
     public init(
         feature: [Int32], threshold: [Double], left: [Int32], right: [Int32], value: [Double], featureCount: Int
     ) throws(ForestError) {
@@ -22,6 +23,10 @@ public struct DecisionTree: Sendable, Equatable {
         guard threshold.count == n, left.count == n, right.count == n, value.count == n else {
             throw .invalidModelFile("a tree's arrays have different lengths")
         }
+        // Each node's parent, so that a child shared by two nodes is refused: with children after
+        // their parent the arrays cannot loop, but node i → (i+1, i+2) has Fibonacci(n) paths, and
+        // the scorer's layout (`CompiledForest`) would expand every one of them.
+        var parent = [Int32](repeating: -1, count: n)
         for i in 0..<n {
             guard value[i] >= 0, value[i] <= 1 else { throw .invalidModelFile("node \(i) has probability \(value[i])") }
             if feature[i] < 0 {
@@ -36,6 +41,13 @@ public struct DecisionTree: Sendable, Equatable {
                     throw .invalidModelFile("node \(i) has children out of range or not after it")
                 }
                 guard !threshold[i].isNaN else { throw .invalidModelFile("node \(i) has a NaN threshold") }
+                let l = Int(left[i]), r = Int(right[i])
+                if parent[l] >= 0 || parent[r] >= 0 {
+                    let child = parent[l] >= 0 ? l : r
+                    throw .invalidModelFile("node \(child) has two parents (nodes \(parent[child]) and \(i)): not a tree")
+                }
+                parent[l] = Int32(i)
+                parent[r] = Int32(i)
             }
         }
         self.feature = feature

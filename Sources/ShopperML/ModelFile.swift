@@ -55,7 +55,9 @@ public enum ModelFile {
             do {
                 trees.append(try tree.decoded(featureCount: file.featureNames.count))
             } catch {
-                throw .invalidModelFile("tree \(index): \(error)")
+                // The tree's own reason, placed: not the whole message nested in another.
+                guard case .invalidModelFile(let reason) = error else { throw error }
+                throw .invalidModelFile("tree \(index): \(reason)")
             }
         }
         return try ForestModel(
@@ -152,9 +154,11 @@ enum Packing {
     }
 
     static func bytes(_ text: String, count: Int, width: Int, field: String) throws(ForestError) -> [UInt8] {
+        guard count > 0 else { throw .invalidModelFile("nodeCount is \(count); a tree has at least one node") }
         guard let data = Data(base64Encoded: text) else { throw .invalidModelFile("\(field) is not base64") }
-        guard data.count == count * width else {
-            throw .invalidModelFile("\(field) holds \(data.count) bytes, expected \(count * width)")
+        // Compared by division: a hostile nodeCount times the width would overflow an Int.
+        guard data.count % width == 0, data.count / width == count else {
+            throw .invalidModelFile("\(field) holds \(data.count) bytes, not nodeCount \(count) × \(width)")
         }
         return [UInt8](data)
     }

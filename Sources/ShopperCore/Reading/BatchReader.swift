@@ -33,6 +33,11 @@ public struct BatchReader: Sendable {
     /// At most this many issues are listed in a `BatchError` (all are counted).
     public static let issueLimit = 1_000
 
+    /// A header with more fields than this is refused: the schema has 18 columns, so thousands of
+    /// extra ones are not a batch; and the bound keeps a record's bookkeeping small whatever the
+    /// file holds (data rows with more fields are ragged rows, counted but not stored).
+    public static let maxColumns = 4_096
+
     /// Files at least this large are hashed concurrently (when `concurrentHashing`); below it a
     /// thread hop costs more than it saves.
     static let concurrentHashThreshold = 1 << 20
@@ -101,6 +106,11 @@ public struct BatchReader: Sendable {
                 break headerLoop
             }
         }
+        if scanner.totalFieldCount > BatchReader.maxColumns {
+            throw .invalidHeader(file: fileName, issues: [ValidationIssue(
+                file: fileName, line: headerLine, column: ValidationIssue.recordColumn, value: "\(scanner.totalFieldCount) fields",
+                reason: "the header has \(scanner.totalFieldCount) fields; a batch has at most \(BatchReader.maxColumns) columns")])
+        }
         let header = try HeaderLayout(fields: scanner.fields, base: base, line: headerLine, fileName: fileName)
 
         // The data records.
@@ -132,7 +142,7 @@ public struct BatchReader: Sendable {
                 throw .unterminatedQuote(file: fileName, line: line)
             case .record(let start, let end, let line):
                 recordCount += 1
-                if let session = decoder.decode(scanner.fields, line: line, recordStart: start, recordEnd: end) {
+                if let session = decoder.decode(scanner.fields, fieldCount: scanner.totalFieldCount, line: line, recordStart: start, recordEnd: end) {
                     if policy == .reject && invalidRowCount > 0 { continue records }
                     sessions.append(session)
                     fingerprints.append(DuplicateFinder.fingerprint(session))
@@ -174,9 +184,16 @@ public struct BatchReader: Sendable {
         )
     }
 
-    /// Refuses what is certainly not UTF-8 CSV before looking for rows: UTF-16 (its byte-order mark)
-    /// and NUL bytes, which no text file holds and which would otherwise surface as odd cell errors.
+    /// Refuses what is certainly not UTF-8 CSV before looking for rows: UTF-32 and UTF-16 (their
+    /// byte-order marks) and NUL bytes, which no text file holds and which would otherwise surface as
+    /// odd cell errors.
     private func checkIsText(_ base: UnsafePointer<UInt8>, _ count: Int, fileName: String) throws(BatchError) {
+        // UTF-32 first: its little-endian mark begins with UTF-16's.
+        if count >= 4 && ((base[0] == 0xFF && base[1] == 0xFE && base[2] == 0 && base[3] == 0)
+            || (base[0] == 0 && base[1] == 0 && base[2] == 0xFE && base[3] == 0xFF))
+        {
+            throw .notText(file: fileName, line: 1, reason: "the file is UTF-32 encoded (byte-order mark); save it as UTF-8")
+        }
         if count >= 2 && ((base[0] == 0xFF && base[1] == 0xFE) || (base[0] == 0xFE && base[1] == 0xFF)) {
             throw .notText(file: fileName, line: 1, reason: "the file is UTF-16 encoded (byte-order mark); save it as UTF-8")
         }
@@ -184,7 +201,7 @@ public struct BatchReader: Sendable {
             let offset = UnsafeRawPointer(nul) - UnsafeRawPointer(base)
             var line = 1
             for i in 0..<offset where base[i] == UInt8(ascii: "\n") { line += 1 }
-            throw .notText(file: fileName, line: line, reason: "NUL byte at offset \(offset): binary data, not text")
+            throw .notText(file: fileName, line: line, reason: "NUL byte at offset \(offset): binary data (or UTF-16/UTF-32 text without a byte-order mark), not UTF-8 text")
         }
     }
 }

@@ -59,14 +59,39 @@ struct HeaderLayout {
                 reason: "the first line is not a header: it names none of the columns (the header line is required)"))
         } else {
             for column in missing {
-                issues.append(ValidationIssue(file: fileName, line: line, column: column.name, value: "",
-                                              reason: "required column \(column.name) is missing"))
+                // A name that is the column's once invisible characters are removed (a second
+                // byte-order mark from concatenated exports, a no-break space) reads as the column to
+                // the operator, so say why it does not count.
+                let lookalike = unknown.first { HeaderLayout.visible($0).lowercased() == column.name.lowercased() }
+                if let lookalike {
+                    issues.append(ValidationIssue(
+                        file: fileName, line: line, column: column.name, value: lookalike,
+                        reason: "required column \(column.name) is missing: the header has \"\(ValidationIssue.printable(lookalike))\","
+                            + " which has invisible characters (a byte-order mark, a zero-width or no-break space); retype the name"))
+                } else {
+                    issues.append(ValidationIssue(file: fileName, line: line, column: column.name, value: "",
+                                                  reason: "required column \(column.name) is missing"))
+                }
             }
         }
         if !issues.isEmpty { throw .invalidHeader(file: fileName, issues: issues) }
         self.names = names
         self.positions = positions
         self.unknownColumns = unknown
+    }
+}
+
+extension HeaderLayout {
+    /// `name` without the invisible characters an export can leave in it, trimmed.
+    static func visible(_ name: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in name.unicodeScalars {
+            switch scalar.value {
+            case 0x00A0, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0xFEFF: continue
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars).trimmingBlanks()
     }
 }
 

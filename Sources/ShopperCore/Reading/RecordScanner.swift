@@ -39,7 +39,15 @@ struct RecordScanner {
     /// increment (no array uniqueness or capacity checks). Freed by `deallocate()`.
     private var storage: UnsafeMutablePointer<Field>
     private var capacity: Int
+    /// The fields stored for the current record (at most `storedFieldLimit`).
     private(set) var fieldCount = 0
+    /// Fields of the current record beyond `storedFieldLimit`: counted, not stored, so a line of
+    /// 200 million commas costs no more memory than one of 4,096 (it used to need 24 bytes a field).
+    private var uncountedFields = 0
+
+    /// At most this many fields of a record are stored: `BatchReader.maxColumns`, a power of two
+    /// so that the doubling buffer reaches it exactly.
+    static let storedFieldLimit = BatchReader.maxColumns
     /// The next byte to read.
     private(set) var position: Int
     /// The physical line of `position`, 1-based.
@@ -57,12 +65,19 @@ struct RecordScanner {
     /// Releases the field buffer; the scanner must not be used afterwards.
     func deallocate() { storage.deallocate() }
 
-    /// The fields of the record `next()` returned last.
+    /// The fields of the record `next()` returned last (the first `storedFieldLimit` of them).
     var fields: UnsafeBufferPointer<Field> { UnsafeBufferPointer(start: storage, count: fieldCount) }
+
+    /// How many fields the record `next()` returned last has, stored or not.
+    var totalFieldCount: Int { fieldCount + uncountedFields }
 
     @inline(__always)
     private mutating func append(_ field: Field) {
         if fieldCount == capacity {
+            if capacity >= RecordScanner.storedFieldLimit {
+                uncountedFields += 1
+                return
+            }
             let larger = UnsafeMutablePointer<Field>.allocate(capacity: capacity * 2)
             larger.initialize(from: storage, count: fieldCount)
             storage.deallocate()
@@ -81,6 +96,7 @@ struct RecordScanner {
     /// Reads the next record; its fields are then in `fields`.
     mutating func next() -> Outcome {
         fieldCount = 0
+        uncountedFields = 0
         let end = count
         var pos = position
         guard pos < end else { return .end }

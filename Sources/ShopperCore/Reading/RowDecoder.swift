@@ -20,14 +20,17 @@ struct RowDecoder {
         self.headerNames = headerNames
     }
 
-    /// Decodes the record's fields; nil when it has issues (then in `issues`).
-    mutating func decode(_ f: UnsafeBufferPointer<RecordScanner.Field>, line: Int, recordStart: Int, recordEnd: Int) -> Session? {
+    /// Decodes the record's fields; nil when it has issues (then in `issues`). `fieldCount` is the
+    /// record's number of fields, which exceeds `f.count` when the scanner stopped storing them.
+    mutating func decode(
+        _ f: UnsafeBufferPointer<RecordScanner.Field>, fieldCount: Int, line: Int, recordStart: Int, recordEnd: Int
+    ) -> Session? {
         self.line = line
         issues.removeAll(keepingCapacity: true)
-        if f.count != headerNames.count {
+        if fieldCount != headerNames.count {
             issues.append(ValidationIssue(
-                file: fileName, line: line, column: ValidationIssue.recordColumn, value: "\(f.count) fields",
-                reason: "expected \(headerNames.count) fields as in the header, found \(f.count)"))
+                file: fileName, line: line, column: ValidationIssue.recordColumn, value: "\(fieldCount) fields",
+                reason: "expected \(headerNames.count) fields as in the header, found \(fieldCount)"))
             return nil
         }
         return positions.withUnsafeBufferPointer { at in
@@ -97,9 +100,13 @@ struct RowDecoder {
                 report(column, field, "a page count cannot be negative")
                 return 0
             }
+            if value > Session.largestCount {
+                report(column, field, "page count too large: at most \(Session.largestCount)")
+                return 0
+            }
             return value
         case .outOfRange:
-            report(column, field, "page count too large")
+            report(column, field, "page count too large: at most \(Session.largestCount)")
         case .invalid:
             report(column, field, "a page count must be a non-negative whole number (digits only)")
         }
@@ -135,6 +142,10 @@ struct RowDecoder {
             }
             if column.kind == .unitInterval && value > 1 {
                 report(column, field, "\(column.name) must be between 0 and 1")
+                return 0
+            }
+            if value > Session.largestQuantity {
+                report(column, field, "\(column.name) too large: at most \(Session.largestCount)")
                 return 0
             }
             // -0 becomes 0 (cleaning rule: one spelling of zero).

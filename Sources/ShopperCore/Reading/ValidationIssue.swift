@@ -8,9 +8,13 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
     public var file: String
     /// The 1-based physical line where the record starts.
     public var line: Int
-    /// The column's header name, or `(record)` for problems of the whole record.
+    /// The column's header name, or `(record)` for problems of the whole record (made printable
+    /// like `value`).
     public var column: String
-    /// The offending cell as written (trimmed, at most `ValidationIssue.maxValueLength` characters).
+    /// The offending cell as written: trimmed, at most `ValidationIssue.maxValueLength` characters,
+    /// and printable — control characters and invisible formatting characters are shown as escapes
+    /// (`\n`, `\t`, `\u{1B}`, `\u{202E}`), so a hostile cell cannot split a report line in two,
+    /// forge a log line, drive a terminal, or hide or reorder what the operator reads.
     public var value: String
     /// What is wrong, in words an operator can act on.
     public var reason: String
@@ -24,9 +28,42 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
     public init(file: String, line: Int, column: String, value: String, reason: String) {
         self.file = file
         self.line = line
-        self.column = column
-        self.value = value.count > Self.maxValueLength ? String(value.prefix(Self.maxValueLength)) + "…" : value
+        self.column = Self.printable(column)
+        self.value = Self.printable(Self.shortened(value))
         self.reason = reason
+    }
+
+    /// At most `maxValueLength` characters, then `…`; without counting the characters of a huge cell.
+    private static func shortened(_ value: String) -> String {
+        guard value.utf8.count > maxValueLength else { return value }
+        let head = value.prefix(maxValueLength)
+        return head.endIndex == value.endIndex ? value : String(head) + "…"
+    }
+
+    /// `text` with every scalar `isUnsafe` says cannot be shown as itself written as an escape.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isUnsafe(scalar): out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// C0 and C1 controls and DEL (line breaks, terminal escapes), the line and paragraph
+    /// separators, zero-width characters and the byte-order mark (invisible), and the bidirectional
+    /// embeddings, overrides and isolates (which reorder the text around them on screen).
+    private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2069, 0xFEFF: true
+        default: false
+        }
     }
 
     public var description: String {
