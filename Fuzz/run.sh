@@ -2,7 +2,7 @@
 # Builds and runs a libFuzzer target (see docs/reliability-fuzzing.md).
 #
 #   Fuzz/run.sh reader|model [--short | --runs N | --time SECONDS] [-- LIBFUZZER_OPTIONS...]
-#   Fuzz/run.sh seeds                 # regenerate Fuzz/corpus/model/*.json (trained and hand-made forests)
+#   Fuzz/run.sh seeds                 # regenerate Fuzz/corpus/model/ (ModelFile.encode of small forests, tree-mode seeds)
 #
 #   reader  BatchReader().read(bytes:fileName:) under both policies, with and without maxBytes
 #   model   ModelFile.decode, then scoring a small matrix with the decoded model
