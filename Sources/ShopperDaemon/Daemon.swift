@@ -136,7 +136,7 @@ public struct Daemon: Sendable {
                     case .fallingBehind(let status):
                         context.log(.mlflowBehind(pending: status.pending.total, error: status.lastError ?? "unknown", message: event.message))
                     case .caughtUp(let status):
-                        context.log(.mlflowCaughtUp(mirrored: status.mirrored.total, message: event.message))
+                        context.log(.mlflowCaughtUp(mirrored: status.mirrored.total, target: status.target, message: event.message))
                     }
                 }
             })

@@ -37,7 +37,7 @@ public enum DaemonEvent: Equatable, Sendable {
     /// The MLflow mirror cannot reach its server (or is refused) while entities are pending.
     case mlflowBehind(pending: Int, error: String, message: String)
     /// Everything pending has reached the MLflow server again.
-    case mlflowCaughtUp(mirrored: Int, message: String)
+    case mlflowCaughtUp(mirrored: Int, target: String, message: String)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     public var kind: DaemonEventKind {
@@ -95,7 +95,7 @@ public enum DaemonEvent: Equatable, Sendable {
                 + "watchdog pings stopped, systemd will restart shopperd"
         case let .hookFailed(event, program, outcome, _):
             return "hook \(program) for \(event) \(outcome); the pipeline went on"
-        case let .mlflowBehind(_, _, message), let .mlflowCaughtUp(_, message):
+        case let .mlflowBehind(_, _, message), let .mlflowCaughtUp(_, _, message):
             return message
         }
     }
@@ -162,8 +162,8 @@ public enum DaemonEvent: Equatable, Sendable {
                     JournalField("HOOK_OUTCOME", outcome), JournalField("REPORT", report)]
         case let .mlflowBehind(pending, error, _):
             return [JournalField("MLFLOW_PENDING", pending), JournalField("ERROR", error)]
-        case let .mlflowCaughtUp(mirrored, _):
-            return [JournalField("MLFLOW_MIRRORED", mirrored)]
+        case let .mlflowCaughtUp(mirrored, target, _):
+            return [JournalField("MLFLOW_MIRRORED", mirrored), JournalField("MLFLOW_TARGET", target)]
         }
     }
 

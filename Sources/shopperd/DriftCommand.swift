@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShopperCore
 import ShopperDrift
+import ShopperStore
 
 /// `shopperd drift`: compares a batch with the reference data and prints the verdict.
 ///
@@ -30,11 +31,15 @@ struct DriftCommand: ParsableCommand {
         case text, json, html
     }
 
-    @Option(help: "CSV file of the reference sessions (the data the serving model was trained on).")
+    @Option(help: ArgumentHelp(
+        "The reference: a CSV file, a store version number, or `champion` (the serving model's training rows).",
+        valueName: "FILE|VERSION|champion"))
     var reference: String
 
-    @Option(help: "CSV file of the batch to check.")
+    @Option(help: ArgumentHelp("The batch to check: a CSV file or a store version number.", valueName: "FILE|VERSION"))
     var current: String
+
+    @OptionGroup var state: StateOptions
 
     @Option(help: "Level for each adjusted p-value.")
     var alpha: Double = 0.05
@@ -60,9 +65,11 @@ struct DriftCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reader = BatchReader()
-        let referenceSessions = try reader.read(contentsOf: URL(fileURLWithPath: reference)).sessions
-        let currentSessions = try reader.read(contentsOf: URL(fileURLWithPath: current)).sessions
+        let referenceSource = DriftSource(reference)
+        let currentSource = DriftSource(current)
+        let store: ShopperStore? = referenceSource.needsStore || currentSource.needsStore ? try RegistryCLI.openExistingStore(state) : nil
+        let referenceSessions = try referenceSource.sessions(store: store, asReference: true)
+        let currentSessions = try currentSource.sessions(store: store, asReference: false)
         let config = DriftConfig(
             alpha: alpha,
             correction: MultipleTestingCorrection(rawValue: correction.rawValue) ?? .bh,
@@ -81,7 +88,7 @@ struct DriftCommand: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             output = try encoder.encode(report) + Data("\n".utf8)
         case .html:
-            let title = "Drift: \(URL(fileURLWithPath: current).lastPathComponent) vs \(URL(fileURLWithPath: reference).lastPathComponent)"
+            let title = "Drift: \(currentSource.label) vs \(referenceSource.label)"
             output = Data(DriftHTMLReport(report: report, reference: referenceData, current: currentSessions, title: title).render().utf8)
         }
         if let out {
@@ -104,6 +111,63 @@ enum DriftCommandError: Error, CustomStringConvertible {
         switch self {
         case .cannotWrite(let path, let reason):
             "cannot write the report to \(path): \(reason); check that the directory exists and is writable"
+        }
+    }
+}
+
+/// Where `drift` reads sessions from: a CSV file, a store version, or the champion's training rows.
+enum DriftSource {
+    case file(String)
+    case version(Int)
+    case champion
+
+    /// An existing path is a file; otherwise a number is a store version and `champion` the
+    /// champion's training window (anything else is a file that will fail to open, with a message).
+    init(_ text: String) {
+        if FileManager.default.fileExists(atPath: text) {
+            self = .file(text)
+        } else if let version = Int(text) {
+            self = .version(version)
+        } else if text == "champion" {
+            self = .champion
+        } else {
+            self = .file(text)
+        }
+    }
+
+    var needsStore: Bool {
+        if case .file = self { return false }
+        return true
+    }
+
+    var label: String {
+        switch self {
+        case .file(let path): URL(fileURLWithPath: path).lastPathComponent
+        case .version(let version): "store version \(version)"
+        case .champion: "the champion's training data"
+        }
+    }
+
+    func sessions(store: ShopperStore?, asReference: Bool) throws -> [Session] {
+        switch self {
+        case .file(let path):
+            return try BatchReader().read(contentsOf: URL(fileURLWithPath: path)).sessions
+        case .version(let version):
+            guard let store else { return [] }
+            do {
+                return try store.sessions(fromVersion: version, throughVersion: version).map(\.session)
+            } catch {
+                throw Terminal.fail(error)
+            }
+        case .champion:
+            guard let store else { return [] }
+            do {
+                let record = try store.model(alias: .champion)
+                return try store.labelledSessions(fromVersion: record.trainingFromVersion ?? 1, throughVersion: record.trainingStoreVersion)
+                    .map(\.session)
+            } catch {
+                throw Terminal.fail(error)
+            }
         }
     }
 }

@@ -12,7 +12,11 @@ struct Shopperd: AsyncParsableCommand {
         abstract: "A self-healing MLOps pipeline for e-commerce purchase intent.",
         version: ShopperdVersion.current,
         subcommands: [
+            DemoCommand.self,
             RunCommand.self,
+            StatusCommand.self,
+            HistoryCommand.self,
+            PerformanceCommand.self,
             IngestCommand.self,
             VersionsCommand.self,
             ShowCommand.self,

@@ -66,9 +66,9 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unterminatedQuote(_, let line):
             "a quoted field opened on line \(line) is never closed"
         case .invalidRows(_, _, let issueCount, let invalidRowCount, let rowCount):
-            "\(invalidRowCount) of \(rowCount) rows are invalid (\(issueCount) problems)"
+            "\(invalidRowCount) of \(rowCount) row\(rowCount == 1 ? " is" : "s are") invalid (\(issueCount) problem\(issueCount == 1 ? "" : "s"))"
         case .noValidRows(_, _, let issueCount, let rowCount):
-            "none of the \(rowCount) rows is valid (\(issueCount) problems)"
+            "none of the \(rowCount) row\(rowCount == 1 ? "" : "s") is valid (\(issueCount) problem\(issueCount == 1 ? "" : "s"))"
         }
     }
 
