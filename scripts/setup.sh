@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages shopperd builds and runs with, if they are missing (Debian):
+#   libsystemd-dev  sd_notify and sd_journal_sendv (the CSystemd target)
+#   libsqlite3-dev  SQLite, which GRDB links
+#   systemd         journald, journalctl, systemd-analyze (journal and unit tests)
+#   strace          the unit's system-call filter test
+# Safe to run again; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+missing=()
+pkg-config --exists libsystemd 2>/dev/null || missing+=(libsystemd-dev)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
+command -v systemd-analyze >/dev/null 2>&1 && command -v journalctl >/dev/null 2>&1 || missing+=(systemd)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    echo "setup: installed ${missing[*]}"
+fi
