@@ -82,9 +82,8 @@ public struct Daemon: Sendable {
             let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
             await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
             await live.attach(pipeline: pipeline, hooks: settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) })
-            if let bootstrap = settings.bootstrap, let version = try await pipeline.bootstrap(from: bootstrap) {
-                events.log(.modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap",
-                                          championScore: nil, challengerScore: 0, duration: .zero))
+            if let bootstrap = settings.bootstrap, let event = try await Self.bootstrap(from: bootstrap, pipeline: pipeline) {
+                events.log(event)
             }
             try await Self.claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
             let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: nil,
@@ -116,9 +115,8 @@ public struct Daemon: Sendable {
         let mirror = settings.mlflow.map { MLflowMirror(store: pipeline.store, settings: $0) }
         await live.attach(pipeline: pipeline, hooks: hooks)
 
-        if let bootstrap = settings.bootstrap, let version = try await pipeline.bootstrap(from: bootstrap) {
-            context.log(.modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap",
-                                       championScore: nil, challengerScore: 0, duration: .zero))
+        if let bootstrap = settings.bootstrap, let event = try await Self.bootstrap(from: bootstrap, pipeline: pipeline) {
+            context.log(event)
         }
         await monitor.championChanged(to: try await pipeline.processor.championVersion().map { "v\($0)" })
 
@@ -170,6 +168,16 @@ public struct Daemon: Sendable {
             try await pipeline.drain(observer: observer, until: stopping)
             await observer.updateIdleNote()
         }
+    }
+
+    /// `--bootstrap FILE` when there is no champion: trains it, and describes it for the journal
+    /// (its holdout ROC AUC as the score).
+    private static func bootstrap(from path: String, pipeline: Pipeline) async throws -> DaemonEvent? {
+        let started = ContinuousClock.now
+        guard let version = try await pipeline.bootstrap(from: path) else { return nil }
+        let holdout = try? pipeline.processor.catalog.model(version: version).metadata.holdout?.rocAUC
+        return .modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap holdout roc_auc",
+                              championScore: nil, challengerScore: holdout ?? .nan, duration: ContinuousClock.now - started)
     }
 
     /// Claims what the inbox holds. Periodic rescans skip files modified in the last `settle`:
