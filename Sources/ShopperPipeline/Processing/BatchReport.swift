@@ -73,6 +73,11 @@ public struct BatchReport: Sendable, Codable, Equatable {
         public var tolerance: Double
         public var promoted: Bool
         public var trainingRows: Int
+
+        enum CodingKeys: String, CodingKey {
+            case metric, rows, positives, champion, challenger, tolerance, promoted
+            case trainingRows = "training_rows"
+        }
     }
 
     /// Milliseconds per stage, up to the commit (writing this file comes after).
