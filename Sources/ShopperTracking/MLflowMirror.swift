@@ -41,6 +41,8 @@ public actor MLflowMirror {
     private var passRunning = false
     private var passWaiters: [CheckedContinuation<Void, Never>] = []
     private var wakeUp: CheckedContinuation<Void, Never>?
+    /// Whether the current wait ends on a nudge (the poll wait) or only on its timer (a backoff).
+    private var wakeUpOnNudge = false
     private var nudged = false
 
     /// - Parameters:
@@ -87,8 +89,8 @@ public actor MLflowMirror {
     /// never waits for the server.
     public func nudge() {
         nudged = true
-        wakeUp?.resume()
-        wakeUp = nil
+        guard wakeUpOnNudge else { return }  // a backoff runs its course; the nudge waits for the pass after it
+        wake()
     }
 
     /// The pause after `failures` failed passes in a row: base · 2^(failures−1), at most the cap.
@@ -113,6 +115,7 @@ public actor MLflowMirror {
                     continuation.resume()
                 } else {
                     wakeUp = continuation
+                    wakeUpOnNudge = wakeOnNudge
                 }
             }
         } onCancel: {
@@ -126,6 +129,7 @@ public actor MLflowMirror {
     private func wake() {
         wakeUp?.resume()
         wakeUp = nil
+        wakeUpOnNudge = false
     }
 
     // MARK: - Status
