@@ -93,6 +93,9 @@ public struct Daemon: Sendable {
             if waiting > 0 {
                 FileHandle.standardError.write(Data("shopperd: \(waiting) batch(es) wait for a champion in the spool\n".utf8))
             }
+            if let mlflow = settings.mlflow {
+                await Self.mirrorOnce(MLflowMirror(store: pipeline.store, settings: mlflow), events: events)
+            }
             return .success
         } catch {
             events.log(.serviceFailed(error: String(describing: error)))
@@ -129,14 +132,7 @@ public struct Daemon: Sendable {
         if let mirror {
             background.append(Task { await mirror.run() })
             background.append(Task {
-                for await event in mirror.events {
-                    switch event {
-                    case .fallingBehind(let status):
-                        context.log(.mlflowBehind(pending: status.pending.total, error: status.lastError ?? "unknown", message: event.message))
-                    case .caughtUp(let status):
-                        context.log(.mlflowCaughtUp(mirrored: status.mirrored.total, target: status.target, message: event.message))
-                    }
-                }
+                for await event in mirror.events { context.log(Self.journalEvent(event)) }
             })
         }
 
@@ -167,6 +163,30 @@ public struct Daemon: Sendable {
             }
             try await pipeline.drain(observer: observer, until: stopping)
             await observer.updateIdleNote()
+        }
+    }
+
+    /// `--once` has no background mirror: one pass before exiting, so that a cron job's batches
+    /// reach MLflow too. What fails stays pending in the store for the next run (or `shopperd
+    /// mlflow sync`); the exit status is the pipeline's, never the mirror's.
+    private static func mirrorOnce(_ mirror: MLflowMirror, events: EventLog) async {
+        let wasBehind = await mirror.status().health == .behind
+        let progress = await mirror.syncOnce()
+        let status = await mirror.status()
+        if !progress.failed.isEmpty && status.pending.total > 0 {
+            events.log(journalEvent(.fallingBehind(status)))
+        } else if wasBehind && status.health == .caughtUp {
+            events.log(journalEvent(.caughtUp(status)))
+        }
+    }
+
+    /// The journal event of a change in the mirror's standing.
+    private static func journalEvent(_ event: MirrorEvent) -> DaemonEvent {
+        switch event {
+        case .fallingBehind(let status):
+            .mlflowBehind(pending: status.pending.total, error: status.lastError ?? "unknown", message: event.message)
+        case .caughtUp(let status):
+            .mlflowCaughtUp(mirrored: status.mirrored.total, target: status.target, message: event.message)
         }
     }
 

@@ -1,41 +1,40 @@
 """shopperd's MLflow mirror against a real `mlflow server`, checked with MLflow's own client.
 
-A store is filled through shopperd (`shopperd ingest` for the batches; `shopperd-mlflow-fixture`
-for training, promotion and drift-checked jobs until `shopperd train` and the daemon land), then
-`shopperd mlflow sync` mirrors it, and `mirror_checks` compares the server with the store.
+A store is filled through shopperd's own commands — the daemon's pipeline (`shopperd run --once`)
+for the first champion, drift checks, retraining and promotion; `shopperd train` and `shopperd
+models promote|rollback` for what operators do by hand — then `shopperd mlflow sync` (or `run
+--once`'s own mirror pass) mirrors it, and `mirror_checks` compares the server with the store.
+The long-running daemon's background mirror is tested in test_daemon.py.
 """
 from __future__ import annotations
 
 import uuid
 
 from mirror_checks import check_mirror, runs_by_entity
-from shopperd_driver import Fixture, Names, Shopperd, StoreView, write_batch
+from shopperd_driver import Names, Shopperd, StoreView, write_batch
 
 TRAINING_MONTHS = {"Feb", "Mar", "May", "June", "Jul"}
+# Every retrain promotes: the scenario must not depend on which small forest wins.
+SETTINGS = {"retrain.tolerance": "1"}
 
 
 def build_store(tmp_path, uri):
-    """Three batches (Feb–Jul, Aug, Nov), champion 1 checked against Aug and Nov, model 2 trained
-    on the Nov drift, tried as challenger, then promoted."""
+    """The daemon's pipeline on three batches: champion 1 trained from a Feb–Jul bootstrap file;
+    an unlabelled Aug batch (drift, too few labels to retrain); a labelled Nov batch (drift:
+    challenger 2 trained, tried, promoted, the challenger alias removed)."""
     names = Names.unique(uuid.uuid4().hex[:8])
     shopperd = Shopperd(tmp_path / "state", uri, names)
-    fixture = Fixture(shopperd.state)
-    shopperd.ingest(write_batch(tmp_path, "feb-jul.csv", TRAINING_MONTHS, 1500))
-    shopperd.ingest(write_batch(tmp_path, "aug.csv", {"Aug"}, 200))
-    shopperd.ingest(write_batch(tmp_path, "nov.csv", {"Nov"}, 200))
-    assert fixture.train(through=1, trees=16) == 1
-    fixture.promote(1, reason="first champion")
-    fixture.job("000001", batch=2, model=1, decision="score")
-    fixture.job("000002", batch=3, model=1, decision="retrain-promoted")
-    assert fixture.train(through=3, trees=16, seed=7) == 2
-    fixture.promote(2, alias="challenger", reason="retrained on the Nov drift")
-    fixture.promote(2, reason="challenger at least as good")
-    fixture.remove_alias("challenger", reason="decided")
-    return shopperd, fixture, StoreView(shopperd.state)
+    bootstrap = write_batch(tmp_path, "feb-jul.csv", TRAINING_MONTHS, 1500)
+    aug = write_batch(tmp_path, "aug.csv", {"Aug"}, 200, labelled=False)
+    nov = write_batch(tmp_path, "nov.csv", {"Nov"}, 300)
+    reports = shopperd.run_once(aug, nov, bootstrap=bootstrap, settings=SETTINGS)
+    assert [r["decision"] for r in reports] == ["score-awaiting-labels", "retrain-promoted"]
+    assert reports[1]["models"]["serving"] == 2
+    return shopperd, StoreView(shopperd.state)
 
 
 def test_sync_mirrors_everything_as_stored(tmp_path, server, client):
-    shopperd, _, store = build_store(tmp_path, server.uri)
+    shopperd, store = build_store(tmp_path, server.uri)
     status = shopperd.status()
     assert status["health"] == "pending"
     assert status["pending"] == {"models": 2, "alias_changes": 4, "jobs": 2, "total": 8}
@@ -49,8 +48,10 @@ def test_sync_mirrors_everything_as_stored(tmp_path, server, client):
     assert "shopperd.decision" not in runs["model:1"].data.tags
     assert client.get_registered_model(shopperd.names.model).aliases == {"champion": "2"}
     version = client.get_model_version(shopperd.names.model, "2")
-    assert version.tags["shopperd.challenger"].endswith("decided")
-    assert version.tags["shopperd.champion"].endswith("challenger at least as good")
+    assert version.tags["shopperd.challenger"].startswith("remove ")
+    assert version.tags["shopperd.challenger"].endswith(": promoted to champion")
+    assert version.tags["shopperd.champion"].startswith("promote ")
+    assert ": beat or tied champion v1 on held-out new rows" in version.tags["shopperd.champion"]
 
     status = shopperd.status()
     assert status["health"] == "caught_up" and status["pending"]["total"] == 0
@@ -60,16 +61,23 @@ def test_sync_mirrors_everything_as_stored(tmp_path, server, client):
 
 
 def test_an_outage_loses_nothing_and_duplicates_nothing(tmp_path, server, client):
-    shopperd, fixture, store = build_store(tmp_path, server.uri)
+    shopperd, store = build_store(tmp_path, server.uri)
     shopperd.sync()
 
     server.stop()
-    assert fixture.train(through=2, trees=12, seed=3) == 3
-    fixture.promote(3, alias="challenger", reason="trying Aug")
-    fixture.promote(3, reason="promoted during the outage")
-    fixture.rollback(reason="model 3 regressed")
-    fixture.job("000003", batch=2, model=2, decision="score")
-    fixture.job("000004", batch=3, model=2, decision="score")
+    assert shopperd.train(as_of=2, trees=12, seed=3) == 3
+    shopperd.promote(3, alias="challenger", reason="trying Aug")
+    shopperd.promote(3, reason="promoted during the outage")
+    shopperd.rollback(reason="model 3 regressed")
+    # Two more batches through the daemon's pipeline, whose one mirror pass finds the server down:
+    # the batches get their outcome all the same, and the run says it fell behind.
+    sep = write_batch(tmp_path, "sep.csv", {"Sep"}, 150, labelled=False)
+    dec = write_batch(tmp_path, "dec.csv", {"Dec"}, 150, labelled=False)
+    reports = shopperd.run_once(sep, dec, uri=True)
+    assert [(r["decision"], r["models"]["serving"]) for r in reports] == [("score-awaiting-labels", 2)] * 2
+    behind = shopperd.events_of("mlflow-behind")
+    assert len(behind) == 2 and all("unreachable" in event["ERROR"] for event in behind), behind
+    assert [int(event["MLFLOW_PENDING"]) for event in behind] == [5, 6]
 
     failed = shopperd.sync(check=False)
     assert failed.returncode == 69, failed
@@ -81,7 +89,11 @@ def test_an_outage_loses_nothing_and_duplicates_nothing(tmp_path, server, client
     assert [(f["kind"], f["key"]) for f in status["failures"]] == [("model", "3")]
 
     server.start()
-    assert "mirrored 1 model, 3 alias changes, 2 drift checks" in shopperd.sync().stdout
+    # The next `run --once` (nothing in its inbox) sends everything pending and says it caught up.
+    shopperd.daemon_once()
+    caught_up = shopperd.events_of("mlflow-caught-up")
+    assert len(caught_up) == 1 and int(caught_up[0]["MLFLOW_MIRRORED"]) == 14, caught_up
+    assert "mirrored 0 models, 0 alias changes, 0 drift checks" in shopperd.sync().stdout
     check_mirror(client, store, shopperd.names)
     # Champion rolled back to model 2 (MLflow version 2), challenger still on 3.
     assert client.get_registered_model(shopperd.names.model).aliases == {"champion": "2", "challenger": "3"}
@@ -97,7 +109,7 @@ def test_status_needs_no_server_and_sync_needs_a_uri(tmp_path):
     names = Names.unique("offline")
     shopperd = Shopperd(tmp_path / "state", None, names)
     shopperd.ingest(write_batch(tmp_path, "feb-jul.csv", TRAINING_MONTHS, 600))
-    Fixture(shopperd.state).train(through=1, trees=8)
+    assert shopperd.train(trees=8) == 1
     status = shopperd.status()
     assert status["health"] == "pending" and status["pending"]["models"] == 1
     text = shopperd.run("mlflow", "status")
