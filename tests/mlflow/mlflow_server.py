@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -97,6 +98,22 @@ class MlflowServer:
         deadline = time.monotonic() + 10
         while self.healthy() and time.monotonic() < deadline:
             time.sleep(0.2)
+
+    def log_size(self) -> int:
+        """Where the server's log ends now: `requests(since=...)` reads what was logged after."""
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    _ACCESS = re.compile(rb'"(GET|POST|PUT|PATCH|DELETE) ([^ ?"]+)[^"]* HTTP/[0-9.]+" ([0-9]{3})')
+
+    def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
+        """The requests the server answered (uvicorn's access log, kept across restarts), from byte
+        `since` of the log: (method, path without the query, status)."""
+        if not self.log.exists():
+            return []
+        with open(self.log, "rb") as log:
+            log.seek(since)
+            text = log.read()
+        return [(m.group(1).decode(), m.group(2).decode(), int(m.group(3))) for m in self._ACCESS.finditer(text)]
 
     @staticmethod
     def _alive(pid: int) -> bool:
