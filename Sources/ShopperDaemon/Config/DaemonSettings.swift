@@ -36,6 +36,18 @@ public struct DaemonSettings: Sendable, Equatable {
         if outbox != other.outbox { keys.append("outbox") }
         if state != other.state { keys.append("state") }
         if logTarget != other.logTarget { keys.append("log-target") }
+        // The MLflow mirror is started once, with the daemon: a reload cannot move it elsewhere.
+        switch (mlflow, other.mlflow) {
+        case let (new?, old?):
+            if new.trackingURI != old.trackingURI { keys.append("mlflow.tracking-uri") }
+            if new.trainingExperiment != old.trainingExperiment { keys.append("mlflow.training-experiment") }
+            if new.monitoringExperiment != old.monitoringExperiment { keys.append("mlflow.monitoring-experiment") }
+            if new.registeredModel != old.registeredModel { keys.append("mlflow.registered-model") }
+        case (nil, nil):
+            break
+        default:
+            keys.append("mlflow.tracking-uri")  // mirroring turned on or off
+        }
         return keys
     }
 }
