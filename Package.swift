@@ -90,20 +90,8 @@ let package = Package(
         .testTarget(
             name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "shopperd-daemon-probe"], swiftSettings: strict
         ),
-        // Test helper for ShopperTrackingTests and tests/mlflow: trains and registers real models, moves
-        // aliases and records real drift-checked jobs in a store (what `shopperd train`, `models promote`
-        // and the daemon will do), run as a real child process.
-        .executableTarget(
-            name: "shopperd-mlflow-fixture",
-            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
-            path: "Tests/ShopperTrackingFixture",
-            swiftSettings: strict
-        ),
-        .testTarget(
-            name: "ShopperTrackingTests",
-            dependencies: ["ShopperTracking", "shopperd-mlflow-fixture"],
-            swiftSettings: strict
-        ),
+        // Fills real stores by running the real `shopperd` binary (built with the tests), as EndToEndTests do.
+        .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline"], swiftSettings: strict),
     ]

@@ -5,8 +5,8 @@
 #   bash ci/mlflow.sh
 #
 # Self-contained and idempotent: creates the virtualenv (.venv-mlflow, ~0.9 GB, ~1-2 min the first
-# time; MLFLOW_VENV to put it elsewhere) only when mlflow or pytest is missing, builds the two
-# binaries the tests run, starts the server (PID in a pidfile), waits on /health, runs the tests,
+# time; MLFLOW_VENV to put it elsewhere) only when mlflow or pytest is missing, builds the
+# binary the tests run (shopperd), starts the server (PID in a pidfile), waits on /health, runs the tests,
 # and stops the server by that PID on any exit. MLFLOW_TEST_PORT picks the port (default: a free one).
 set -euo pipefail
 
@@ -24,7 +24,6 @@ fi
 installed=$(date +%s)
 
 swift build --product shopperd
-swift build --product shopperd-mlflow-fixture
 built=$(date +%s)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/shopperd-mlflow-ci.XXXXXX")

@@ -27,7 +27,7 @@ extension ShopperTrackingSuite {
 
             let progress = await mirror.syncOnce()
             #expect(progress.failed.isEmpty)
-            #expect(progress.mirrored == MirrorCounts(models: 2, aliasChanges: 2, jobs: 2))
+            #expect(progress.mirrored == MirrorCounts(models: 2, aliasChanges: 4, jobs: 2))
             #expect(progress.pending.total == 0 && progress.waiting == 0)
 
             let training = server.runs(experiment: "shopperd-training")
@@ -44,10 +44,12 @@ extension ShopperTrackingSuite {
             #expect(server.versions.map(\.runID) == training.map(\.id))
             #expect(server.versions.map(\.source) == training.map { "runs:/\($0.id)/model" })
             #expect(server.aliases == ["champion": "2"])
-            #expect(server.versions[1].tags["shopperd.champion"]?.hasSuffix("challenger beat champion") == true)
+            #expect(server.versions[1].tags["shopperd.champion"]?.contains(": beat or tied champion v1 on held-out new rows") == true)
+            #expect(server.versions[1].tags["shopperd.challenger"]?.hasSuffix(": promoted to champion") == true)
 
             let monitoring = server.runs(experiment: "shopperd-monitoring")
-            #expect(monitoring.map { $0.tags["shopperd.entity"] } == ["job:000001", "job:000002"])
+            #expect(monitoring.map { $0.tags["shopperd.entity"] }
+                == ["job:\(try fixture.jobID(batch: 2))", "job:\(try fixture.jobID(batch: 3))"])
             let html = String(decoding: monitoring[1].artifacts["drift_report.html"] ?? Data(), as: UTF8.self)
             #expect(html.contains("Critical drift") && html.contains("Month"))
             #expect(monitoring[1].params["reference_model_version"] == "1")
@@ -62,7 +64,7 @@ extension ShopperTrackingSuite {
             #expect(again.mirrored.total == 0 && again.failed.isEmpty)
             #expect(server.requests.isEmpty)
             let status = await mirror.status()
-            #expect(status.health == .caughtUp && status.mirrored == MirrorCounts(models: 2, aliasChanges: 2, jobs: 2))
+            #expect(status.health == .caughtUp && status.mirrored == MirrorCounts(models: 2, aliasChanges: 4, jobs: 2))
         }
 
         /// A write the server applied whose answer never came back (a crash or a cut connection between
@@ -107,23 +109,22 @@ extension ShopperTrackingSuite {
             #expect(await mirror.syncOnce().failed.isEmpty)
 
             server.isDown = true
-            try await fixture.run("train", ["through": "2", "trees": "8", "seed": "3"])
-            try await fixture.run("promote", ["version": "3", "alias": "challenger", "reason": "try it"])
-            try await fixture.run("rollback", ["reason": "model 2 regressed"])
-            try await fixture.run("remove-alias", ["alias": "challenger", "reason": "decided"])
-            try await fixture.run("job", ["id": "000004", "batch": "3", "model": "1"])
+            // A labelled Dec batch retrains: model 3 tried as challenger, promoted, the challenger
+            // alias removed; then an operator rolls the champion back to model 2.
+            try await fixture.process(try fixture.batch("dec.csv", months: ["Dec"], limit: 150, labelled: true))
+            try await fixture.shopperd(["models", "rollback", "--reason", "model 3 regressed"])
 
             let failed = await mirror.syncOnce()
             #expect(failed.stoppedEarly && failed.failed.count == 1 && failed.failed[0].serverUnavailable)
             #expect(failed.mirrored.total == 0)
-            #expect(failed.pending == MirrorCounts(models: 1, aliasChanges: 3, jobs: 1))
+            #expect(failed.pending == MirrorCounts(models: 1, aliasChanges: 4, jobs: 1))
             let behind = await mirror.status()
             #expect(behind.health == .behind)
             #expect(behind.lastError?.contains("unreachable") == true)
             #expect(behind.failures.map { "\($0.kind.rawValue):\($0.key)" } == ["model:3"])
             let fell = await events.next()
             #expect(fell == .fallingBehind(behind))
-            #expect(fell?.message.contains("falling behind: 5 pending") == true)
+            #expect(fell?.message.contains("falling behind: 6 pending") == true)
 
             // Still down: another failed pass says nothing new.
             _ = await mirror.syncOnce()
@@ -133,14 +134,15 @@ extension ShopperTrackingSuite {
             server.clearRequests()
             let replay = await mirror.syncOnce()
             #expect(replay.failed.isEmpty && replay.pending.total == 0)
-            #expect(replay.mirrored == MirrorCounts(models: 1, aliasChanges: 3, jobs: 1))
+            #expect(replay.mirrored == MirrorCounts(models: 1, aliasChanges: 4, jobs: 1))
             let aliasCalls = server.requests.filter { $0.hasSuffix("/registered-models/alias") }
             #expect(aliasCalls == ["POST /api/2.0/mlflow/registered-models/alias", "POST /api/2.0/mlflow/registered-models/alias",
-                                   "DELETE /api/2.0/mlflow/registered-models/alias"])
-            // The store's final state: champion back on model 1, no challenger.
-            #expect(try fixture.store.aliases() == [.champion: 1])
-            #expect(server.aliases == ["champion": "1"])
-            #expect(server.versions[2].tags["shopperd.challenger"]?.hasSuffix("decided") == true)
+                                   "DELETE /api/2.0/mlflow/registered-models/alias", "POST /api/2.0/mlflow/registered-models/alias"])
+            // The store's final state: champion back on model 2, no challenger.
+            #expect(try fixture.store.aliases() == [.champion: 2])
+            #expect(server.aliases == ["champion": "2"])
+            #expect(server.versions[2].tags["shopperd.challenger"]?.hasSuffix(": promoted to champion") == true)
+            #expect(server.versions[1].tags["shopperd.champion"]?.hasSuffix(": model 3 regressed") == true)
             let caught = await events.next()
             #expect(caught == .caughtUp(await mirror.status()))
             #expect(server.runs(experiment: "shopperd-training").count == 3)
@@ -162,20 +164,20 @@ extension ShopperTrackingSuite {
             #expect(first.failed.map(\.entity) == ["model:1"] && !first.failed[0].serverUnavailable)
             #expect(!first.stoppedEarly)
             #expect(first.mirrored == MirrorCounts(models: 1, aliasChanges: 0, jobs: 2))
-            #expect(first.waiting == 2, "both alias changes wait for model 1")
+            #expect(first.waiting == 4, "every alias change waits: the first points at model 1, the others keep their order")
             #expect(first.nextRetryAt == clock.now().addingTimeInterval(10))
             #expect(server.versions.map(\.runID) == [server.runs(experiment: "shopperd-training")[1].id], "model 2 became MLflow version 1")
 
             // Not due yet: nothing is sent.
             server.clearRequests()
             let early = await mirror.syncOnce()
-            #expect(early.mirrored.total == 0 && early.failed.isEmpty && early.waiting == 3)
+            #expect(early.mirrored.total == 0 && early.failed.isEmpty && early.waiting == 5)
             #expect(server.requests.isEmpty)
 
             clock.advance(11)
             let due = await mirror.syncOnce()
             #expect(due.failed.isEmpty && due.pending.total == 0)
-            #expect(due.mirrored == MirrorCounts(models: 1, aliasChanges: 2, jobs: 0))
+            #expect(due.mirrored == MirrorCounts(models: 1, aliasChanges: 4, jobs: 0))
             #expect(try fixture.store.mirrorRecord(target: settings.target, kind: .model, key: "1")?.registeredVersion == "2")
             #expect(try fixture.store.mirrorRecord(target: settings.target, kind: .model, key: "2")?.registeredVersion == "1")
             #expect(server.aliases == ["champion": "1"], "champion is shopperd model 2, MLflow version 1")
@@ -222,10 +224,10 @@ extension ShopperTrackingSuite {
                 Issue.record("expected caught up")
                 return
             }
-            #expect(status.pending.total == 0 && status.mirrored.total == 6)
+            #expect(status.pending.total == 0 && status.mirrored.total == 8)
 
             // Nudged, it mirrors a new entity long before the 30 s poll.
-            try await fixture.run("job", ["id": "000009", "batch": "2", "model": "2"])
+            try await fixture.shopperd(["train", "--trees", "8", "--min-samples-leaf", "5", "--max-features", "sqrt"])
             await mirror.nudge()
             let deadline = ContinuousClock.now + .seconds(20)
             while try fixture.store.mirrorBacklog(target: settings.target).count > 0 && ContinuousClock.now < deadline {

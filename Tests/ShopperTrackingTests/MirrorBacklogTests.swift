@@ -10,11 +10,12 @@ extension ShopperTrackingSuite {
         @Test func theBacklogIsEveryEntityInItsNaturalOrder() async throws {
             let fixture = try await TrackingFixture.standard()
             let store = fixture.store
+            let (aug, nov) = (try fixture.jobID(batch: 2), try fixture.jobID(batch: 3))
             // A job processed earlier but recorded later sorts by its processing time.
             try store.transaction { transaction in
                 try transaction.recordJob(JobRecord(
                     id: "000000", inputName: Array("early.csv".utf8), outboxStem: "early", outcome: .scored, decision: "score",
-                    batchVersion: 2, modelVersion: 1, rowCount: 150, driftReport: try store.job(id: "000001")?.driftReport,
+                    batchVersion: 2, modelVersion: 1, rowCount: 150, driftReport: try store.job(id: aug)?.driftReport,
                     report: Data("{}".utf8), processedAt: Date(timeIntervalSince1970: 1_000)))
                 // A rejected input has no drift check: nothing to mirror.
                 try transaction.recordJob(JobRecord(
@@ -23,14 +24,14 @@ extension ShopperTrackingSuite {
             }
             let backlog = try store.mirrorBacklog(target: Self.target)
             #expect(backlog.models == [1, 2])
-            #expect(backlog.aliasChanges == [1, 2])
-            #expect(backlog.jobs == ["000000", "000001", "000002"])
-            #expect(backlog.count == 7)
-            #expect(try store.mirrorableCounts() == [.model: 2, .alias: 2, .job: 3])
+            #expect(backlog.aliasChanges == [1, 2, 3, 4])
+            #expect(backlog.jobs == ["000000", aug, nov])
+            #expect(backlog.count == 9)
+            #expect(try store.mirrorableCounts() == [.model: 2, .alias: 4, .job: 3])
             let history = try store.aliasHistoryEntries()
-            #expect(history.map(\.id) == [1, 2])
-            #expect(history.map(\.change.toVersion) == [1, 2])
-            #expect(history.last?.change.reason == "challenger beat champion")
+            #expect(history.map(\.id) == [1, 2, 3, 4])
+            #expect(history.map(\.change.toVersion) == [1, 2, 2, nil])
+            #expect(history.last?.change.reason == "promoted to champion")
             #expect(try store.aliasHistoryEntries(ids: [2]).map(\.id) == [2])
         }
 
@@ -39,12 +40,13 @@ extension ShopperTrackingSuite {
             let store = fixture.store
             try store.recordMirrored(target: Self.target, kind: .model, key: "1",
                                      location: MirrorLocation(experimentID: "1", runID: "r1", registeredVersion: "1"))
-            try store.recordMirrored(target: Self.target, kind: .job, key: "000002", location: MirrorLocation(experimentID: "2", runID: "r2"))
+            try store.recordMirrored(target: Self.target, kind: .job, key: try fixture.jobID(batch: 3),
+                                     location: MirrorLocation(experimentID: "2", runID: "r2"))
             let backlog = try store.mirrorBacklog(target: Self.target)
             #expect(backlog.models == [2])
-            #expect(backlog.jobs == ["000001"])
+            #expect(backlog.jobs == [try fixture.jobID(batch: 2)])
             // Another destination has received nothing.
-            #expect(try store.mirrorBacklog(target: "http://other:5000?training=t&monitoring=m&model=x").count == 6)
+            #expect(try store.mirrorBacklog(target: "http://other:5000?training=t&monitoring=m&model=x").count == 8)
             let record = try #require(try store.mirrorRecord(target: Self.target, kind: .model, key: "1"))
             #expect(record.state == .done && record.runID == "r1" && record.registeredVersion == "1" && record.attempts == 0)
             #expect(try store.mirrorTargets() == [Self.target])

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 import ShopperDrift
 import ShopperML
 import ShopperStore
@@ -27,7 +28,7 @@ extension ShopperTrackingSuite {
             #expect(content.param("tree_count") == "12")
             #expect(content.param("min_samples_leaf") == String(model.parameters.minSamplesLeaf))
             #expect(content.param("max_features") == model.parameters.maxFeatures.description)
-            #expect(content.param("max_depth") == "None")
+            #expect(content.param("max_depth") == "12")
             #expect(content.param("class_weight") == "balanced")
             #expect(content.param("seed") == "7")
             #expect(Double(content.param("threshold") ?? "") == model.threshold)
@@ -64,10 +65,10 @@ extension ShopperTrackingSuite {
             // Tags: lineage and the decision that trained it.
             #expect(content.tag("shopperd.store_version") == "3")
             #expect(content.tag("shopperd.seed") == "7")
-            #expect(content.tag("shopperd.code_version") == "0.1.0-fixture")
+            #expect(content.tag("shopperd.code_version") == ShopperdVersion.current)
             #expect(content.tag("shopperd.model_sha256") == record.modelSHA256)
             #expect(content.tag("shopperd.decision") == "retrain-promoted")
-            #expect(content.tag("shopperd.job") == "000002")
+            #expect(content.tag("shopperd.job") == (try fixture.jobID(batch: 3)))
 
             // Artifacts: the model file byte for byte, the metrics JSON, the registry's blobs.
             let artifacts = Dictionary(uniqueKeysWithValues: content.artifacts.map { ($0.path, $0.data) })
@@ -98,12 +99,13 @@ extension ShopperTrackingSuite {
 
         @Test func aMonitoringRunCarriesEveryFeaturesTest() async throws {
             let fixture = try await TrackingFixture.standard()
-            let job = try #require(try fixture.store.job(id: "000002"))
+            let id = try fixture.jobID(batch: 3)
+            let job = try #require(try fixture.store.job(id: id))
             let report = try JSONDecoder().decode(DriftReport.self, from: try #require(job.driftReport))
             let content = MonitoringRun.content(job: job, report: report, html: "<html></html>", referenceModel: 1)
 
-            #expect(content.entity == .job(id: "000002"))
-            #expect(content.tag("shopperd.entity") == "job:000002")
+            #expect(content.entity == .job(id: id))
+            #expect(content.tag("shopperd.entity") == "job:\(id)")
             #expect(content.runName == "batch-3")
             #expect(content.param("batch_version") == "3")
             #expect(content.param("decision") == "retrain-promoted")
