@@ -180,13 +180,22 @@ public enum MirrorEvent: Sendable, Hashable {
         }
     }
 
+    private static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+    }
+
+    /// `text` ending with exactly one full stop (errors mostly end with one already).
+    private static func sentence(_ text: String) -> String {
+        text.hasSuffix(".") ? text : text + "."
+    }
+
     /// A one-line message for the journal.
     public var message: String {
         switch self {
         case .fallingBehind(let status):
-            "MLflow mirror falling behind: \(status.pending.total) pending (\(status.pending.models) models, "
-                + "\(status.pending.aliasChanges) alias changes, \(status.pending.jobs) batches); last error: \(status.lastError ?? "unknown"). "
-                + "Everything stays in the store and is retried with backoff."
+            "MLflow mirror falling behind: \(status.pending.total) pending (\(Self.count(status.pending.models, "model")), "
+                + "\(Self.count(status.pending.aliasChanges, "alias change")), \(Self.count(status.pending.jobs, "batch", "batches"))); "
+                + "last error: \(Self.sentence(status.lastError ?? "unknown")) Everything stays in the store and is retried with backoff."
         case .caughtUp(let status):
             "MLflow mirror caught up: \(status.mirrored.total) entities on \(status.target)."
         }
