@@ -8,7 +8,9 @@
 # time; MLFLOW_VENV to put it elsewhere) only when mlflow or pytest is missing, builds the
 # binary the tests run (shopperd), starts the server (PID in a pidfile), waits on /health, runs the tests,
 # and stops the server by that PID on any exit. MLFLOW_TEST_PORT picks the port (default: a free one).
+# Needs strace (the systemd drop-in test traces the daemon's sockets).
 set -euo pipefail
+command -v strace >/dev/null || { echo "ci/mlflow.sh: strace is needed (apt-get install -y strace)" >&2; exit 1; }
 
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -46,7 +48,7 @@ port=${MLFLOW_TEST_PORT:-$("$venv/bin/python" -c 'import socket; s = socket.sock
 up=$(date +%s)
 
 MLFLOW_SERVER_DIR=$server_dir MLFLOW_SERVER_PORT=$port \
-    "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/mlflow
+    "$venv/bin/python" -m pytest -p no:cacheprovider -q --durations=0 tests/mlflow
 finished=$(date +%s)
 
 echo "ci/mlflow.sh: install $((installed - started)) s, build $((built - installed)) s, server start $((up - built)) s," \
