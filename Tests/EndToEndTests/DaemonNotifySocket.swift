@@ -1,0 +1,85 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// systemd's end of the notify protocol for the real daemon: an `AF_UNIX` datagram socket the test
+/// binds and hands to `shopperd run` as `NOTIFY_SOCKET`, keeping every datagram with the time it
+/// was read. (ShopperDaemonTests has its own for the probe daemon; test targets cannot share
+/// sources without a support target.)
+final class DaemonNotifySocket: Sendable {
+    struct Datagram: Sendable {
+        let assignments: [String]
+        let receivedAt: ContinuousClock.Instant
+    }
+
+    let path: String
+    private let fd: Int32
+    private let received = Mutex<[Datagram]>([])
+    private static let counter = Atomic<Int>(0)
+
+    init() throws {
+        path = "/tmp/shopperd-e2e-notify-\(getpid())-\(Self.counter.add(1, ordering: .relaxed).newValue).sock"
+        unlink(path)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw DaemonTestError("socket: errno \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw DaemonTestError("bind \(path): errno \(errno)") }
+    }
+
+    /// Reads what waits on the socket (never blocks). Tests poll often enough that the kernel's
+    /// queue never fills; the receive time is when the test saw the datagram, not when it was sent.
+    private func drain() {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count > 0 else { return }
+            let text = String(decoding: buffer[0..<count], as: UTF8.self)
+            received.withLock { $0.append(Datagram(assignments: text.split(separator: "\n").map(String.init), receivedAt: .now)) }
+        }
+    }
+
+    var datagrams: [Datagram] {
+        drain()
+        return received.withLock { $0 }
+    }
+
+    /// How many datagrams so far: a cursor for "from here on".
+    var count: Int { datagrams.count }
+
+    /// The assignments (`READY=1`, `STATUS=…`) of the datagrams from index `start` on.
+    func assignments(from start: Int = 0) -> [String] {
+        let all = datagrams
+        return all[min(start, all.count)...].flatMap(\.assignments)
+    }
+
+    /// The `STATUS=` values from index `start` on, in order.
+    func statuses(from start: Int = 0) -> [String] {
+        assignments(from: start).filter { $0.hasPrefix("STATUS=") }.map { String($0.dropFirst(7)) }
+    }
+
+    /// Waits for an assignment matching `matches` at or after datagram `start`; the index of its
+    /// datagram.
+    func waitFor(from start: Int = 0, timeout: Duration = .seconds(60), _ matches: (String) -> Bool) async -> Int? {
+        var found: Int?
+        _ = await waitUntil(timeout: timeout, every: .milliseconds(5)) {
+            let all = datagrams
+            found = all.indices.dropFirst(start).first { all[$0].assignments.contains(where: matches) }
+            return found != nil
+        }
+        return found
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+}
