@@ -150,6 +150,7 @@ public struct Daemon: Sendable {
         let stopping: @Sendable () -> Bool = { context.isStopping }
         try await pipeline.drain(observer: observer, until: stopping)
         await observer.updateIdleNote()
+        IdleMemory.release(pipeline.store)
 
         for await event in context.untilStopped(LoopEvents.merge(watcher.events, tick: settings.rescanInterval)) {
             switch event {
@@ -169,6 +170,7 @@ public struct Daemon: Sendable {
             }
             try await pipeline.drain(observer: observer, until: stopping)
             await observer.updateIdleNote()
+            IdleMemory.release(pipeline.store)
         }
     }
 
