@@ -1,4 +1,4 @@
-// `shopperd-bench daemon [--files N] [--rows R] [--retrain-files M] [--binary PATH] [--data FILE] [--keep]`
+// `shopperd-bench daemon [--files N] [--rows R] [--retrain-files M] [--binary PATH] [--data FILE] [--samples CSV] [--set KEY=VALUE]… [--keep]`
 //
 // The daemon as an operator runs it: starts the real `shopperd run` (release build, default
 // settings) on fresh directories, bootstrapped from every Feb–Jul row of the bundled data, then
@@ -9,7 +9,10 @@
 //   3. the daemon's RSS (VmRSS of /proc/PID/status) idle after start-up and after each phase,
 //      and its peak (VmHWM).
 // Each file's report is read back to check the decision (stationary: no retrain; drifted: a retrain
-// every time). Build the daemon first: `swift build -c release` (or pass `--binary PATH`).
+// every time). `--set KEY=VALUE` is handed to `shopperd run` (e.g. `retrain.window-rows=10000`, to
+// see how the training window drives retrain time). `--samples CSV` writes one line per file (latency, decision, the report's stage
+// timings, challenger training rows, the daemon's RSS right after). Build the daemon first:
+// `swift build -c release` (or pass `--binary PATH`).
 import Foundation
 import ShopperML
 #if canImport(Glibc)
@@ -26,6 +29,8 @@ struct DaemonBench {
     var retrainFiles = 30
     var binary: String?
     var dataPath = "data/online_shoppers_intention.csv"
+    var samplesPath: String?
+    var daemonSettings: [String] = []
     var keep = false
 
     struct Failure: Error, CustomStringConvertible {
@@ -33,7 +38,7 @@ struct DaemonBench {
         init(_ text: String) { description = "shopperd-bench daemon: " + text }
     }
 
-    static let usage = "usage: shopperd-bench daemon [--files N] [--rows R] [--retrain-files M] [--binary PATH] [--data FILE] [--keep]"
+    static let usage = "usage: shopperd-bench daemon [--files N] [--rows R] [--retrain-files M] [--binary PATH] [--data FILE] [--samples CSV] [--set KEY=VALUE]... [--keep]"
 
     init(arguments: [String]) throws {
         var rest = arguments[...]
@@ -46,6 +51,8 @@ struct DaemonBench {
             case "--retrain-files": retrainFiles = Int(value) ?? -1
             case "--binary": binary = value
             case "--data": dataPath = value
+            case "--samples": samplesPath = value
+            case "--set": daemonSettings += ["--set", value]
             default: throw Failure("unknown option \(flag)\n\(Self.usage)")
             }
         }
@@ -54,11 +61,14 @@ struct DaemonBench {
 
     /// One measured file.
     struct Sample {
+        var name: String
         var latency: Double  // seconds, rename → predictions file
         var decision: String
         var daemonTotalMS: Double  // the report's timings_ms.total (read → commit)
         var retrainMS: Double
         var trainingRows: Int?
+        var rssKB: Int
+        var anonymousKB: Int
     }
 
     func run() throws {
@@ -79,13 +89,14 @@ struct DaemonBench {
         try data.csv(data.springSummer, labelled: true).write(toFile: bootstrap, atomically: false, encoding: .utf8)
 
         print("shopperd-bench daemon — \(daemonPath)")
-        print("  \(ProcessInfo.processInfo.processorCount) cores visible; bootstrap: \(data.springSummer.count) labelled Feb–Jul rows; default settings")
+        print("  \(ProcessInfo.processInfo.processorCount) cores visible; bootstrap: \(data.springSummer.count) labelled Feb–Jul rows; "
+            + (daemonSettings.isEmpty ? "default settings" : daemonSettings.joined(separator: " ")))
         let watcher = try OutboxWatcher(directory: outbox)
         let log = root + "/daemon.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: daemonPath)
-        daemon.arguments = ["run", "--inbox", inbox, "--outbox", outbox, "--state", state, "--bootstrap", bootstrap, "--log-target", "stderr"]
+        daemon.arguments = ["run", "--inbox", inbox, "--outbox", outbox, "--state", state, "--bootstrap", bootstrap, "--log-target", "stderr"] + daemonSettings
         daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SHOPPERD_") && $0.key != "NOTIFY_SOCKET" && $0.key != "WATCHDOG_USEC" }
         daemon.standardInput = FileHandle.nullDevice
         daemon.standardOutput = FileHandle.nullDevice
@@ -116,6 +127,14 @@ struct DaemonBench {
         }
         let idleAfterRetraining = Self.settledRSS(pid)
         let peak = Self.memory(pid, "VmHWM") ?? 0
+        if let samplesPath {
+            var lines = ["file,latency_ms,decision,daemon_total_ms,retrain_ms,training_rows,rss_kb,rss_anon_kb"]
+            for sample in stationary + retraining {
+                lines.append(String(format: "%@,%.3f,%@,%.3f,%.3f,%@,%d,%d", sample.name, sample.latency * 1_000, sample.decision,
+                                    sample.daemonTotalMS, sample.retrainMS, sample.trainingRows.map(String.init) ?? "", sample.rssKB, sample.anonymousKB))
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: samplesPath, atomically: true, encoding: .utf8)
+        }
 
         kill(pid, SIGTERM)
         daemon.waitUntilExit()
@@ -134,13 +153,17 @@ struct DaemonBench {
                          Self.percentile(retraining.map(\.retrainMS), 0.5), retraining.map(\.retrainMS).max() ?? 0))
         }
         print("")
-        print("  daemon memory (kB): idle after start-up \(idleAfterStart), after the scoring run \(idleAfterScoring), "
-            + "after the retrain run \(idleAfterRetraining); peak (VmHWM) \(peak)")
+        print("  daemon memory, idle (VmRSS = RssAnon + RssFile + RssShmem, kB):")
+        for (label, memory) in [("after start-up", idleAfterStart), ("after the scoring run", idleAfterScoring),
+                                ("after the retrain run", idleAfterRetraining)] {
+            print("    \(label): \(memory.rss) = \(memory.anonymous) anonymous + \(memory.file) file-backed (code and libraries, shared)")
+        }
+        print("    peak (VmHWM): \(peak)")
         print("  stopped with SIGTERM: \(status)")
         print(String(format: "  aims: p50 ≤ 20 ms without retrain (%@), ≤ 2 s with retrain (%@), idle RSS ≤ 30 MB (%@)",
                      Self.percentile(stationary.map(\.latency), 0.5) <= 0.020 ? "met" : "MISSED",
                      retraining.isEmpty ? "not run" : (Self.percentile(retraining.map(\.latency), 0.5) <= 2 ? "met" : "MISSED"),
-                     max(idleAfterStart, idleAfterScoring, idleAfterRetraining) <= 30 * 1024 ? "met" : "MISSED"))
+                     max(idleAfterStart.rss, idleAfterScoring.rss, idleAfterRetraining.rss) <= 30 * 1024 ? "met" : "MISSED"))
         if stationary.contains(where: { $0.decision != "score" && $0.decision != "score-awaiting-labels" }) {
             print("  WARNING: some stationary files retrained: \(Set(stationary.map(\.decision)).sorted())")
         }
@@ -170,9 +193,11 @@ struct DaemonBench {
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: outbox + "/" + name + ".report.json"))) as? [String: Any] ?? [:]
         let timings = report["timings_ms"] as? [String: Any] ?? [:]
         let evaluation = (report["models"] as? [String: Any])?["evaluation"] as? [String: Any]
-        return Sample(latency: (appeared - start).seconds, decision: report["decision"] as? String ?? "?",
+        return Sample(name: name, latency: (appeared - start).seconds, decision: report["decision"] as? String ?? "?",
                       daemonTotalMS: timings["total"] as? Double ?? 0, retrainMS: timings["retrain"] as? Double ?? 0,
-                      trainingRows: evaluation?["trainingRows"] as? Int ?? evaluation?["training_rows"] as? Int)
+                      trainingRows: evaluation?["trainingRows"] as? Int ?? evaluation?["training_rows"] as? Int,
+                      rssKB: Self.memory(daemon.processIdentifier, "VmRSS") ?? 0,
+                      anonymousKB: Self.memory(daemon.processIdentifier, "RssAnon") ?? 0)
     }
 
     static func printLatencies(_ label: String, _ samples: [Sample], files: Int, rows: Int) {
@@ -198,10 +223,16 @@ struct DaemonBench {
         return sorted[max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
     }
 
-    /// VmRSS after the daemon has been idle for two seconds.
-    static func settledRSS(_ pid: Int32) -> Int {
+    struct Resident {
+        var rss: Int
+        var anonymous: Int
+        var file: Int
+    }
+
+    /// Resident memory after the daemon has been idle for two seconds.
+    static func settledRSS(_ pid: Int32) -> Resident {
         sleep(2)
-        return memory(pid, "VmRSS") ?? 0
+        return Resident(rss: memory(pid, "VmRSS") ?? 0, anonymous: memory(pid, "RssAnon") ?? 0, file: memory(pid, "RssFile") ?? 0)
     }
 
     /// A `kB` field of /proc/PID/status.
