@@ -72,11 +72,18 @@ import ShopperDaemon
     @Test func sigtermLetsTheCurrentBatchFinishAndStartsNoOther() async throws {
         let daemon = try start(stopGraceMs: 20_000)
         let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })
-        try FileOps.deliver("work 700", as: "slow.csv", in: daemon.inbox.path)
+        // 3 s: the test must see "processing" and send SIGTERM before it ends, also on a loaded machine.
+        try FileOps.deliver("work 3000", as: "slow.csv", in: daemon.inbox.path)
         _ = try #require(await daemon.socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing slow.csv") })
         try FileOps.deliver("work 0", as: "next.csv", in: daemon.inbox.path)
         daemon.probe.send(SIGTERM)
         #expect(await daemon.socket.waitFor(from: ready) { $0 == "STOPPING=1" } != nil)
+        // Keep reading the socket while the batch finishes, as systemd does: sd_notify blocks once
+        // the socket's queue (10 datagrams) is full, and the probe's watchdog pings every 100 ms.
+        _ = await eventually {
+            _ = daemon.socket.count  // reads what waits
+            return !daemon.probe.process.isRunning
+        }
         #expect(await daemon.probe.exitStatus() == 0)
         let output = daemon.probe.stdoutLines
         #expect(output.contains("done \("slow.csv".hex)"), "the batch in progress must finish")
