@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -8,6 +9,10 @@ import Glibc
 /// binds and hands to `shopperd run` as `NOTIFY_SOCKET`, keeping every datagram with the time it
 /// was read. (ShopperDaemonTests has its own for the probe daemon; test targets cannot share
 /// sources without a support target.)
+///
+/// Like systemd it reads continuously (a Dispatch read source), not only when the test looks:
+/// `sd_notify` blocks once the socket's queue is full (`net.unix.max_dgram_qlen`, 10 here), and a
+/// daemon whose notifications stall stalls with them.
 final class DaemonNotifySocket: Sendable {
     struct Datagram: Sendable {
         let assignments: [String]
@@ -17,33 +22,51 @@ final class DaemonNotifySocket: Sendable {
     let path: String
     private let fd: Int32
     private let received = Mutex<[Datagram]>([])
+    private let reader: ReadSource
     private static let counter = Atomic<Int>(0)
 
+    /// The Dispatch source that drains the socket (Dispatch sources are thread-safe).
+    private final class ReadSource: @unchecked Sendable {
+        let source: any DispatchSourceRead
+        init(_ source: any DispatchSourceRead) { self.source = source }
+    }
+
     init() throws {
-        path = "/tmp/shopperd-e2e-notify-\(getpid())-\(Self.counter.add(1, ordering: .relaxed).newValue).sock"
-        unlink(path)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw DaemonTestError("socket: errno \(errno)") }
+        let socketPath = "/tmp/shopperd-e2e-notify-\(getpid())-\(Self.counter.add(1, ordering: .relaxed).newValue).sock"
+        unlink(socketPath)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard descriptor >= 0 else { throw DaemonTestError("socket: errno \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0 else { throw DaemonTestError("bind \(path): errno \(errno)") }
+        guard bound == 0 else {
+            close(descriptor)
+            throw DaemonTestError("bind \(socketPath): errno \(errno)")
+        }
+        path = socketPath
+        fd = descriptor
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: DispatchQueue(label: "notify-socket"))
+        reader = ReadSource(source)
+        source.setCancelHandler { close(descriptor) }
+        source.setEventHandler { [weak self] in self?.drain() }
+        source.activate()
     }
 
-    /// Reads what waits on the socket (never blocks). Tests poll often enough that the kernel's
-    /// queue never fills; the receive time is when the test saw the datagram, not when it was sent.
+    /// Reads what waits on the socket (never blocks); the receive time is when it was read.
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            guard count > 0 else { return }
-            let text = String(decoding: buffer[0..<count], as: UTF8.self)
-            received.withLock { $0.append(Datagram(assignments: text.split(separator: "\n").map(String.init), receivedAt: .now)) }
+        received.withLock { datagrams in
+            while true {
+                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                guard count > 0 else { return }
+                let text = String(decoding: buffer[0..<count], as: UTF8.self)
+                datagrams.append(Datagram(assignments: text.split(separator: "\n").map(String.init), receivedAt: .now))
+            }
         }
     }
 
@@ -79,7 +102,7 @@ final class DaemonNotifySocket: Sendable {
     }
 
     deinit {
-        close(fd)
+        reader.source.cancel()  // its cancel handler closes the socket
         unlink(path)
     }
 }

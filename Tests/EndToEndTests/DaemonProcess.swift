@@ -24,8 +24,9 @@ struct DaemonTestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// One run of the real `shopperd run` as a child process: its stdout and stderr captured in files,
-/// signals sent by pid, its exit status awaited by polling (no cooperative thread is blocked).
+/// One run of the real `shopperd run` as a child process (at a lower CPU priority): its stdout and
+/// stderr captured in files, signals sent by pid, its exit status awaited by polling (no cooperative
+/// thread is blocked).
 ///
 /// With `--log-target stderr` the daemon writes one JSON object per event on stderr; ``events``
 /// decodes them, so tests check the same fields the journal gets.
@@ -42,15 +43,19 @@ final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for 
         }
     }
 
-    init(arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
-        guard FileManager.default.isExecutableFile(atPath: ShopperdBinary.url.path) else {
+    /// Starts `shopperd arguments…`, or another `executable` (a tool the tests read results with).
+    init(arguments: [String], environment: [String: String] = [:], directory: String? = nil, executable: String? = nil) throws {
+        guard executable != nil || FileManager.default.isExecutableFile(atPath: ShopperdBinary.url.path) else {
             throw ShopperdBinary.Missing(path: ShopperdBinary.url.path)
         }
         output = try Scratch()
         _ = FileManager.default.createFile(atPath: output.path("stdout"), contents: nil)
         _ = FileManager.default.createFile(atPath: output.path("stderr"), contents: nil)
-        process.executableURL = ShopperdBinary.url
-        process.arguments = arguments
+        // Through nice(1), which execs the program in place (same pid): these daemons train forests
+        // and write thousands of files, and at normal priority they would starve the timing-sensitive
+        // tests that run in parallel with them on a small machine.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
+        process.arguments = ["-n", "10", executable ?? ShopperdBinary.url.path] + arguments
         process.environment = Self.cleanEnvironment().merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardInput = FileHandle.nullDevice
@@ -98,6 +103,16 @@ final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for 
 
     func send(_ signal: Int32) {
         kill(pid, signal)
+    }
+
+    /// Runs a short command to completion without blocking a thread; its exit status (nil: killed
+    /// or timed out) and what it printed.
+    static func run(_ arguments: [String], executable: String? = nil, timeout: Duration = .seconds(60)) async throws
+        -> (status: Int32?, stdout: String, stderr: String)
+    {
+        let child = try DaemonProcess(arguments: arguments, executable: executable)
+        let status = await child.exitStatus(timeout: timeout)
+        return (status, child.stdout, child.stderr)
     }
 
     /// Waits for the process to end; its exit status, or nil if it was killed by a signal or

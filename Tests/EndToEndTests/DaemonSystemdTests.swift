@@ -2,110 +2,112 @@ import Foundation
 import ShopperPipeline
 import Testing
 
-/// The real `shopperd run` as systemd sees it: the notify protocol on a socket the test binds
-/// (`READY=1`, `STATUS=`, `WATCHDOG=1` only while healthy, `STOPPING=1`), and drift alerts in a
-/// real journald read back with `journalctl`.
-@Suite struct DaemonSystemdTests {
-    /// systemd's watchdog timeout for the daemon: it must ping every 200 ms while healthy.
-    static let watchdogMicroseconds = 400_000
+extension DaemonEndToEndTests {
+    /// The real `shopperd run` as systemd sees it: the notify protocol on a socket the test binds
+    /// (`READY=1`, `STATUS=`, `WATCHDOG=1` only while healthy, `STOPPING=1`), and drift alerts in a
+    /// real journald read back with `journalctl`.
+    @Suite struct DaemonSystemdTests {
+        /// systemd's watchdog timeout for the daemon: it must ping every 200 ms while healthy.
+        static let watchdogMicroseconds = 400_000
 
-    @Test func readyStatusFollowsBatchesWatchdogPingsOnlyWhileHealthyStoppingThenExitZero() async throws {
-        let workspace = try await DaemonWorkspace.bootstrapped()
-        let socket = try DaemonNotifySocket()
-        let daemon = try await workspace.start(
-            ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
-            environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds),
-                          "SHOPPERD_TEST_HANG_ON": "hang-"])
+        @Test func readyStatusFollowsBatchesWatchdogPingsOnlyWhileHealthyStoppingThenExitZero() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let socket = try DaemonNotifySocket()
+            let daemon = try await workspace.start(
+                ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
+                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds),
+                              "SHOPPERD_TEST_HANG_ON": "hang-"])
 
-        let ready = try #require(await socket.waitFor { $0 == "READY=1" })
-        #expect(socket.datagrams[ready].assignments.contains("STATUS=idle · champion v1 · 0 batches"))
-        #expect(await waitUntil { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 3 })
-        let started = try #require(await daemon.waitForEvent("service-started"))
-        #expect(started["WATCHDOG_USEC"] == String(Self.watchdogMicroseconds))
+            let ready = try #require(await socket.waitFor { $0 == "READY=1" })
+            #expect(socket.datagrams[ready].assignments.contains("STATUS=idle · champion v1 · 0 batches"))
+            #expect(await waitUntil { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 3 })
+            let started = try #require(await daemon.waitForEvent("service-started"))
+            #expect(started["WATCHDOG_USEC"] == String(Self.watchdogMicroseconds))
 
-        // STATUS follows a stationary batch…
-        try workspace.deliver(DaemonBatches.stationary(part: 0, labelled: true), as: "calm.csv")
-        let processing = try #require(await socket.waitFor(from: ready) { $0 == "STATUS=processing calm.csv · champion v1 · 0 batches" })
-        let idle = try #require(await socket.waitFor(from: processing) { $0 == "STATUS=idle · champion v1 · 1 batch" })
-        // …and a drifted one that promotes v2: the champion and the last drift's time change.
-        try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
-        let promoted = try #require(await socket.waitFor(from: idle) {
-            $0.hasPrefix("STATUS=idle · champion v2 · 2 batches · last drift ")
-        })
-        let line = try #require(socket.datagrams[promoted].assignments.first { $0.hasPrefix("STATUS=") })
-        #expect(line.wholeMatch(of: /STATUS=idle · champion v2 · 2 batches · last drift \d\d:\d\d/) != nil, "\(line)")
-        #expect(try workspace.report("holiday").decision == .retrainPromoted)
-        // Healthy and idle again: the pings go on.
-        #expect(await waitUntil { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
+            // STATUS follows a stationary batch…
+            try workspace.deliver(DaemonBatches.stationary(part: 0, labelled: true), as: "calm.csv")
+            let processing = try #require(await socket.waitFor(from: ready) { $0 == "STATUS=processing calm.csv · champion v1 · 0 batches" })
+            let idle = try #require(await socket.waitFor(from: processing) { $0 == "STATUS=idle · champion v1 · 1 batch" })
+            // …and a drifted one that promotes v2: the champion and the last drift's time change.
+            try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
+            let promoted = try #require(await socket.waitFor(from: idle) {
+                $0.hasPrefix("STATUS=idle · champion v2 · 2 batches · last drift ")
+            })
+            let line = try #require(socket.datagrams[promoted].assignments.first { $0.hasPrefix("STATUS=") })
+            #expect(line.wholeMatch(of: /STATUS=idle · champion v2 · 2 batches · last drift \d\d:\d\d/) != nil, "\(line)")
+            #expect(try workspace.report("holiday").decision == .retrainPromoted)
+            // Healthy and idle again: the pings go on.
+            #expect(await waitUntil { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
 
-        // A batch that hangs: past the 1 s stuck limit STATUS says so and the pings stop.
-        try workspace.deliver(DaemonBatches.stationary(part: 1), as: "hang-me.csv")
-        let hung = try #require(await socket.waitFor(from: promoted) { $0.hasPrefix("STATUS=processing hang-me.csv") })
-        let stuck = try #require(await socket.waitFor(from: hung) {
-            $0.hasPrefix("STATUS=STUCK: batch hang-me.csv over the 1 s limit, watchdog pings withheld")
-        })
-        let stuckSeen = socket.datagrams[stuck].receivedAt
-        // Six ping intervals: not one WATCHDOG=1 may come.
-        _ = await waitUntil(timeout: .milliseconds(1_200)) { false }
-        #expect(ContinuousClock.now - stuckSeen >= .milliseconds(1_200))
-        #expect(!socket.assignments(from: stuck + 1).contains("WATCHDOG=1"), "pings went on while the batch was stuck")
-        let stuckEvent = try #require(await daemon.waitForEvent("batch-stuck", batch: "hang-me.csv"))
-        #expect(stuckEvent["PRIORITY"] == "2" && stuckEvent["LIMIT_MS"] == "1000")
+            // A batch that hangs: past the 1 s stuck limit STATUS says so and the pings stop.
+            try workspace.deliver(DaemonBatches.stationary(part: 1), as: "hang-me.csv")
+            let hung = try #require(await socket.waitFor(from: promoted) { $0.hasPrefix("STATUS=processing hang-me.csv") })
+            let stuck = try #require(await socket.waitFor(from: hung) {
+                $0.hasPrefix("STATUS=STUCK: batch hang-me.csv over the 1 s limit, watchdog pings withheld")
+            })
+            let stuckSeen = socket.datagrams[stuck].receivedAt
+            // Six ping intervals: not one WATCHDOG=1 may come.
+            _ = await waitUntil(timeout: .milliseconds(1_200)) { false }
+            #expect(ContinuousClock.now - stuckSeen >= .milliseconds(1_200))
+            #expect(!socket.assignments(from: stuck + 1).contains("WATCHDOG=1"), "pings went on while the batch was stuck")
+            let stuckEvent = try #require(await daemon.waitForEvent("batch-stuck", batch: "hang-me.csv"))
+            #expect(stuckEvent["PRIORITY"] == "2" && stuckEvent["LIMIT_MS"] == "1000")
 
-        // SIGTERM: STOPPING=1, the hung batch abandoned after the 1 s grace, exit status 0.
-        let beforeStop = socket.count
-        daemon.send(SIGTERM)
-        #expect(await socket.waitFor(from: beforeStop) { $0 == "STOPPING=1" } != nil)
-        #expect(await daemon.exitStatus() == 0)
-        #expect(!workspace.hasOutcome("hang-me") && workspace.claimedFiles.count == 2)
-        #expect(daemon.events("service-failed").isEmpty)
-    }
+            // SIGTERM: STOPPING=1, the hung batch abandoned after the 1 s grace, exit status 0.
+            let beforeStop = socket.count
+            daemon.send(SIGTERM)
+            #expect(await socket.waitFor(from: beforeStop) { $0 == "STOPPING=1" } != nil)
+            #expect(await daemon.exitStatus() == 0)
+            #expect(!workspace.hasOutcome("hang-me") && workspace.claimedFiles.count == 2)
+            #expect(daemon.events("service-failed").isEmpty)
+        }
 
-    @Test func driftAlertsReachTheRealJournalWithTheirFields() async throws {
-        try await DaemonJournal.ensureRunning()
-        let workspace = try await DaemonWorkspace.bootstrapped()
-        let socket = try DaemonNotifySocket()
-        let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path], logTarget: "journal")
-        #expect(await socket.waitFor { $0 == "READY=1" } != nil)
+        @Test func driftAlertsReachTheRealJournalWithTheirFields() async throws {
+            try await DaemonJournal.ensureRunning()
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let socket = try DaemonNotifySocket()
+            let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path], logTarget: "journal")
+            #expect(await socket.waitFor { $0 == "READY=1" } != nil)
 
-        // A name no other run can have produced, so the query finds exactly this daemon's entries.
-        let name = "holiday-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).csv"
-        let stem = String(name.dropLast(4))
-        try workspace.deliver(DaemonBatches.stationary(part: 0, labelled: true), as: "calm-\(name)")
-        try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: name)
-        #expect(await workspace.waitForOutcome(stem))
-        let report = try workspace.report(stem)
-        let drift = try #require(report.drift)
+            // A name no other run can have produced, so the query finds exactly this daemon's entries.
+            let name = "holiday-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).csv"
+            let stem = String(name.dropLast(4))
+            try workspace.deliver(DaemonBatches.stationary(part: 0, labelled: true), as: "calm-\(name)")
+            try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: name)
+            #expect(await workspace.waitForOutcome(stem))
+            let report = try workspace.report(stem)
+            let drift = try #require(report.drift)
 
-        let entries = try await DaemonJournal.waitForEntries(matching: [
-            "MESSAGE_ID=1281d81328f946139ceca24f756954ae", "SHOPPERD_BATCH=\(name)",
-        ])
-        try #require(entries.count == 1)
-        let entry = entries[0]
-        #expect(entry["PRIORITY"] as? String == "4")
-        #expect(entry["SYSLOG_IDENTIFIER"] as? String == "shopperd")
-        #expect(entry["SHOPPERD_EVENT"] as? String == "drift-detected")
-        #expect(entry["ROWS"] as? String == "300")
-        #expect(entry["DRIFT"] as? String == "yes")
-        #expect(entry["DRIFTED_FEATURES"] as? String == drift.drivers.map(\.name).joined(separator: ","))
-        #expect((entry["DRIFTED_FEATURES"] as? String)?.split(separator: ",").contains("Month") == true)
-        #expect(entry["FEATURES_TESTED"] as? String == "17")
-        #expect(entry["DECISION"] as? String == "retrain-promoted")
-        #expect(entry["MODEL_VERSION"] as? String == "v2")
-        #expect(entry["_PID"] as? String == String(daemon.pid))
-        #expect(entry["_TRANSPORT"] as? String == "journal")
-        // The other events of that batch are there too, under their own IDs.
-        let promoted = try await DaemonJournal.waitForEntries(matching: [
-            "MESSAGE_ID=80a0ce1ffd964fd1b1ffe826a640d9d0", "SHOPPERD_BATCH=\(name)",
-        ])
-        #expect(promoted.first?["MODEL_VERSION"] as? String == "v2" && promoted.first?["PREVIOUS_MODEL_VERSION"] as? String == "v1")
-        let calm = try await DaemonJournal.waitForEntries(matching: ["SHOPPERD_BATCH=calm-\(name)"])
-        #expect(calm.first?["SHOPPERD_EVENT"] as? String == "batch-scored" && calm.first?["DRIFT"] as? String == "no")
-        #expect(calm.first?["PRIORITY"] as? String == "6")
+            let entries = try await DaemonJournal.waitForEntries(matching: [
+                "MESSAGE_ID=1281d81328f946139ceca24f756954ae", "SHOPPERD_BATCH=\(name)",
+            ])
+            try #require(entries.count == 1)
+            let entry = entries[0]
+            #expect(entry["PRIORITY"] as? String == "4")
+            #expect(entry["SYSLOG_IDENTIFIER"] as? String == "shopperd")
+            #expect(entry["SHOPPERD_EVENT"] as? String == "drift-detected")
+            #expect(entry["ROWS"] as? String == "300")
+            #expect(entry["DRIFT"] as? String == "yes")
+            #expect(entry["DRIFTED_FEATURES"] as? String == drift.drivers.map(\.name).joined(separator: ","))
+            #expect((entry["DRIFTED_FEATURES"] as? String)?.split(separator: ",").contains("Month") == true)
+            #expect(entry["FEATURES_TESTED"] as? String == "17")
+            #expect(entry["DECISION"] as? String == "retrain-promoted")
+            #expect(entry["MODEL_VERSION"] as? String == "v2")
+            #expect(entry["_PID"] as? String == String(daemon.pid))
+            #expect(entry["_TRANSPORT"] as? String == "journal")
+            // The other events of that batch are there too, under their own IDs.
+            let promoted = try await DaemonJournal.waitForEntries(matching: [
+                "MESSAGE_ID=80a0ce1ffd964fd1b1ffe826a640d9d0", "SHOPPERD_BATCH=\(name)",
+            ])
+            #expect(promoted.first?["MODEL_VERSION"] as? String == "v2" && promoted.first?["PREVIOUS_MODEL_VERSION"] as? String == "v1")
+            let calm = try await DaemonJournal.waitForEntries(matching: ["SHOPPERD_BATCH=calm-\(name)"])
+            #expect(calm.first?["SHOPPERD_EVENT"] as? String == "batch-scored" && calm.first?["DRIFT"] as? String == "no")
+            #expect(calm.first?["PRIORITY"] as? String == "6")
 
-        daemon.send(SIGTERM)
-        #expect(await daemon.exitStatus() == 0)
-        #expect(daemon.stderr.isEmpty, "events must go to the journal only: \(daemon.stderr)")
+            daemon.send(SIGTERM)
+            #expect(await daemon.exitStatus() == 0)
+            #expect(daemon.stderr.isEmpty, "events must go to the journal only: \(daemon.stderr)")
+        }
     }
 }
 
@@ -156,26 +158,10 @@ enum DaemonJournal {
         }
     }()
 
-    /// `journalctl -o json MATCH…`, one object per entry (through a file: no pipe to fill).
+    /// `journalctl -o json MATCH…`, one object per entry.
     static func entries(matching matches: [String]) async throws -> [[String: Any]] {
-        let outcome = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let output = try Scratch()
-                    let file = output.path("journal.json")
-                    _ = FileManager.default.createFile(atPath: file, contents: nil)
-                    let journalctl = Process()
-                    journalctl.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-                    journalctl.arguments = ["--no-pager", "-o", "json"] + matches
-                    journalctl.standardOutput = FileHandle(forWritingAtPath: file)
-                    journalctl.standardError = FileHandle.nullDevice
-                    try journalctl.run()
-                    journalctl.waitUntilExit()
-                    return try String(contentsOfFile: file, encoding: .utf8)
-                })
-            }
-        }
-        return outcome.split(separator: "\n").compactMap { line in
+        let journalctl = try await DaemonProcess.run(["--no-pager", "-o", "json"] + matches, executable: "/usr/bin/journalctl")
+        return journalctl.stdout.split(separator: "\n").compactMap { line in
             try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         }
     }

@@ -168,24 +168,18 @@ final class DaemonWorkspace: @unchecked Sendable {  // immutable after init
 
     /// `shopperd models list --format json` on this state, decoded.
     func models() async throws -> [ListedModel] {
-        let outcome = try await runCommand(["models", "list", "--state", state, "--format", "json"])
+        let outcome = try await DaemonProcess.run(["models", "list", "--state", state, "--format", "json"])
         guard outcome.status == 0 else { throw DaemonTestError("models list failed: \(outcome.stderr)") }
         return try JSONDecoder().decode([ListedModel].self, from: Data(outcome.stdout.utf8))
     }
 
     /// `shopperd models history --format json` on this state, decoded.
     func aliasHistory() async throws -> [AliasChange] {
-        let outcome = try await runCommand(["models", "history", "--state", state, "--format", "json"])
+        let outcome = try await DaemonProcess.run(["models", "history", "--state", state, "--format", "json"])
         guard outcome.status == 0 else { throw DaemonTestError("models history failed: \(outcome.stderr)") }
         return try JSONDecoder().decode([AliasChange].self, from: Data(outcome.stdout.utf8))
     }
 
-    /// Runs a short `shopperd` command off the cooperative pool (it blocks until the child exits).
-    func runCommand(_ arguments: [String]) async throws -> ShopperdBinary.Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try ShopperdBinary.run(arguments) }) }
-        }
-    }
 
     struct ListedModel: Decodable {
         var version: Int
