@@ -144,6 +144,7 @@ public struct Daemon: Sendable {
         let stopping: @Sendable () -> Bool = { context.isStopping }
         try await pipeline.drain(observer: observer, until: stopping)
         await observer.updateIdleNote()
+        IdleMemory.release(pipeline.store)
 
         for await event in context.untilStopped(LoopEvents.merge(watcher.events, tick: settings.rescanInterval)) {
             switch event {
@@ -163,6 +164,7 @@ public struct Daemon: Sendable {
             }
             try await pipeline.drain(observer: observer, until: stopping)
             await observer.updateIdleNote()
+            IdleMemory.release(pipeline.store)
         }
     }
 

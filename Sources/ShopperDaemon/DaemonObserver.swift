@@ -60,12 +60,12 @@ struct DaemonObserver: PipelineObserver {
     }
 
     func batchWaiting(_ entry: SpoolEntry, reason: String) async {
-        await monitor.batchFinished(entry.name)
+        await monitor.batchFinished(entry.name, counted: false)
         await updateIdleNote(reason: reason)
     }
 
     func retrying(_ entry: SpoolEntry?, error: PipelineError, attempt: Int, delay: Duration) async {
-        if let entry { await monitor.batchFinished(entry.name) }
+        if let entry { await monitor.batchFinished(entry.name, counted: false) }
         await monitor.setNote("retrying (\(error.category)): \(error.description)")
         context.log(.errorRetrying(batch: entry?.name, error: error.description, attempt: attempt, retryIn: delay))
     }

@@ -58,10 +58,12 @@ public actor HealthMonitor {
     }
 
     /// The current batch ended, whatever its outcome (scored, rejected, left pending).
-    public func batchFinished(_ batch: InboxFileName, at now: Instant = .now) {
+    /// `counted: false` when it got no outcome (it waits for a champion, or is retried later): it
+    /// is then not one of the "N batches" of `STATUS=`, or a batch that waited would count twice.
+    public func batchFinished(_ batch: InboxFileName, counted: Bool = true, at now: Instant = .now) {
         if currentBatch?.name == batch { currentBatch = nil }
         if reportedStuck == batch { reportedStuck = nil }
-        status.batchesProcessed += 1
+        if counted { status.batchesProcessed += 1 }
         lastSignOfLife = now
         publish(at: now)
     }

@@ -58,6 +58,13 @@ public final class ShopperStore: Sendable {
         }
     }
 
+    /// Gives back the memory SQLite holds for speed: the writer's page cache, and the reader
+    /// connections (closed; reopened on demand). For a daemon going idle; waits for accesses in
+    /// progress to end.
+    public func releaseMemory() {
+        pool.releaseMemory()
+    }
+
     /// `mkdir -p`, with the system's reason when it fails (Foundation's message hides it).
     private static func createDirectory(_ path: String) throws(StoreError) {
         var isDirectory: ObjCBool = false

@@ -8,6 +8,7 @@ let suites: [String: @Sendable ([String]) async throws -> Void] = [
     "ingest": ingestSuite,
     "drift": { try await DriftBench.speed($0) },
     "drift-calibration": { try await DriftBench.calibration($0) },
+    "daemon": daemonSuite,
 ]
 
 guard let name = arguments.first, let suite = suites[name] else {

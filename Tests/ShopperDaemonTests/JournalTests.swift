@@ -58,19 +58,25 @@ import ShopperPipeline
             .retrainSkipped(batch: batch, reason: "too few labelled rows", labelledRows: 10, requiredRows: 200),
             .errorRetrying(batch: batch, error: "disk full", attempt: 2, retryIn: .seconds(4)),
             .batchStuck(batch: batch, running: .seconds(301), limit: .seconds(300)),
+<<<<<<< HEAD
             .hookFailed(event: "drift", program: "/usr/local/bin/alert", outcome: "exited with status 3", report: name),
             .mlflowBehind(pending: 3, error: name, message: "MLflow mirror falling behind"),
             .mlflowCaughtUp(mirrored: 7, target: "http://127.0.0.1:5000?run=" + name, message: "MLflow mirror caught up"),
+=======
+            .hookFailed(event: "drift", program: "/usr/local/bin/\(name)", outcome: "exited with status 1", report: "/out/x.report.json"),
+            .mlflowBehind(pending: 3, error: name, message: "MLflow mirror behind: \(name)"),
+            .mlflowCaughtUp(mirrored: 3, message: "MLflow mirror caught up: \(name)"),
+>>>>>>> e2e
         ]
         #expect(Set(events.map(\.kind)) == Set(DaemonEventKind.allCases))
         for event in events { log.log(event) }
         for event in events {
             let kind = event.kind
-            // Each event names the unique run either in SHOPPERD_BATCH or in a text field.
-            let marker = event.fields.first { String(decoding: $0.value, as: UTF8.self).contains(name) }!
-            let entries = try await Journald.waitForEntries(matching: [
-                "MESSAGE_ID=\(kind.messageID.hex)", "\(marker.name)=\(String(decoding: marker.value, as: UTF8.self))",
-            ])
+            // Each event names the unique run in SHOPPERD_BATCH or a text field, or (mlflow-caught-up,
+            // whose only field is a count) in MESSAGE.
+            let marker = event.fields.first { String(decoding: $0.value, as: UTF8.self).contains(name) }
+                .map { "\($0.name)=\(String(decoding: $0.value, as: UTF8.self))" } ?? "MESSAGE=\(event.message)"
+            let entries = try await Journald.waitForEntries(matching: ["MESSAGE_ID=\(kind.messageID.hex)", marker])
             let entry = try #require(entries.first, "no journal entry for \(kind)")
             #expect(entry["PRIORITY"] as? String == String(kind.priority.rawValue), "\(kind)")
             #expect(entry["SHOPPERD_EVENT"] as? String == kind.rawValue)

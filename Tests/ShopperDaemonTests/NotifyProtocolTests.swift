@@ -72,6 +72,7 @@ import ShopperDaemon
     @Test func sigtermLetsTheCurrentBatchFinishAndStartsNoOther() async throws {
         let daemon = try start(stopGraceMs: 20_000)
         let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })
+        // 3 s: the test must see "processing" and send SIGTERM before it ends, also on a loaded machine.
         try FileOps.deliver("work 3000", as: "slow.csv", in: daemon.inbox.path)
         _ = try #require(await daemon.socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing slow.csv") })
         try FileOps.deliver("work 0", as: "next.csv", in: daemon.inbox.path)

@@ -12,7 +12,11 @@ import Synchronization
 /// and read one way only.
 public final class ModelCatalog: Sendable {
     public let store: ShopperStore
-    private let cache = Mutex<[Int: ForestModel]>([:])
+    /// Decoded models, least recently used first. Bounded: a daemon promotes model after model for
+    /// months, each decoded forest holds megabytes (tens, for forests grown on tens of thousands of
+    /// rows), and only the serving model is asked for again; a rollback decodes its model anew.
+    private let cache = Mutex<[(version: Int, model: ForestModel)]>([])
+    static let cacheLimit = 1
 
     public init(store: ShopperStore) {
         self.store = store
@@ -44,13 +48,25 @@ public final class ModelCatalog: Sendable {
         return model
     }
 
-    /// A registered model, decoded from its file (once per process).
+    /// A registered model, decoded from its file (once, while it stays among the most recently used).
     public func model(version: Int) throws -> ForestModel {
-        if let cached = cache.withLock({ $0[version] }) { return cached }
+        let cached = cache.withLock { entries -> ForestModel? in
+            guard let index = entries.firstIndex(where: { $0.version == version }) else { return nil }
+            entries.append(entries.remove(at: index))
+            return entries.last?.model
+        }
+        if let cached { return cached }
         let model = try ModelFile.decode(try store.modelFile(version: version))
-        cache.withLock { $0[version] = model }
+        cache.withLock { entries in
+            entries.removeAll { $0.version == version }
+            entries.append((version, model))
+            entries.removeFirst(max(0, entries.count - Self.cacheLimit))
+        }
         return model
     }
+
+    /// The versions held decoded, least recently used first.
+    var cachedVersions: [Int] { cache.withLock { $0.map(\.version) } }
 
     /// The model an alias points at, with its version.
     public func model(alias: ModelAlias) throws -> (version: Int, model: ForestModel) {

@@ -1,8 +1,13 @@
+import Dispatch
 import Foundation
 import Synchronization
 
 /// A service manager's end of the notify protocol: an `AF_UNIX` datagram socket bound to a path
 /// that a child process gets as `NOTIFY_SOCKET`, recording every datagram it receives.
+///
+/// Like systemd it reads continuously (a Dispatch read source), not only when a test looks:
+/// `sd_notify` blocks once the socket's queue is full (`net.unix.max_dgram_qlen`, 10 here), and the
+/// probe, pinging every 100 ms, froze whenever a test spent over a second without reading.
 final class NotifySocket: Sendable {
     struct Datagram: Sendable {
         let assignments: [String]
@@ -12,35 +17,53 @@ final class NotifySocket: Sendable {
     let path: String
     private let fd: Int32
     private let received = Mutex<[Datagram]>([])
+    private let reader: ReadSource
     private static let counter = Atomic<Int>(0)
+
+    /// The Dispatch source that drains the socket (Dispatch sources are thread-safe).
+    private final class ReadSource: @unchecked Sendable {
+        let source: any DispatchSourceRead
+        init(_ source: any DispatchSourceRead) { self.source = source }
+    }
 
     init() throws {
         let number = Self.counter.add(1, ordering: .relaxed).newValue
-        path = "/tmp/sdnotify-\(getpid())-\(number).sock"
-        unlink(path)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        let socketPath = "/tmp/sdnotify-\(getpid())-\(number).sock"
+        unlink(socketPath)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard descriptor >= 0 else { throw TestFailure("socket: errno \(errno)") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0 else { throw TestFailure("bind \(path): errno \(errno)") }
-        chmod(path, 0o666)  // so a child running as another user (hardening test) can send
+        guard bound == 0 else {
+            close(descriptor)
+            throw TestFailure("bind \(socketPath): errno \(errno)")
+        }
+        chmod(socketPath, 0o666)  // so a child running as another user (hardening test) can send
+        path = socketPath
+        fd = descriptor
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: DispatchQueue(label: "notify-socket"))
+        reader = ReadSource(source)
+        source.setCancelHandler { close(descriptor) }
+        source.setEventHandler { [weak self] in self?.poll() }
+        source.activate()
     }
 
     /// Reads every datagram waiting on the socket (never blocks).
     private func poll() {
         var buffer = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            guard count > 0 else { return }
-            let text = String(decoding: buffer[0..<count], as: UTF8.self)
-            let datagram = Datagram(assignments: text.split(separator: "\n").map(String.init), receivedAt: .now)
-            received.withLock { $0.append(datagram) }
+        received.withLock { datagrams in
+            while true {
+                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                guard count > 0 else { return }
+                let text = String(decoding: buffer[0..<count], as: UTF8.self)
+                datagrams.append(Datagram(assignments: text.split(separator: "\n").map(String.init), receivedAt: .now))
+            }
         }
     }
 
@@ -73,7 +96,7 @@ final class NotifySocket: Sendable {
     }
 
     deinit {
-        close(fd)
+        reader.source.cancel()  // its cancel handler closes the socket
         unlink(path)
     }
 }
