@@ -78,7 +78,7 @@ public struct Daemon: Sendable {
         let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: StopRequest())
         let live = LiveState()
         do {
-            try AtomicFileDirectories.ensure([settings.outbox])
+            try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
             let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
             await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
             await live.attach(pipeline: pipeline, hooks: settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) })
@@ -104,7 +104,7 @@ public struct Daemon: Sendable {
     }
 
     private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
-        try AtomicFileDirectories.ensure([settings.outbox])
+        try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
         let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
         await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
         if let pattern = ProcessInfo.processInfo.environment["SHOPPERD_TEST_HANG_ON"], !pattern.isEmpty {
@@ -199,7 +199,8 @@ public struct Daemon: Sendable {
         guard let version = try await pipeline.bootstrap(from: path) else { return nil }
         let holdout = try? pipeline.processor.catalog.model(version: version).metadata.holdout?.rocAUC
         return .modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap holdout roc_auc",
-                              championScore: nil, challengerScore: holdout ?? .nan, duration: ContinuousClock.now - started)
+                              championScore: nil, challengerScore: holdout ?? .nan, duration: ContinuousClock.now - started,
+                              decision: .bootstrapTrained)
     }
 
     /// Claims what the inbox holds. Periodic rescans skip files modified in the last `settle`:

@@ -22,8 +22,10 @@ public enum DaemonEvent: Equatable, Sendable {
     case driftDetected(batch: InboxFileName, rows: Int, driftedFeatures: [String], featuresTested: Int,
                        decision: BatchDecision, modelVersion: String)
     /// A challenger beat (or tied) the champion on held-out rows and now serves.
+    /// `decision` is `retrain-promoted`, or `bootstrap-trained` for a first champion.
     case modelPromoted(batch: InboxFileName?, previousVersion: String?, modelVersion: String, metric: String,
-                       championScore: Double?, challengerScore: Double, duration: Duration)
+                       championScore: Double?, challengerScore: Double, duration: Duration,
+                       decision: BatchDecision = .retrainPromoted)
     /// A batch was invalid: rejected with its errors, the original quarantined.
     case batchRejected(batch: InboxFileName, reason: String, errorCount: Int)
     /// Drift called for retraining but it could not happen (e.g. too few labelled rows).
@@ -80,7 +82,7 @@ public enum DaemonEvent: Equatable, Sendable {
         case let .driftDetected(batch, _, features, tested, decision, model):
             return "drift in batch \(batch): \(features.count) of \(tested) features drifted (\(features.joined(separator: ", "))); "
                 + "model \(model); decision \(decision.rawValue)"
-        case let .modelPromoted(_, previous, model, metric, champion, challenger, _):
+        case let .modelPromoted(_, previous, model, metric, champion, challenger, _, _):
             let versus = champion.map { " vs champion \($0)" } ?? ""
             return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger)\(versus)"
         case let .batchRejected(batch, reason, errors):
@@ -129,13 +131,13 @@ public enum DaemonEvent: Equatable, Sendable {
                 JournalField("FEATURES_TESTED", tested), JournalField("DECISION", decision.rawValue),
                 JournalField("MODEL_VERSION", model),
             ]
-        case let .modelPromoted(batch, previous, model, metric, champion, challenger, duration):
+        case let .modelPromoted(batch, previous, model, metric, champion, challenger, duration, decision):
             var fields = Self.batchField(batch) + [JournalField("MODEL_VERSION", model)]
             if let previous { fields.append(JournalField("PREVIOUS_MODEL_VERSION", previous)) }
             fields.append(JournalField("METRIC", metric))
             fields.append(JournalField("CHALLENGER_SCORE", "\(challenger)"))
             if let champion { fields.append(JournalField("CHAMPION_SCORE", "\(champion)")) }
-            fields.append(JournalField("DECISION", BatchDecision.retrainPromoted.rawValue))
+            fields.append(JournalField("DECISION", decision.rawValue))
             fields.append(JournalField("DURATION_MS", Self.milliseconds(duration)))
             return fields
         case let .batchRejected(batch, reason, errors):

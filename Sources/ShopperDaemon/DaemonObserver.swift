@@ -41,7 +41,8 @@ struct DaemonObserver: PipelineObserver {
                 context.log(.modelPromoted(
                     batch: name, previousVersion: report.models.championBefore.map { "v\($0)" }, modelVersion: "v\(report.models.serving)",
                     metric: evaluation?.metric.rawValue ?? "bootstrap", championScore: evaluation?.champion,
-                    challengerScore: evaluation?.challenger ?? 0, duration: .milliseconds(Int64(report.timingsMS.retrain.rounded()))))
+                    challengerScore: evaluation?.challenger ?? .nan, duration: .milliseconds(Int64(report.timingsMS.retrain.rounded())),
+                    decision: report.decision))
                 await monitor.championChanged(to: "v\(report.models.serving)")
                 await notify("promotion", reportPath)
             }

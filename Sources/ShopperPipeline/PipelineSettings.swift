@@ -32,6 +32,10 @@ public struct PipelineSettings: Sendable, Equatable {
     public var performanceMargin: Double? = 0.05
     /// Forest and tuning settings for every model the daemon trains.
     public var training = TrainingConfiguration()
+    /// How a challenger is tuned: around the champion's own hyper-parameters (its leaf size
+    /// halved, kept and doubled: 3 candidates instead of the full grid's 14, so a retrain stays
+    /// around a second as the window grows), or over the full grid.
+    public var retrainTuning: RetrainTuning = .aroundChampion
     /// `inputs` (the 17 published columns) or `gold` (plus the engineered features).
     public var features: FeatureChoice = .inputs
     /// Months that count as peak shopping season for the gold layer.
@@ -44,6 +48,24 @@ public struct PipelineSettings: Sendable, Equatable {
         switch features {
         case .inputs: .inputs
         case .gold: .inputsAndGold(configuration: gold)
+        }
+    }
+}
+
+/// How challengers are tuned (the first champion always uses the full grid).
+public enum RetrainTuning: String, Sendable, Codable, CaseIterable {
+    case aroundChampion = "around-champion"
+    case full
+
+    /// The tuning grid for a challenger of a champion grown with `parameters`.
+    public func grid(champion parameters: ForestParameters, full: TuningGrid) -> TuningGrid {
+        switch self {
+        case .full:
+            return full
+        case .aroundChampion:
+            let leaf = parameters.minSamplesLeaf
+            let leaves = Array(Set([max(1, leaf / 2), leaf, leaf * 2])).sorted()
+            return TuningGrid(maxDepth: [parameters.maxDepth], minSamplesLeaf: leaves, maxFeatures: [parameters.maxFeatures])
         }
     }
 }

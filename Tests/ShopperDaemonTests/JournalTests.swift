@@ -58,15 +58,9 @@ import ShopperPipeline
             .retrainSkipped(batch: batch, reason: "too few labelled rows", labelledRows: 10, requiredRows: 200),
             .errorRetrying(batch: batch, error: "disk full", attempt: 2, retryIn: .seconds(4)),
             .batchStuck(batch: batch, running: .seconds(301), limit: .seconds(300)),
-<<<<<<< HEAD
             .hookFailed(event: "drift", program: "/usr/local/bin/alert", outcome: "exited with status 3", report: name),
             .mlflowBehind(pending: 3, error: name, message: "MLflow mirror falling behind"),
             .mlflowCaughtUp(mirrored: 7, target: "http://127.0.0.1:5000?run=" + name, message: "MLflow mirror caught up"),
-=======
-            .hookFailed(event: "drift", program: "/usr/local/bin/\(name)", outcome: "exited with status 1", report: "/out/x.report.json"),
-            .mlflowBehind(pending: 3, error: name, message: "MLflow mirror behind: \(name)"),
-            .mlflowCaughtUp(mirrored: 3, message: "MLflow mirror caught up: \(name)"),
->>>>>>> e2e
         ]
         #expect(Set(events.map(\.kind)) == Set(DaemonEventKind.allCases))
         for event in events { log.log(event) }

@@ -43,6 +43,7 @@ public enum DaemonConfiguration {
         ("retrain.evaluation-fraction", "share of new labelled rows held out to judge champion vs challenger (default 0.3)"),
         ("retrain.metric", "roc_auc | average_precision | recall | f1"),
         ("retrain.tolerance", "promote when challenger >= champion - tolerance (default 0)"),
+        ("retrain.tuning", "around-champion (3 candidates near the champion's settings) | full (the whole grid)"),
         ("retrain.performance-margin", "realised ROC AUC drop that triggers a retrain (default 0.05; negative disables)"),
         ("training.trees", "trees per forest (default 100)"),
         ("training.seed", "random seed (default 42)"),
@@ -158,6 +159,7 @@ public enum DaemonConfiguration {
         p.evaluationFraction = try number("retrain.evaluation-fraction", config, default: p.evaluationFraction, open: 0...1)
         p.promotionMetric = try choice("retrain.metric", config, default: p.promotionMetric)
         p.promotionTolerance = try number("retrain.tolerance", config, default: p.promotionTolerance, closed: 0...1)
+        p.retrainTuning = try choice("retrain.tuning", config, default: p.retrainTuning)
         let margin = try number("retrain.performance-margin", config, default: p.performanceMargin ?? -1, closed: -1...1)
         p.performanceMargin = margin < 0 ? nil : margin
 

@@ -31,8 +31,10 @@ struct ChallengerTrial: Sendable {
         let evaluationRows = split.test.map { newLabelled[$0].session }
         let fresh = newLabelled.indices.filter { !held.contains($0) }.map { newLabelled[$0] }
         let window = Array((champion.training + fresh).suffix(settings.trainingWindowRows))
+        var configuration = settings.training
+        configuration.grid = settings.retrainTuning.grid(champion: champion.model.parameters, full: settings.training.grid)
         let model = try await ModelCatalog.train(
-            window.map(\.session), features: settings.featureSet, configuration: settings.training, storeVersion: storeVersion)
+            window.map(\.session), features: settings.featureSet, configuration: configuration, storeVersion: storeVersion)
 
         let evaluationLabels = evaluationRows.map { $0.revenue ?? false }
         let championScores = try await ModelCatalog.score(evaluationRows, with: champion.model).map(\.probability)
