@@ -4,6 +4,8 @@
 #   libsqlite3-dev  SQLite, which GRDB links
 #   systemd         journald, journalctl, systemd-analyze (journal and unit tests)
 #   strace          the unit's system-call filter test
+#   libcurl4-openssl-dev  libcurl.so, which a static-stdlib build (--static-swift-stdlib, the
+#                   installed daemon, docs/systemd.md) links for FoundationNetworking
 # Safe to run again; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -12,6 +14,7 @@ pkg-config --exists libsystemd 2>/dev/null || missing+=(libsystemd-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v systemd-analyze >/dev/null 2>&1 && command -v journalctl >/dev/null 2>&1 || missing+=(systemd)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+pkg-config --exists libcurl 2>/dev/null || missing+=(libcurl4-openssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
 if ((${#missing[@]})); then
