@@ -123,6 +123,44 @@ extension DaemonEndToEndTests {
                   + "\(ContinuousClock.now - started) (materialised in \(materialised - started), outcomes after \(settled - materialised)), daemon peak RSS \(memory.peakKB) kB, read \(memory.readBytes) bytes")
         }
 
+        /// The claim's writer probe without `CAP_LEASE`, as under the hardened unit: a file owned by
+        /// another user cannot be leased (`EACCES`), so the settle rule decides and the finished
+        /// file is still taken; the daemon's own files are still protected while open.
+        @Test func withoutCapLeaseOtherUsersFilesAreStillTakenAndOwnOpenFilesStillWait() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let daemon = try DaemonProcess(
+                arguments: ["--bounding-set=-lease", "--inh-caps=-lease", ShopperdBinary.url.path]
+                    + workspace.runArguments(["--set", "rescan-interval-seconds=1", "--set", "retrain.min-labelled-rows=1000000"]),
+                directory: workspace.root, executable: "/usr/bin/setpriv")
+            try await daemon.waitUntilStarted()
+            let leases = try String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8)
+                .split(separator: "\n").first { $0.hasPrefix("CapEff:") }.flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
+            try #require(leases.map { $0 & (1 << 28) == 0 } == true, "the daemon still has CAP_LEASE")
+
+            // Another user's finished file: the lease is refused, the file is taken all the same.
+            let other = DaemonBatches.stationary(rows: 3, part: 11)
+            let staging = workspace.root + "/other.csv"
+            try HostileInboxDriver.writeFile(staging, Array(other.utf8))
+            #expect(chown(staging, 65_534, 65_534) == 0)
+            #expect(rename(staging, workspace.inbox + "/other.csv") == 0)
+            #expect(await workspace.waitForOutcome("other"))
+            #expect(try workspace.report("other").rows == 3)
+
+            // Its own file, still open for writing: not taken while open, whole once closed.
+            let mine = DaemonBatches.stationary(rows: 3, part: 12)
+            let fd = try workspace.open("mine.csv")
+            let cut = mine.index(mine.firstIndex(of: "\n")!, offsetBy: 20)
+            try workspace.append(String(mine[..<cut]), to: fd)
+            let held = await waitUntil(timeout: Self.hold) { workspace.hasOutcome("mine") || !workspace.inboxFiles.contains("mine.csv") }
+            #expect(!held, "claimed while open")
+            try workspace.append(String(mine[cut...]), to: fd)
+            close(fd)
+            #expect(await workspace.waitForOutcome("mine"))
+            #expect(try workspace.report("mine").rows == 3)
+            daemon.send(SIGTERM)
+            #expect(await daemon.exitStatus() == 0)
+        }
+
         // MARK: - Checks
 
         static func outcomeCount(_ workspace: DaemonWorkspace) -> Int {
