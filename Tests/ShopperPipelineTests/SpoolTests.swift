@@ -25,6 +25,53 @@ import Testing
         #expect(temp.entries("inbox/.shopperd/claimed").isEmpty)
     }
 
+    @Test func aFileStillOpenForWritingIsLeftInTheInboxUntilItsWriterCloses() throws {
+        let temp = TempDirectory()
+        let inbox = try temp.subdirectory("inbox")
+        let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
+        let writer = open(inbox + "/slow.csv", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        #expect(writer >= 0)
+        #expect(write(writer, "a,b\n1,", 6) == 6)  // the header and half a row, then a pause
+
+        #expect(WriterLease.probe(InboxFileName.Path(directory: inbox, name: InboxFileName("slow.csv")!)) == .writerOpen)
+        #expect(try spool.claim(InboxFileName("slow.csv")!) == nil)
+        #expect(temp.entries("inbox").sorted() == [".shopperd", "slow.csv"])
+        #expect(temp.entries("inbox/.shopperd/claimed").isEmpty)  // no sidecar left behind
+
+        #expect(write(writer, "2\n", 2) == 2)
+        close(writer)
+        let entry = try #require(try spool.claim(InboxFileName("slow.csv")!))
+        #expect(try String(contentsOfFile: spool.dataPath(entry), encoding: .utf8) == "a,b\n1,2\n")
+    }
+
+    @Test func aReadOnlyDescriptorDoesNotHoldTheClaimBack() throws {
+        let temp = TempDirectory()
+        let inbox = try temp.subdirectory("inbox")
+        try temp.write("inbox/done.csv", "a,b\n1,2\n")
+        let reader = open(inbox + "/done.csv", O_RDONLY | O_CLOEXEC)
+        defer { close(reader) }
+        let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
+        #expect(try spool.claim(InboxFileName("done.csv")!) != nil)
+    }
+
+    @Test func aHardLinkIsQuarantinedAsANoteNeverAsAnotherNameOfTheFile() throws {
+        let temp = TempDirectory()
+        let inbox = try temp.subdirectory("inbox")
+        try temp.write("outside.csv", "secret\n")
+        #expect(link(temp.file("outside.csv"), inbox + "/hard.csv") == 0)
+        let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
+        let entry = try #require(try spool.claim(InboxFileName("hard.csv")!))
+        #expect(try InputFile.read(path: spool.dataPath(entry), maxBytes: 1000) == .refused(.hardLink(links: 2)))
+        let promised = spool.quarantinePath(entry)
+        let kept = try spool.quarantine(entry)
+        #expect(kept == promised && kept.hasSuffix(".csv.txt"))
+        #expect(try String(contentsOfFile: kept, encoding: .utf8).hasPrefix("a hard link"))
+        var info = stat()
+        #expect(lstat(temp.file("outside.csv"), &info) == 0 && info.st_nlink == 1)
+        #expect(try String(contentsOfFile: temp.file("outside.csv"), encoding: .utf8) == "secret\n")
+        #expect(try spool.pending().isEmpty)
+    }
+
     @Test func aSymlinkIsClaimedAsALinkAndQuarantinedWithoutFollowingIt() throws {
         let temp = TempDirectory()
         let inbox = try temp.subdirectory("inbox")

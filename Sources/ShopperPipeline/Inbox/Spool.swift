@@ -48,7 +48,10 @@ public struct Spool: Sendable {
     }
 
     /// Moves `INBOX/NAME` into the claim directory. Returns nil when it is gone (claimed already,
-    /// or removed by its writer).
+    /// or removed by its writer) or when a process still has it open for writing (``WriterLease``):
+    /// it stays in the inbox, and its writer's close (`IN_CLOSE_WRITE`) or a later rescan claims it.
+    /// The read lease is held across the rename only, so no writer can open the file in between
+    /// and none waits on it longer than that.
     public func claim(_ name: InboxFileName) throws(FileSystemError) -> SpoolEntry? {
         let source = InboxFileName.Path(directory: inboxDirectory, name: name)
         var probe = stat()
@@ -58,8 +61,15 @@ public struct Spool: Sendable {
         }
         let id = Spool.nextID()
         try AtomicFile.write(name.bytes, to: claimDirectory, name: id + ".name", mode: 0o600)
-        guard source.withCString({ rename($0, claimDirectory + "/" + id + ".data") }) == 0 else {
-            let code = errno
+        let lease = WriterLease.probe(source)
+        if lease == .writerOpen {
+            unlink(claimDirectory + "/" + id + ".name")
+            return nil
+        }
+        let renamed = source.withCString({ rename($0, claimDirectory + "/" + id + ".data") }) == 0
+        let code = errno
+        WriterLease.release(lease)  // a writer that opens the old name now blocks no longer
+        guard renamed else {
             unlink(claimDirectory + "/" + id + ".name")
             if code == ENOENT { return nil }
             throw FileSystemError("claim", path: inboxDirectory + "/" + name.description, code: code)
@@ -103,14 +113,23 @@ public struct Spool: Sendable {
     /// Files a rejected entry in `quarantine/`; returns its new path. An entry that is not a regular
     /// file (a symlink, FIFO, device node, directory) is kept as it is when it can be renamed there;
     /// across file systems it cannot be copied, so it is removed and a `.txt` note says what it was.
+    /// A hard link is never kept (its other name may be outside the inbox): only the note.
     @discardableResult
     public func quarantine(_ entry: SpoolEntry) throws(FileSystemError) -> String {
         try finish(entry, into: quarantineDirectory)
     }
 
-    /// Where `quarantine(_:)` files an entry (known before it happens, for the rejection report).
+    /// Where `quarantine(_:)` files an entry (known before it happens, for the rejection report):
+    /// the note `….csv.txt` for a hard link.
     public func quarantinePath(_ entry: SpoolEntry) -> String {
-        quarantineDirectory + "/" + Self.finishedName(entry)
+        quarantineDirectory + "/" + Self.finishedName(entry) + (isHardLink(dataPath(entry)) ? ".txt" : "")
+    }
+
+    /// A regular file with more than one name: the other name may be anywhere on the file system
+    /// (`ln /etc/shadow inbox/x.csv`), so the daemon never keeps a name of it in its state.
+    private func isHardLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && info.st_nlink > 1
     }
 
     static func finishedName(_ entry: SpoolEntry) -> String {
@@ -120,6 +139,15 @@ public struct Spool: Sendable {
     private func finish(_ entry: SpoolEntry, into directory: String) throws(FileSystemError) -> String {
         let source = dataPath(entry)
         let target = directory + "/" + Self.finishedName(entry)
+        if isHardLink(source) {
+            // Renaming it would file a second name of a file outside the inbox under state/
+            // (its bytes readable there, and changing with it): drop the name, keep a note.
+            try moveAcrossFileSystems(source, to: target)
+            try AtomicFile.syncDirectory(directory)
+            unlink(claimDirectory + "/" + entry.id + ".name")
+            try AtomicFile.syncDirectory(claimDirectory)
+            return target + ".txt"
+        }
         if rename(source, target) != 0 {
             switch errno {
             case ENOENT:
@@ -144,7 +172,8 @@ public struct Spool: Sendable {
             let name = String(target[target.index(after: target.lastIndex(of: "/")!)...])
             try AtomicFile.copy(from: source, to: directory, name: name)
         } else {
-            let note = "not a regular file (st_mode \(String(info.st_mode, radix: 8)), \(info.st_nlink) links): removed from the inbox, not copied\n"
+            let what = (info.st_mode & S_IFMT) == S_IFREG ? "a hard link" : "not a regular file"
+            let note = "\(what) (st_mode \(String(info.st_mode, radix: 8)), \(info.st_nlink) links): removed from the inbox, not copied\n"
             let directory = String(target[..<target.lastIndex(of: "/")!])
             let name = String(target[target.index(after: target.lastIndex(of: "/")!)...]) + ".txt"
             try AtomicFile.write(Array(note.utf8), to: directory, name: name)
