@@ -113,7 +113,19 @@ public actor BatchProcessor {
                 ? try store.labelledSessions(fromVersion: champion.trainingStoreVersion + 1, throughVersion: baseVersion) : []
             let newLabelled = stored.map { VersionedSession(version: $0.version, session: $0.session) }
                 + (batch.isLabelled ? batch.sessions.map { VersionedSession(version: baseVersion + 1, session: $0) } : [])
-            if newLabelled.count >= settings.minLabelledRows {
+            // The newest registered model (the champion, or a challenger kept out since) was trained
+            // and judged on every labelled row up to its store version. A batch bringing no labels of
+            // its own, with no labelled rows stored since, would train the same challenger on the same
+            // rows (training is seeded) and get the same verdict: it waits for new labels instead.
+            let lastTrial = try store.models().lazy.map(\.trainingStoreVersion).max() ?? champion.trainingStoreVersion
+            let unjudged = newLabelled.lazy.filter { $0.version > lastTrial }.count
+            if newLabelled.count >= settings.minLabelledRows && unjudged == 0 {
+                let judged = "every one of the \(newLabelled.count) labelled rows since champion v\(champion.version) was already used by the last challenger trial (store version \(lastTrial))"
+                decision = .scoreAwaitingLabels
+                reason = "\(why); \(judged); retraining waits for new labelled rows"
+                skipped = RetrainSkipped(
+                    reason: "no labelled rows since the last challenger trial", labelledRows: 0, requiredRows: settings.minLabelledRows)
+            } else if newLabelled.count >= settings.minLabelledRows {
                 do {
                     trial = try await ChallengerTrial.run(
                         champion: champion, newLabelled: newLabelled, settings: settings, storeVersion: baseVersion + 1)
