@@ -25,11 +25,16 @@ extension DaemonEndToEndTests {
 
         @Test func aLabelledBatchWithoutDriftWhoseRealisedROCAUCCollapsesStartsARetrain() async throws {
             // Stationary rows (no feature drift against Feb–Jul) with buyers and non-buyers swapped.
-            let flipped = DaemonBatches.flippingLabels(DaemonBatches.stationary(part: 2, labelled: true))
+            let truth = DaemonBatches.stationary(part: 2, labelled: true)
+            let flipped = DaemonBatches.flippingLabels(truth)
 
-            // Control: the same batch with the feedback trigger off is only scored.
+            // Control: the same batch with the feedback trigger off is only scored (and so are the
+            // same rows with their true labels, delivered after it: another content, another version).
             let control = try await DaemonWorkspace.bootstrapped()
             try control.deliver(flipped, as: "flipped.csv")
+            try control.deliver(truth, as: "truth.csv")
+            try control.setModificationTime("flipped.csv", seconds: 1_700_000_000)
+            try control.setModificationTime("truth.csv", seconds: 1_700_000_100)
             let offRun = try await control.runOnce(["--set", "retrain.performance-margin=-1"])
             #expect(await offRun.exitStatus() == 0)
             let scored = try control.report("flipped")
@@ -53,8 +58,12 @@ extension DaemonEndToEndTests {
             let auc = try #require(realised.rocAUC)
             // Swapped labels turn a good ranking upside down: the champion's ROC AUC becomes 1 − AUC.
             #expect(validation > 0.85 && auc < 0.2 && auc < validation - 0.05, "realised \(auc), validation \(validation)")
-            // Scored as unlabelled, the same rows with the true labels give 1 − auc.
+            // The control judged the same rows and labels with the same champion: the same figure;
+            // with the true labels, the mirror image 1 − AUC (ties count a half either way).
             #expect(abs((try #require(scored.realised?.rocAUC)) - auc) < 1e-12)
+            let honest = try control.report("truth")
+            #expect(honest.decision == .score && honest.realised?.triggered == false)
+            #expect(abs((try #require(honest.realised?.rocAUC)) - (1 - auc)) < 1e-12)
             #expect(report.reason.hasPrefix("realised ROC AUC fell more than the margin below the champion's validation figure: challenger"),
                     "\(report.reason)")
             // The challenger (trained on the champion's rows plus 210 swapped ones) ranks the held-out
