@@ -1,0 +1,168 @@
+import Foundation
+import ShopperPipeline
+import Testing
+
+extension DaemonEndToEndTests {
+    /// The retraining paths the pipeline tests do not reach: the feedback loop (a realised ROC AUC
+    /// drop with no feature drift), a challenger that loses and is kept out, and the sliding
+    /// training window. Real binary on a copy of the bootstrapped state (champion v1, trained on
+    /// the 4,631 Feb–Jul rows of store version 1).
+    @Suite struct DaemonRetrainTests {
+        /// `shopperd models list --format json` with the training window of each model.
+        struct ListedModel: Decodable {
+            var version: Int
+            var aliases: [String]
+            var training_from_version: Int?
+            var training_store_version: Int
+            var training_rows: Int
+        }
+
+        func models(_ workspace: DaemonWorkspace) async throws -> [ListedModel] {
+            let outcome = try await DaemonProcess.run(["models", "list", "--state", workspace.state, "--format", "json"])
+            guard outcome.status == 0 else { throw DaemonTestError("models list failed: \(outcome.stderr)") }
+            return try JSONDecoder().decode([ListedModel].self, from: Data(outcome.stdout.utf8))
+        }
+
+        @Test func aLabelledBatchWithoutDriftWhoseRealisedROCAUCCollapsesStartsARetrain() async throws {
+            // Stationary rows (no feature drift against Feb–Jul) with buyers and non-buyers swapped.
+            let truth = DaemonBatches.stationary(part: 2, labelled: true)
+            let flipped = DaemonBatches.flippingLabels(truth)
+
+            // Control: the same batch with the feedback trigger off is only scored (and so are the
+            // same rows with their true labels, delivered after it: another content, another version).
+            let control = try await DaemonWorkspace.bootstrapped()
+            try control.deliver(flipped, as: "flipped.csv")
+            try control.deliver(truth, as: "truth.csv")
+            try control.setModificationTime("flipped.csv", seconds: 1_700_000_000)
+            try control.setModificationTime("truth.csv", seconds: 1_700_000_100)
+            let offRun = try await control.runOnce(["--set", "retrain.performance-margin=-1"])
+            #expect(await offRun.exitStatus() == 0)
+            let scored = try control.report("flipped")
+            #expect(scored.decision == .score, "\(scored.reason)")
+            #expect(scored.drift?.criticalDrift == false)
+            let untriggered = try #require(scored.realised)
+            #expect(untriggered.margin == nil && !untriggered.triggered)
+            #expect(try await models(control).map(\.version) == [1])
+
+            // The default margin (0.05): the collapse itself retrains.
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let daemon = try await workspace.start()
+            try workspace.deliver(flipped, as: "flipped.csv")
+            #expect(await workspace.waitForOutcome("flipped"))
+            let report = try workspace.report("flipped")
+            let drift = try #require(report.drift)
+            #expect(!drift.criticalDrift && drift.drivers.isEmpty, "no feature drifts: \(drift.drivers.map(\.name))")
+            let realised = try #require(report.realised)
+            #expect(realised.modelVersion == 1 && realised.margin == 0.05 && realised.triggered)
+            let validation = try #require(realised.validationROCAUC)
+            let auc = try #require(realised.rocAUC)
+            // Swapped labels turn a good ranking upside down: the champion's ROC AUC becomes 1 − AUC.
+            #expect(validation > 0.85 && auc < 0.2 && auc < validation - 0.05, "realised \(auc), validation \(validation)")
+            // The control judged the same rows and labels with the same champion: the same figure;
+            // with the true labels, the mirror image 1 − AUC (ties count a half either way).
+            #expect(abs((try #require(scored.realised?.rocAUC)) - auc) < 1e-12)
+            let honest = try control.report("truth")
+            #expect(honest.decision == .score && honest.realised?.triggered == false)
+            #expect(abs((try #require(honest.realised?.rocAUC)) - (1 - auc)) < 1e-12)
+            #expect(report.reason.hasPrefix("realised ROC AUC fell more than the margin below the champion's validation figure: challenger"),
+                    "\(report.reason)")
+            // The challenger (trained on the champion's rows plus 210 swapped ones) ranks the held-out
+            // swapped rows less badly than the champion: seeded, so always promoted.
+            #expect(report.decision == .retrainPromoted, "\(report.reason)")
+            #expect(report.models.championBefore == 1 && report.models.challenger == 2)
+            let evaluation = try #require(report.models.evaluation)
+            // 300 new labelled rows: 30 % held out, the rest appended to the champion's 4,631.
+            #expect(evaluation.rows == 90 && evaluation.trainingRows == DaemonBatches.bootstrapRowCount + 210)
+            #expect(evaluation.promoted && report.models.serving == 2)
+            #expect(try #require(evaluation.challenger) >= (try #require(evaluation.champion)))
+
+            // The journal: no drift event (nothing drifted), the batch's decision on batch-scored.
+            let scoredEvent = try #require(await daemon.waitForEvent("batch-scored", batch: "flipped.csv"))
+            #expect(scoredEvent["DECISION"] == report.decision.rawValue && scoredEvent["DRIFT"] == "no")
+            #expect(daemon.events("drift-detected").isEmpty)
+            #expect(daemon.events("retrain-skipped").isEmpty)
+            let promotedEvent = try #require(await daemon.waitForEvent("model-promoted", batch: "flipped.csv"))
+            #expect(promotedEvent["MODEL_VERSION"] == "v2" && promotedEvent["DECISION"] == "retrain-promoted")
+            #expect(try await models(workspace).map(\.version) == [1, 2])
+            let challenger = try #require(try await workspace.aliasHistory().first { $0.alias == "challenger" && $0.action == "promote" })
+            #expect(challenger.to_version == 2)
+            #expect(challenger.reason.contains("after a realised-performance drop in flipped.csv (store version 2)"), "\(challenger.reason)")
+
+            daemon.send(SIGTERM)
+            #expect(await daemon.exitStatus() == 0)
+        }
+
+        @Test func aChallengerThatLosesIsRegisteredButKeptOutAndTheChampionAndItsReferenceStay() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            try workspace.deliver(DaemonBatches.drifted(part: 3, labelled: true), as: "holiday.csv")
+            try workspace.deliver(DaemonBatches.stationary(part: 4), as: "after.csv")
+            try workspace.setModificationTime("holiday.csv", seconds: 1_700_000_000)
+            try workspace.setModificationTime("after.csv", seconds: 1_700_000_100)
+            // A 60-row window: the challenger learns from the newest 60 holiday rows only and ranks
+            // the 90 held-out ones worse than the champion trained on 4,631 (seeded: always).
+            let run = try await workspace.runOnce(["--set", "retrain.window-rows=60"])
+            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+
+            let report = try workspace.report("holiday")
+            #expect(report.decision == .retrainKept, "\(report.reason)")
+            #expect(report.drift?.criticalDrift == true)
+            #expect(report.reason.contains(": challenger kept out — roc_auc on 90 held-out new rows"), "\(report.reason)")
+            let evaluation = try #require(report.models.evaluation)
+            #expect(!evaluation.promoted && evaluation.tolerance == 0 && evaluation.trainingRows == 60 && evaluation.rows == 90)
+            let champion = try #require(evaluation.champion), challenger = try #require(evaluation.challenger)
+            #expect(challenger < champion, "challenger \(challenger) vs champion \(champion)")
+            // Registered (v2), but the champion still serves, and scored this very batch.
+            #expect(report.models.championBefore == 1 && report.models.challenger == 2 && report.models.serving == 1)
+            #expect(try workspace.predictions("holiday").dropFirst().allSatisfy { $0[4] == "1" })
+
+            let models = try await models(workspace)
+            #expect(models.map(\.version) == [1, 2])
+            #expect(models[0].aliases == ["champion"] && models[1].aliases == [])
+            #expect(models[1].training_rows == 60 && models[1].training_from_version == 2 && models[1].training_store_version == 2)
+            let history = try await workspace.aliasHistory()
+            #expect(history.filter { $0.alias == "champion" }.map(\.to_version) == [1], "the champion alias never moved")
+            let challengerAlias = history.filter { $0.alias == "challenger" }
+            #expect(challengerAlias.map(\.action) == ["promote", "remove"])
+            #expect(challengerAlias.first?.to_version == 2)
+            #expect(challengerAlias.last?.reason.hasPrefix("kept out: roc_auc on 90 held-out new rows") == true)
+
+            // Events: drift with the decision, no promotion.
+            let drift = try #require(run.events("drift-detected").first)
+            #expect(drift["DECISION"] == "retrain-kept" && drift["MODEL_VERSION"] == "v1")
+            #expect(run.events("model-promoted").isEmpty)
+
+            // The reference is still v1's training rows: the next stationary batch does not drift.
+            let after = try workspace.report("after")
+            #expect(after.decision == .score, "\(after.reason)")
+            #expect(after.models.serving == 1 && after.drift?.referenceRows == DaemonBatches.bootstrapRowCount)
+        }
+
+        @Test func theSlidingWindowKeepsTheNewestRowsAndAPromotedChallengersVersionsBecomeTheReference() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            try workspace.deliver(DaemonBatches.drifted(part: 3, labelled: true), as: "holiday.csv")
+            try workspace.deliver(DaemonBatches.stationary(part: 4), as: "after.csv")
+            try workspace.setModificationTime("holiday.csv", seconds: 1_700_000_000)
+            try workspace.setModificationTime("after.csv", seconds: 1_700_000_100)
+            // 4,631 champion rows + 210 new ones not held out, of which the newest 150 are kept.
+            let run = try await workspace.runOnce(["--set", "retrain.window-rows=150"])
+            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+
+            let report = try workspace.report("holiday")
+            #expect(report.decision == .retrainPromoted, "\(report.reason)")
+            let evaluation = try #require(report.models.evaluation)
+            #expect(evaluation.trainingRows == 150 && evaluation.rows == 90)
+            #expect(report.models.serving == 2)
+            let models = try await models(workspace)
+            #expect(models.map(\.version) == [1, 2])
+            #expect(models[1].aliases == ["champion"])
+            // The window starts inside store version 2 (the holiday batch): none of v1's rows left.
+            #expect(models[1].training_rows == 150 && models[1].training_from_version == 2 && models[1].training_store_version == 2)
+
+            // The new reference is the labelled rows of store versions 2…2 — all 300 holiday rows
+            // (the window is cut by rows, the reference by versions): Feb–Jul rows now drift.
+            let after = try workspace.report("after")
+            #expect(after.models.serving == 2 && after.drift?.referenceRows == 300)
+            #expect(after.drift?.criticalDrift == true && after.decision == .scoreAwaitingLabels, "\(after.reason)")
+        }
+    }
+}
