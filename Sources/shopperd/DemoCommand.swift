@@ -74,8 +74,9 @@ struct DemoCommand: AsyncParsableCommand {
         say("")
         say("daemon STATUS: \(daemon.lastStatus)")
         let exitStatus = daemon.terminate()
-        say(try Self.summary(outcomes: outcomes, store: store, daemonExit: exitStatus, workDirectory: workDirectory))
-        if outcomes.contains(where: { $0.isDriftFree == false }) == false || exitStatus != 0 {
+        let check = try Self.checkOutcomes(plan.batches, outcomes: outcomes, outbox: outbox, store: store)
+        say(try Self.summary(outcomes: outcomes, check: check, store: store, daemonExit: exitStatus, workDirectory: workDirectory))
+        if outcomes.contains(where: { $0.isDriftFree == false }) == false || exitStatus != 0 || !check.passed {
             throw ExitCode.failure
         }
     }
@@ -128,14 +129,37 @@ struct DemoCommand: AsyncParsableCommand {
         return String(cString: template.withUnsafeBufferPointer { $0.baseAddress! })
     }
 
-    static func summary(outcomes: [DemoOutcome], store: ShopperStore, daemonExit: Int32, workDirectory: String) throws -> String {
+    /// Proves the closing claim instead of asserting it: the outbox holds exactly each batch's outcome
+    /// files (predictions and report, or a rejection) and nothing else, and the store holds one
+    /// delivered job per batch.
+    static func checkOutcomes(
+        _ batches: [DemoBatch], outcomes: [DemoOutcome], outbox: String, store: ShopperStore
+    ) throws -> (passed: Bool, sentence: String) {
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: outbox))
+        var expected = Set<String>()
+        for (batch, outcome) in zip(batches, outcomes) {
+            expected.formUnion(outcome.rejected ? [batch.stem + ".rejected.json"] : [batch.stem + ".predictions.csv", batch.stem + ".report.json"])
+        }
+        let jobs = try store.jobs()
+        let delivered = jobs.filter { $0.deliveredAt != nil }.count
+        let passed = files == expected && jobs.count == batches.count && delivered == batches.count
+        if passed {
+            return (true, "every batch got exactly one outcome (\(files.count) files in the outbox, \(delivered) delivered jobs in the store)")
+        }
+        let missing = expected.subtracting(files).sorted(), extra = files.subtracting(expected).sorted()
+        return (false, "OUTCOME CHECK FAILED: missing \(missing), unexpected \(extra), \(jobs.count) jobs (\(delivered) delivered) for \(batches.count) batches")
+    }
+
+    static func summary(
+        outcomes: [DemoOutcome], check: (passed: Bool, sentence: String), store: ShopperStore, daemonExit: Int32, workDirectory: String
+    ) throws -> String {
         var lines: [String] = []
         let drifted = outcomes.filter { $0.isDriftFree == false }.count
         let promoted = outcomes.filter { $0.decision == BatchDecision.retrainPromoted.rawValue }.count
         let kept = outcomes.filter { $0.decision == BatchDecision.retrainKept.rawValue }.count
         let rejected = outcomes.filter { $0.rejected }.count
         lines.append("\(outcomes.count) batches: \(drifted) drifted, \(promoted) promotion\(promoted == 1 ? "" : "s"), "
-            + "\(kept) challenger\(kept == 1 ? "" : "s") kept out, \(rejected) rejected; every batch got exactly one outcome.")
+            + "\(kept) challenger\(kept == 1 ? "" : "s") kept out, \(rejected) rejected; \(check.sentence).")
         let history = try store.aliasHistory(.champion)
         lines.append("champion history:")
         for change in history {
