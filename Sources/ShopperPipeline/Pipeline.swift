@@ -36,10 +36,14 @@ public actor Pipeline {
     /// batch hang (the watchdog test) or stall mid-way (the stop test). Never set in production.
     private var beforeProcessing: (@Sendable (SpoolEntry) async throws -> Void)?
 
-    public init(inbox: String, outbox: String, state: String, settings: PipelineSettings) throws(PipelineError) {
+    /// - Parameter busyTimeout: how long a store write waits for another process's lock before the
+    ///   batch is put back and retried with backoff (the daemon keeps it short, so a held lock
+    ///   shows in STATUS and the journal instead of a silent wait).
+    public init(inbox: String, outbox: String, state: String, settings: PipelineSettings,
+                busyTimeout: Duration = .seconds(60)) throws(PipelineError) {
         do {
             spool = try Spool(inboxDirectory: inbox, stateDirectory: state)
-            store = try ShopperStore.open(directory: URL(fileURLWithPath: state))
+            store = try ShopperStore.open(directory: URL(fileURLWithPath: state), busyTimeout: busyTimeout)
         } catch {
             throw PipelineError.wrap(error)
         }
@@ -76,7 +80,8 @@ public actor Pipeline {
 
     /// Takes every pending entry that can progress to its outcome. Returns when none can (the
     /// spool is empty, or what is left waits for a champion); throws `CancellationError` when the
-    /// calling task is cancelled between two steps (nothing is half done).
+    /// calling task is cancelled between two steps (nothing is half done), and the store's error
+    /// when the database is corrupt (the batch stays pending; nothing more is written).
     public func drain(observer: some PipelineObserver, until stop: @Sendable () -> Bool = { false }) async throws {
         var failures = 0
         var changing: [String: Int] = [:]
@@ -103,6 +108,10 @@ public actor Pipeline {
                 changing[entry.id] = nil
                 failures = 0
                 await observer.batchFinished(entry, outcome: outcome, files: files)
+            } catch .store(let error) where error.isCorruption {
+                // Retrying cannot mend a damaged database, and carrying on could bury the damage
+                // under new writes: stop, leaving the file and the pending batch for the operator.
+                throw PipelineError.store(error)
             } catch .waitingForChampion(let reason) {
                 waiting[entry.id] = champion
                 await observer.batchWaiting(entry, reason: reason)
