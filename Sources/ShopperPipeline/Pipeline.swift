@@ -85,19 +85,31 @@ public actor Pipeline {
     public func drain(observer: some PipelineObserver, until stop: @Sendable () -> Bool = { false }) async throws {
         var failures = 0
         var changing: [String: Int] = [:]
+        // The pending entries that can progress, oldest first, as last listed. Listing reads every
+        // entry's sidecar, so it is done again only when this runs out, the champion changes (an
+        // entry waiting for one may go on) or something failed — not before every batch: after an
+        // inotify overflow the rescan claims a whole burst at once, and listing before each of
+        // 1,000 batches would read half a million sidecars.
+        var queue: [SpoolEntry] = []
+        var listedUnder: Int?
         while true {
             try Task.checkCancellation()
-            let entries: [SpoolEntry]
-            do {
-                entries = try pending()
-            } catch {
-                failures += 1
-                try await backoff(nil, error, attempt: failures, observer: observer)
-                continue
-            }
             let champion = try? await processor.championVersion()
-            waiting = waiting.filter { id, _ in entries.contains { $0.id == id } }
-            guard !stop(), let entry = entries.first(where: { waiting[$0.id] == nil || waiting[$0.id]! != champion }) else { return }
+            if queue.isEmpty || listedUnder != champion {
+                let entries: [SpoolEntry]
+                do {
+                    entries = try pending()
+                } catch {
+                    failures += 1
+                    try await backoff(nil, error, attempt: failures, observer: observer)
+                    continue
+                }
+                let listed = Set(entries.map(\.id))
+                waiting = waiting.filter { id, _ in listed.contains(id) }
+                queue = entries.filter { waiting[$0.id] == nil || waiting[$0.id]! != champion }
+                listedUnder = champion
+            }
+            guard !stop(), let entry = queue.first else { return }
             try Task.checkCancellation()
             await observer.batchStarted(entry)
             if let beforeProcessing { try await beforeProcessing(entry) }
@@ -107,6 +119,7 @@ public actor Pipeline {
                 waiting[entry.id] = nil
                 changing[entry.id] = nil
                 failures = 0
+                queue.removeFirst()
                 await observer.batchFinished(entry, outcome: outcome, files: files)
             } catch .store(let error) where error.isCorruption {
                 // Retrying cannot mend a damaged database, and carrying on could bury the damage
@@ -114,10 +127,12 @@ public actor Pipeline {
                 throw PipelineError.store(error)
             } catch .waitingForChampion(let reason) {
                 waiting[entry.id] = champion
+                queue.removeFirst()
                 await observer.batchWaiting(entry, reason: reason)
             } catch .inputStillChanging(let name) {
                 let attempts = (changing[entry.id] ?? 0) + 1
                 changing[entry.id] = attempts
+                queue = []
                 if attempts >= maxChangingAttempts {
                     let outcome = try await rejectChanging(entry, name: name, attempts: attempts)
                     changing[entry.id] = nil
@@ -127,6 +142,7 @@ public actor Pipeline {
                 }
             } catch {
                 failures += 1
+                queue = []
                 try await backoff(entry, error, attempt: failures, observer: observer)
             }
         }
