@@ -176,6 +176,34 @@ extension DaemonEndToEndTests {
             try await Self.expectExactlyOneOutcome(workspace, daemon, stems: ["after-damage"], after: 0)
         }
 
+        @Test func corruptionFoundWhileRunningStopsTheDaemonWithTheBatchPending() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let database = workspace.state + "/" + ShopperStore.fileName
+            do { _ = try workspace.store() }  // checkpointed: every page in the file, none in a log
+            let socket = try DaemonNotifySocket()
+            let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
+
+            // Idle (its page caches released), the daemon's database is damaged under it: every
+            // page after the first, where the bootstrap's rows, model and indexes live.
+            let fd = open(database, O_WRONLY | O_CLOEXEC)
+            try #require(fd >= 0)
+            var info = stat()
+            fstat(fd, &info)
+            let garbage = [UInt8](repeating: 0xA5, count: Int(info.st_size) - 8192)
+            #expect(pwrite(fd, garbage, garbage.count, 8192) == garbage.count)
+            close(fd)
+
+            try workspace.deliver(DaemonBatches.stationary(rows: 50, part: 7), as: "on-damage.csv")
+            #expect(await daemon.exitStatus(timeout: .seconds(60)) == 65, "\(daemon.stderr)")
+            let failed = try #require(daemon.events("service-failed").first, "\(daemon.stderr)")
+            #expect(failed["ERROR"]?.contains("the store \(database) is corrupt") == true, "\(failed["ERROR"] ?? "")")
+            #expect(socket.statuses().contains { $0.hasPrefix("failed: the store \(database) is corrupt") }, "\(socket.statuses())")
+            // Not retried, not delivered: the batch waits in the spool for the operator.
+            #expect(daemon.events("error-retrying").isEmpty)
+            #expect(workspace.claimedFiles.count == 2 && workspace.outboxFiles.isEmpty && workspace.archiveFiles.isEmpty)
+            #expect(FileManager.default.fileExists(atPath: database))
+        }
+
         // MARK: - Shared checks
 
         /// Waits for the batch to be retried at least twice with a growing delay, each
