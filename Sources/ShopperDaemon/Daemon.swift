@@ -28,6 +28,11 @@ public struct Daemon: Sendable {
         self.reload = reload
     }
 
+    /// How long a store write waits for another process's lock. Short on purpose: past it the batch
+    /// goes back to the spool and is retried with backoff, and STATUS and the journal name the
+    /// locked store, where a long wait would look like a silent hang.
+    static let storeBusyTimeout: Duration = .seconds(5)
+
     /// Runs until stopped; returns how the process should exit.
     public func run() async -> ServiceExit {
         let events: EventLog
@@ -79,7 +84,8 @@ public struct Daemon: Sendable {
         let live = LiveState()
         do {
             try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
-            let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
+            let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
+                                    busyTimeout: Self.storeBusyTimeout)
             await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
             await live.attach(pipeline: pipeline, hooks: settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) })
             if let bootstrap = settings.bootstrap, let event = try await Self.bootstrap(from: bootstrap, pipeline: pipeline) {
@@ -99,13 +105,14 @@ public struct Daemon: Sendable {
             return .success
         } catch {
             events.log(.serviceFailed(error: String(describing: error)))
-            return .failure
+            return ServiceExit(failure: error)
         }
     }
 
     private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
         try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
-        let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline)
+        let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
+                                    busyTimeout: Self.storeBusyTimeout)
         await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
         if let pattern = ProcessInfo.processInfo.environment["SHOPPERD_TEST_HANG_ON"], !pattern.isEmpty {
             // Test seam (docs/daemon.md): a batch whose name contains the pattern hangs until
@@ -155,7 +162,8 @@ public struct Daemon: Sendable {
                     context.log(.errorRetrying(batch: name, error: error.description, attempt: 1, retryIn: settings.rescanInterval))
                 }
             case .inbox(.rescanNeeded):
-                try await claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
+                let claimed = try await claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
+                context.log(.inboxOverflow(claimed: claimed))
             case .inbox(.inboxLost):
                 throw DaemonError.inboxLost(settings.inbox)
             case .tick:
@@ -206,17 +214,21 @@ public struct Daemon: Sendable {
     /// Claims what the inbox holds. Periodic rescans skip files modified in the last `settle`:
     /// one still being written (never closed yet) must not be taken; inotify reports it when
     /// it is closed.
-    private static func claimWaiting(_ settings: DaemonSettings, pipeline: Pipeline, context: ServiceContext, settle: Duration) async throws {
+    /// Returns how many it claimed.
+    @discardableResult
+    private static func claimWaiting(_ settings: DaemonSettings, pipeline: Pipeline, context: ServiceContext, settle: Duration) async throws -> Int {
         let now = Date().timeIntervalSince1970
+        var claimed = 0
         for entry in try InboxScanner(directory: settings.inbox).entries() {
             let age = now - (Double(entry.modifiedSeconds) + Double(entry.modifiedNanoseconds) / 1e9)
             if age < settle.seconds { continue }
             do {
-                try await pipeline.claim(entry.name)
+                if try await pipeline.claim(entry.name) != nil { claimed += 1 }
             } catch {
                 context.log(.errorRetrying(batch: entry.name, error: error.description, attempt: 1, retryIn: settings.rescanInterval))
             }
         }
+        return claimed
     }
 }
 

@@ -40,6 +40,9 @@ public enum DaemonEvent: Equatable, Sendable {
     case mlflowBehind(pending: Int, error: String, message: String)
     /// Everything pending has reached the MLflow server again.
     case mlflowCaughtUp(mirrored: Int, target: String, message: String)
+    /// The inotify queue overflowed (`IN_Q_OVERFLOW`): events were dropped, so the inbox was
+    /// listed again; `claimed` files were found and claimed.
+    case inboxOverflow(claimed: Int)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     public var kind: DaemonEventKind {
@@ -59,6 +62,7 @@ public enum DaemonEvent: Equatable, Sendable {
         case .hookFailed: .hookFailed
         case .mlflowBehind: .mlflowBehind
         case .mlflowCaughtUp: .mlflowCaughtUp
+        case .inboxOverflow: .inboxOverflow
         }
     }
 
@@ -99,6 +103,9 @@ public enum DaemonEvent: Equatable, Sendable {
             return "hook \(program) for \(event) \(outcome); the pipeline went on"
         case let .mlflowBehind(_, _, message), let .mlflowCaughtUp(_, _, message):
             return message
+        case let .inboxOverflow(claimed):
+            return "inotify queue overflowed (more arrivals than fs.inotify.max_queued_events): listed the inbox again and "
+                + "claimed \(claimed) file\(claimed == 1 ? "" : "s"); nothing is lost. If this repeats, raise fs.inotify.max_queued_events"
         }
     }
 
@@ -166,6 +173,8 @@ public enum DaemonEvent: Equatable, Sendable {
             return [JournalField("MLFLOW_PENDING", pending), JournalField("ERROR", error)]
         case let .mlflowCaughtUp(mirrored, target, _):
             return [JournalField("MLFLOW_MIRRORED", mirrored), JournalField("MLFLOW_TARGET", target)]
+        case let .inboxOverflow(claimed):
+            return [JournalField("SHOPPERD_CLAIMED", claimed)]
         }
     }
 

@@ -19,6 +19,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case hookFailed = "hook-failed"
     case mlflowBehind = "mlflow-behind"
     case mlflowCaughtUp = "mlflow-caught-up"
+    case inboxOverflow = "inbox-overflow"
 
     /// The fixed `MESSAGE_ID` of this kind.
     public var messageID: JournalMessageID {
@@ -38,6 +39,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .hookFailed: "a3e5ac23f9f7499e83afb5724ebcd096"
         case .mlflowBehind: "116cf5e292394f52bd9b31e5e0ef10d5"
         case .mlflowCaughtUp: "1552868b5e0c4857bfa7864f8333d0d0"
+        case .inboxOverflow: "bba71d2f60b041e9a16777c032bb36ad"
         }
         return JournalMessageID(hex)!
     }
@@ -47,7 +49,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         switch self {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
         case .batchScored: .info
-        case .driftDetected, .batchRejected, .retrainSkipped, .hookFailed, .mlflowBehind: .warning
+        case .driftDetected, .batchRejected, .retrainSkipped, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed: .error
         case .batchStuck: .critical
         }

@@ -1,7 +1,26 @@
+import ShopperPipeline
+import ShopperStore
+
 /// How the daemon's process should exit; systemd's `Restart=on-failure` restarts on `failure`.
 public enum ServiceExit: Int32, Sendable {
     /// Stopped on request (or the run loop ended normally): exit 0, no restart.
     case success = 0
     /// The run loop failed: exit 1, systemd restarts the service.
     case failure = 1
+    /// The store is corrupt (EX_DATAERR, 65). A restart would refuse again, so the unit lists it in
+    /// `RestartPreventExitStatus=`: the service stays failed, the file untouched, until the operator
+    /// restores or moves it.
+    case storeCorrupt = 65
+
+    /// The exit for a run that failed with `error`.
+    init(failure error: any Error) {
+        switch error {
+        case let error as PipelineError:
+            if case .store(let store) = error, store.isCorruption { self = .storeCorrupt } else { self = .failure }
+        case let error as StoreError where error.isCorruption:
+            self = .storeCorrupt
+        default:
+            self = .failure
+        }
+    }
 }

@@ -147,7 +147,7 @@ public struct ServiceRunner: Sendable {
             let text = String(describing: error)
             events.log(.serviceFailed(error: text))
             try? notifier.stopping(status: "failed: \(text)")
-            return .failure
+            return ServiceExit(failure: error)
         }
     }
 }

@@ -36,10 +36,14 @@ public actor Pipeline {
     /// batch hang (the watchdog test) or stall mid-way (the stop test). Never set in production.
     private var beforeProcessing: (@Sendable (SpoolEntry) async throws -> Void)?
 
-    public init(inbox: String, outbox: String, state: String, settings: PipelineSettings) throws(PipelineError) {
+    /// - Parameter busyTimeout: how long a store write waits for another process's lock before the
+    ///   batch is put back and retried with backoff (the daemon keeps it short, so a held lock
+    ///   shows in STATUS and the journal instead of a silent wait).
+    public init(inbox: String, outbox: String, state: String, settings: PipelineSettings,
+                busyTimeout: Duration = .seconds(60)) throws(PipelineError) {
         do {
             spool = try Spool(inboxDirectory: inbox, stateDirectory: state)
-            store = try ShopperStore.open(directory: URL(fileURLWithPath: state))
+            store = try ShopperStore.open(directory: URL(fileURLWithPath: state), busyTimeout: busyTimeout)
         } catch {
             throw PipelineError.wrap(error)
         }
@@ -76,23 +80,36 @@ public actor Pipeline {
 
     /// Takes every pending entry that can progress to its outcome. Returns when none can (the
     /// spool is empty, or what is left waits for a champion); throws `CancellationError` when the
-    /// calling task is cancelled between two steps (nothing is half done).
+    /// calling task is cancelled between two steps (nothing is half done), and the store's error
+    /// when the database is corrupt (the batch stays pending; nothing more is written).
     public func drain(observer: some PipelineObserver, until stop: @Sendable () -> Bool = { false }) async throws {
         var failures = 0
         var changing: [String: Int] = [:]
+        // The pending entries that can progress, oldest first, as last listed. Listing reads every
+        // entry's sidecar, so it is done again only when this runs out, the champion changes (an
+        // entry waiting for one may go on) or something failed — not before every batch: after an
+        // inotify overflow the rescan claims a whole burst at once, and listing before each of
+        // 1,000 batches would read half a million sidecars.
+        var queue: [SpoolEntry] = []
+        var listedUnder: Int?
         while true {
             try Task.checkCancellation()
-            let entries: [SpoolEntry]
-            do {
-                entries = try pending()
-            } catch {
-                failures += 1
-                try await backoff(nil, error, attempt: failures, observer: observer)
-                continue
-            }
             let champion = try? await processor.championVersion()
-            waiting = waiting.filter { id, _ in entries.contains { $0.id == id } }
-            guard !stop(), let entry = entries.first(where: { waiting[$0.id] == nil || waiting[$0.id]! != champion }) else { return }
+            if queue.isEmpty || listedUnder != champion {
+                let entries: [SpoolEntry]
+                do {
+                    entries = try pending()
+                } catch {
+                    failures += 1
+                    try await backoff(nil, error, attempt: failures, observer: observer)
+                    continue
+                }
+                let listed = Set(entries.map(\.id))
+                waiting = waiting.filter { id, _ in listed.contains(id) }
+                queue = entries.filter { waiting[$0.id] == nil || waiting[$0.id]! != champion }
+                listedUnder = champion
+            }
+            guard !stop(), let entry = queue.first else { return }
             try Task.checkCancellation()
             await observer.batchStarted(entry)
             if let beforeProcessing { try await beforeProcessing(entry) }
@@ -102,13 +119,20 @@ public actor Pipeline {
                 waiting[entry.id] = nil
                 changing[entry.id] = nil
                 failures = 0
+                queue.removeFirst()
                 await observer.batchFinished(entry, outcome: outcome, files: files)
+            } catch .store(let error) where error.isCorruption {
+                // Retrying cannot mend a damaged database, and carrying on could bury the damage
+                // under new writes: stop, leaving the file and the pending batch for the operator.
+                throw PipelineError.store(error)
             } catch .waitingForChampion(let reason) {
                 waiting[entry.id] = champion
+                queue.removeFirst()
                 await observer.batchWaiting(entry, reason: reason)
             } catch .inputStillChanging(let name) {
                 let attempts = (changing[entry.id] ?? 0) + 1
                 changing[entry.id] = attempts
+                queue = []
                 if attempts >= maxChangingAttempts {
                     let outcome = try await rejectChanging(entry, name: name, attempts: attempts)
                     changing[entry.id] = nil
@@ -118,6 +142,7 @@ public actor Pipeline {
                 }
             } catch {
                 failures += 1
+                queue = []
                 try await backoff(entry, error, attempt: failures, observer: observer)
             }
         }

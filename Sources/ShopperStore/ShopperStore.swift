@@ -18,10 +18,13 @@ public final class ShopperStore: Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    /// How long a write waits for another process's write lock before failing with ``StoreError/busy(path:timeoutSeconds:)``.
+    let busyTimeoutSeconds: Int
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: DatabasePool, busyTimeoutSeconds: Int) {
         self.path = path
         self.pool = pool
+        self.busyTimeoutSeconds = busyTimeoutSeconds
     }
 
     /// Opens (creating if needed) the store in `directory`, and brings its schema up to date.
@@ -32,7 +35,8 @@ public final class ShopperStore: Sendable {
         let path = directory.appendingPathComponent(fileName).path
         try Self.createDirectory(directory.path)
         var configuration = Configuration()
-        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        let timeoutSeconds = Int(busyTimeout.components.seconds)
+        configuration.busyMode = .timeout(TimeInterval(timeoutSeconds))
         configuration.prepareDatabase { db in
             // synchronous=FULL: every commit fsyncs the WAL before it returns. The daemon writes
             // the outbox and files the input away only after a batch's commit, so the commit must
@@ -52,8 +56,12 @@ public final class ShopperStore: Sendable {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
-            return ShopperStore(path: path, pool: pool)
+            return ShopperStore(path: path, pool: pool, busyTimeoutSeconds: timeoutSeconds)
         } catch {
+            // A damaged file is reported as such (and left alone); anything else is "cannot open".
+            if let classified = StoreError(error, path: path, busyTimeoutSeconds: timeoutSeconds), classified.isCorruption {
+                throw classified
+            }
             throw .cannotOpen(path: path, reason: String(describing: error))
         }
     }
@@ -86,7 +94,7 @@ public final class ShopperStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw .database(String(describing: error))
+            throw StoreError(error, path: path, busyTimeoutSeconds: busyTimeoutSeconds) ?? .database(String(describing: error))
         }
     }
 
@@ -108,7 +116,23 @@ public final class ShopperStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw .database(String(describing: error))
+            throw StoreError(error, path: path, busyTimeoutSeconds: busyTimeoutSeconds) ?? .database(String(describing: error))
+        }
+    }
+}
+
+extension StoreError {
+    /// The SQLite conditions an operator can act on, named with the database's path; nil for the
+    /// rest (reported as ``StoreError/database(_:)`` with SQLite's own message).
+    init?(_ error: any Error, path: String, busyTimeoutSeconds: Int) {
+        guard let error = error as? DatabaseError else { return nil }
+        let detail = error.message ?? "\(error.resultCode)"
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: self = .busy(path: path, timeoutSeconds: busyTimeoutSeconds)
+        case .SQLITE_FULL: self = .diskFull(path: path)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: self = .readOnly(path: path, detail: detail)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: self = .corrupt(path: path, detail: detail)
+        default: return nil
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a store operation failed, with what to do about it.
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The state directory or database could not be created or opened.
@@ -15,7 +17,18 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Another process added a version while a batch was being prepared against an older one;
     /// nothing was written, and the batch is prepared again against the new version.
     case versionMoved(expected: Int, found: Int)
-    /// SQLite said no (disk full, locked for too long, corrupt file…).
+    /// Another process held the store's write lock for longer than the busy timeout. Transient:
+    /// whoever retries (the daemon) tries again later.
+    case busy(path: String, timeoutSeconds: Int)
+    /// The file system holding the store is full (SQLITE_FULL). Transient once space is freed.
+    case diskFull(path: String)
+    /// The store cannot be written (SQLITE_READONLY, SQLITE_CANTOPEN on a journal): a read-only
+    /// mount or a file the process may not write. Transient once it is fixed.
+    case readOnly(path: String, detail: String)
+    /// The database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB). Never transient, and never
+    /// "repaired" by replacing the file: the operator decides (restore a backup, or move it aside).
+    case corrupt(path: String, detail: String)
+    /// SQLite said no for another reason (an I/O error, a constraint…).
     case database(String)
 
     public var description: String {
@@ -36,8 +49,37 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(file) has no valid rows: nothing to store"
         case .versionMoved(let expected, let found):
             "the store moved from version \(expected) to \(found) while this batch was prepared (another process ingested); nothing was written, it will be processed again"
+        case .busy(let path, let timeout):
+            "the store \(path) is locked: another process (a second shopperd, `shopperd ingest`, sqlite3, a backup tool) "
+                + "held its write lock for more than \(timeout) s; nothing was written. Let that process finish, or stop it"
+        case .diskFull(let path):
+            "the file system holding the store \(path) is full (SQLite: database or disk is full); nothing was written. "
+                + "Free space there (df \((path as NSString).deletingLastPathComponent))"
+        case .readOnly(let path, let detail):
+            "the store \(path) cannot be written (SQLite: \(detail)); nothing was written. Its file system is read-only "
+                + "or the files are not writable: remount it read-write, or fix the owner and permissions of the state directory"
+        case .corrupt(let path, let detail):
+            "the store \(path) is corrupt (SQLite: \(detail)). shopperd will not use it, repair it, replace it or create "
+                + "a new one: the file is left as it is. Keep a copy for inspection (sqlite3 \(path) 'PRAGMA integrity_check'), "
+                + "then restore the state directory from a backup, or move the database aside to start an empty store, "
+                + "and start shopperd again"
         case .database(let message):
             "store error: \(message)"
         }
+    }
+
+    /// Whether waiting can help: a busy lock, a full disk or a read-only mount go away when the
+    /// other process ends or the operator frees space or remounts; a corrupt file does not.
+    public var isTransient: Bool {
+        switch self {
+        case .busy, .diskFull, .readOnly, .versionMoved: true
+        default: false
+        }
+    }
+
+    /// The database file is damaged: carrying on (or retrying) cannot help.
+    public var isCorruption: Bool {
+        if case .corrupt = self { return true }
+        return false
     }
 }

@@ -9,6 +9,7 @@ let suites: [String: @Sendable ([String]) async throws -> Void] = [
     "drift": { try await DriftBench.speed($0) },
     "drift-calibration": { try await DriftBench.calibration($0) },
     "daemon": daemonSuite,
+    "load": loadSuite,
 ]
 
 guard let name = arguments.first, let suite = suites[name] else {

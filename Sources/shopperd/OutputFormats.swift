@@ -38,7 +38,7 @@ enum Terminal {
         self.error(error.description)
         switch error {
         case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack: return CLIExit.notFound
-        case .cannotOpen, .emptyBatch, .database, .versionMoved: return CLIExit.storeFailure
+        case .cannotOpen, .emptyBatch, .database, .versionMoved, .busy, .diskFull, .readOnly, .corrupt: return CLIExit.storeFailure
         }
     }
 

@@ -61,6 +61,7 @@ import ShopperPipeline
             .hookFailed(event: "drift", program: "/usr/local/bin/alert", outcome: "exited with status 3", report: name),
             .mlflowBehind(pending: 3, error: name, message: "MLflow mirror falling behind"),
             .mlflowCaughtUp(mirrored: 7, target: "http://127.0.0.1:5000?run=" + name, message: "MLflow mirror caught up"),
+            .inboxOverflow(claimed: 42),
         ]
         #expect(Set(events.map(\.kind)) == Set(DaemonEventKind.allCases))
         for event in events { log.log(event) }
