@@ -15,7 +15,8 @@ daemon has drained, checks what must hold whatever the timing of the kills:
   (d) `PRAGMA integrity_check` is ok (and `foreign_key_check` is empty);
   (e) the stored predictions equal the predictions files, row for row;
   (f) the champion is a registered model whose file matches its SHA-256 and loads
-      (`shopperd score` with it succeeds);
+      (`shopperd score` with it succeeds), and it served the last batch; no challenger alias is
+      left; one model per retrain (plus the bootstrap champion), none registered twice;
   (g) every job in the store is marked delivered, one job per input.
 
 After each kill (the daemon dead, before the restart) the state is inspected to tell which phase
@@ -179,6 +180,12 @@ class Workspace:
             self.process.wait()
             raise HarnessError("the daemon did not stop within %d s of SIGTERM" % timeout)
 
+    def reap(self):
+        """Kills a daemon left running when the harness stops early (an error, ^C)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def drop(self, batch):
         """The safe way to deliver (docs/daemon.md): write under a hidden name, rename in."""
         hidden = os.path.join(self.inbox, ".incoming-" + batch.name)
@@ -222,6 +229,9 @@ def classify(ws, by_name, known_undelivered):
     if not os.path.exists(ws.store):
         return "start-up (store not created)"
     with connect(ws.store) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"aliases", "jobs"} <= tables:
+            return "start-up (store schema being created)"
         champion = db.execute("SELECT model_version FROM aliases WHERE alias = 'champion'").fetchone()
         if champion is None:
             return "bootstrap (no champion yet)"
@@ -445,6 +455,12 @@ def check(ws, batches, bootstrap_rows):
                 fail("f", "the champion v%s's model file does not match its SHA-256" % champion_version)
         models = db.execute("SELECT COUNT(*) FROM models").fetchone()[0]
         decisions = collections.Counter(r[0] for r in db.execute("SELECT decision FROM jobs"))
+        retrains = decisions["retrain-promoted"] + decisions["retrain-kept"]
+        if models != 1 + retrains:
+            fail("c", "%d models registered; the bootstrap champion + %d retrains = %d" % (models, retrains, 1 + retrains))
+        last = db.execute("SELECT model_version FROM jobs WHERE outcome = 'scored' ORDER BY id DESC LIMIT 1").fetchone()
+        if last is not None and champion_version is not None and last[0] != champion_version:
+            fail("f", "the champion is v%s but the last batch was served by v%s" % (champion_version, last[0]))
     if champion_version is not None:
         sample = next((b for b in batches if b.expect == "scored"), None)
         if sample is not None:
@@ -510,92 +526,97 @@ def run(args):
     with open(bootstrap, "w", encoding="utf-8") as f:
         f.write(rows.csv(rows.bootstrap, labelled=True))
 
-    started = time.monotonic()
-    phases = collections.Counter()
-    modes = collections.Counter()
-    early_exits = 0
-    dropped = 0
-    known_undelivered = set()
-    # Kill timing. `random`: a delay after the drops, uniform up to a window that follows how long
-    # batches take here (so kills land mid-batch on a slow debug build as on a fast release one).
-    # The other modes watch for the first sign of a short phase — a sidecar in the claim area, the
-    # store's write-ahead log growing, a file (or hidden temporary) appearing in the outbox, an
-    # input filed — and kill within a few milliseconds of it, so short phases get their share.
-    per_batch = 0.3
-    ws.start(bootstrap)
-    for k in range(1, args.kills + 1):
-        mode = rng.choices(["random", "claim", "commit", "outbox", "filing", "start-up"], [35, 10, 15, 20, 10, 10])[0]
-        t0 = time.monotonic()
-        outcomes_before = ws.outcomes()
-        if mode != "start-up" and dropped < len(batches):
-            group = rng.randint(1, 3)
-            before = snapshot(ws, mode)
-            for b in batches[dropped: dropped + group]:
-                ws.drop(b)
-            dropped = min(len(batches), dropped + group)
-        else:
-            before = snapshot(ws, mode)
-        if mode == "random":
-            delay = rng.uniform(0, max(0.05, 2.5 * per_batch))
-        elif mode == "start-up":
-            delay = rng.uniform(0, 0.4)
-        else:
-            wait_until(lambda: snapshot(ws, mode) != before or ws.process.poll() is not None, timeout=60, every=0)
-            delay = rng.uniform(0, 0.0015)
-        time.sleep(delay)
-        if not ws.kill():
-            early_exits += 1
-        phase = classify(ws, by_name, known_undelivered)
-        phases[phase] += 1
-        modes[mode] += 1
-        elapsed = time.monotonic() - t0
-        finished = ws.outcomes() - outcomes_before
-        if finished > 0:
-            per_batch = 0.7 * per_batch + 0.3 * min(elapsed / finished, 20.0)
-        if args.verbose:
-            print("kill %3d (%s, +%.0f ms): %s" % (k, mode, delay * 1000, phase), flush=True)
-        if rng.random() < 0.2 and dropped < len(batches):
-            ws.drop(batches[dropped])   # arrives while the daemon is down
-            dropped += 1
+    try:
+        started = time.monotonic()
+        phases = collections.Counter()
+        modes = collections.Counter()
+        early_exits = 0
+        dropped = 0
+        known_undelivered = set()
+        # Kill timing. `random`: a delay after the drops, uniform up to a window that follows how long
+        # batches take here (so kills land mid-batch on a slow debug build as on a fast release one).
+        # The other modes watch for the first sign of a short phase — a sidecar in the claim area, the
+        # store's write-ahead log growing, a file (or hidden temporary) appearing in the outbox, an
+        # input filed — and kill within a few milliseconds of it, so short phases get their share.
+        per_batch = 0.3
         ws.start(bootstrap)
-    for b in batches[dropped:]:
-        ws.drop(b)
-        time.sleep(rng.uniform(0, 0.02))
-    dropped = len(batches)
-    if not wait_until(lambda: drained(ws, dropped), timeout=args.drain_timeout, every=0.1):
-        ws.stop()
-        raise HarnessError("the daemon did not drain within %d s: inbox %s, claimed %s, %d of %d outcomes (see %s/logs)"
-                           % (args.drain_timeout, ws.inbox_batches()[:5], ws.listing("inbox", ".shopperd", "claimed")[:5],
-                              ws.outcomes(), dropped, root))
-    status = ws.stop()
-    violations, figures = check(ws, batches, len(rows.bootstrap))
-    if status != 0:
-        violations.append("the daemon exited with status %d after SIGTERM" % status)
-    if early_exits:
-        violations.append("the daemon had exited on its own before %d of the kills (see %s/logs)" % (early_exits, root))
-    runtime = time.monotonic() - started
+        for k in range(1, args.kills + 1):
+            mode = rng.choices(["random", "claim", "commit", "outbox", "filing", "start-up"], [35, 10, 15, 20, 10, 10])[0]
+            if dropped >= len(batches) and mode != "start-up":
+                mode = "random"   # nothing left to drop: a watched change might never come
+            t0 = time.monotonic()
+            outcomes_before = ws.outcomes()
+            if mode != "start-up" and dropped < len(batches):
+                group = rng.randint(1, 2)
+                before = snapshot(ws, mode)
+                for b in batches[dropped: dropped + group]:
+                    ws.drop(b)
+                dropped = min(len(batches), dropped + group)
+            else:
+                before = snapshot(ws, mode)
+            if mode == "random":
+                delay = rng.uniform(0, max(0.05, 2.5 * per_batch))
+            elif mode == "start-up":
+                delay = rng.uniform(0, 0.4)
+            else:
+                wait_until(lambda: snapshot(ws, mode) != before or ws.process.poll() is not None, timeout=60, every=0)
+                delay = rng.uniform(0, 0.0015)
+            time.sleep(delay)
+            if not ws.kill():
+                early_exits += 1
+            phase = classify(ws, by_name, known_undelivered)
+            phases[phase] += 1
+            modes[mode] += 1
+            elapsed = time.monotonic() - t0
+            finished = ws.outcomes() - outcomes_before
+            if finished > 0:
+                per_batch = 0.7 * per_batch + 0.3 * min(elapsed / finished, 20.0)
+            if args.verbose:
+                print("kill %3d (%s, +%.0f ms): %s" % (k, mode, delay * 1000, phase), flush=True)
+            if rng.random() < 0.2 and dropped < len(batches):
+                ws.drop(batches[dropped])   # arrives while the daemon is down
+                dropped += 1
+            ws.start(bootstrap)
+        for b in batches[dropped:]:
+            ws.drop(b)
+            time.sleep(rng.uniform(0, 0.02))
+        dropped = len(batches)
+        if not wait_until(lambda: drained(ws, dropped), timeout=args.drain_timeout, every=0.1):
+            ws.stop()
+            raise HarnessError("the daemon did not drain within %d s: inbox %s, claimed %s, %d of %d outcomes (see %s/logs)"
+                               % (args.drain_timeout, ws.inbox_batches()[:5], ws.listing("inbox", ".shopperd", "claimed")[:5],
+                                  ws.outcomes(), dropped, root))
+        status = ws.stop()
+        violations, figures = check(ws, batches, len(rows.bootstrap))
+        if status != 0:
+            violations.append("the daemon exited with status %d after SIGTERM" % status)
+        if early_exits:
+            violations.append("the daemon had exited on its own before %d of the kills (see %s/logs)" % (early_exits, root))
+        runtime = time.monotonic() - started
 
-    kinds = collections.Counter(b.kind for b in batches)
-    print("crash consistency: seed %d, %d kills, %d restarts, %d batches (%s), %.0f s"
-          % (args.seed, args.kills, ws.starts - 1, len(batches), ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items())),
-             runtime))
-    print("  store: %d versions, %d models, champion v%s; decisions: %s"
-          % (figures["versions"], figures["models"], figures["champion"],
-             ", ".join("%s %d" % (d, n) for d, n in sorted(figures["decisions"].items()))))
-    print("  kill modes: %s" % ", ".join("%s %d" % (m, n) for m, n in sorted(modes.items())))
-    print("  where the kills landed:")
-    for phase, n in phases.most_common():
-        print("    %4d  %s" % (n, phase))
-    if violations:
-        print("  %d VIOLATIONS:" % len(violations))
-        for v in violations[:50]:
-            print("    " + v)
-        print("  work directory kept: %s" % root)
-        return 1
-    print("  violations: 0")
-    if not args.keep and not args.work:
-        shutil.rmtree(root, ignore_errors=True)
-    return 0
+        kinds = collections.Counter(b.kind for b in batches)
+        print("crash consistency: seed %d, %d kills, %d restarts, %d batches (%s), %.0f s"
+              % (args.seed, args.kills, ws.starts - 1, len(batches), ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items())),
+                 runtime))
+        print("  store: %d versions, %d models, champion v%s; decisions: %s"
+              % (figures["versions"], figures["models"], figures["champion"],
+                 ", ".join("%s %d" % (d, n) for d, n in sorted(figures["decisions"].items()))))
+        print("  kill modes: %s" % ", ".join("%s %d" % (m, n) for m, n in sorted(modes.items())))
+        print("  where the kills landed:")
+        for phase, n in phases.most_common():
+            print("    %4d  %s" % (n, phase))
+        if violations:
+            print("  %d VIOLATIONS:" % len(violations))
+            for v in violations[:50]:
+                print("    " + v)
+            print("  work directory kept: %s" % root)
+            return 1
+        print("  violations: 0")
+        if not args.keep and not args.work:
+            shutil.rmtree(root, ignore_errors=True)
+        return 0
+    finally:
+        ws.reap()
 
 
 def main():
@@ -603,7 +624,7 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "shopperd"))
     parser.add_argument("--kills", type=int, default=25)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--batches", type=int, default=0, help="default: 1.5 × kills + 6")
+    parser.add_argument("--batches", type=int, default=0, help="default: 1.5 × kills + 6 (about what the rounds drop)")
     parser.add_argument("--work", help="directory to run in (must be empty; kept)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work directory")
     parser.add_argument("--drain-timeout", type=int, default=900)
