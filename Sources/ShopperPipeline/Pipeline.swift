@@ -16,9 +16,10 @@ public protocol PipelineObserver: Sendable {
 ///
 /// The order of effects is what makes "exactly one outcome per input" hold through crashes:
 /// claim (atomic rename) → process (one store transaction that records the job) → write the outbox
-/// files (from the store, atomically) → file the input in archive/quarantine → mark delivered. A
+/// files (from the store, atomically) → mark delivered → file the input in archive/quarantine. A
 /// crash between any two steps leaves the entry in the spool; on restart `process` finds the
-/// recorded job and the later steps run again, writing the same bytes.
+/// recorded job and the later steps run again, writing the same bytes. Filing comes last because it
+/// takes the entry out of the spool: whatever is not done by then is never retried.
 public actor Pipeline {
     public nonisolated let spool: Spool
     public nonisolated let store: ShopperStore
@@ -49,6 +50,15 @@ public actor Pipeline {
         }
         processor = BatchProcessor(store: store, spool: spool, settings: settings)
         self.outbox = OutboxWriter(directory: outbox, store: store)
+        // A process killed mid-write leaves its hidden temporary behind; nothing else would ever
+        // remove it (the claim area's are removed by `Spool.pending`).
+        do {
+            for directory in [outbox, state, spool.archiveDirectory, spool.quarantineDirectory] {
+                try AtomicFile.removeDeadTemporaries(in: directory)
+            }
+        } catch {
+            throw PipelineError.fileSystem(error)
+        }
     }
 
     /// Installs the test seam described at `beforeProcessing`.
@@ -155,12 +165,16 @@ public actor Pipeline {
         try await processor.bootstrapChampion(from: path)
     }
 
-    /// Writes the outbox files and files the input away.
+    /// Writes the outbox files, records the delivery, and files the input away — in that order.
+    /// Filing removes the entry from the spool, so it must be the last step: a crash after filing
+    /// but before recording would leave the job undelivered in the store with nothing left to
+    /// finish it (invariant (g) of the crash-consistency harness, Tests/Reliability). Recorded
+    /// first, a crash before filing only means the entry is delivered again, with the same bytes.
     private func finish(_ entry: SpoolEntry, _ job: JobRecord) throws(PipelineError) -> [String] {
         let files = try outbox.deliver(job)
         do {
-            if job.outcome == .scored { try spool.archive(entry) } else { try spool.quarantine(entry) }
             try store.markDelivered(jobID: job.id)
+            if job.outcome == .scored { try spool.archive(entry) } else { try spool.quarantine(entry) }
         } catch {
             throw PipelineError.wrap(error)
         }

@@ -18,6 +18,14 @@ import Testing
         #expect(try String(contentsOfFile: temp.file("f"), encoding: .utf8) == "new")
     }
 
+    @Test func temporaryNamesAreRecognisedWithTheirWriter() {
+        #expect(AtomicFile.writerPID(ofTemporary: AtomicFile.temporaryName(for: "a.report.json", pid: 4242)) == 4242)
+        #expect(AtomicFile.writerPID(ofTemporary: ".a-b.csv.tmp-17") == 17)
+        for name in ["a.csv.tmp-17", ".tmp-17", "..tmp-17", ".a.tmp-", ".a.tmp-1x", ".a.tmp--3", ".a.csv", ".a.part-17"] {
+            #expect(AtomicFile.writerPID(ofTemporary: name) == nil, "\(name)")
+        }
+    }
+
     @Test func aMissingDirectoryIsATypedErrorNamingThePath() throws {
         let error = #expect(throws: FileSystemError.self) {
             try AtomicFile.write([1, 2, 3], to: "/nonexistent-dir", name: "f")

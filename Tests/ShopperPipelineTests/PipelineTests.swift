@@ -128,6 +128,55 @@ import Testing
         #expect(try pipeline.store.job(id: entry.id)?.deliveredAt != nil)
     }
 
+    /// Found by the crash-consistency harness (Tests/Reliability): filing the input took it out of
+    /// the spool before the delivery was recorded, so a crash between the two left the job
+    /// undelivered forever. Filing is now the last step; here it fails for real (its directory
+    /// replaced by a file) and the delivery must already be recorded, the entry still pending.
+    @Test func theDeliveryIsRecordedBeforeTheInputIsFiledAway() async throws {
+        let dirs = try PipelineDirectories()
+        let pipeline = try await dirs.pipeline()
+        try dirs.dropText("bad.csv", "not,a,shopper,batch\n1,2,3,4\n")
+        try await dirs.claimAll(pipeline)
+        let entry = try #require(try await pipeline.pending().first)
+        let quarantine = dirs.state + "/quarantine"
+        try FileManager.default.removeItem(atPath: quarantine)
+        try dirs.temp.write("state/quarantine", "in the way")
+        let observer = RecordingObserver()
+        let outbox = dirs.outbox
+        try await pipeline.drain(observer: observer) { FileManager.default.fileExists(atPath: outbox + "/bad.rejected.json") }
+        #expect(await observer.retries.count == 1)
+        #expect(dirs.outboxFiles() == ["bad.rejected.json"])
+        #expect(try pipeline.store.job(id: entry.id)?.deliveredAt != nil)
+        #expect(try await pipeline.pending() == [entry])
+
+        try FileManager.default.removeItem(atPath: quarantine)
+        try FileManager.default.createDirectory(atPath: quarantine, withIntermediateDirectories: false)
+        try await pipeline.drain(observer: observer)
+        #expect(await observer.finished.count == 1)
+        #expect(try await pipeline.pending().isEmpty)
+        #expect(dirs.temp.entries("state/quarantine") == [entry.id + "--bad.csv"])
+        #expect(dirs.outboxFiles() == ["bad.rejected.json"])
+        #expect(try pipeline.store.jobs().count == 1)
+    }
+
+    /// Found by the crash-consistency harness: a daemon killed while writing an outbox file left
+    /// its hidden temporary there for good, one more per crash. Start-up removes dead writers'
+    /// temporaries — and only those.
+    @Test func startUpRemovesTheTemporariesOfDeadWritersOnly() async throws {
+        let dirs = try PipelineDirectories()
+        _ = try dirs.temp.subdirectory("state/archive")
+        let dead = Int32.max  // above any pid_max: no process has it
+        let leftovers = [
+            "outbox/.a.predictions.csv.tmp-\(dead)", "outbox/.a.report.json.tmp-\(getpid())",
+            "state/.b.tmp-\(dead)", "state/archive/.c--d.csv.tmp-\(dead)",
+        ]
+        let kept = ["outbox/.live.csv.tmp-\(getppid())", "outbox/.keep", "outbox/notes.tmp-\(dead)", "outbox/.x.tmp-12ab"]
+        for name in leftovers + kept { try dirs.temp.write(name, "partial") }
+        _ = try await dirs.pipeline()
+        for name in leftovers { #expect(!FileManager.default.fileExists(atPath: dirs.temp.file(name)), "\(name)") }
+        for name in kept { #expect(FileManager.default.fileExists(atPath: dirs.temp.file(name)), "\(name)") }
+    }
+
     @Test func refusedEntriesAreRejectedWithoutBeingRead() async throws {
         let dirs = try PipelineDirectories()
         var settings = PipelineFixtures.settings

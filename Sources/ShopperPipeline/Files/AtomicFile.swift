@@ -10,7 +10,7 @@ import Glibc
 public enum AtomicFile {
     public static func write(_ bytes: some Collection<UInt8>, to directory: String, name: String, mode: mode_t = 0o644) throws(FileSystemError) {
         let finalPath = directory + "/" + name
-        let tempPath = directory + "/." + name + ".tmp-\(getpid())"
+        let tempPath = directory + "/" + temporaryName(for: name, pid: getpid())
         let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw FileSystemError("create", path: tempPath) }
         do throws(FileSystemError) {
@@ -32,6 +32,54 @@ public enum AtomicFile {
             throw error
         }
         try syncDirectory(directory)
+    }
+
+    /// The hidden name `write` uses for `name` while process `pid` writes it.
+    static func temporaryName(for name: String, pid: pid_t) -> String {
+        "." + name + ".tmp-\(pid)"
+    }
+
+    /// The writer's pid when `name` is one of `write`'s temporaries (`.NAME.tmp-PID`), else nil.
+    static func writerPID(ofTemporary name: String) -> pid_t? {
+        guard name.hasPrefix("."), let dash = name.lastIndex(of: "-") else { return nil }
+        let head = name[..<dash], digits = name[name.index(after: dash)...]
+        guard head.hasSuffix(".tmp"), head.count > ".tmp".count + 1,
+              !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let pid = pid_t(digits), pid > 0 else { return nil }
+        return pid
+    }
+
+    /// Removes the temporaries of writers that died before renaming them (a `kill -9`, a power
+    /// cut): nothing will ever finish them, and left alone they pile up one per crash. A temporary
+    /// is dead when its pid is this process's own (called at start-up, before this process writes
+    /// anything) or no process has that pid; a live writer's file is left alone. Returns the names
+    /// removed; a directory that does not exist has none.
+    @discardableResult
+    public static func removeDeadTemporaries(in directory: String) throws(FileSystemError) -> [String] {
+        guard let dir = opendir(directory) else {
+            if errno == ENOENT { return [] }
+            throw FileSystemError("list", path: directory)
+        }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            names.append(withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            })
+        }
+        closedir(dir)
+        var removed: [String] = []
+        for name in names {
+            guard let pid = writerPID(ofTemporary: name) else { continue }
+            let dead = pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
+            guard dead else { continue }
+            if unlink(directory + "/" + name) == 0 || errno == ENOENT {
+                removed.append(name)
+            } else {
+                throw FileSystemError("remove dead temporary", path: directory + "/" + name)
+            }
+        }
+        if !removed.isEmpty { try syncDirectory(directory) }
+        return removed
     }
 
     /// Flushes a directory's entries (creations, renames) to disk.

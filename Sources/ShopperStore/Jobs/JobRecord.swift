@@ -33,7 +33,7 @@ public struct JobRecord: Sendable, Hashable {
     /// The outbox report's bytes.
     public var report: Data
     public var processedAt: Date
-    /// When the outbox files were written and the input filed away.
+    /// When the outbox files were written; the input is filed away right after (see `Pipeline`).
     public var deliveredAt: Date?
 
     public init(
