@@ -84,6 +84,8 @@ public struct Daemon: Sendable {
         let live = LiveState()
         do {
             try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
+            let lock = try InstanceLock.acquire(state: settings.state, inbox: settings.inbox)
+            defer { withExtendedLifetime(lock) {} }
             let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
                                     busyTimeout: Self.storeBusyTimeout)
             await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
@@ -111,6 +113,8 @@ public struct Daemon: Sendable {
 
     private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
         try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
+        let lock = try InstanceLock.acquire(state: settings.state, inbox: settings.inbox)
+        defer { withExtendedLifetime(lock) {} }
         let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
                                     busyTimeout: Self.storeBusyTimeout)
         await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))

@@ -11,6 +11,9 @@ public enum ServiceExit: Int32, Sendable {
     /// `RestartPreventExitStatus=`: the service stays failed, the file untouched, until the operator
     /// restores or moves it.
     case storeCorrupt = 65
+    /// Another shopperd holds the directories (EX_TEMPFAIL, 75): starting would process its batches
+    /// twice. systemd may restart later; by then the other may have stopped.
+    case alreadyRunning = 75
 
     /// The exit for a run that failed with `error`.
     init(failure error: any Error) {
@@ -19,6 +22,8 @@ public enum ServiceExit: Int32, Sendable {
             if case .store(let store) = error, store.isCorruption { self = .storeCorrupt } else { self = .failure }
         case let error as StoreError where error.isCorruption:
             self = .storeCorrupt
+        case let error as InstanceLockError:
+            if case .heldByAnother = error { self = .alreadyRunning } else { self = .failure }
         default:
             self = .failure
         }
