@@ -59,12 +59,14 @@ public struct Spool: Sendable {
             if errno == ENOENT { return nil }
             throw FileSystemError("stat", path: inboxDirectory + "/" + name.description)
         }
-        let id = Spool.nextID()
-        try AtomicFile.write(name.bytes, to: claimDirectory, name: id + ".name", mode: 0o600)
         let lease = WriterLease.probe(source)
-        if lease == .writerOpen {
-            unlink(claimDirectory + "/" + id + ".name")
-            return nil
+        if lease == .writerOpen { return nil }
+        let id = Spool.nextID()
+        do {
+            try AtomicFile.write(name.bytes, to: claimDirectory, name: id + ".name", mode: 0o600)
+        } catch {
+            WriterLease.release(lease)
+            throw error
         }
         let renamed = source.withCString({ rename($0, claimDirectory + "/" + id + ".data") }) == 0
         let code = errno

@@ -40,6 +40,7 @@ public enum WriterLease {
     /// read-only without following a symlink and without blocking; a file that is not a plain
     /// regular file is never opened.
     public static func probe(_ path: InboxFileName.Path) -> Probe {
+        ignoreSIGIO
         var info = stat()
         guard path.withCString({ lstat($0, &info) }) == 0,
               info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 else { return .notProbed }
@@ -62,6 +63,11 @@ public enum WriterLease {
         close(fd)
         return code == EAGAIN ? .writerOpen : .unknown(errno: code)
     }
+
+    /// A writer opening the file between `F_SETLEASE` and `F_SETOWN 0` below would send SIGIO to
+    /// the lease's owner, this process, whose default action ends it. Ignored once, before the first
+    /// lease; shopperd uses no signal-driven I/O, so nothing else relies on SIGIO.
+    private static let ignoreSIGIO: Void = { _ = signal(SIGIO, SIG_IGN) }()
 
     /// Releases a lease taken by ``probe(_:)`` and closes its descriptor.
     public static func release(_ probe: Probe) {
