@@ -51,13 +51,14 @@ public actor Pipeline {
         processor = BatchProcessor(store: store, spool: spool, settings: settings)
         self.outbox = OutboxWriter(directory: outbox, store: store)
         // A process killed mid-write leaves its hidden temporary behind; nothing else would ever
-        // remove it (the claim area's are removed by `Spool.pending`).
-        do {
-            for directory in [outbox, state, spool.archiveDirectory, spool.quarantineDirectory] {
-                try AtomicFile.removeDeadTemporaries(in: directory)
+        // remove it (the claim area's are removed by `Spool.pending`). Only an unfinished entry can
+        // have one: outcomes are written before the job is marked delivered and inputs filed
+        // before the entry leaves the spool. So an empty spool means nothing to sweep, and start-up
+        // does not list an archive that grows with history.
+        if let pending = try? spool.pending(), !pending.isEmpty {
+            for directory in [outbox, spool.archiveDirectory, spool.quarantineDirectory] {
+                AtomicFile.removeDeadTemporaries(in: directory)
             }
-        } catch {
-            throw PipelineError.fileSystem(error)
         }
     }
 

@@ -161,20 +161,39 @@ import Testing
 
     /// Found by the crash-consistency harness: a daemon killed while writing an outbox file left
     /// its hidden temporary there for good, one more per crash. Start-up removes dead writers'
-    /// temporaries — and only those.
+    /// temporaries — and only those, and only when an unfinished entry could have left one.
     @Test func startUpRemovesTheTemporariesOfDeadWritersOnly() async throws {
         let dirs = try PipelineDirectories()
         _ = try dirs.temp.subdirectory("state/archive")
+        _ = try dirs.temp.subdirectory("inbox/.shopperd/claimed")
+        // The entry the killed daemon was finishing, still in the claim area.
+        try dirs.temp.write("inbox/.shopperd/claimed/00000000000000000001.data", "Administrative\n")
+        try dirs.temp.write("inbox/.shopperd/claimed/00000000000000000001.name", "a.csv")
         let dead = Int32.max  // above any pid_max: no process has it
         let leftovers = [
             "outbox/.a.predictions.csv.tmp-\(dead)", "outbox/.a.report.json.tmp-\(getpid())",
-            "state/.b.tmp-\(dead)", "state/archive/.c--d.csv.tmp-\(dead)",
+            "state/archive/.c--d.csv.tmp-\(dead)",
         ]
-        let kept = ["outbox/.live.csv.tmp-\(getppid())", "outbox/.keep", "outbox/notes.tmp-\(dead)", "outbox/.x.tmp-12ab"]
+        // A live writer's, other hidden files, and the state directory itself (nothing writes
+        // temporaries there, so it is not swept).
+        let kept = ["outbox/.live.csv.tmp-\(getppid())", "outbox/.keep", "outbox/notes.tmp-\(dead)", "outbox/.x.tmp-12ab",
+                    "state/.b.tmp-\(dead)"]
         for name in leftovers + kept { try dirs.temp.write(name, "partial") }
         _ = try await dirs.pipeline()
         for name in leftovers { #expect(!FileManager.default.fileExists(atPath: dirs.temp.file(name)), "\(name)") }
         for name in kept { #expect(FileManager.default.fileExists(atPath: dirs.temp.file(name)), "\(name)") }
+    }
+
+    /// Every temporary belongs to an unfinished entry (outcomes are written before the job is
+    /// marked delivered, inputs filed before the entry leaves the spool), so with nothing pending
+    /// start-up does not list the outbox and the archive at all: its cost does not grow with history.
+    @Test func withNothingPendingStartUpSweepsNothing() async throws {
+        let dirs = try PipelineDirectories()
+        _ = try dirs.temp.subdirectory("state/archive")
+        let stray = "outbox/.z.predictions.csv.tmp-\(Int32.max)"
+        try dirs.temp.write(stray, "partial")
+        _ = try await dirs.pipeline()
+        #expect(FileManager.default.fileExists(atPath: dirs.temp.file(stray)))
     }
 
     @Test func refusedEntriesAreRejectedWithoutBeingRead() async throws {

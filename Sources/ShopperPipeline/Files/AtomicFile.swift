@@ -52,33 +52,19 @@ public enum AtomicFile {
     /// Removes the temporaries of writers that died before renaming them (a `kill -9`, a power
     /// cut): nothing will ever finish them, and left alone they pile up one per crash. A temporary
     /// is dead when its pid is this process's own (called at start-up, before this process writes
-    /// anything) or no process has that pid; a live writer's file is left alone. Returns the names
-    /// removed; a directory that does not exist has none.
+    /// anything) or no process has that pid; a live writer's file is left alone. Best effort: a
+    /// directory that cannot be listed or a file that cannot be removed is left as it is (a stray
+    /// hidden file is harmless; refusing to start over it is not). Returns the names removed.
     @discardableResult
-    public static func removeDeadTemporaries(in directory: String) throws(FileSystemError) -> [String] {
-        guard let dir = opendir(directory) else {
-            if errno == ENOENT { return [] }
-            throw FileSystemError("list", path: directory)
-        }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            names.append(withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            })
-        }
-        closedir(dir)
+    public static func removeDeadTemporaries(in directory: String) -> [String] {
+        let names = (try? Spool.list(directory)) ?? []
         var removed: [String] = []
         for name in names {
             guard let pid = writerPID(ofTemporary: name) else { continue }
             let dead = pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
-            guard dead else { continue }
-            if unlink(directory + "/" + name) == 0 || errno == ENOENT {
-                removed.append(name)
-            } else {
-                throw FileSystemError("remove dead temporary", path: directory + "/" + name)
-            }
+            if dead && unlink(directory + "/" + name) == 0 { removed.append(name) }
         }
-        if !removed.isEmpty { try syncDirectory(directory) }
+        if !removed.isEmpty { try? syncDirectory(directory) }
         return removed
     }
 
