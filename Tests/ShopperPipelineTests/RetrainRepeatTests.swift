@@ -42,5 +42,14 @@ import Testing
         #expect(try pipeline.store.aliases()[.champion] == 1)
         let last = try dirs.report("3-nov-labelled")
         #expect(last.models.challenger == 3 && last.models.evaluation?.promoted == false)
+
+        // The operator promotes v2 by hand: trials from before that were judged against another
+        // champion and do not count, so the next drifted batch without labels retrains against v2.
+        _ = try pipeline.store.promote(version: 2, reason: "operator: serve v2")
+        try dirs.drop("4-nov-unlabelled-again.csv", Array(PipelineFixtures.november.suffix(250)), labelled: false)
+        try await dirs.claimAll(pipeline)
+        try await pipeline.drain(observer: observer)
+        #expect(await observer.decisions.last == "retrain-kept")
+        #expect(try dirs.report("4-nov-unlabelled-again").models.championBefore == 2)
     }
 }

@@ -113,18 +113,16 @@ public actor BatchProcessor {
                 ? try store.labelledSessions(fromVersion: champion.trainingStoreVersion + 1, throughVersion: baseVersion) : []
             let newLabelled = stored.map { VersionedSession(version: $0.version, session: $0.session) }
                 + (batch.isLabelled ? batch.sessions.map { VersionedSession(version: baseVersion + 1, session: $0) } : [])
-            // The newest registered model (the champion, or a challenger kept out since) was trained
-            // and judged on every labelled row up to its store version. A batch bringing no labels of
-            // its own, with no labelled rows stored since, would train the same challenger on the same
-            // rows (training is seeded) and get the same verdict: it waits for new labels instead.
-            let lastTrial = try store.models().lazy.map(\.trainingStoreVersion).max() ?? champion.trainingStoreVersion
-            let unjudged = newLabelled.lazy.filter { $0.version > lastTrial }.count
-            if newLabelled.count >= settings.minLabelledRows && unjudged == 0 {
-                let judged = "every one of the \(newLabelled.count) labelled rows since champion v\(champion.version) was already used by the last challenger trial (store version \(lastTrial))"
+            if newLabelled.count >= settings.minLabelledRows, !batch.isLabelled,
+               let judged = try lastTrialAgainst(champion), newLabelled.allSatisfy({ $0.version <= judged }) {
+                // A challenger trained since this champion took office already used every one of
+                // these labelled rows and was kept out. Training is seeded: the same rows would give
+                // the same challenger and the same verdict. A batch without labels waits for new ones.
                 decision = .scoreAwaitingLabels
-                reason = "\(why); \(judged); retraining waits for new labelled rows"
+                reason = "\(why); every one of the \(newLabelled.count) labelled rows since champion v\(champion.version) was already used by the last challenger trial (store version \(judged)); retraining waits for new labelled rows"
                 skipped = RetrainSkipped(
-                    reason: "no labelled rows since the last challenger trial", labelledRows: 0, requiredRows: settings.minLabelledRows)
+                    reason: "no labelled rows since the last challenger trial", labelledRows: newLabelled.count,
+                    requiredRows: settings.minLabelledRows)
             } else if newLabelled.count >= settings.minLabelledRows {
                 do {
                     trial = try await ChallengerTrial.run(
@@ -154,6 +152,16 @@ public actor BatchProcessor {
             drift: drift, championBefore: champion, realised: realised, trial: trial, championPredictions: championPredictions,
             servingPredictions: servingPredictions, skipped: skipped)
         return try commit(prepared, timings: timings, started: started)
+    }
+
+    /// The store version up to which the newest challenger trained since `champion` took office
+    /// (its last alias change) saw labelled rows; nil when none was trained since. Models from
+    /// before a rollback or a manual promotion were judged against another champion: not counted.
+    private func lastTrialAgainst(_ champion: Champion) throws -> Int? {
+        guard let tookOffice = try store.aliasHistory(.champion).last?.changedAt else { return nil }
+        return try store.models()
+            .filter { $0.version != champion.version && $0.createdAt >= tookOffice }
+            .map(\.trainingStoreVersion).max()
     }
 
     /// No champion yet: a labelled batch trains the first one, with the labelled rows stored before
