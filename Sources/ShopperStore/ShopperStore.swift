@@ -128,9 +128,14 @@ extension StoreError {
         guard let error = error as? DatabaseError else { return nil }
         let detail = error.message ?? "\(error.resultCode)"
         switch error.resultCode {
-        case .SQLITE_BUSY, .SQLITE_LOCKED: self = .busy(path: path, timeoutSeconds: busyTimeoutSeconds)
+        // SQLITE_LOCKED (a conflict inside this process) and SQLITE_CANTOPEN (also out of file
+        // descriptors, or a directory gone) are not what these messages say: SQLite's own words.
+        case .SQLITE_BUSY: self = .busy(path: path, timeoutSeconds: busyTimeoutSeconds)
         case .SQLITE_FULL: self = .diskFull(path: path)
-        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: self = .readOnly(path: path, detail: detail)
+        case .SQLITE_READONLY, .SQLITE_PERM: self = .readOnly(path: path, detail: detail)
+        case .SQLITE_CANTOPEN:
+            self = .database("cannot open \(path) (SQLite: \(detail)): check that the state directory exists and is "
+                + "writable by this user, and that the process has file descriptors left (ulimit -n)")
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: self = .corrupt(path: path, detail: detail)
         default: return nil
         }

@@ -68,15 +68,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Whether waiting can help: a busy lock, a full disk or a read-only mount go away when the
-    /// other process ends or the operator frees space or remounts; a corrupt file does not.
-    public var isTransient: Bool {
-        switch self {
-        case .busy, .diskFull, .readOnly, .versionMoved: true
-        default: false
-        }
-    }
-
     /// The database file is damaged: carrying on (or retrying) cannot help.
     public var isCorruption: Bool {
         if case .corrupt = self { return true }

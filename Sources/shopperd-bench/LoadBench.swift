@@ -164,7 +164,13 @@ struct LoadBench {
         }
         let seconds = (ContinuousClock.now - start).seconds
         // The last outcome file precedes the filing of its input: wait until nothing is left claimed.
-        while !(((try? FileManager.default.contentsOfDirectory(atPath: inbox + "/.shopperd/claimed")) ?? ["?"]).isEmpty) { usleep(10_000) }
+        let filingDeadline = ContinuousClock.now + .seconds(60)
+        while !(((try? FileManager.default.contentsOfDirectory(atPath: inbox + "/.shopperd/claimed")) ?? ["?"]).isEmpty) {
+            guard daemon.isRunning, ContinuousClock.now < filingDeadline else {
+                throw DaemonBench.Failure("inputs still claimed 60 s after their outcomes (daemon running: \(daemon.isRunning))")
+            }
+            usleep(10_000)
+        }
         let peak = DaemonBench.memory(pid, "VmHWM") ?? 0
         kill(pid, SIGTERM)
         daemon.waitUntilExit()
