@@ -83,12 +83,8 @@ public struct Daemon: Sendable {
         let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: StopRequest())
         let live = LiveState()
         do {
-            try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
-            let lock = try InstanceLock.acquire(state: settings.state, inbox: settings.inbox)
+            let (lock, pipeline) = try await Self.openPipeline(settings)
             defer { withExtendedLifetime(lock) {} }
-            let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
-                                    busyTimeout: Self.storeBusyTimeout)
-            await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
             await live.attach(pipeline: pipeline, hooks: settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) })
             if let bootstrap = settings.bootstrap, let event = try await Self.bootstrap(from: bootstrap, pipeline: pipeline) {
                 events.log(event)
@@ -111,13 +107,20 @@ public struct Daemon: Sendable {
         }
     }
 
-    private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
-        try AtomicFileDirectories.ensure([settings.inbox, settings.outbox])
+    /// The directories, the instance lock (held by the caller for as long as it runs), then the
+    /// pipeline on them: the lock comes before anything in the state directory or the inbox is touched.
+    private static func openPipeline(_ settings: DaemonSettings) async throws -> (InstanceLock, Pipeline) {
+        try AtomicFileDirectories.ensure([settings.inbox, settings.outbox, settings.state, settings.inbox + "/.shopperd"])
         let lock = try InstanceLock.acquire(state: settings.state, inbox: settings.inbox)
-        defer { withExtendedLifetime(lock) {} }
         let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
-                                    busyTimeout: Self.storeBusyTimeout)
+                                    busyTimeout: storeBusyTimeout)
         await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
+        return (lock, pipeline)
+    }
+
+    private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
+        let (lock, pipeline) = try await openPipeline(settings)
+        defer { withExtendedLifetime(lock) {} }
         if let pattern = ProcessInfo.processInfo.environment["SHOPPERD_TEST_HANG_ON"], !pattern.isEmpty {
             // Test seam (docs/daemon.md): a batch whose name contains the pattern hangs until
             // cancelled, so the watchdog test can watch the pings stop. Never set in production.

@@ -15,12 +15,9 @@ public final class InstanceLock: Sendable {
 
     private init(descriptors: [Int32]) { self.descriptors = descriptors }
 
-    /// Locks the state directory and the inbox (creating them and the inbox's `.shopperd/` if
-    /// missing) and writes this process's pid into both lock files.
+    /// Locks the state directory and the inbox (both, and the inbox's `.shopperd/`, must exist) and
+    /// writes this process's pid into both lock files.
     public static func acquire(state: String, inbox: String) throws(InstanceLockError) -> InstanceLock {
-        for directory in [state, inbox, inbox + "/.shopperd"] where mkdir(directory, 0o750) != 0 && errno != EEXIST {
-            throw .cannotLock(path: directory, code: errno)
-        }
         var held: [Int32] = []
         do {
             for path in [state + "/shopperd.lock", inbox + "/.shopperd/lock"] {
