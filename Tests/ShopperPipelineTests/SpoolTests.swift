@@ -72,6 +72,30 @@ import Testing
         #expect(try spool.pending().isEmpty)
     }
 
+    /// The state directory on another file system (a separate mount under the hardened unit): a
+    /// regular file is copied into `quarantine/`, anything else leaves a note — and the path the
+    /// rejection report promises (`kept_as`) is the one written.
+    @Test(.enabled(if: getuid() == 0, "mounts a tmpfs: needs root"))
+    func acrossFileSystemsAFileIsCopiedAndAFIFOLeavesTheNoteThatWasPromised() throws {
+        let temp = TempDirectory()
+        let inbox = try temp.subdirectory("inbox")
+        let state = try temp.subdirectory("state")
+        #expect(mount("tmpfs", state, "tmpfs", 0, "size=1m") == 0, "mount tmpfs: errno \(errno)")
+        defer { umount(state) }
+        let spool = try Spool(inboxDirectory: inbox, stateDirectory: state)
+        try temp.write("inbox/file.csv", "a,b\n")
+        #expect(mkfifo(inbox + "/pipe.csv", 0o644) == 0)
+        let file = try #require(try spool.claim(InboxFileName("file.csv")!))
+        let pipe = try #require(try spool.claim(InboxFileName("pipe.csv")!))
+
+        let promisedFile = spool.quarantinePath(file), promisedPipe = spool.quarantinePath(pipe)
+        #expect(try spool.quarantine(file) == promisedFile && promisedFile.hasSuffix("--file.csv"))
+        #expect(try String(contentsOfFile: promisedFile, encoding: .utf8) == "a,b\n")
+        #expect(try spool.quarantine(pipe) == promisedPipe && promisedPipe.hasSuffix("--pipe.csv.txt"))
+        #expect(try String(contentsOfFile: promisedPipe, encoding: .utf8).hasPrefix("not a regular file"))
+        #expect(try spool.pending().isEmpty && temp.entries("inbox/.shopperd/claimed").isEmpty)
+    }
+
     @Test func aSymlinkIsClaimedAsALinkAndQuarantinedWithoutFollowingIt() throws {
         let temp = TempDirectory()
         let inbox = try temp.subdirectory("inbox")

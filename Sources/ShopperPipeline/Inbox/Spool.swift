@@ -122,16 +122,23 @@ public struct Spool: Sendable {
     }
 
     /// Where `quarantine(_:)` files an entry (known before it happens, for the rejection report):
-    /// the note `….csv.txt` for a hard link.
+    /// the note `….csv.txt` when only a note can be kept.
     public func quarantinePath(_ entry: SpoolEntry) -> String {
-        quarantineDirectory + "/" + Self.finishedName(entry) + (isHardLink(dataPath(entry)) ? ".txt" : "")
+        quarantineDirectory + "/" + Self.finishedName(entry) + (keepsOnlyANote(dataPath(entry), in: quarantineDirectory) ? ".txt" : "")
     }
 
-    /// A regular file with more than one name: the other name may be anywhere on the file system
-    /// (`ln /etc/shadow inbox/x.csv`), so the daemon never keeps a name of it in its state.
-    private func isHardLink(_ path: String) -> Bool {
+    /// Whether filing `path` into `directory` keeps a note instead of the entry: a hard link (a
+    /// regular file with more than one name: the other may be anywhere on the file system,
+    /// `ln /etc/shadow inbox/x.csv`, so the daemon never keeps a name of it in its state), or an
+    /// entry that is not a regular file when `directory` is on another file system (it can be
+    /// renamed as it is, but not copied).
+    private func keepsOnlyANote(_ path: String, in directory: String) -> Bool {
         var info = stat()
-        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && info.st_nlink > 1
+        guard lstat(path, &info) == 0 else { return false }
+        let regular = info.st_mode & S_IFMT == S_IFREG
+        if regular { return info.st_nlink > 1 }
+        var target = stat()
+        return stat(directory, &target) == 0 && target.st_dev != info.st_dev
     }
 
     static func finishedName(_ entry: SpoolEntry) -> String {
@@ -140,48 +147,38 @@ public struct Spool: Sendable {
 
     private func finish(_ entry: SpoolEntry, into directory: String) throws(FileSystemError) -> String {
         let source = dataPath(entry)
-        let target = directory + "/" + Self.finishedName(entry)
-        if isHardLink(source) {
-            // Renaming it would file a second name of a file outside the inbox under state/
-            // (its bytes readable there, and changing with it): drop the name, keep a note.
-            try moveAcrossFileSystems(source, to: target)
-            try AtomicFile.syncDirectory(directory)
-            unlink(claimDirectory + "/" + entry.id + ".name")
-            try AtomicFile.syncDirectory(claimDirectory)
-            return target + ".txt"
-        }
-        if rename(source, target) != 0 {
+        var kept = directory + "/" + Self.finishedName(entry)
+        if keepsOnlyANote(source, in: directory) {
+            kept = try replaceWithNote(source, note: kept + ".txt")
+        } else if rename(source, kept) != 0 {
             switch errno {
             case ENOENT:
                 break  // finished before a crash; only the sidecar is left
             case EXDEV:
-                try moveAcrossFileSystems(source, to: target)
+                let name = String(kept[kept.index(after: kept.lastIndex(of: "/")!)...])
+                try AtomicFile.copy(from: source, to: directory, name: name)
+                guard unlink(source) == 0 else { throw FileSystemError("remove claimed entry", path: source) }
             default:
-                throw FileSystemError("file finished batch", path: target)
+                throw FileSystemError("file finished batch", path: kept)
             }
         }
         try AtomicFile.syncDirectory(directory)
         unlink(claimDirectory + "/" + entry.id + ".name")
         try AtomicFile.syncDirectory(claimDirectory)
-        return target
+        return kept
     }
 
-    private func moveAcrossFileSystems(_ source: String, to target: String) throws(FileSystemError) {
+    /// Writes `note` (what the entry was) and removes the entry; returns the note's path.
+    private func replaceWithNote(_ source: String, note: String) throws(FileSystemError) -> String {
         var info = stat()
         guard lstat(source, &info) == 0 else { throw FileSystemError("stat", path: source) }
-        if (info.st_mode & S_IFMT) == S_IFREG && info.st_nlink == 1 {
-            let directory = String(target[..<target.lastIndex(of: "/")!])
-            let name = String(target[target.index(after: target.lastIndex(of: "/")!)...])
-            try AtomicFile.copy(from: source, to: directory, name: name)
-        } else {
-            let what = (info.st_mode & S_IFMT) == S_IFREG ? "a hard link" : "not a regular file"
-            let note = "\(what) (st_mode \(String(info.st_mode, radix: 8)), \(info.st_nlink) links): removed from the inbox, not copied\n"
-            let directory = String(target[..<target.lastIndex(of: "/")!])
-            let name = String(target[target.index(after: target.lastIndex(of: "/")!)...]) + ".txt"
-            try AtomicFile.write(Array(note.utf8), to: directory, name: name)
-        }
+        let what = (info.st_mode & S_IFMT) == S_IFREG ? "a hard link" : "not a regular file"
+        let text = "\(what) (st_mode \(String(info.st_mode, radix: 8)), \(info.st_nlink) links): removed from the inbox, not copied\n"
+        let slash = note.lastIndex(of: "/")!
+        try AtomicFile.write(Array(text.utf8), to: String(note[..<slash]), name: String(note[note.index(after: slash)...]))
         let removed = (info.st_mode & S_IFMT) == S_IFDIR ? Spool.removeTree(source) : unlink(source) == 0
         guard removed else { throw FileSystemError("remove claimed entry", path: source) }
+        return note
     }
 
     // MARK: - Helpers
