@@ -114,9 +114,9 @@ public actor BatchProcessor {
             let newLabelled = stored.map { VersionedSession(version: $0.version, session: $0.session) }
                 + (batch.isLabelled ? batch.sessions.map { VersionedSession(version: baseVersion + 1, session: $0) } : [])
             if newLabelled.count >= settings.minLabelledRows, !batch.isLabelled,
-               let judged = try lastTrialAgainst(champion), newLabelled.allSatisfy({ $0.version <= judged }) {
-                // A challenger trained since this champion took office already used every one of
-                // these labelled rows and was kept out. Training is seeded: the same rows would give
+               let judged = try store.newestTrialTrainingVersion(sinceChampion: champion.version), newLabelled.allSatisfy({ $0.version <= judged }) {
+                // A challenger trained since this champion took office (a rollback or a manual
+                // promotion starts afresh) already used every one of these labelled rows and was kept out. Training is seeded: the same rows would give
                 // the same challenger and the same verdict. A batch without labels waits for new ones.
                 decision = .scoreAwaitingLabels
                 reason = "\(why); every one of the \(newLabelled.count) labelled rows since champion v\(champion.version) was already used by the last challenger trial (store version \(judged)); retraining waits for new labelled rows"
@@ -152,16 +152,6 @@ public actor BatchProcessor {
             drift: drift, championBefore: champion, realised: realised, trial: trial, championPredictions: championPredictions,
             servingPredictions: servingPredictions, skipped: skipped)
         return try commit(prepared, timings: timings, started: started)
-    }
-
-    /// The store version up to which the newest challenger trained since `champion` took office
-    /// (its last alias change) saw labelled rows; nil when none was trained since. Models from
-    /// before a rollback or a manual promotion were judged against another champion: not counted.
-    private func lastTrialAgainst(_ champion: Champion) throws -> Int? {
-        guard let tookOffice = try store.aliasHistory(.champion).last?.changedAt else { return nil }
-        return try store.models()
-            .filter { $0.version != champion.version && $0.createdAt >= tookOffice }
-            .map(\.trainingStoreVersion).max()
     }
 
     /// No champion yet: a labelled batch trains the first one, with the labelled rows stored before

@@ -31,6 +31,18 @@ extension ShopperStore {
         return try model(version: version)
     }
 
+    /// The store version up to which the newest model registered since `champion` last took the
+    /// `champion` alias trained (a challenger tried against it); nil when there is none. One query:
+    /// the daemon asks on drifted batches, and neither the registry nor the alias history is read whole.
+    public func newestTrialTrainingVersion(sinceChampion champion: Int) throws(StoreError) -> Int? {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT MAX(training_store_version) FROM models
+                WHERE version != ? AND created_at >= (SELECT MAX(changed_at) FROM alias_history WHERE alias = ?)
+                """, arguments: [champion, ModelAlias.champion.rawValue])
+        }
+    }
+
     /// A model file's bytes.
     public func modelFile(version: Int) throws(StoreError) -> Data {
         let data = try read { db in try Data.fetchOne(db, sql: "SELECT model_file FROM models WHERE version = ?", arguments: [version]) }
