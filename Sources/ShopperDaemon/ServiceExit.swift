@@ -17,14 +17,16 @@ public enum ServiceExit: Int32, Sendable {
 
     /// The exit for a run that failed with `error`.
     init(failure error: any Error) {
-        switch error {
-        case let error as PipelineError:
-            if case .store(let store) = error, store.isCorruption { self = .storeCorrupt } else { self = .failure }
-        case let error as StoreError where error.isCorruption:
+        let store: StoreError? = switch error {
+        case PipelineError.store(let wrapped): wrapped
+        case let error as StoreError: error
+        default: nil
+        }
+        if store?.isCorruption == true {
             self = .storeCorrupt
-        case let error as InstanceLockError:
-            if case .heldByAnother = error { self = .alreadyRunning } else { self = .failure }
-        default:
+        } else if case .heldByAnother? = error as? InstanceLockError {
+            self = .alreadyRunning
+        } else {
             self = .failure
         }
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Why a store operation failed, with what to do about it.
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The state directory or database could not be created or opened.
@@ -22,8 +20,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case busy(path: String, timeoutSeconds: Int)
     /// The file system holding the store is full (SQLITE_FULL). Transient once space is freed.
     case diskFull(path: String)
-    /// The store cannot be written (SQLITE_READONLY, SQLITE_CANTOPEN on a journal): a read-only
-    /// mount or a file the process may not write. Transient once it is fixed.
+    /// The store cannot be written (SQLITE_READONLY, SQLITE_PERM): a read-only mount or a file the
+    /// process may not write. Transient once it is fixed.
     case readOnly(path: String, detail: String)
     /// The database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB). Never transient, and never
     /// "repaired" by replacing the file: the operator decides (restore a backup, or move it aside).
@@ -54,7 +52,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "held its write lock for more than \(timeout) s; nothing was written. Let that process finish, or stop it"
         case .diskFull(let path):
             "the file system holding the store \(path) is full (SQLite: database or disk is full); nothing was written. "
-                + "Free space there (df \((path as NSString).deletingLastPathComponent))"
+                + "Free space there (df \(path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."))"
         case .readOnly(let path, let detail):
             "the store \(path) cannot be written (SQLite: \(detail)); nothing was written. Its file system is read-only "
                 + "or the files are not writable: remount it read-write, or fix the owner and permissions of the state directory"

@@ -54,18 +54,15 @@ public enum AtomicFile {
     /// is dead when its pid is this process's own (called at start-up, before this process writes
     /// anything) or no process has that pid; a live writer's file is left alone. Best effort: a
     /// directory that cannot be listed or a file that cannot be removed is left as it is (a stray
-    /// hidden file is harmless; refusing to start over it is not). Returns the names removed.
-    @discardableResult
-    public static func removeDeadTemporaries(in directory: String) -> [String] {
-        let names = (try? Spool.list(directory)) ?? []
-        var removed: [String] = []
-        for name in names {
+    /// hidden file is harmless; refusing to start over it is not).
+    public static func removeDeadTemporaries(in directory: String) {
+        var removedAny = false
+        for name in (try? Spool.list(directory)) ?? [] {
             guard let pid = writerPID(ofTemporary: name) else { continue }
             let dead = pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
-            if dead && unlink(directory + "/" + name) == 0 { removed.append(name) }
+            if dead && unlink(directory + "/" + name) == 0 { removedAny = true }
         }
-        if !removed.isEmpty { try? syncDirectory(directory) }
-        return removed
+        if removedAny { try? syncDirectory(directory) }
     }
 
     /// Flushes a directory's entries (creations, renames) to disk.
