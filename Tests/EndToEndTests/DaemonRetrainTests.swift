@@ -92,16 +92,23 @@ extension DaemonEndToEndTests {
             #expect(await daemon.exitStatus() == 0)
         }
 
-        @Test func aChallengerThatLosesIsRegisteredButKeptOutAndTheChampionAndItsReferenceStay() async throws {
+        /// A bootstrapped state, then a drifted labelled batch (`holiday`) and a stationary one
+        /// (`after`), in that order, through `run --once` with a `windowRows`-row training window.
+        func holidayThenStationary(windowRows: Int) async throws -> (DaemonWorkspace, DaemonProcess) {
             let workspace = try await DaemonWorkspace.bootstrapped()
             try workspace.deliver(DaemonBatches.drifted(part: 3, labelled: true), as: "holiday.csv")
             try workspace.deliver(DaemonBatches.stationary(part: 4), as: "after.csv")
             try workspace.setModificationTime("holiday.csv", seconds: 1_700_000_000)
             try workspace.setModificationTime("after.csv", seconds: 1_700_000_100)
+            let run = try await workspace.runOnce(["--set", "retrain.window-rows=\(windowRows)"])
+            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+            return (workspace, run)
+        }
+
+        @Test func aChallengerThatLosesIsRegisteredButKeptOutAndTheChampionAndItsReferenceStay() async throws {
             // A 60-row window: the challenger learns from the newest 60 holiday rows only and ranks
             // the 90 held-out ones worse than the champion trained on 4,631 (seeded: always).
-            let run = try await workspace.runOnce(["--set", "retrain.window-rows=60"])
-            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+            let (workspace, run) = try await holidayThenStationary(windowRows: 60)
 
             let report = try workspace.report("holiday")
             #expect(report.decision == .retrainKept, "\(report.reason)")
@@ -138,14 +145,8 @@ extension DaemonEndToEndTests {
         }
 
         @Test func theSlidingWindowKeepsTheNewestRowsAndAPromotedChallengersVersionsBecomeTheReference() async throws {
-            let workspace = try await DaemonWorkspace.bootstrapped()
-            try workspace.deliver(DaemonBatches.drifted(part: 3, labelled: true), as: "holiday.csv")
-            try workspace.deliver(DaemonBatches.stationary(part: 4), as: "after.csv")
-            try workspace.setModificationTime("holiday.csv", seconds: 1_700_000_000)
-            try workspace.setModificationTime("after.csv", seconds: 1_700_000_100)
             // 4,631 champion rows + 210 new ones not held out, of which the newest 150 are kept.
-            let run = try await workspace.runOnce(["--set", "retrain.window-rows=150"])
-            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+            let (workspace, _) = try await holidayThenStationary(windowRows: 150)
 
             let report = try workspace.report("holiday")
             #expect(report.decision == .retrainPromoted, "\(report.reason)")
