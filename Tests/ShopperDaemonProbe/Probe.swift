@@ -15,6 +15,7 @@ import ShopperPipeline
 ///         [--log-target auto|journal|stderr] [--config FILE]`
 ///
 /// Batch file commands (first line): `work MS` (a batch taking MS ms), `hang` (never finishes),
+/// `until PATH` (finishes once PATH exists),
 /// `drift` (reports drift), `fail` (the run loop throws). Each finished batch is removed and
 /// reported on stdout as `done <hex of the name's bytes>`; an abandoned one as `abandoned <hex>`.
 @main
@@ -85,6 +86,11 @@ struct Probe {
                 try await Task.sleep(for: .milliseconds(milliseconds))
             case "hang":
                 try await Task.sleep(for: .seconds(3_600))
+            case "until":
+                // Runs until the file named by the second word exists: a test decides when the
+                // batch ends, whatever the machine's speed.
+                let gate = words.count > 1 ? String(words[1]) : ""
+                while access(gate, F_OK) != 0 { try await Task.sleep(for: .milliseconds(10)) }
             case "drift":
                 context.log(.driftDetected(batch: name, rows: 3, driftedFeatures: ["ExitRates"], featuresTested: 17,
                                            decision: .scoreAwaitingLabels, modelVersion: "v1"))

@@ -72,13 +72,16 @@ import ShopperDaemon
     @Test func sigtermLetsTheCurrentBatchFinishAndStartsNoOther() async throws {
         let daemon = try start(stopGraceMs: 20_000)
         let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })
-        // 3 s: the test must see "processing" and send SIGTERM before it ends, also on a loaded machine.
-        try FileOps.deliver("work 3000", as: "slow.csv", in: daemon.inbox.path)
+        // The batch runs until the test opens its gate, after SIGTERM has been seen: on any machine
+        // the stop arrives while it is in progress, and "next" is waiting behind it.
+        let gate = try TemporaryDirectory("gate")
+        try FileOps.deliver("until \(gate.file("open"))", as: "slow.csv", in: daemon.inbox.path)
         _ = try #require(await daemon.socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing slow.csv") })
         try FileOps.deliver("work 0", as: "next.csv", in: daemon.inbox.path)
         daemon.probe.send(SIGTERM)
         #expect(await daemon.socket.waitFor(from: ready) { $0 == "STOPPING=1" } != nil)
-        #expect(await daemon.probe.exitStatus() == 0)
+        try FileOps.write(gate.file("open"), "")
+        #expect(await daemon.probe.exitStatus(timeout: .seconds(60)) == 0)
         let output = daemon.probe.stdoutLines
         #expect(output.contains("done \("slow.csv".hex)"), "the batch in progress must finish")
         #expect(!output.contains("done \("next.csv".hex)"), "no batch may start after SIGTERM")

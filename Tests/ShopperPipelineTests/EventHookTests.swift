@@ -37,7 +37,9 @@ import Testing
         let started = ContinuousClock.now
         let outcome = await hook.run(event: "rejection", reportPath: "r")
         #expect(outcome == .timedOut(seconds: 0.3))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Behaviour, not speed: the hook was killed, not waited for (it would run 30 s). The bound
+        // leaves a slow, loaded machine 80 times the deadline.
+        #expect(ContinuousClock.now - started < .seconds(25))
     }
 
     @Test func theHookDoesNotInheritTheServiceManagersVariables() {
