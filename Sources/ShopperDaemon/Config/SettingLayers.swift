@@ -4,7 +4,8 @@ import Foundation
 /// wins, then the environment, then the configuration file. Nothing is converted here; every
 /// value keeps its source for ``SettingsReader`` to check and to name in a refusal.
 struct SettingLayers {
-    private(set) var values: [String: SettingValue] = [:]
+    /// Every key's values, the winning one first (command line, environment, file).
+    private(set) var values: [String: [SettingValue]] = [:]
 
     /// - Parameters:
     ///   - commandLine: keys given on the command line, each with the option that gave it.
@@ -12,20 +13,26 @@ struct SettingLayers {
     ///     `MLFLOW_TRACKING_URI`. An empty variable counts as unset (`Environment=SHOPPERD_X=`).
     ///   - file: the configuration file's settings, if there is one.
     init(commandLine: [String: SettingValue], environment: [String: String], file: [String: SettingValue]) {
-        values = file
+        for (key, value) in file { values[key, default: []].insert(value, at: 0) }
         if let uri = environment["MLFLOW_TRACKING_URI"], !uri.isEmpty {
-            values["mlflow.tracking-uri"] = SettingValue(.text(uri), from: .environment(variable: "MLFLOW_TRACKING_URI"))
+            values["mlflow.tracking-uri", default: []].insert(
+                SettingValue(.text(uri), from: .environment(variable: "MLFLOW_TRACKING_URI")), at: 0)
         }
         for key in DaemonConfiguration.knownKeys {
             let name = DaemonConfiguration.environmentName(for: key)
             if let text = environment[name], !text.isEmpty {
-                values[key] = SettingValue(.text(text), from: .environment(variable: name))
+                values[key, default: []].insert(SettingValue(.text(text), from: .environment(variable: name)), at: 0)
             }
         }
-        values.merge(commandLine) { _, command in command }
+        for (key, value) in commandLine { values[key, default: []].insert(value, at: 0) }
     }
 
-    subscript(key: String) -> SettingValue? { values[key] }
+    /// The value in force for `key`.
+    subscript(key: String) -> SettingValue? { values[key]?.first }
+
+    /// All of `key`'s values, the one in force first. Each is checked, not only the winner: a
+    /// wrong value in the file must not wait, hidden by `--set`, until the day the override goes.
+    func all(_ key: String) -> [SettingValue] { values[key] ?? [] }
 
     /// Reads a JSON configuration file into settings: nested objects (`{"drift": {"alpha": 0.01}}`)
     /// or dotted keys (`{"drift.alpha": 0.01}`). Unknown keys, a key given twice, and anything but

@@ -2,44 +2,56 @@
 /// source: text from `--set` or `SHOPPERD_*` is parsed; a JSON value from the file must have the
 /// JSON type the key expects (a number for a number, a string for a choice or a path). Anything
 /// else stops the start (or the reload) with ``ConfigurationError/invalidValue(key:value:expected:)``:
-/// no value is coerced (`true` is not 1) and none falls back to its default.
+/// no value is coerced (`true` is not 1) and none falls back to its default. Every source's value
+/// is checked, also one that a higher source overrides; the one in force is returned.
 struct SettingsReader {
     let layers: SettingLayers
 
+    /// Parses each of `key`'s values with `parse` (`nil`: invalid) and returns the one in force.
+    private func read<T>(_ key: String, expected: String, _ parse: (SettingValue.Content) -> T?) throws(ConfigurationError) -> T? {
+        var inForce: T?
+        for value in layers.all(key) {
+            guard let parsed = parse(value.content) else { throw .invalidValue(key: key, value: value, expected: expected) }
+            if inForce == nil { inForce = parsed }
+        }
+        return inForce
+    }
+
     /// A string setting (a path, a program, a choice), or `nil` when unset.
     func string(_ key: String) throws(ConfigurationError) -> String? {
-        guard let value = layers[key] else { return nil }
-        switch value.content {
-        case .text(let text), .json(.string(let text)): return text
-        case .json: throw .invalidValue(key: key, value: value, expected: "a string")
+        try read(key, expected: "a string") { content in
+            switch content {
+            case .text(let text), .json(.string(let text)): text
+            case .json: nil
+            }
         }
     }
 
     /// An integer in `range`.
     func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let value = layers[key] else { return fallback }
         let expected = "an integer in \(range.lowerBound)...\(range.upperBound == Int.max ? "∞" : String(range.upperBound))"
-        let parsed: Int? = switch value.content {
-        case .text(let text): Int(text)
-        case .json(.integer(let number)): number
-        case .json(.number(let number)): Int(exactly: number)
-        case .json: nil
-        }
-        guard let parsed, range.contains(parsed) else { throw .invalidValue(key: key, value: value, expected: expected) }
-        return parsed
+        return try read(key, expected: expected) { content -> Int? in
+            let parsed: Int? = switch content {
+            case .text(let text): Int(text)
+            case .json(.integer(let number)): number
+            case .json(.number(let number)): Int(exactly: number)
+            case .json: nil
+            }
+            return parsed.flatMap { range.contains($0) ? $0 : nil }
+        } ?? fallback
     }
 
     /// A finite number, checked by `accepts` (whose description is `expected`).
     func number(_ key: String, expected: String, accepts: (Double) -> Bool) throws(ConfigurationError) -> Double? {
-        guard let value = layers[key] else { return nil }
-        let parsed: Double? = switch value.content {
-        case .text(let text): Double(text)
-        case .json(.integer(let number)): Double(number)
-        case .json(.number(let number)): number
-        case .json: nil
+        try read(key, expected: expected) { content -> Double? in
+            let parsed: Double? = switch content {
+            case .text(let text): Double(text)
+            case .json(.integer(let number)): Double(number)
+            case .json(.number(let number)): number
+            case .json: nil
+            }
+            return parsed.flatMap { $0.isFinite && accepts($0) ? $0 : nil }
         }
-        guard let parsed, parsed.isFinite, accepts(parsed) else { throw .invalidValue(key: key, value: value, expected: expected) }
-        return parsed
     }
 
     /// A number strictly inside `range`.
@@ -69,12 +81,10 @@ struct SettingsReader {
 
     /// One of `options`' names.
     func choice<T>(_ key: String, default fallback: T, _ options: [(String, T)]) throws(ConfigurationError) -> T {
-        let expected = "one of " + options.map(\.0).joined(separator: ", ")
-        guard let value = layers[key] else { return fallback }
-        guard case .text(let text) = value.content.asText, let match = options.first(where: { $0.0 == text }) else {
-            throw .invalidValue(key: key, value: value, expected: expected)
-        }
-        return match.1
+        try read(key, expected: "one of " + options.map(\.0).joined(separator: ", ")) { content -> T? in
+            guard case .text(let text) = content.asText else { return nil }
+            return options.first { $0.0 == text }?.1
+        } ?? fallback
     }
 
     /// `0.05` rather than `0.05000`, `1` rather than `1.0`.
