@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import ShopperCore
+import ShopperDaemon
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,10 +31,30 @@ enum ShopperdMain {
     static func main() {
         setenv("LIBDISPATCH_LOG", "NO", 0)
         Task.detached(priority: .medium) {
+            refuseABadDaemonCommandLine()
             await Shopperd.main()
             exit(0)
         }
         dispatchMain()
+    }
+
+    /// `shopperd run` with a command line that does not parse (a typo in the unit's `ExecStart=`)
+    /// is a start-up error like a bad setting: reported as a `service-start-refused` journal event
+    /// at priority err (ArgumentParser alone would print it to stderr, which systemd files at
+    /// info), exit 64 (EX_USAGE), which the unit does not restart.
+    static func refuseABadDaemonCommandLine() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard arguments.first == "run" else { return }
+        do {
+            _ = try Shopperd.parseAsRoot(arguments)
+        } catch {
+            let code = Shopperd.exitCode(for: error)
+            guard code != .success else { return }  // --help: ArgumentParser prints it
+            let target = arguments.firstIndex(of: "--log-target").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+            StartFailure.report("shopperd run: \(Shopperd.message(for: error)) (see shopperd run --help)", exitStatus: code.rawValue,
+                                logTarget: target.flatMap(LogTarget.init(rawValue:)) ?? .auto)
+            exit(code.rawValue)
+        }
     }
 }
 

@@ -45,6 +45,24 @@ import ShopperDaemon
         #expect(!FileManager.default.fileExists(atPath: work.file("state")))
     }
 
+    /// A typo in the unit's ExecStart= command line: the same journal event, exit 64 (not restarted).
+    @Test func aBadDaemonCommandLineIsAnErrorEventToo() async throws {
+        try await Journald.ensureRunning()
+        let work = try TemporaryDirectory("bad-command-line")
+        let run = try ProbeProcess(arguments: Self.runArguments(work) + ["--log-target", "journal", "--inbxo", work.file("x")],
+                                   executable: ProbeProcess.shopperdPath)
+        #expect(await run.exitStatus(timeout: .seconds(60)) == 64)
+        let entries = try await Journald.waitForEntries(matching: [
+            "MESSAGE_ID=\(DaemonEventKind.serviceStartRefused.messageID.hex)", "_PID=\(run.pid)",
+        ])
+        let entry = try #require(entries.first)
+        #expect(entry["PRIORITY"] as? String == "3" && entry["EXIT_STATUS"] as? String == "64")
+        #expect((entry["ERROR"] as? String)?.contains("--inbxo") == true, "\(entry)")
+        // Not under systemd's journal stream: the person who typed it sees it too.
+        #expect(run.stderrLines.contains { $0.contains("--inbxo") }, "\(run.stderrLines)")
+        #expect(!FileManager.default.fileExists(atPath: work.file("state")))
+    }
+
     @Test func aMissingDefaultConfigFileMeansTheDefaultsAndANamedOneIsAnError() async throws {
         let work = try TemporaryDirectory("default-config")
         let etc = work.file("etc")

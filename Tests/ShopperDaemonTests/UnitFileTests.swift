@@ -61,8 +61,8 @@ import ShopperDaemon
         // Reload waits for the daemon's verdict, published in the runtime directory (item 17).
         #expect(try Self.settings("ExecReload") == ["\(Self.installedBinary) reload --pid $MAINPID"])
         #expect(try Self.settings("RuntimeDirectory") == ["shopperd"])
-        // A corrupt store (65) and an invalid configuration (78) are not retried.
-        #expect(try Self.settings("RestartPreventExitStatus") == ["65 78"])
+        // A bad command line (64), a corrupt store (65) and an invalid configuration (78) are not retried.
+        #expect(try Self.settings("RestartPreventExitStatus") == ["64 65 78"])
         // No --config: the default file in $CONFIGURATION_DIRECTORY is optional, a named one is not.
         #expect(try Self.settings("ConfigurationDirectory") == ["shopperd"])
         #expect(try Self.settings("ExecStart").allSatisfy { !$0.contains("--config") })
