@@ -17,7 +17,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0"),
     ],
     targets: [
         // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
@@ -53,10 +52,7 @@ let package = Package(
         // inotify watcher, systemd notify + journal, signals, service lifecycle.
         .target(
             name: "ShopperDaemon",
-            dependencies: [
-                "ShopperPipeline", "ShopperTracking", "CSystemd",
-                .product(name: "Configuration", package: "swift-configuration"),
-            ],
+            dependencies: ["ShopperPipeline", "ShopperTracking", "CSystemd"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -71,7 +67,10 @@ let package = Package(
         // Benchmarks: run with `swift run -c release shopperd-bench <suite>`; see README.
         .executableTarget(
             name: "shopperd-bench",
-            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline"],
+            dependencies: [
+                "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore"], swiftSettings: strict),

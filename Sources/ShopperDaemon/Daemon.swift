@@ -21,9 +21,9 @@ import Glibc
 public struct Daemon: Sendable {
     public let settings: DaemonSettings
     /// Reads the configuration again (SIGHUP).
-    public let reload: @Sendable () async throws -> DaemonSettings
+    public let reload: @Sendable () throws -> DaemonSettings
 
-    public init(settings: DaemonSettings, reload: @escaping @Sendable () async throws -> DaemonSettings) {
+    public init(settings: DaemonSettings, reload: @escaping @Sendable () throws -> DaemonSettings) {
         self.settings = settings
         self.reload = reload
     }
@@ -44,19 +44,17 @@ public struct Daemon: Sendable {
         }
         let notifier = SystemdNotifier()
         let monitor = HealthMonitor(policy: HealthPolicy(stuckLimit: settings.stuckLimit), notifier: notifier, events: events)
-        let runner = ServiceRunner(notifier: notifier, events: events, monitor: monitor, stopGrace: settings.stopGrace)
+        let runner = ServiceRunner(notifier: notifier, events: events, monitor: monitor, stopGrace: settings.stopGrace,
+                                   reloadVerdicts: ReloadVerdictFile(state: settings.state))
         let current = Mutex(settings)
         let live = LiveState()
         let initial = settings
         let reload = self.reload
         return await runner.run(reload: {
-            let next = try await reload()
+            let next = try reload()
             let previous = current.withLock { $0 }
             let fixed = next.restartOnlyDifferences(from: previous)
-            guard fixed.isEmpty else {
-                throw ConfigurationError.invalidValue(
-                    key: fixed.joined(separator: ", "), value: "changed", allowed: "the same value until a restart (systemctl restart shopperd)")
-            }
+            guard fixed.isEmpty else { throw ConfigurationError.needsRestart(keys: fixed) }
             current.withLock { $0 = next }
             try await live.apply(next)
             return "drift α \(next.pipeline.drift.alpha) \(next.pipeline.drift.correction.rawValue), retrain at "
@@ -136,6 +134,7 @@ public struct Daemon: Sendable {
             context.log(event)
         }
         await monitor.championChanged(to: try await pipeline.processor.championVersion().map { "v\($0)" })
+        await monitor.batchesProcessedBefore(try pipeline.store.jobCount())
 
         let watcher = try InotifyWatcher(directory: settings.inbox)
         defer { watcher.stop() }

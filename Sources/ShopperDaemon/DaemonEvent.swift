@@ -11,6 +11,9 @@ public enum DaemonEvent: Equatable, Sendable {
     case serviceStopping(reason: String, batchInFlight: InboxFileName?)
     /// The daemon is exiting with a failure; systemd's `Restart=on-failure` will start it again.
     case serviceFailed(error: String)
+    /// The daemon refused to start (a configuration error: exit 78): restarting cannot help until
+    /// the operator fixes what `error` names, so the unit does not restart it.
+    case serviceStartRefused(error: String, exitStatus: Int32)
     /// `SIGHUP`: the configuration was read again and applied.
     case configReloaded(summary: String)
     /// `SIGHUP`: the new configuration was refused; the previous one stays in force.
@@ -50,6 +53,7 @@ public enum DaemonEvent: Equatable, Sendable {
         case .serviceStarted: .serviceStarted
         case .serviceStopping: .serviceStopping
         case .serviceFailed: .serviceFailed
+        case .serviceStartRefused: .serviceStartRefused
         case .configReloaded: .configReloaded
         case .configReloadFailed: .configReloadFailed
         case .batchScored: .batchScored
@@ -77,6 +81,8 @@ public enum DaemonEvent: Equatable, Sendable {
             return "shopperd stopping (\(reason))\(inFlight)"
         case let .serviceFailed(error):
             return "shopperd failed: \(error)"
+        case let .serviceStartRefused(error, status):
+            return "shopperd refused to start (exit status \(status)): \(error)"
         case let .configReloaded(summary):
             return "configuration reloaded: \(summary)"
         case let .configReloadFailed(error):
@@ -121,6 +127,8 @@ public enum DaemonEvent: Equatable, Sendable {
             return [JournalField("REASON", reason)] + Self.batchField(batch)
         case let .serviceFailed(error):
             return [JournalField("ERROR", error)]
+        case let .serviceStartRefused(error, status):
+            return [JournalField("ERROR", error), JournalField("EXIT_STATUS", Int(status))]
         case let .configReloaded(summary):
             return [JournalField("SUMMARY", summary)]
         case let .configReloadFailed(error):

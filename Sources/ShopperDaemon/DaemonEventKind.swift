@@ -7,6 +7,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case serviceStarted = "service-started"
     case serviceStopping = "service-stopping"
     case serviceFailed = "service-failed"
+    case serviceStartRefused = "service-start-refused"
     case configReloaded = "config-reloaded"
     case configReloadFailed = "config-reload-failed"
     case batchScored = "batch-scored"
@@ -27,6 +28,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .serviceStarted: "5e243da05b864fcab388baeec3da52ac"
         case .serviceStopping: "fcc9e24d8c7141cdbd09adf16340b4cd"
         case .serviceFailed: "f31c3b6dcb6d44b7bfc2034c5d278b1a"
+        case .serviceStartRefused: "263ae55a61c64fbf8e0fa7caf9eb275e"
         case .configReloaded: "a667b21a941c4b0d8ec41fd853773b7e"
         case .configReloadFailed: "5eec6b8995ce45759833a657fd723954"
         case .batchScored: "617898c029204cbab2d0765eb314193d"
@@ -50,7 +52,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
         case .batchScored: .info
         case .driftDetected, .batchRejected, .retrainSkipped, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
-        case .configReloadFailed, .errorRetrying, .serviceFailed: .error
+        case .configReloadFailed, .errorRetrying, .serviceFailed, .serviceStartRefused: .error
         case .batchStuck: .critical
         }
     }

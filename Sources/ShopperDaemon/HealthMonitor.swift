@@ -57,6 +57,13 @@ public actor HealthMonitor {
         publish(at: now)
     }
 
+    /// The batches processed before this start (the store's count), so `STATUS=` counts every
+    /// batch, not only those since the last restart.
+    public func batchesProcessedBefore(_ count: Int, at now: Instant = .now) {
+        status.batchesProcessed = count
+        publish(at: now)
+    }
+
     /// The current batch ended, whatever its outcome (scored, rejected, left pending).
     /// `counted: false` when it got no outcome (it waits for a champion, or is retried later): it
     /// is then not one of the "N batches" of `STATUS=`, or a batch that waited would count twice.

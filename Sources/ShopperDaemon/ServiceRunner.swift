@@ -24,7 +24,8 @@ import Musl
 ///   abandons it safely: nothing is committed, the file stays in the inbox). A second signal
 ///   cancels at once. Exit status 0.
 /// - `SIGHUP`: `RELOADING=1`, the `reload` closure, a `config-reloaded` (or `config-reload-failed`,
-///   keeping the old configuration) event, then `READY=1` again, as systemd expects.
+///   keeping the old configuration) event, the verdict published in ``reloadVerdicts`` (for
+///   `shopperd reload`, the unit's `ExecReload=`), then `READY=1` again, as systemd expects.
 /// - The ``Watchdog`` runs for the whole life of the run loop.
 /// - The run loop throwing (other than being cancelled during a stop) logs `service-failed` and
 ///   returns ``ServiceExit/failure`` so `Restart=on-failure` restarts the service.
@@ -39,14 +40,18 @@ public struct ServiceRunner: Sendable {
     public let stopGrace: Duration
     /// Check interval of the watchdog loop when systemd's watchdog is off.
     public let fallbackCheckInterval: Duration
+    /// Where each reload's verdict is published (generation 0 at start); `nil`: nowhere.
+    public let reloadVerdicts: ReloadVerdictFile?
 
     public init(notifier: SystemdNotifier, events: EventLog, monitor: HealthMonitor,
-                stopGrace: Duration = .seconds(20), fallbackCheckInterval: Duration = .seconds(1)) {
+                stopGrace: Duration = .seconds(20), fallbackCheckInterval: Duration = .seconds(1),
+                reloadVerdicts: ReloadVerdictFile? = nil) {
         self.notifier = notifier
         self.events = events
         self.monitor = monitor
         self.stopGrace = stopGrace
         self.fallbackCheckInterval = fallbackCheckInterval
+        self.reloadVerdicts = reloadVerdicts
     }
 
     /// Runs `body` (the daemon's run loop) under the lifecycle above and returns how to exit.
@@ -63,6 +68,7 @@ public struct ServiceRunner: Sendable {
         let listener = SignalListener()
         await listener.waitUntilInstalled()
         let stop = StopRequest()
+        reloadVerdicts?.publish(ReloadVerdict(pid: getpid(), generation: 0, accepted: true, message: "started; no reload yet"))
         let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: stop)
         let work = Task { try await body(context) }
         let watchdog = Watchdog(monitor: monitor, notifier: notifier, events: events,
@@ -93,6 +99,7 @@ public struct ServiceRunner: Sendable {
     ) async {
         var graceTimer: Task<Void, Never>?
         defer { graceTimer?.cancel() }
+        var reloads = 0
         for await signal in signals {
             switch signal {
             case .stop:
@@ -108,7 +115,8 @@ public struct ServiceRunner: Sendable {
                 }
             case .reload:
                 guard !stop.isRequested else { continue }
-                await performReload(reload)
+                reloads += 1
+                await performReload(reload, generation: reloads)
             }
         }
     }
@@ -123,13 +131,18 @@ public struct ServiceRunner: Sendable {
         }
     }
 
-    private func performReload(_ reload: @Sendable () async throws -> String) async {
+    private func performReload(_ reload: @Sendable () async throws -> String, generation: Int) async {
         try? notifier.reloading()
+        let verdict: ReloadVerdict
         do {
-            events.log(.configReloaded(summary: try await reload()))
+            let summary = try await reload()
+            events.log(.configReloaded(summary: summary))
+            verdict = ReloadVerdict(pid: getpid(), generation: generation, accepted: true, message: summary)
         } catch {
             events.log(.configReloadFailed(error: String(describing: error)))
+            verdict = ReloadVerdict(pid: getpid(), generation: generation, accepted: false, message: String(describing: error))
         }
+        reloadVerdicts?.publish(verdict)
         try? notifier.ready(status: await monitor.statusLine())
     }
 

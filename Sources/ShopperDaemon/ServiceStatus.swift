@@ -7,7 +7,7 @@ public struct ServiceStatus: Equatable, Sendable {
     public var activity: ServiceActivity = .starting
     /// The serving model's version, `nil` until a champion exists.
     public var champion: String?
-    /// Batches finished since start-up (any outcome).
+    /// Batches given an outcome (any outcome), counting those of earlier runs the store records.
     public var batchesProcessed = 0
     /// When drift was last detected.
     public var lastDrift: ClockTime?

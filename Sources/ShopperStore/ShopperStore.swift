@@ -27,16 +27,39 @@ public final class ShopperStore: Sendable {
         self.busyTimeoutSeconds = busyTimeoutSeconds
     }
 
-    /// Opens (creating if needed) the store in `directory`, and brings its schema up to date.
+    /// Whether opening may create the store.
+    public enum OpenMode: Sendable {
+        /// Create the directory and an empty store when there is none (ingest, the daemon).
+        case create
+        /// The store must already exist; nothing is created, not even the directory. For every
+        /// command that reads (status, versions, show, models, score, …): a mistyped `--state`
+        /// must say so (``StoreError/noStore(path:)``), not leave an empty store behind that later
+        /// reads as "0 versions".
+        case existing
+    }
+
+    /// Opens the store in `directory`, and brings its schema up to date.
     ///
-    /// - Parameter busyTimeout: how long a write waits for another process's write (a CLI ingest
-    ///   while the daemon ingests) before failing.
-    public static func open(directory: URL, busyTimeout: Duration = .seconds(60)) throws(StoreError) -> ShopperStore {
+    /// - Parameters:
+    ///   - mode: whether a missing store is created or is an error.
+    ///   - busyTimeout: how long a write waits for another process's write (a CLI ingest while the
+    ///     daemon ingests) before failing.
+    public static func open(directory: URL, mode: OpenMode = .create, busyTimeout: Duration = .seconds(60)) throws(StoreError) -> ShopperStore {
         let path = directory.appendingPathComponent(fileName).path
-        try Self.createDirectory(directory.path)
+        switch mode {
+        case .create:
+            try Self.createDirectory(directory.path)
+        case .existing:
+            var info = stat()
+            guard stat(path, &info) == 0 else { throw .noStore(path: path) }
+        }
         var configuration = Configuration()
         let timeoutSeconds = Int(busyTimeout.components.seconds)
         configuration.busyMode = .timeout(TimeInterval(timeoutSeconds))
+        // GRDB's serial queues default to user-initiated QoS, whose libdispatch worker threads on
+        // Linux ask for nice -2 (setpriority), which a service without CAP_SYS_NICE is refused:
+        // "Failed to set thread priority for worker thread … errno=13" on every start.
+        configuration.qos = .default
         configuration.prepareDatabase { db in
             // synchronous=FULL: every commit fsyncs the WAL before it returns. The daemon writes
             // the outbox and files the input away only after a batch's commit, so the commit must

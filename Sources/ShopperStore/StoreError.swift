@@ -2,6 +2,10 @@
 public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The state directory or database could not be created or opened.
     case cannotOpen(path: String, reason: String)
+    /// A command that reads found no store at the path: nothing was created.
+    case noStore(path: String)
+    /// A promotion to the version the alias already names: nothing changed, nothing recorded.
+    case aliasAlreadySet(ModelAlias, version: Int)
     /// A version was asked for that the store does not have.
     case unknownVersion(Int, current: Int)
     /// A model version the registry does not have.
@@ -33,6 +37,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let reason):
             "cannot open the store at \(path): \(reason). Check the --state directory exists and is writable."
+        case .noStore(let path):
+            "no store at \(path): nothing was created. Check --state (the daemon's is /var/lib/shopperd under systemd), "
+                + "or ingest a batch first (`shopperd ingest FILE --state DIR`)"
+        case .aliasAlreadySet(let alias, let version):
+            "\(alias.rawValue) is already version \(version): nothing changed (see `shopperd models history`)"
         case .unknownVersion(let version, let current):
             current == 0
                 ? "store version \(version) does not exist: the store is empty (ingest a batch first)"

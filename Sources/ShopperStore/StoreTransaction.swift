@@ -75,6 +75,9 @@ public struct StoreTransaction {
             throw StoreError.unknownModel(version)
         }
         let previous = try ShopperStore.aliases(db)[alias]
+        // Not a change: recording "1 → 1" would put a promotion in the history that moved nothing
+        // (and that a rollback would then have to step over).
+        if previous == version { throw StoreError.aliasAlreadySet(alias, version: version) }
         let change = AliasChange(alias: alias, action: .promote, fromVersion: previous, toVersion: version,
                                  reason: reason, changedAt: date)
         try ShopperStore.apply(db, change)

@@ -19,10 +19,6 @@ import ShopperML
 import Glibc
 #endif
 
-let daemonSuite: @Sendable ([String]) async throws -> Void = { arguments in
-    try DaemonBench(arguments: arguments).run()
-}
-
 struct DaemonBench {
     var files = 200
     var rows = 1_000
@@ -36,27 +32,6 @@ struct DaemonBench {
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ text: String) { description = "shopperd-bench daemon: " + text }
-    }
-
-    static let usage = "usage: shopperd-bench daemon [--files N] [--rows R] [--retrain-files M] [--binary PATH] [--data FILE] [--samples CSV] [--set KEY=VALUE]... [--keep]"
-
-    init(arguments: [String]) throws {
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            if flag == "--keep" { keep = true; continue }
-            guard let value = rest.popFirst() else { throw Failure("missing value for \(flag)\n\(Self.usage)") }
-            switch flag {
-            case "--files": files = Int(value) ?? 0
-            case "--rows": rows = Int(value) ?? 0
-            case "--retrain-files": retrainFiles = Int(value) ?? -1
-            case "--binary": binary = value
-            case "--data": dataPath = value
-            case "--samples": samplesPath = value
-            case "--set": daemonSettings += ["--set", value]
-            default: throw Failure("unknown option \(flag)\n\(Self.usage)")
-            }
-        }
-        guard files > 0, rows > 0, retrainFiles >= 0 else { throw Failure("counts must be positive\n\(Self.usage)") }
     }
 
     /// One measured file.

@@ -12,19 +12,7 @@ enum DriftBench {
     /// 17-feature report on 10,000 reference vs 2,000 current rows. With `--inputs`, writes the
     /// exact inputs there (float64 files and CSV batches) and the timings as `swift.json`, for
     /// bench/compare_drift.py to time scipy on the same data.
-    static func speed(_ arguments: [String]) async throws {
-        var inputs: String?
-        var repeats = 200
-        var data = "data/online_shoppers_intention.csv"
-        var iterator = arguments.makeIterator()
-        while let argument = iterator.next() {
-            switch argument {
-            case "--inputs": inputs = iterator.next()
-            case "--repeat": repeats = Int(iterator.next() ?? "") ?? repeats
-            case "--data": data = iterator.next() ?? data
-            default: throw BenchUsage("unknown option \(argument); usage: shopperd-bench drift [--inputs DIR] [--repeat N] [--data CSV]")
-            }
-        }
+    static func speed(inputs: String?, repeats: Int, data: String) async throws {
         let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: data)).sessions
         var generator = SeededGenerator(seed: 2024)
 
@@ -169,26 +157,6 @@ enum DriftBench {
         var monteCarlo = false
         var data = "data/online_shoppers_intention.csv"
         var seed: UInt64 = 20_240_601
-
-        init(_ arguments: [String]) throws {
-            var iterator = arguments.makeIterator()
-            while let argument = iterator.next() {
-                switch argument {
-                case "--draws": draws = Int(iterator.next() ?? "") ?? draws
-                case "--sizes": sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
-                case "--power-sizes": powerSizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
-                case "--monte-carlo": monteCarlo = true
-                case "--data": data = iterator.next() ?? data
-                case "--seed": seed = UInt64(iterator.next() ?? "") ?? seed
-                default: throw BenchUsage("unknown option \(argument); see docs/drift.md")
-                }
-            }
-        }
-    }
-
-    struct BenchUsage: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
     }
 
     static func detectors(monteCarlo: Bool, seed: UInt64) throws -> (DriftDetector, DriftDetector, DriftDetector?) {
@@ -200,8 +168,7 @@ enum DriftBench {
         return (pooled, plain, carlo)
     }
 
-    static func calibration(_ arguments: [String]) async throws {
-        let options = try Options(arguments)
+    static func calibration(_ options: Options) async throws {
         let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: options.data)).sessions
         let (pooled, plain, carlo) = try detectors(monteCarlo: options.monteCarlo, seed: options.seed)
         var generator = SeededGenerator(seed: options.seed)

@@ -13,17 +13,6 @@ import ShopperML
 /// Options: `--trees N` (100), `--repeats N` (fit timings, 5), `--features inputs|gold` (the 17
 /// inputs, or those plus the 8 gold features), `--class-weight balanced|none` (balanced), `--json`
 /// (one JSON object, for bench/compare_forest.py).
-let forestSuite: @Sendable ([String]) async throws -> Void = { arguments in
-    let options = try ForestBenchOptions(arguments)
-    if options.temporal {
-        try await ForestBench.temporal(options)
-    } else if let splits = options.resplits {
-        try await ForestBench.resplits(splits, options)
-    } else {
-        try await ForestBench.run(options)
-    }
-}
-
 struct ForestBenchOptions {
     var train: URL?
     var test: URL?
@@ -36,54 +25,6 @@ struct ForestBenchOptions {
     var classWeight = ClassWeight.balanced
     var features = FeatureSet.inputs
     var featureSetName = "inputs"
-
-    init(_ arguments: [String]) throws {
-        var rest = arguments[...]
-        func value(_ name: String) throws -> String {
-            guard let v = rest.popFirst() else { throw BenchError.usage("\(name) needs a value") }
-            return v
-        }
-        while let argument = rest.popFirst() {
-            switch argument {
-            case "--train": train = URL(fileURLWithPath: try value(argument))
-            case "--test": test = URL(fileURLWithPath: try value(argument))
-            case "--data": data = URL(fileURLWithPath: try value(argument))
-            case "--trees": trees = Int(try value(argument)) ?? 0
-            case "--repeats": repeats = Int(try value(argument)) ?? 0
-            case "--json": json = true
-            case "--temporal": temporal = true
-            case "--resplits": resplits = Int(try value(argument)) ?? 0
-            case "--class-weight":
-                guard let weight = ClassWeight(rawValue: try value(argument)) else {
-                    throw BenchError.usage("--class-weight is balanced or none")
-                }
-                classWeight = weight
-            case "--features":
-                featureSetName = try value(argument)
-                switch featureSetName {
-                case "inputs": features = .inputs
-                case "gold": features = .inputsAndGold()
-                default: throw BenchError.usage("--features is inputs or gold")
-                }
-            default: throw BenchError.usage("unknown option \(argument)")
-            }
-        }
-        guard trees > 0, repeats > 0, (resplits ?? 1) > 0 else {
-            throw BenchError.usage("--trees, --repeats and --resplits need positive integers")
-        }
-        guard (train == nil) == (test == nil) else { throw BenchError.usage("give both --train and --test, or neither") }
-    }
-}
-
-enum BenchError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self {
-        case .usage(let message):
-            "\(message)\nusage: shopperd-bench forest [--train FILE --test FILE | --data FILE [--temporal | --resplits N]]"
-                + " [--trees N] [--repeats N] [--features inputs|gold] [--class-weight balanced|none] [--json]"
-        }
-    }
 }
 
 enum ForestBench {

@@ -11,10 +11,6 @@ import Foundation
 import ShopperCore
 import ShopperStore
 
-let ingestSuite: @Sendable ([String]) async throws -> Void = { arguments in
-    try IngestBench(arguments: arguments).run()
-}
-
 struct IngestBench {
     var dataPath = "data/online_shoppers_intention.csv"
     var rows = 1_000_000
@@ -23,35 +19,6 @@ struct IngestBench {
     /// A `shopperd` binary to time as a separate process on the generated file (peak RSS of that
     /// process alone); e.g. `.build/release/shopperd` after `swift build -c release`.
     var binary: String?
-
-    init(arguments: [String]) throws {
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            switch flag {
-            case "--keep":
-                keep = true
-            case "--binary":
-                guard let value = rest.popFirst() else { throw BenchError.usage("missing value for --binary") }
-                binary = value
-            case "--data", "--rows", "--runs":
-                guard let value = rest.popFirst() else { throw BenchError.usage("missing value for \(flag)") }
-                switch flag {
-                case "--data": dataPath = value
-                case "--rows": rows = Int(value) ?? rows
-                default: runs = max(1, Int(value) ?? runs)
-                }
-            default:
-                throw BenchError.usage("unknown option \(flag); options: --data FILE --rows N --runs R --binary PATH --keep")
-            }
-        }
-    }
-
-    enum BenchError: Error, CustomStringConvertible {
-        case usage(String)
-        var description: String {
-            switch self { case .usage(let text): "usage: shopperd-bench ingest: \(text)" }
-        }
-    }
 
     func run() throws {
         let bundled = try Data(contentsOf: URL(fileURLWithPath: dataPath))
@@ -129,7 +96,7 @@ struct IngestBench {
             }
             process.waitUntilExit()
             times.append(clock.now - start)
-            guard process.terminationStatus == 0 else { throw BenchError.usage("\(binary) ingest failed") }
+            guard process.terminationStatus == 0 else { throw DaemonBench.Failure("\(binary) ingest failed") }
             try? FileManager.default.removeItem(at: state)
         }
         print("")

@@ -18,10 +18,6 @@ import ShopperML
 import Glibc
 #endif
 
-let loadSuite: @Sendable ([String]) async throws -> Void = { arguments in
-    try LoadBench(arguments: arguments).run()
-}
-
 struct LoadBench {
     var files = 10_000
     var burst = 1_000
@@ -31,26 +27,7 @@ struct LoadBench {
     var dataPath = "data/online_shoppers_intention.csv"
     var keep = false
 
-    static let usage = "usage: shopperd-bench load [--files N] [--burst B] [--rows R] [--small-queue Q (0: skip)] [--binary PATH] [--data FILE] [--keep]"
     static let queueLimitPath = "/proc/sys/fs/inotify/max_queued_events"
-
-    init(arguments: [String]) throws {
-        var rest = arguments[...]
-        while let flag = rest.popFirst() {
-            if flag == "--keep" { keep = true; continue }
-            guard let value = rest.popFirst() else { throw DaemonBench.Failure("missing value for \(flag)\n\(Self.usage)") }
-            switch flag {
-            case "--files": files = Int(value) ?? 0
-            case "--burst": burst = Int(value) ?? 0
-            case "--rows": rows = Int(value) ?? 0
-            case "--small-queue": smallQueue = Int(value) ?? -1
-            case "--binary": binary = value
-            case "--data": dataPath = value
-            default: throw DaemonBench.Failure("unknown option \(flag)\n\(Self.usage)")
-            }
-        }
-        guard files > 0, burst > 0, rows > 0, smallQueue >= 0 else { throw DaemonBench.Failure("counts must be positive\n\(Self.usage)") }
-    }
 
     /// What one run measured.
     struct RunResult {

@@ -98,20 +98,30 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
+    /// The bundled data set's file name, in the package's `data/` and in `PREFIX/share/shopperd/`.
+    static let dataFileName = "online_shoppers_intention.csv"
+
     static func locateData(_ given: String?) throws -> String {
         var candidates: [String] = []
         if let given { candidates.append(given) }
         if let environment = ProcessInfo.processInfo.environment["SHOPPERD_DATA"] { candidates.append(environment) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/data/online_shoppers_intention.csv")
+        candidates.append(FileManager.default.currentDirectoryPath + "/data/" + dataFileName)
+        // Installed: the data goes with the binary, PREFIX/bin/shopperd → PREFIX/share/shopperd/
+        // (/usr/local/bin → /usr/local/share/shopperd; docs/systemd.md installs it there).
+        let executable = URL(fileURLWithPath: SelfExecutable.path).resolvingSymlinksInPath()
+        let prefix = executable.deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(prefix.path + "/share/shopperd/" + dataFileName)
+        candidates.append("/usr/share/shopperd/" + dataFileName)
         // The package root, seen from .build/<config>/shopperd or .build/<triple>/<config>/shopperd.
-        var directory = URL(fileURLWithPath: SelfExecutable.path).deletingLastPathComponent()
+        var directory = executable.deletingLastPathComponent()
         for _ in 0..<4 {
             directory.deleteLastPathComponent()
-            candidates.append(directory.path + "/data/online_shoppers_intention.csv")
+            candidates.append(directory.path + "/data/" + dataFileName)
         }
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         Terminal.error("shopperd demo: the bundled data set was not found (looked at \(candidates.joined(separator: ", "))); "
-            + "run from the package directory or pass --data FILE")
+            + "install it with the binary (install -D -m 0644 data/\(dataFileName) /usr/local/share/shopperd/\(dataFileName)), "
+            + "run from the package directory, or pass --data FILE")
         throw CLIExit.noInput
     }
 

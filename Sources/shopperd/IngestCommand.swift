@@ -25,7 +25,7 @@ struct IngestCommand: ParsableCommand {
     var onInvalid: InvalidRowPolicy = .reject
 
     func run() throws {
-        let store = try state.openStore()
+        let store = try state.openStore(.create)
         let reader = BatchReader(policy: onInvalid)
         var failure: ExitCode?
         for file in files {

@@ -113,6 +113,13 @@ enum ModelReport {
     }
 
     /// "champion: version 1 → version 2 (reason)".
+    /// `models promote V --format json` when the alias already names V.
+    struct Unchanged: Encodable {
+        var alias: String
+        var version: Int
+        var changed = false
+    }
+
     static func describe(_ change: AliasChange) -> String {
         let from = change.fromVersion.map { "version \($0)" } ?? "none"
         let to = change.toVersion.map { "version \($0)" } ?? "none"

@@ -98,7 +98,17 @@ struct ModelsCommand: ParsableCommand {
         func run() throws {
             try ModelsCommand.withCatalog(state) { catalog in
                 let version = try catalog.version(of: model)
-                let change = try catalog.store.promote(version: version, to: alias, reason: reason)
+                let change: AliasChange
+                do {
+                    change = try catalog.store.promote(version: version, to: alias, reason: reason)
+                } catch StoreError.aliasAlreadySet {
+                    // Asking for what already holds is not an error (exit 0), and nothing is recorded.
+                    switch format {
+                    case .json: print(try RegistryCLI.json(ModelReport.Unchanged(alias: alias.rawValue, version: version)))
+                    case .text: print("\(alias.rawValue) is already version \(version): nothing changed")
+                    }
+                    return
+                }
                 switch format {
                 case .json: print(try RegistryCLI.json(ModelReport.Change(change: change)))
                 case .text: print(ModelReport.describe(change))

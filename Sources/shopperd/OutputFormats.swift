@@ -33,11 +33,13 @@ enum CLIExit {
 /// Writing to the terminal: results to stdout, errors and warnings to stderr.
 enum Terminal {
     /// Reports a store error on stderr and gives the exit status for it: 64 for something asked
-    /// for that does not exist (a usage error), 74 for a store that cannot be opened or written.
+    /// for that does not exist (a usage error), 66 for no store at all, 74 for a store that cannot
+    /// be opened or written.
     static func fail(_ error: StoreError) -> ExitCode {
         self.error(error.description)
         switch error {
-        case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack: return CLIExit.notFound
+        case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack, .aliasAlreadySet: return CLIExit.notFound
+        case .noStore: return CLIExit.noInput
         case .cannotOpen, .emptyBatch, .database, .versionMoved, .busy, .diskFull, .readOnly, .corrupt: return CLIExit.storeFailure
         }
     }

@@ -29,16 +29,10 @@ extension ModelAlias: ExpressibleByArgument {}
 /// What `train`, `models` and `score` share: opening a store that must already exist, turning any
 /// failure into a message on stderr and an exit status, and JSON output.
 enum RegistryCLI {
-    /// Opens the store in `state` without creating it: these commands only read or extend a store
-    /// that data was ingested into, and a typo in `--state` should say so rather than leave an
-    /// empty store behind. A missing store is exit 66 (no input).
+    /// Opens the store in `state` without creating it (``ShopperStore/OpenMode/existing``): a
+    /// typo in `--state` says so, exit 66, rather than leave an empty store behind.
     static func openExistingStore(_ state: StateOptions) throws -> ShopperStore {
-        let path = state.directory.appendingPathComponent(ShopperStore.fileName).path
-        guard FileManager.default.fileExists(atPath: path) else {
-            Terminal.error("no store at \(path): ingest a batch first (`shopperd ingest FILE --state \(state.state)`), or check --state")
-            throw CLIExit.noInput
-        }
-        return try state.openStore()
+        try state.openStore(.existing)
     }
 
     /// Reports `error` on stderr and gives its exit status:

@@ -35,35 +35,37 @@ struct RunCommand: AsyncParsableCommand {
     var overrides: [String] = []
     @Flag(help: "Process what is waiting in the inbox, then exit (no watching).") var once = false
 
-    /// The settings given on the command line, as configuration keys.
-    func commandLineSettings() throws -> [String: String] {
-        var values: [String: String] = [:]
+    /// The settings given on the command line, as configuration keys, each with the option that
+    /// gave it (named in a refusal).
+    func commandLineSettings() throws(ConfigurationError) -> [String: SettingValue] {
+        var values: [String: SettingValue] = [:]
         for text in overrides {
-            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-                throw ValidationError("--set takes KEY=VALUE (got \"\(text)\")")
-            }
-            values[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw .malformedOverride(text) }
+            values[String(text[..<equals])] = SettingValue(.text(String(text[text.index(after: equals)...])),
+                                                           from: .commandLine(option: "--set"))
         }
-        let named: [(String, String?)] = [
-            ("inbox", inbox), ("outbox", outbox), ("state", state), ("log-target", logTarget), ("on-event", onEvent),
-            ("bootstrap", bootstrap), ("mlflow.tracking-uri", mlflowURI),
+        let named: [(String, String, String?)] = [
+            ("inbox", "--inbox", inbox), ("outbox", "--outbox", outbox), ("state", "--state", state),
+            ("log-target", "--log-target", logTarget), ("on-event", "--on-event", onEvent),
+            ("bootstrap", "--bootstrap", bootstrap), ("mlflow.tracking-uri", "--mlflow-uri", mlflowURI),
         ]
-        for case let (key, value?) in named { values[key] = value }
+        for case let (key, option, value?) in named { values[key] = SettingValue(.text(value), from: .commandLine(option: option)) }
         return values
     }
 
     func run() async throws {
-        let commandLine = try commandLineSettings()
         let configFile = config
-        let load: @Sendable () async throws -> DaemonSettings = {
-            try await DaemonConfiguration.load(commandLine: commandLine, configFile: configFile)
-        }
         let settings: DaemonSettings
+        let load: @Sendable () throws -> DaemonSettings
         do {
-            settings = try await load()
+            let commandLine = try commandLineSettings()
+            load = { try DaemonConfiguration.load(commandLine: commandLine, configFile: configFile) }
+            settings = try load()
         } catch {
-            Terminal.error("shopperd run: \(error)")
-            throw ExitCode(78)  // EX_CONFIG
+            // EX_CONFIG: the unit lists 78 in RestartPreventExitStatus=, so systemd does not retry
+            // a configuration that will be refused again.
+            StartFailure.report("shopperd run: \(error)", exitStatus: 78, logTarget: LogTarget(rawValue: logTarget ?? "") ?? .auto)
+            throw ExitCode(78)
         }
         let daemon = Daemon(settings: settings, reload: load)
         let exit = once ? await daemon.runOnce() : await daemon.run()

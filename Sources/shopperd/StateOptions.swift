@@ -10,10 +10,11 @@ struct StateOptions: ParsableArguments {
     /// The state directory as a URL.
     var directory: URL { URL(fileURLWithPath: state, isDirectory: true) }
 
-    /// Opens the store (creating it if needed), or reports why not and exits with `CLIExit.storeFailure`.
-    func openStore() throws -> ShopperStore {
+    /// Opens the store, or reports why not and exits: 66 when there is none (`mode: .existing`,
+    /// what every command but `ingest` uses: reading never creates state), 74 when it fails.
+    func openStore(_ mode: ShopperStore.OpenMode = .existing) throws -> ShopperStore {
         do {
-            return try ShopperStore.open(directory: directory)
+            return try ShopperStore.open(directory: directory, mode: mode)
         } catch {
             throw Terminal.fail(error)
         }

@@ -24,8 +24,8 @@ enum ShopperdBinary {
 
     /// Runs `shopperd arguments…` to completion. Output goes through files, not pipes, so a large
     /// output (`show` of every row) cannot fill a pipe and block the child.
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Outcome {
-        let (process, stdout, stderr) = try start(arguments, in: directory)
+    static func run(_ arguments: [String], executable: String? = nil, in directory: URL? = nil) throws -> Outcome {
+        let (process, stdout, stderr) = try start(arguments, executable: executable, in: directory)
         process.waitUntilExit()
         defer {
             try? FileManager.default.removeItem(at: stdout)
@@ -37,7 +37,8 @@ enum ShopperdBinary {
     }
 
     /// Starts `shopperd arguments…` and returns at once, with the files its output goes to.
-    static func start(_ arguments: [String], in directory: URL? = nil) throws -> (Process, stdout: URL, stderr: URL) {
+    static func start(_ arguments: [String], executable: String? = nil, in directory: URL? = nil) throws -> (Process, stdout: URL, stderr: URL) {
+        let url = executable.map { URL(fileURLWithPath: $0) } ?? url
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw Missing(path: url.path)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import ShopperDaemon
 #if canImport(Glibc)
 import Glibc
@@ -39,8 +40,11 @@ struct Probe {
         emit("pid \(getpid())")
         emit("sink \(events.sink.rawValue)")
         let monitor = HealthMonitor(policy: HealthPolicy(stuckLimit: options.stuckLimit), notifier: notifier, events: events)
+        // Reload verdicts in $RUNTIME_DIRECTORY, as under the unit, for `shopperd reload`.
+        let verdicts = ProcessInfo.processInfo.environment["RUNTIME_DIRECTORY"].map { ReloadVerdictFile(state: $0) }
         let runner = ServiceRunner(notifier: notifier, events: events, monitor: monitor,
-                                   stopGrace: options.stopGrace, fallbackCheckInterval: .milliseconds(50))
+                                   stopGrace: options.stopGrace, fallbackCheckInterval: .milliseconds(50),
+                                   reloadVerdicts: verdicts)
         let result = await runner.run(reload: {
             let champion = try options.readChampion()
             await monitor.championChanged(to: champion)

@@ -79,6 +79,33 @@ import ShopperDaemon
         #expect(families == ["AF_UNIX"], "RestrictAddressFamilies=AF_UNIX: \(families)")
     }
 
+    /// `ExecReload=` runs `shopperd reload` inside the same sandbox: every system call it makes
+    /// (signalling the daemon, polling the verdict file) must pass the unit's filter too.
+    @Test func theReloadCommandStaysInsideTheUnitsFilter() async throws {
+        let inbox = try TemporaryDirectory("inbox")
+        let runtime = try TemporaryDirectory("runtime")
+        let trace = try TemporaryDirectory("trace")
+        try FileOps.write(trace.file("probe.conf"), "champion=v1\n")
+        let socket = try NotifySocket()
+        let probe = try ProbeProcess(arguments: ["--inbox", inbox.path, "--log-target", "stderr", "--config", trace.file("probe.conf")],
+                                     environment: ["NOTIFY_SOCKET": socket.path, "RUNTIME_DIRECTORY": runtime.path])
+        _ = try #require(await socket.waitFor { $0 == "READY=1" })
+        let reload = try await Command.run("/usr/bin/strace", [
+            "-f", "-qq", "-o", trace.file("strace"), "--", "/usr/bin/env", "RUNTIME_DIRECTORY=\(runtime.path)",
+            ProbeProcess.shopperdPath, "reload", "--pid", String(probe.pid),
+        ])
+        #expect(reload.status == 0, "\(reload.output)")
+        probe.send(SIGTERM)
+        #expect(await probe.exitStatus() == 0)
+        let traced = try String(contentsOfFile: trace.file("strace"), encoding: .utf8)
+        let calls = try Set(traced.split(separator: "\n").compactMap { line -> String? in
+            try #/^\d+\s+([a-z_0-9]+)\(/#.firstMatch(in: line).map { String($0.1) }
+        })
+        #expect(calls.contains("kill"), "the trace must cover the signal: \(calls.sorted())")
+        let allowed = try await Self.allowedSystemCalls()
+        #expect(calls.subtracting(allowed).isEmpty, "denied by the unit's SystemCallFilter: \(calls.subtracting(allowed).sorted())")
+    }
+
     /// The system calls the unit's `SystemCallFilter=` lines allow: the first (allow) list minus
     /// every `~` (deny) list, groups expanded with `systemd-analyze syscall-filter`.
     static func allowedSystemCalls() async throws -> Set<String> {

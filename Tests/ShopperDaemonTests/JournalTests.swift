@@ -47,6 +47,7 @@ import ShopperPipeline
             .serviceStarted(version: name, inbox: "/in", outbox: "/out", watchdogTimeout: .seconds(60)),
             .serviceStopping(reason: "SIGTERM", batchInFlight: batch),
             .serviceFailed(error: name),
+            .serviceStartRefused(error: name, exitStatus: 78),
             .configReloaded(summary: name),
             .configReloadFailed(error: name),
             .batchScored(batch: batch, rows: 12, modelVersion: "v1", drift: false, decision: .score, duration: .milliseconds(7)),

@@ -142,6 +142,42 @@ import ShopperDaemon
         #expect(await daemon.probe.exitStatus() == 0)
     }
 
+    /// `shopperd reload` (the unit's `ExecReload=`) against a running daemon: it signals, waits
+    /// for the verdict the runner publishes in `$RUNTIME_DIRECTORY`, and fails when the
+    /// configuration is refused, so `systemctl reload` does too. `kill -HUP` returned 0 either way.
+    @Test func theReloadCommandWaitsForTheVerdictAndFailsOnARefusedConfiguration() async throws {
+        let config = try TemporaryDirectory("config")
+        let runtime = try TemporaryDirectory("runtime")
+        try FileOps.write(config.file("probe.conf"), "champion=v1\n")
+        let daemon = try start(extraArguments: ["--config", config.file("probe.conf")], environment: ["RUNTIME_DIRECTORY": runtime.path])
+        let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })
+        func reload() async throws -> Command {
+            try await Command.run("/usr/bin/env", ["RUNTIME_DIRECTORY=\(runtime.path)", ProbeProcess.shopperdPath,
+                                                   "reload", "--pid", String(daemon.probe.pid), "--timeout", "60"])
+        }
+
+        try FileOps.write(config.file("probe.conf"), "champion=v2\n")
+        let accepted = try await reload()
+        #expect(accepted.status == 0, "\(accepted.output)")
+        #expect(accepted.stdout.contains("reloaded its configuration: champion v2"), "\(accepted.output)")
+        #expect(await daemon.socket.waitFor(from: ready) { $0 == "STATUS=idle · champion v2 · 0 batches" } != nil)
+
+        try FileOps.write(config.file("probe.conf"), "nonsense\n")
+        let refused = try await reload()
+        #expect(refused.status == 78, "\(refused.output)")
+        #expect(refused.stderr.contains("refused the new configuration and keeps the previous one"), "\(refused.output)")
+
+        // Each request waits for its own answer: a good file again is accepted again.
+        try FileOps.write(config.file("probe.conf"), "champion=v3\n")
+        #expect(try await reload().status == 0)
+
+        daemon.probe.send(SIGTERM)
+        #expect(await daemon.probe.exitStatus() == 0)
+        // A daemon that is gone is an error too, not a silent success.
+        let gone = try await reload()
+        #expect(gone.status == 69, "\(gone.output)")
+    }
+
     @Test func aFailingRunLoopExitsOneSoSystemdRestartsIt() async throws {
         let daemon = try start()
         let ready = try #require(await daemon.socket.waitFor { $0 == "READY=1" })

@@ -5,7 +5,7 @@ import Testing
 /// What a reload (SIGHUP) may change while the daemon runs.
 @Suite struct ReloadTests {
     static func settings(_ values: [String: String]) async throws -> DaemonSettings {
-        try await DaemonConfiguration.load(commandLine: values, configFile: nil, environment: [:])
+        try DaemonConfiguration.load(commandLine: DaemonConfiguration.commandLine(values), configFile: nil, environment: [:])
     }
 
     /// The MLflow mirror is started once, with the daemon: a reload that points it at another
@@ -26,5 +26,62 @@ import Testing
         // What a reload is for still goes through.
         let tuned = try await Self.settings(["mlflow.tracking-uri": "http://127.0.0.1:5000", "drift.alpha": "0.01"])
         #expect(tuned.restartOnlyDifferences(from: running).isEmpty)
+    }
+
+    /// A reload that changes what needs a restart is refused with a message that says so.
+    @Test func aRestartOnlyChangeIsRefusedNamingTheKeys() {
+        let error = ConfigurationError.needsRestart(keys: ["inbox", "mlflow.tracking-uri"])
+        #expect(error.description.hasPrefix("inbox, mlflow.tracking-uri changed, which takes a restart (systemctl restart shopperd)"))
+    }
+
+    /// A process that ignores SIGHUP and never answers (not shopperd): a bounded wait that says
+    /// where it looked, not a hang and not a success.
+    @Test func aReloadWithoutAVerdictTimesOutNamingTheFile() async throws {
+        let directory = try TemporaryDirectory("verdicts")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "trap '' HUP; sleep 30"]
+        try child.run()
+        defer { child.terminate() }
+        try await Task.sleep(for: .milliseconds(200))  // let the shell install its trap
+        let file = ReloadVerdictFile(path: directory.file("reload.json"))
+        // A verdict of another process (a previous daemon) does not count.
+        file.publish(ReloadVerdict(pid: child.processIdentifier + 1, generation: 7, accepted: true, message: "stale"))
+        await #expect(throws: ReloadRequestError.noVerdict(pid: child.processIdentifier, path: file.path, timeout: .milliseconds(500))) {
+            try await file.requestReload(of: child.processIdentifier, timeout: .milliseconds(500))
+        }
+    }
+
+    /// The waiter takes the first verdict newer than the one it saw before signalling.
+    @Test func aReloadReturnsTheNextGenerationsVerdict() async throws {
+        let directory = try TemporaryDirectory("verdicts")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "trap '' HUP; sleep 30"]
+        try child.run()
+        defer { child.terminate() }
+        try await Task.sleep(for: .milliseconds(200))
+        let pid = child.processIdentifier
+        let file = ReloadVerdictFile(path: directory.file("reload.json"))
+        file.publish(ReloadVerdict(pid: pid, generation: 3, accepted: true, message: "old"))
+        let answer = Task {
+            try? await Task.sleep(for: .milliseconds(300))
+            file.publish(ReloadVerdict(pid: pid, generation: 4, accepted: false, message: "setting \"drift.alpha\" …"))
+        }
+        let verdict = try await file.requestReload(of: pid, timeout: .seconds(30))
+        await answer.value
+        #expect(verdict == ReloadVerdict(pid: pid, generation: 4, accepted: false, message: "setting \"drift.alpha\" …"))
+    }
+
+    /// A daemon that died is reported at once.
+    @Test func aReloadOfAnExitedProcessFails() async throws {
+        let file = ReloadVerdictFile(path: try TemporaryDirectory("verdicts").file("reload.json"))
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        await #expect(throws: ReloadRequestError.self) {
+            try await file.requestReload(of: child.processIdentifier, timeout: .seconds(30))
+        }
     }
 }

@@ -7,8 +7,8 @@ import ShopperDaemon
     static let systemdDirectory = Command.repositoryRoot + "/systemd"
     static let installedBinary = "/usr/local/bin/shopperd"
 
-    /// The unit as shipped, with ExecStart pointing at a binary that exists here: `verify`
-    /// refuses a unit whose ExecStart binary is missing, and /usr/local/bin/shopperd is only
+    /// The unit as shipped, with ExecStart and ExecReload pointing at a binary that exists here:
+    /// `verify` refuses a unit whose ExecStart binary is missing, and /usr/local/bin/shopperd is only
     /// there once installed. The built `shopperd` is the very program the unit runs.
     static func unitForVerification(extraLines: [String] = []) throws -> TemporaryDirectory {
         let built = ProbeProcess.buildDirectory + "/shopperd"
@@ -18,7 +18,7 @@ import ShopperDaemon
         let unit = try String(contentsOfFile: systemdDirectory + "/shopperd.service", encoding: .utf8)
         guard unit.contains("ExecStart=\(installedBinary) ") else { throw TestFailure("ExecStart moved") }
         let directory = try TemporaryDirectory("unit")
-        let rewritten = unit.replacingOccurrences(of: "ExecStart=\(installedBinary) ", with: "ExecStart=\(built) ")
+        let rewritten = unit.replacingOccurrences(of: "=\(installedBinary) ", with: "=\(built) ")
         try FileOps.write(directory.file("shopperd.service"), rewritten + extraLines.map { $0 + "\n" }.joined())
         return directory
     }
@@ -58,7 +58,14 @@ import ShopperDaemon
         #expect(try Self.settings("Type") == ["notify"])
         #expect(try Self.settings("NotifyAccess") == ["main"])
         #expect(try Self.settings("Restart") == ["on-failure"])
-        #expect(try Self.settings("ExecReload") == ["/bin/kill -HUP $MAINPID"])
+        // Reload waits for the daemon's verdict, published in the runtime directory (item 17).
+        #expect(try Self.settings("ExecReload") == ["\(Self.installedBinary) reload --pid $MAINPID"])
+        #expect(try Self.settings("RuntimeDirectory") == ["shopperd"])
+        // A bad command line (64), a corrupt store (65) and an invalid configuration (78) are not retried.
+        #expect(try Self.settings("RestartPreventExitStatus") == ["64 65 78"])
+        // No --config: the default file in $CONFIGURATION_DIRECTORY is optional, a named one is not.
+        #expect(try Self.settings("ConfigurationDirectory") == ["shopperd"])
+        #expect(try Self.settings("ExecStart").allSatisfy { !$0.contains("--config") })
         #expect(try Self.settings("CapabilityBoundingSet") == [""])
         #expect(try Self.settings("RestrictAddressFamilies") == ["AF_UNIX"])
         #expect(try Self.settings("StateDirectory") == ["shopperd"])

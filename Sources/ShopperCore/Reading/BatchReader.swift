@@ -221,7 +221,10 @@ private final class DigestTask: @unchecked Sendable {
     init(bytes: [UInt8], concurrently: Bool) {
         self.bytes = bytes
         if concurrently {
-            DispatchQueue.global(qos: .userInitiated).async(group: group) { [self] in
+            // Default QoS, not user-initiated: on Linux libdispatch gives a user-initiated worker
+            // thread nice -2 with setpriority(2), which an unprivileged service (no CAP_SYS_NICE)
+            // may not do; it logs "Failed to set thread priority for worker thread … errno=13".
+            DispatchQueue.global(qos: .default).async(group: group) { [self] in
                 var hasher = SHA256()
                 let finished = bytes.withUnsafeBytes { all -> Bool in
                     var offset = 0

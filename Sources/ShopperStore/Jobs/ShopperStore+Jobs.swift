@@ -61,3 +61,11 @@ extension ShopperStore {
         }
     }
 }
+
+extension ShopperStore {
+    /// How many inputs have their outcome recorded: the daemon's `STATUS=` "N batches", which
+    /// therefore survives restarts.
+    public func jobCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
+    }
+}

@@ -22,6 +22,23 @@ enum Journald {
         }
     }
 
+    /// journald's syslog socket, and `/dev/log` pointing at it (what systemd's
+    /// `systemd-journald-dev-log.socket` sets up; a journald started by hand creates only the
+    /// socket): `syslog(3)` callers, libdispatch among them, then reach the journal as on a real
+    /// system.
+    static func ensureSyslogSocket() async throws {
+        try await ensureRunning()
+        let devLog = "/run/systemd/journal/dev-log"
+        guard await eventually(timeout: .seconds(20), { LogEnvironment.isListening(devLog) }) else {
+            throw TestFailure("systemd-journald does not listen on \(devLog)")
+        }
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: "/dev/log")) == devLog { return }
+        guard getuid() == 0 else { throw TestFailure("/dev/log does not lead to \(devLog): create it as root (ln -s \(devLog) /dev/log)") }
+        guard symlink(devLog, "/dev/log") == 0 || errno == EEXIST else {
+            throw TestFailure("cannot create /dev/log: errno \(errno)")
+        }
+    }
+
     /// A listening journald, not just a socket file (a dead journald leaves its file behind).
     private static var socketExists: Bool { LogEnvironment.isListening(socketPath) }
 

@@ -13,18 +13,22 @@ final class ProbeProcess: @unchecked Sendable {  // Process is thread-safe for w
     }
 
     static var probePath: String { buildDirectory + "/shopperd-daemon-probe" }
+    /// The real `shopperd`, built next to the probe.
+    static var shopperdPath: String { buildDirectory + "/shopperd" }
 
-    /// Starts `[wrapper...] probe arguments`, with this process's environment minus the systemd
-    /// variables, plus `environment`.
+    /// Starts `[wrapper...] probe arguments` (or another `executable` of the build, such as
+    /// ``shopperdPath``), with this process's environment minus the systemd variables, plus
+    /// `environment`.
     init(arguments: [String], environment: [String: String] = [:], wrapper: [String] = [],
-         standardError: FileHandle? = nil) throws {
+         standardError: FileHandle? = nil, executable: String = ProbeProcess.probePath) throws {
         output = try TemporaryDirectory("probe-output")
         var variables = ProcessInfo.processInfo.environment
-        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"] { variables[key] = nil }
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "RUNTIME_DIRECTORY",
+                    "CONFIGURATION_DIRECTORY", "LIBDISPATCH_LOG"] { variables[key] = nil }
         variables.merge(environment) { $1 }
-        let command = wrapper + [Self.probePath] + arguments
-        guard FileManager.default.isExecutableFile(atPath: Self.probePath) else {
-            throw TestFailure("\(Self.probePath) is missing: build with `swift build --build-tests`")
+        let command = wrapper + [executable] + arguments
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw TestFailure("\(executable) is missing: build with `swift build --build-tests`")
         }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())

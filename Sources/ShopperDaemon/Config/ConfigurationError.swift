@@ -1,0 +1,29 @@
+/// Why the configuration was refused. Each message names the key, where its value came from and
+/// what it accepts; `shopperd run` exits 78 (EX_CONFIG) with it.
+public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownKey(String, source: SettingSource)
+    case invalidValue(key: String, value: SettingValue, expected: String)
+    case duplicateKey(String, file: String)
+    case malformedOverride(String)
+    case unreadableFile(String, reason: String)
+    /// A reload changed settings that only a restart can change.
+    case needsRestart(keys: [String])
+
+    public var description: String {
+        switch self {
+        case let .unknownKey(key, source):
+            "unknown setting \"\(key)\" in \(source); `shopperd run --help` lists the settings"
+        case let .invalidValue(key, value, expected):
+            "setting \"\(key)\" = \(value.shown) from \(value.source) is invalid: expected \(expected)"
+        case let .duplicateKey(key, file):
+            "setting \"\(key)\" is given twice in the configuration file \(file) (nested and dotted); keep one"
+        case let .malformedOverride(text):
+            "--set takes KEY=VALUE (got \"\(text)\")"
+        case let .unreadableFile(path, reason):
+            "cannot read the configuration file \(path): \(reason)"
+        case let .needsRestart(keys):
+            "\(keys.joined(separator: ", ")) changed, which takes a restart (systemctl restart shopperd); "
+                + "put the old value back to reload the rest"
+        }
+    }
+}
