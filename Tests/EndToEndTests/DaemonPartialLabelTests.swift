@@ -87,28 +87,61 @@ extension DaemonEndToEndTests {
             #expect(rejection.reason.contains("--set on-invalid=quarantine-rows"))
             #expect(!rejection.reason.contains("ingest with --on-invalid"))
 
-            // Under quarantine-rows (the same bytes again: a rejected batch is not stored).
-            try workspace.deliver(invalid, as: "kept.csv")
-            let daemon = try await workspace.runOnce(["--set", "on-invalid=quarantine-rows"])
-            #expect(await daemon.exitStatus() == 0, "\(daemon.stderr)")
-            let report = try workspace.report("kept")
+            // Under quarantine-rows (the same bytes again: a rejected batch is not stored), events
+            // to the real journal. A name no other run can have produced, so the query finds only ours.
+            try await DaemonJournal.ensureRunning()
+            let name = "kept-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).csv"
+            let stem = String(name.dropLast(4))
+            try workspace.deliver(invalid, as: name)
+            let daemon = try DaemonProcess(
+                arguments: workspace.runArguments(["--once", "--set", "on-invalid=quarantine-rows"], logTarget: "journal"),
+                environment: [:], directory: workspace.root)
+            #expect(await daemon.exitStatus(timeout: .seconds(120)) == 0, "\(daemon.stderr)")
+            let report = try workspace.report(stem)
             #expect(report.rows == 58 && report.quarantinedRows == 2)
             let issues = try #require(report.quarantinedIssues)
             #expect(issues.map(\.line) == [5, 9, 9])
             #expect(issues.map(\.column) == ["BounceRates", "BounceRates", "Month"])
-            #expect(issues.allSatisfy { $0.file == "kept.csv" && !$0.reason.isEmpty })
+            #expect(issues.allSatisfy { $0.file == name && !$0.reason.isEmpty })
             #expect(issues.first { $0.column == "Month" }?.value == "Smarch")
             #expect(report.quarantinedIssueCount == 3)
 
-            let event = try #require(daemon.events("rows-quarantined").first, "\(daemon.stderr)")
-            #expect(event["SHOPPERD_BATCH"] == "kept.csv" && event["PRIORITY"] == "4")
-            #expect(event["ROWS"] == "58" && event["QUARANTINED_ROWS"] == "2" && event["QUARANTINED_LISTED"] == "2")
-            #expect(event["ISSUE_COUNT"] == "3")
-            let listed = try #require(event["QUARANTINED"]).split(separator: "\n").map(String.init)
+            let entries = try await DaemonJournal.waitForEntries(matching: [
+                "MESSAGE_ID=307878c5328b4d15a3f371c879a4f940", "SHOPPERD_BATCH=\(name)",
+            ])
+            try #require(entries.count == 1)
+            let event = entries[0]
+            #expect(event["SHOPPERD_EVENT"] as? String == "rows-quarantined" && event["PRIORITY"] as? String == "4")
+            #expect(event["ROWS"] as? String == "58" && event["QUARANTINED_ROWS"] as? String == "2")
+            #expect(event["QUARANTINED_LISTED"] as? String == "2" && event["ISSUE_COUNT"] as? String == "3")
+            let listed = try #require(event["QUARANTINED"] as? String).split(separator: "\n").map(String.init)
             #expect(listed.count == 3)
-            #expect(listed[0] == "line 5, column BounceRates, value \"abc\": " + issues[0].reason)
+            #expect(listed.first == "line 5, column BounceRates, value \"abc\": " + issues[0].reason)
             #expect(listed.contains { $0.hasPrefix("line 9, column Month, value \"Smarch\": ") })
-            #expect(event["MESSAGE"]?.contains("2 of 60 rows quarantined, 58 kept") == true)
+            #expect((event["MESSAGE"] as? String)?.contains("2 of 60 rows quarantined, 58 kept") == true)
+            #expect(event["_TRANSPORT"] as? String == "journal")
+        }
+
+        /// The journal lists at most 20 rows (the report up to 1,000 issues), and counts them all.
+        @Test func aBatchWithManyQuarantinedRowsListsTheFirstTwentyAndCountsAll() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            var lines = DaemonBatches.stationary(rows: 60, part: 4).split(separator: "\n").map(String.init)
+            for line in 2...31 {  // 30 rows with BounceRates "abc"
+                var cells = lines[line - 1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                cells[6] = "abc"
+                lines[line - 1] = cells.joined(separator: ",")
+            }
+            try workspace.deliver(lines.joined(separator: "\n") + "\n", as: "many.csv")
+            let daemon = try await workspace.runOnce(["--set", "on-invalid=quarantine-rows"])
+            #expect(await daemon.exitStatus() == 0, "\(daemon.stderr)")
+            let report = try workspace.report("many")
+            #expect(report.rows == 30 && report.quarantinedRows == 30)
+            #expect(report.quarantinedIssues?.map(\.line) == Array(2...31))
+            let event = try #require(daemon.events("rows-quarantined").first, "\(daemon.stderr)")
+            #expect(event["QUARANTINED_ROWS"] == "30" && event["QUARANTINED_LISTED"] == "20" && event["ISSUE_COUNT"] == "30")
+            let listed = try #require(event["QUARANTINED"]).split(separator: "\n")
+            #expect(listed.count == 20 && listed.first?.hasPrefix("line 2, column BounceRates") == true)
+            #expect(listed.last?.hasPrefix("line 21, column BounceRates") == true)
         }
     }
 }
