@@ -99,7 +99,7 @@ struct ReaderProperties {
         var lineOf: [Int: Session] = [:]
         for i in 0..<n {
             let session = batch.sessions[i]
-            checkSchema(session, labelled: batch.isLabelled)
+            checkSchema(session, labelColumn: batch.hasLabelColumn)
             lineOf[batch.lines[i]] = session
             if let earlier = batch.duplicateOfLine[i] {
                 require(earlier < batch.lines[i] && lineOf[earlier] == session, "wrong duplicate flag")
@@ -125,7 +125,7 @@ struct ReaderProperties {
         }
     }
 
-    private func checkSchema(_ s: Session, labelled: Bool) {
+    private func checkSchema(_ s: Session, labelColumn: Bool) {
         require(s.administrative >= 0 && s.informational >= 0 && s.productRelated >= 0)
         for value in [s.administrativeDuration, s.informationalDuration, s.productRelatedDuration, s.pageValues] {
             require(value.isFinite && value >= 0 && value.sign == .plus, "bad non-negative value \(value)")
@@ -134,7 +134,7 @@ struct ReaderProperties {
             require(value >= 0 && value <= 1 && value.sign == .plus, "bad rate \(value)")
         }
         require(s.operatingSystems > 0 && s.browser > 0 && s.region > 0 && s.trafficType > 0)
-        require((s.revenue != nil) == labelled, "label presence differs from the header")
+        require(s.revenue == nil || labelColumn, "a label without a Revenue column")
     }
 
     private func checkRejection(_ error: BatchError) {
@@ -143,7 +143,7 @@ struct ReaderProperties {
         require(text.hasPrefix(fileName + ": ") && text.hasSuffix(error.advice))
         require(!error.issues.isEmpty && error.issues.count <= BatchReader.issueLimit)
         for issue in error.issues {
-            require(issue.file == fileName && issue.line >= 0 && !issue.reason.isEmpty)
+            require(issue.file == fileName && (issue.line ?? 1) >= 1 && !issue.reason.isEmpty)
             // Shortened to 120 characters (+ "…"), each shown as at most an 8-character escape (\u{FEFF}),
             // and printable: no control, invisible or bidi character reaches a report.
             require(issue.value.count <= 8 * ValidationIssue.maxValueLength + 1, "issue value not shortened")
@@ -158,7 +158,7 @@ struct ReaderProperties {
         case .notText(_, let line, _), .unterminatedQuote(_, let line):
             require(line >= 1)
         case .invalidRows(_, let issues, _, _, _), .noValidRows(_, let issues, _, _):
-            require(issues.allSatisfy { $0.line >= 2 }, "a row issue on the header line")
+            require(issues.allSatisfy { ($0.line ?? 0) >= 2 }, "a row issue on the header line")
         default:
             break
         }

@@ -1,3 +1,4 @@
+import ShopperCore
 import ShopperPipeline
 /// Something the daemon did that an operator may want to read, filter or alert on.
 ///
@@ -31,6 +32,9 @@ public enum DaemonEvent: Equatable, Sendable {
                        decision: BatchDecision = .retrainPromoted)
     /// A batch was invalid: rejected with its errors, the original quarantined.
     case batchRejected(batch: InboxFileName, reason: String, errorCount: Int)
+    /// Under `on-invalid = quarantine-rows`, an accepted batch had invalid rows, set aside:
+    /// `listed` holds the issues of the first `QuarantineListing.journalRowLimit` of them.
+    case rowsQuarantined(batch: InboxFileName, keptRows: Int, quarantinedRows: Int, listed: [ValidationIssue], issueCount: Int)
     /// Drift called for retraining but it could not happen (e.g. too few labelled rows).
     case retrainSkipped(batch: InboxFileName, reason: String, labelledRows: Int, requiredRows: Int)
     /// A transient failure (disk full, store busy): the batch stays pending and is retried.
@@ -60,6 +64,7 @@ public enum DaemonEvent: Equatable, Sendable {
         case .driftDetected: .driftDetected
         case .modelPromoted: .modelPromoted
         case .batchRejected: .batchRejected
+        case .rowsQuarantined: .rowsQuarantined
         case .retrainSkipped: .retrainSkipped
         case .errorRetrying: .errorRetrying
         case .batchStuck: .batchStuck
@@ -97,6 +102,11 @@ public enum DaemonEvent: Equatable, Sendable {
             return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger)\(versus)"
         case let .batchRejected(batch, reason, errors):
             return "batch \(batch) rejected (\(errors) error\(errors == 1 ? "" : "s")): \(reason)"
+        case let .rowsQuarantined(batch, kept, quarantined, listed, _):
+            let total = kept + quarantined
+            let first = listed.first.map { "; first: \(QuarantineListing.text([$0]))" } ?? ""
+            return "batch \(batch): \(quarantined) of \(total) row\(total == 1 ? "" : "s") quarantined, \(kept) kept\(first)"
+                + " (rows listed in QUARANTINED and the report's quarantined_issues)"
         case let .retrainSkipped(batch, reason, labelled, required):
             return "retraining skipped for batch \(batch): \(reason) (\(labelled) labelled rows, \(required) needed)"
         case let .errorRetrying(batch, error, attempt, retryIn):
@@ -159,6 +169,12 @@ public enum DaemonEvent: Equatable, Sendable {
             return Self.batchField(batch) + [
                 JournalField("DECISION", BatchDecision.reject.rawValue), JournalField("REASON", reason),
                 JournalField("ERRORS", errors),
+            ]
+        case let .rowsQuarantined(batch, kept, quarantined, listed, issueCount):
+            return Self.batchField(batch) + [
+                JournalField("ROWS", kept), JournalField("QUARANTINED_ROWS", quarantined),
+                JournalField("QUARANTINED_LISTED", Set(listed.map(\.line)).count), JournalField("ISSUE_COUNT", issueCount),
+                JournalField("QUARANTINED", QuarantineListing.text(listed)),
             ]
         case let .retrainSkipped(batch, reason, labelled, required):
             return Self.batchField(batch) + [

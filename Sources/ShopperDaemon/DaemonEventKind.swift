@@ -14,6 +14,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case driftDetected = "drift-detected"
     case modelPromoted = "model-promoted"
     case batchRejected = "batch-rejected"
+    case rowsQuarantined = "rows-quarantined"
     case retrainSkipped = "retrain-skipped"
     case errorRetrying = "error-retrying"
     case batchStuck = "batch-stuck"
@@ -35,6 +36,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .driftDetected: "1281d81328f946139ceca24f756954ae"
         case .modelPromoted: "80a0ce1ffd964fd1b1ffe826a640d9d0"
         case .batchRejected: "ceb74289697c49a0ab779be5a231f8e9"
+        case .rowsQuarantined: "307878c5328b4d15a3f371c879a4f940"
         case .retrainSkipped: "8f9b69d5eea34bb987d378f8d75d8aff"
         case .errorRetrying: "c3fcd25e4af14e8db35cd2dc3b69bfde"
         case .batchStuck: "3bfe46ec8a0b45d79c35be9d7342e198"
@@ -51,7 +53,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         switch self {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
         case .batchScored: .info
-        case .driftDetected, .batchRejected, .retrainSkipped, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
+        case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed, .serviceStartRefused: .error
         case .batchStuck: .critical
         }

@@ -46,6 +46,12 @@ struct DaemonObserver: PipelineObserver {
                 await monitor.championChanged(to: "v\(report.models.serving)")
                 await notify("promotion", reportPath)
             }
+            if report.quarantinedRows > 0 {
+                context.log(.rowsQuarantined(
+                    batch: name, keptRows: report.rows, quarantinedRows: report.quarantinedRows,
+                    listed: QuarantineListing.firstRows(of: report.quarantinedIssues ?? []),
+                    issueCount: report.quarantinedIssueCount ?? report.quarantinedRows))
+            }
             if let skipped = outcome.retrainSkipped {
                 context.log(.retrainSkipped(batch: name, reason: skipped.reason, labelledRows: skipped.labelledRows,
                                             requiredRows: skipped.requiredRows))

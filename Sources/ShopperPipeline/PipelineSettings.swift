@@ -9,6 +9,12 @@ public struct PipelineSettings: Sendable, Equatable {
     public var maxFileBytes: Int = 256 << 20
     /// `reject` (default: one invalid row rejects the batch) or `quarantine-rows`.
     public var invalidRowPolicy: InvalidRowPolicy = .reject
+    /// How the operator switches to `quarantine-rows`, for the advice of a rejected batch (see
+    /// `BatchError.advice(keepValidRows:)`): the daemon's `on-invalid` setting, in each of its
+    /// three sources. The operator of the daemon has no `--on-invalid` flag to pass.
+    public var keepValidRowsAdvice = "set the daemon's on-invalid setting to quarantine-rows"
+        + " (\"on-invalid\": \"quarantine-rows\" in the config file, then reload; or start shopperd with"
+        + " --set on-invalid=quarantine-rows or SHOPPERD_ON_INVALID=quarantine-rows) and drop the file in again"
     /// The drift decision: α, correction, effect floor, categorical method.
     public var drift = DriftConfig()
     /// Labelled rows needed (in the batch, or stored since the champion was trained) before a

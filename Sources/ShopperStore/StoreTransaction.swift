@@ -27,7 +27,7 @@ public struct StoreTransaction {
         let record = StoreVersion(
             version: version, fileName: batch.fileName, byteSize: batch.byteSize, sha256: batch.sha256,
             receivedAt: receivedAt, ingestedAt: Date(), isLabelled: batch.isLabelled,
-            rowCount: batch.rowCount, positiveCount: batch.positiveCount, duplicateCount: batch.duplicateCount,
+            rowCount: batch.rowCount, labelledCount: batch.labelledCount, positiveCount: batch.positiveCount, duplicateCount: batch.duplicateCount,
             quarantinedCount: batch.quarantined.count, header: batch.header, unknownColumns: batch.unknownColumns,
             policy: batch.quarantined.isEmpty ? .reject : .quarantineRows, peakMonths: peakMonths,
             firstRowID: firstRowID, lastRowID: lastRowID)

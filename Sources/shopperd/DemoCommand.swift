@@ -280,7 +280,7 @@ struct DemoOutcome {
         if let rejection {
             lines.append("   rejected: \(rejection.reason)")
             for issue in rejection.issues.prefix(3) {
-                lines.append("     line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)")
+                lines.append("     \(issue.location), column \(issue.column), value \"\(issue.value)\": \(issue.reason)")
             }
             lines.append("   original kept in \(rejection.keptAs)")
             return lines.joined(separator: "\n")
@@ -302,7 +302,8 @@ struct DemoOutcome {
             }
         }
         if let realised = report.realised {
-            lines.append("   champion v\(realised.modelVersion) on these labels: ROC AUC \(Self.fixed(realised.rocAUC)) "
+            let measured = realised.rows.map { $0 < report.rows ? "its \($0) labelled rows" : "these labels" } ?? "these labels"
+            lines.append("   champion v\(realised.modelVersion) on \(measured): ROC AUC \(Self.fixed(realised.rocAUC)) "
                 + "(validation \(Self.fixed(realised.validationROCAUC))), recall \(Self.fixed(realised.recall)), precision \(Self.fixed(realised.precision))")
         }
         switch report.decision {

@@ -33,7 +33,7 @@ struct IngestCommand: ParsableCommand {
             do {
                 batch = try reader.read(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                Terminal.error("rejected " + error.report(maxIssues: 50))
+                Terminal.error("rejected " + error.report(maxIssues: 50, keepValidRows: "ingest with --on-invalid quarantine-rows"))
                 if case .unreadable = error { failure = failure ?? CLIExit.noInput } else { failure = CLIExit.dataRejected }
                 continue
             }
@@ -41,7 +41,7 @@ struct IngestCommand: ParsableCommand {
                 Terminal.error("\(file): warning: unknown columns ignored: \(batch.unknownColumns.map { $0.isEmpty ? "(unnamed)" : $0 }.joined(separator: ", "))")
             }
             for row in batch.quarantined.prefix(20) {
-                for issue in row.issues { Terminal.error("\(file): quarantined line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)") }
+                for issue in row.issues { Terminal.error("\(file): quarantined \(issue.location), column \(issue.column), value \"\(issue.value)\": \(issue.reason)") }
             }
             if batch.quarantined.count > 20 {
                 Terminal.error("\(file): … and \(batch.quarantined.count - 20) more quarantined rows (see the store's quarantined_rows)")
@@ -63,7 +63,11 @@ struct IngestCommand: ParsableCommand {
 
     static func describe(_ v: StoreVersion) -> String {
         var parts = ["\(v.rowCount) rows"]
-        parts.append(v.isLabelled ? "labelled, \(v.positiveCount) with Revenue TRUE" : "unlabelled")
+        switch v.labelledCount {
+        case 0: parts.append("unlabelled")
+        case v.rowCount: parts.append("labelled, \(v.positiveCount) with Revenue TRUE")
+        default: parts.append("\(v.labelledCount) labelled (\(v.positiveCount) with Revenue TRUE), \(v.rowCount - v.labelledCount) without a label")
+        }
         if v.duplicateCount > 0 { parts.append("\(v.duplicateCount) exact duplicates flagged") }
         if v.quarantinedCount > 0 { parts.append("\(v.quarantinedCount) rows quarantined") }
         return parts.joined(separator: ", ")

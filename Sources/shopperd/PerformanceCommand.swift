@@ -10,7 +10,8 @@ struct PerformanceCommand: ParsableCommand {
         commandName: "performance",
         abstract: "Realised ROC AUC, recall and precision per labelled batch, over time.",
         discussion: "Each labelled batch is first scored by the champion as if unlabelled; these are its realised "
-            + "figures at the model's stored threshold, next to the model's own validation ROC AUC. JSON keys: "
+            + "figures at the model's stored threshold, measured on the batch's labelled rows only (a blank Revenue is "
+            + "no label: rows is how many had one), next to the model's own validation ROC AUC. JSON keys: "
             + "recorded_at, store_version, model_version, rows, positives, threshold, roc_auc, recall, precision, "
             + "validation_roc_auc.")
 

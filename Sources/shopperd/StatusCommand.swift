@@ -117,7 +117,7 @@ struct StatusCommand: ParsableCommand {
         }
         return Status(
             storeVersions: versions.count, rows: versions.reduce(0) { $0 + $1.rowCount },
-            labelledRows: versions.filter(\.isLabelled).reduce(0) { $0 + $1.rowCount }, champion: champion,
+            labelledRows: versions.reduce(0) { $0 + $1.labelledCount }, champion: champion,
             challenger: aliases[.challenger], models: models.count,
             batches: .init(total: jobs.count, scored: jobs.filter { $0.outcome == .scored }.count,
                            rejected: jobs.filter { $0.outcome == .rejected }.count,

@@ -31,7 +31,8 @@ struct VersionsCommand: ParsableCommand {
                 return
             }
             let rows = versions.map { v in
-                [String(v.version), v.fileName, String(v.rowCount), v.isLabelled ? "yes" : "no",
+                [String(v.version), v.fileName, String(v.rowCount),
+                 v.labelledCount == v.rowCount ? "yes" : v.labelledCount == 0 ? "no" : "\(v.labelledCount) of \(v.rowCount)",
                  String(v.quarantinedCount), Terminal.timestamp(v.ingestedAt)]
             }
             print(TextTable.render(header: ["VERSION", "FILE", "ROWS", "LABELLED", "QUARANTINED", "TIME"], rows: rows,

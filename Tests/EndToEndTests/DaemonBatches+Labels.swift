@@ -21,3 +21,22 @@ extension DaemonBatches {
         dataLines(csv).filter { $0.hasSuffix(",TRUE") }.count
     }
 }
+
+extension DaemonBatches {
+    /// A labelled `csv` with the `Revenue` cell of every `stride`-th data row (the first, then
+    /// every `stride` rows) left blank: a partially labelled batch, as when labels arrive for some
+    /// sessions only.
+    static func blankingLabels(_ csv: String, every stride: Int) -> String {
+        let lines = csv.split(separator: "\n").map(String.init)
+        precondition(lines.first?.hasSuffix(",Revenue") == true, "blankingLabels needs a labelled batch")
+        let rows = lines.dropFirst().enumerated().map { index, line -> String in
+            index % stride == 0 ? String(line[...line.lastIndex(of: ",")!]) : line
+        }
+        return ([lines[0]] + rows).joined(separator: "\n") + "\n"
+    }
+
+    /// The data rows of `csv` that have a label (`Revenue` not blank).
+    static func labelledLines(_ csv: String) -> [Substring] {
+        dataLines(csv).filter { !$0.hasSuffix(",") }
+    }
+}

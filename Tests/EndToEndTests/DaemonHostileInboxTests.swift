@@ -190,7 +190,7 @@ extension DaemonEndToEndTests {
                         guard job.outcome != .scored else { continue }
                         let rejection = try workspace.rejection(job.outboxStem)
                         // The reason line, or for a row-level fault the issue naming line and column.
-                        let said = [rejection.reason] + rejection.issues.map { "\($0.file):\($0.line) \($0.column): \($0.reason)" }
+                        let said = [rejection.reason] + rejection.issues.map { "\($0.file):\($0.line.map(String.init) ?? "") \($0.column): \($0.reason)" }
                         #expect(said.contains { $0.contains(reason) }, "\(arrival.caseName): \(said.prefix(3))")
                         #expect(rejection.input == label)
                     case .accepted(let rows, _):

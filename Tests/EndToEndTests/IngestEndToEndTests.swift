@@ -93,6 +93,29 @@ import Glibc
         #expect(try versions(state).first?.rows == 1)
     }
 
+    /// Issue 14, item 9: a blank Revenue on some rows rejected the whole file; it is a row without a
+    /// label, and the store, `ingest` and `versions` count the labelled rows. Item 13: a header-only
+    /// file's rejection named no line in the text and line 0 in its issue.
+    @Test func partiallyLabelledFilesAreStoredWithTheirLabelledRowCount() throws {
+        let scratch = try Scratch()
+        let state = scratch.path("state")
+        let header = Column.allCases.map(\.name).joined(separator: ",")
+        let row = "0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,"
+        let file = try scratch.write("partial.csv", [header, row + "TRUE", row, row + "FALSE", row.replacingOccurrences(of: "Feb", with: "Mar")]
+            .joined(separator: "\n") + "\n")
+        let outcome = try ShopperdBinary.run(["ingest", file, "--state", state])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("stored as version 1: 4 rows, 2 labelled (1 with Revenue TRUE), 2 without a label"), "\(outcome.stdout)")
+        let listed = try ShopperdBinary.run(["versions", "--state", state, "--format", "json"])
+        let versions = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        #expect(versions?.first?["labelled_rows"] as? Int == 2 && versions?.first?["labelled"] as? Bool == true)
+        #expect(versions?.first?["rows"] as? Int == 4)
+
+        let headerOnly = try ShopperdBinary.run(["ingest", try scratch.write("header-only.csv", "\n" + header + "\n"), "--state", state])
+        #expect(headerOnly.status == 65)
+        #expect(headerOnly.stderr.contains("the file has a header but no data rows (the header is line 2)"), "\(headerOnly.stderr)")
+    }
+
     @Test func exitStatusesAndHelp() throws {
         let scratch = try Scratch()
         let state = scratch.path("state")

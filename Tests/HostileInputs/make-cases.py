@@ -316,8 +316,11 @@ case("empty-cell", text([HEADER, row(BounceRates="")]), "rejected",
      issue(2, "BounceRates", "", "missing value (empty cell)"), "an empty cell")
 case("blank-cell", text([HEADER, row(Weekend=" \t ")]), "rejected",
      issue(2, "Weekend", "", "missing value (empty cell)"), "a cell of blanks")
-case("empty-revenue", text([HEADER, row(Revenue="")]), "rejected",
-     issue(2, "Revenue", "", "missing value (empty cell)"), "a labelled batch with a label missing")
+case("empty-revenue", text([HEADER, row(Revenue="")]), "accepted",
+     description="Revenue blank on every row: no label, an unlabelled batch (not an error)", rows=1, labelled=False)
+case("partly-labelled", text([HEADER, row(0, Revenue=""), row(1, Revenue=" \t"), row(2, Revenue="TRUE"), row(3, Revenue='""')]),
+     "accepted", description="Revenue blank (empty, blanks, quoted empty) on 3 rows of 4: a partially labelled batch", rows=4,
+     labelled=True)
 
 # ---------------------------------------------------------------- categories
 group = "categories"

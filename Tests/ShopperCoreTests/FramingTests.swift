@@ -75,8 +75,8 @@ import Testing
     }
 
     @Test func headerOnly() {
-        #expect(Fixtures.error(header) == .headerOnly(file: "batch.csv"))
-        #expect(Fixtures.error(header + "\n\n\n") == .headerOnly(file: "batch.csv"))
+        #expect(Fixtures.error(header) == .headerOnly(file: "batch.csv", headerLine: 1))
+        #expect(Fixtures.error(header + "\n\n\n") == .headerOnly(file: "batch.csv", headerLine: 1))
     }
 
     @Test func missingRequiredColumns() throws {
@@ -260,7 +260,7 @@ import Testing
 
     @Test func errorMessagesSayWhatToDo() {
         let errors: [BatchError] = [
-            .empty(file: "f"), .headerOnly(file: "f"), .unterminatedQuote(file: "f", line: 3),
+            .empty(file: "f"), .headerOnly(file: "f", headerLine: 1), .unterminatedQuote(file: "f", line: 3),
             .notText(file: "f", line: 1, reason: "NUL"), .tooLarge(file: "f", byteSize: 2, limit: 1),
             .unreadable(file: "f", reason: "gone"),
         ]

@@ -126,7 +126,8 @@ import Testing
         for bad in ["yes", "2", "T", "FALSEY", "-1"] {
             #expect(try issue(column, bad).reason.contains("not a boolean"))
         }
-        #expect(try issue(column, "").reason.contains("missing"))
+        // An empty Weekend is missing; an empty Revenue is a row without a label (PartialLabelTests).
+        if column == .weekend { #expect(try issue(column, "").reason.contains("missing")) }
     }
 
     // MARK: Labels
@@ -166,7 +167,8 @@ import Testing
                                             invalidRowCount: invalid, rowCount: total).report(maxIssues: 10)
         #expect(report.contains("1500 of 1501 rows are invalid"))
         #expect(report.contains("… and 1490 more problems"))
-        #expect(report.contains("--on-invalid quarantine-rows"))
+        // The reader's own advice names no program (the caller adds how to switch policy: PartialLabelTests).
+        #expect(report.hasSuffix("\nFix the rows listed and resubmit."))
     }
 
     // MARK: Policies

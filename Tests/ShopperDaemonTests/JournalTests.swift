@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ShopperCore
 import ShopperDaemon
 import ShopperPipeline
 
@@ -56,6 +57,10 @@ import ShopperPipeline
             .modelPromoted(batch: batch, previousVersion: "v1", modelVersion: "v2", metric: "roc_auc",
                            championScore: 0.9, challengerScore: 0.93, duration: .milliseconds(1_500)),
             .batchRejected(batch: batch, reason: "missing column Revenue", errorCount: 1),
+            .rowsQuarantined(batch: batch, keptRows: 10, quarantinedRows: 2, listed: [
+                ValidationIssue(file: name, line: 3, column: "Month", value: "Foo", reason: "not a month"),
+                ValidationIssue(file: name, line: 7, column: "BounceRates", value: "2", reason: "BounceRates must be between 0 and 1"),
+            ], issueCount: 2),
             .retrainSkipped(batch: batch, reason: "too few labelled rows", labelledRows: 10, requiredRows: 200),
             .errorRetrying(batch: batch, error: "disk full", attempt: 2, retryIn: .seconds(4)),
             .batchStuck(batch: batch, running: .seconds(301), limit: .seconds(300)),

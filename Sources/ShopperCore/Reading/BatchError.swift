@@ -9,8 +9,8 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     case tooLarge(file: String, byteSize: Int, limit: Int)
     /// The file has no bytes (or only a byte-order mark and blank lines).
     case empty(file: String)
-    /// The file has a header but no data rows.
-    case headerOnly(file: String)
+    /// The file has a header, on `headerLine`, but no data rows.
+    case headerOnly(file: String, headerLine: Int)
     /// The file is not UTF-8 text: NUL bytes, a UTF-16 byte-order mark, or a header that is not UTF-8.
     case notText(file: String, line: Int, reason: String)
     /// Required columns are missing or duplicated, or a header name is unusable.
@@ -26,14 +26,16 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The file the error is about.
     public var file: String {
         switch self {
-        case .unreadable(let file, _), .tooLarge(let file, _, _), .empty(let file), .headerOnly(let file),
+        case .unreadable(let file, _), .tooLarge(let file, _, _), .empty(let file), .headerOnly(let file, _),
             .notText(let file, _, _), .invalidHeader(let file, _), .unterminatedQuote(let file, _),
             .invalidRows(let file, _, _, _, _), .noValidRows(let file, _, _, _):
             file
         }
     }
 
-    /// The problems as structured issues (one for file-level errors).
+    /// The problems as structured issues (one for file-level errors). An issue has a line only
+    /// when one line is at fault: a header-only file's issue names the header's line; an empty,
+    /// unreadable or oversized file's issue has none.
     public var issues: [ValidationIssue] {
         switch self {
         case .invalidHeader(_, let issues), .invalidRows(_, let issues, _, _, _), .noValidRows(_, let issues, _, _):
@@ -43,8 +45,10 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unterminatedQuote(let file, let line):
             return [ValidationIssue(file: file, line: line, column: ValidationIssue.recordColumn, value: "\"",
                                     reason: "quoted field never closes")]
-        default:
-            return [ValidationIssue(file: file, line: 0, column: ValidationIssue.recordColumn, value: "", reason: summary)]
+        case .headerOnly(let file, let headerLine):
+            return [ValidationIssue(file: file, line: headerLine, column: ValidationIssue.recordColumn, value: "", reason: summary)]
+        case .unreadable, .tooLarge, .empty:
+            return [ValidationIssue(file: file, line: nil, column: ValidationIssue.recordColumn, value: "", reason: summary)]
         }
     }
 
@@ -57,8 +61,8 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
             "the file has \(byteSize) bytes, more than the limit of \(limit) bytes"
         case .empty:
             "the file is empty"
-        case .headerOnly:
-            "the file has a header but no data rows"
+        case .headerOnly(_, let headerLine):
+            "the file has a header but no data rows (the header is line \(headerLine))"
         case .notText(_, let line, let reason):
             "not a UTF-8 CSV file (line \(line)): \(reason)"
         case .invalidHeader(_, let issues):
@@ -72,8 +76,15 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// What the operator should do about it.
-    public var advice: String {
+    /// What the operator should do about it, in words that do not depend on the program that read
+    /// the batch (see `advice(keepValidRows:)`).
+    public var advice: String { advice(keepValidRows: nil) }
+
+    /// What the operator should do about it. `keepValidRows` says how the caller's operator
+    /// switches to the `quarantine-rows` policy — `shopperd ingest` has a flag, the daemon a
+    /// setting — e.g. "ingest with --on-invalid quarantine-rows"; nil (a caller without that
+    /// choice, like `shopperd score`): fixing the rows is the only advice.
+    public func advice(keepValidRows: String?) -> String {
         switch self {
         case .unreadable:
             "Check that the path exists and is a readable regular file."
@@ -89,7 +100,7 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unterminatedQuote:
             "Close the quote (a quote inside a quoted field is written twice: \"\")."
         case .invalidRows:
-            "Fix the rows listed and resubmit, or ingest with --on-invalid quarantine-rows to keep the valid rows."
+            "Fix the rows listed and resubmit" + (keepValidRows.map { ", or \($0) to keep the valid rows." } ?? ".")
         case .noValidRows:
             "Fix the rows listed and resubmit; check that the file is a batch of shopping sessions."
         }
@@ -98,14 +109,14 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { report(maxIssues: BatchReader.issueLimit) }
 
     /// The error for a terminal or a log: the summary, at most `maxIssues` issues (then how many
-    /// more), and the advice.
-    public func report(maxIssues: Int) -> String {
+    /// more), and the advice (`keepValidRows`: see `advice(keepValidRows:)`).
+    public func report(maxIssues: Int, keepValidRows: String? = nil) -> String {
         var text = "\(file): \(summary)"
         switch self {
         case .invalidHeader, .invalidRows, .noValidRows:
             let listed = issues
             for issue in listed.prefix(maxIssues) {
-                text += "\n  line \(issue.line), column \(issue.column), value \"\(issue.value)\": \(issue.reason)"
+                text += "\n  \(issue.location), column \(issue.column), value \"\(issue.value)\": \(issue.reason)"
             }
             let total: Int
             switch self {
@@ -117,6 +128,6 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         default:
             break
         }
-        return text + "\n" + advice
+        return text + "\n" + advice(keepValidRows: keepValidRows)
     }
 }

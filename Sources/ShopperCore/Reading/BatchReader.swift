@@ -163,7 +163,7 @@ public struct BatchReader: Sendable {
             }
         }
 
-        if recordCount == 0 { throw .headerOnly(file: fileName) }
+        if recordCount == 0 { throw .headerOnly(file: fileName, headerLine: headerLine) }
         if invalidRowCount > 0 {
             switch policy {
             case .reject:
@@ -178,7 +178,7 @@ public struct BatchReader: Sendable {
 
         return ParsedBatch(
             fileName: fileName, byteSize: count, sha256: digest.wait(),
-            header: header.names, unknownColumns: header.unknownColumns, isLabelled: header.isLabelled,
+            header: header.names, unknownColumns: header.unknownColumns, hasLabelColumn: header.hasLabelColumn,
             sessions: sessions, lines: lines, duplicateOfLine: DuplicateFinder.duplicateOfLine(sessions: sessions, lines: lines, fingerprints: fingerprints),
             quarantined: quarantined, bytes: bytes, recordStarts: starts, recordEnds: ends
         )

@@ -11,7 +11,7 @@ struct HeaderLayout {
     /// Names that are not a column of the schema, in file order.
     let unknownColumns: [String]
     /// Whether `Revenue` is present.
-    var isLabelled: Bool { positions[Column.allCases.count - 1] >= 0 }
+    var hasLabelColumn: Bool { positions[Column.allCases.count - 1] >= 0 }
 
     private static let byLowercasedName: [String: Int] = Dictionary(
         uniqueKeysWithValues: Column.allCases.enumerated().map { ($1.name.lowercased(), $0) })

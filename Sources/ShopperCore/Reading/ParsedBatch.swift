@@ -16,8 +16,8 @@ public struct ParsedBatch: Sendable {
     public let header: [String]
     /// Header names that are not one of the 18 columns: reported, their cells ignored.
     public let unknownColumns: [String]
-    /// Whether the batch has the `Revenue` column.
-    public let isLabelled: Bool
+    /// Whether the header has the `Revenue` column. Its cells may still be blank: see `isLabelled`.
+    public let hasLabelColumn: Bool
     /// The valid rows, typed and normalised, in file order.
     public let sessions: [Session]
     /// The 1-based physical line where each session's record starts.
@@ -27,6 +27,11 @@ public struct ParsedBatch: Sendable {
     /// Rows set aside under the `quarantine-rows` policy (always empty under `reject`).
     public let quarantined: [QuarantinedRow]
 
+    /// How many valid rows have a label (`Revenue` TRUE or FALSE). A blank `Revenue` cell means
+    /// "no label for this row": the row is scored like any other, but neither trains a model nor
+    /// counts in realised performance.
+    public let labelledCount: Int
+
     /// The file's bytes, and where each accepted record lies in them (terminator excluded).
     private let bytes: [UInt8]
     private let recordStarts: [Int]
@@ -34,7 +39,7 @@ public struct ParsedBatch: Sendable {
 
     init(
         fileName: String, byteSize: Int, sha256: String, header: [String], unknownColumns: [String],
-        isLabelled: Bool, sessions: [Session], lines: [Int], duplicateOfLine: [Int?],
+        hasLabelColumn: Bool, sessions: [Session], lines: [Int], duplicateOfLine: [Int?],
         quarantined: [QuarantinedRow], bytes: [UInt8], recordStarts: [Int], recordEnds: [Int]
     ) {
         self.fileName = fileName
@@ -42,7 +47,8 @@ public struct ParsedBatch: Sendable {
         self.sha256 = sha256
         self.header = header
         self.unknownColumns = unknownColumns
-        self.isLabelled = isLabelled
+        self.hasLabelColumn = hasLabelColumn
+        self.labelledCount = sessions.reduce(0) { $0 + ($1.revenue == nil ? 0 : 1) }
         self.sessions = sessions
         self.lines = lines
         self.duplicateOfLine = duplicateOfLine
@@ -57,6 +63,17 @@ public struct ParsedBatch: Sendable {
 
     /// The number of data records in the file: valid plus quarantined.
     public var recordCount: Int { sessions.count + quarantined.count }
+
+    /// Whether at least one valid row has a label: the batch can train and be measured against.
+    /// False without a `Revenue` column and when that column is blank on every row; true for a
+    /// partially labelled batch, whose labelled rows are `labelledCount` of `rowCount`.
+    public var isLabelled: Bool { labelledCount > 0 }
+
+    /// Whether every valid row has a label.
+    public var isFullyLabelled: Bool { labelledCount == sessions.count }
+
+    /// The positions in `sessions` of the rows with a label, in file order.
+    public var labelledIndices: [Int] { sessions.indices.filter { sessions[$0].revenue != nil } }
 
     /// How many valid rows have `Revenue` TRUE (0 for an unlabelled batch).
     public var positiveCount: Int { sessions.reduce(0) { $0 + ($1.revenue == true ? 1 : 0) } }

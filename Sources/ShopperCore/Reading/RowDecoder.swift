@@ -52,7 +52,7 @@ struct RowDecoder {
                     trafficType: code(f[at[14]], .trafficType),
                     visitorType: visitorType(f[at[15]]),
                     weekend: boolean(f[at[16]], .weekend),
-                    revenue: at[17] < 0 ? nil : boolean(f[at[17]], .revenue)
+                    revenue: at[17] < 0 ? nil : label(f[at[17]])
                 )
                 if issues.isEmpty
                     && !ASCIIMatching.isValidUTF8(UnsafeBufferPointer(start: base + recordStart, count: recordEnd - recordStart))
@@ -177,6 +177,18 @@ struct RowDecoder {
         if let value = ASCIIMatching.boolean(bytes) { return value }
         report(column, field, "not a boolean: use TRUE or FALSE (also true/false, 1/0)")
         return false
+    }
+
+    /// `Revenue`: a blank cell (empty, or only spaces and tabs) is a row without a label, not an
+    /// error — labels often arrive later than sessions, or for some sessions only. Anything else
+    /// must be a boolean.
+    private mutating func label(_ field: RecordScanner.Field) -> Bool? {
+        if field.flags & (RecordScanner.Field.strayQuote | RecordScanner.Field.textAfterQuote | RecordScanner.Field.escapedQuote) == 0 {
+            var start = field.start
+            while start < field.end && (base[start] == 0x20 || base[start] == 0x09) { start += 1 }
+            if start == field.end { return nil }
+        }
+        return boolean(field, .revenue)
     }
 
     /// The raw record goes to bronze as text, so every field (unknown columns too) must be UTF-8.

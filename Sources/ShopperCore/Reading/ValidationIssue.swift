@@ -1,13 +1,16 @@
 /// One thing wrong with a batch, precise enough for an operator to find and fix it.
 ///
-/// Every rejected or quarantined row carries at least one of these; header problems use line 1.
+/// Every rejected or quarantined row carries at least one of these; header problems use the
+/// header's line (1, unless blank lines precede it); a problem of the whole file that no line
+/// causes (empty, unreadable, too large) has no line.
 /// Codable so the daemon can write them into `NAME.rejected.json` and the store can keep them with
 /// quarantined rows.
 public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The batch's file name, as given to the reader.
     public var file: String
-    /// The 1-based physical line where the record starts.
-    public var line: Int
+    /// The 1-based physical line where the record starts; nil when no line is at fault (the JSON
+    /// then has no `line` key).
+    public var line: Int?
     /// The column's header name, or `(record)` for problems of the whole record (made printable
     /// like `value`).
     public var column: String
@@ -25,7 +28,7 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
     /// The column name used for problems that concern a whole record rather than one cell.
     public static let recordColumn = "(record)"
 
-    public init(file: String, line: Int, column: String, value: String, reason: String) {
+    public init(file: String, line: Int?, column: String, value: String, reason: String) {
         self.file = file
         self.line = line
         self.column = Self.printable(column)
@@ -66,7 +69,12 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
         }
     }
 
+    /// "line N", or "no line" for a problem of the whole file.
+    public var location: String {
+        line.map { "line \($0)" } ?? "no line"
+    }
+
     public var description: String {
-        "\(file):\(line): column \(column), value \"\(value)\": \(reason)"
+        "\(file)\(line.map { ":\($0)" } ?? ""): column \(column), value \"\(value)\": \(reason)"
     }
 }

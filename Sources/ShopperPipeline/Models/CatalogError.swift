@@ -17,7 +17,7 @@ public enum CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
             version == 0
                 ? "store version 0 is the empty store: there is no labelled row to train on; ingest a batch with a"
                     + " Revenue column first (`shopperd ingest FILE`)"
-                : "the store has no labelled row as of version \(version) (no batch up to it has a Revenue column);"
+                : "the store has no labelled row as of version \(version) (no batch up to it has a row with Revenue TRUE or FALSE);"
                     + " ingest labelled data or pick a later --as-of version"
         case .unreadableEntry(let version, let document, let reason):
             "the registry's \(document) of model version \(version) cannot be read (\(reason)); it was written by"

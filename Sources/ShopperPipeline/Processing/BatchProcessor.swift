@@ -82,7 +82,8 @@ public actor BatchProcessor {
             case .invalidRows(_, _, let issueCount, _, _), .noValidRows(_, _, let issueCount, _): count = issueCount
             default: count = error.issues.count
             }
-            return try reject(entry, reason: "\(error.file): \(error.summary). \(error.advice)", issues: error.issues, issueCount: count)
+            return try reject(entry, reason: "\(error.file): \(error.summary). \(error.advice(keepValidRows: settings.keepValidRowsAdvice))",
+                              issues: error.issues, issueCount: count)
         }
         timings.validate = lap()
 
@@ -112,7 +113,7 @@ public actor BatchProcessor {
             let stored = baseVersion > champion.trainingStoreVersion
                 ? try store.labelledSessions(fromVersion: champion.trainingStoreVersion + 1, throughVersion: baseVersion) : []
             let newLabelled = stored.map { VersionedSession(version: $0.version, session: $0.session) }
-                + (batch.isLabelled ? batch.sessions.map { VersionedSession(version: baseVersion + 1, session: $0) } : [])
+                + batch.sessions.filter { $0.revenue != nil }.map { VersionedSession(version: baseVersion + 1, session: $0) }
             if newLabelled.count >= settings.minLabelledRows, !batch.isLabelled,
                let judged = try store.newestTrialTrainingVersion(sinceChampion: champion.version), newLabelled.allSatisfy({ $0.version <= judged }) {
                 // A challenger trained since this champion took office (a rollback or a manual
@@ -166,7 +167,7 @@ public actor BatchProcessor {
         }
         let stored = baseVersion == 0 ? [] : try store.labelledSessions(fromVersion: 1, throughVersion: baseVersion)
             .map { VersionedSession(version: $0.version, session: $0.session) }
-        let window = Array((stored + batch.sessions.map { VersionedSession(version: baseVersion + 1, session: $0) })
+        let window = Array((stored + batch.sessions.filter { $0.revenue != nil }.map { VersionedSession(version: baseVersion + 1, session: $0) })
             .suffix(settings.trainingWindowRows))
         let rows = window.map(\.session)
         guard rows.count >= settings.minBootstrapRows else {
@@ -234,7 +235,7 @@ public actor BatchProcessor {
             }
             if let realised = p.realised, let champion = p.championBefore {
                 try tx.recordPerformance(BatchPerformance(
-                    batchVersion: batchVersion, modelVersion: champion.version, rowCount: p.batch.rowCount,
+                    batchVersion: batchVersion, modelVersion: champion.version, rowCount: p.batch.labelledCount,
                     positiveCount: p.batch.positiveCount, threshold: realised.threshold, rocAUC: realised.rocAUC,
                     recall: realised.recall, precision: realised.precision, recordedAt: p.receivedAt))
             }
@@ -244,7 +245,9 @@ public actor BatchProcessor {
             let report = BatchReport(
                 jobID: p.entry.id, input: batchName, rows: p.batch.rowCount, labelled: p.batch.isLabelled,
                 storeVersion: batchVersion, duplicateRowsInBatch: p.batch.duplicateCount,
-                quarantinedRows: p.batch.quarantined.count, unknownColumns: p.batch.unknownColumns, decision: p.decision,
+                quarantinedRows: p.batch.quarantined.count, quarantinedIssues: QuarantineListing.issues(p.batch.quarantined),
+                quarantinedIssueCount: QuarantineListing.issueCount(p.batch.quarantined), labelledRows: p.batch.labelledCount,
+                unknownColumns: p.batch.unknownColumns, decision: p.decision,
                 reason: p.reason, drift: p.drift, realised: p.realised,
                 models: .init(serving: servingVersion, championBefore: p.championBefore?.version,
                               challenger: p.championBefore == nil ? nil : challengerVersion, evaluation: p.trial?.evaluation),
@@ -275,7 +278,7 @@ public actor BatchProcessor {
                 throw PipelineError.model("bootstrap file \(error.report(maxIssues: 20))")
             }
             guard batch.isLabelled else {
-                throw PipelineError.model("bootstrap file \(path) has no Revenue column: the first champion needs labelled rows")
+                throw PipelineError.model("bootstrap file \(path) has no labelled row (no Revenue column, or Revenue blank on every row): the first champion needs labelled rows")
             }
             _ = try store.ingest(batch, receivedAt: Date(), gold: settings.gold)
             let version = try store.currentVersion()
@@ -377,9 +380,11 @@ public actor BatchProcessor {
     }
 
     private func realisedPerformance(of champion: Champion, on sessions: [Session], predictions: [Prediction]) -> BatchReport.RealisedPerformance {
-        let labels = sessions.map { $0.revenue ?? false }
+        // Only rows with a label: a blank Revenue says nothing about the prediction.
+        let labelled = sessions.indices.filter { sessions[$0].revenue != nil }
         let report = ClassificationReport(
-            dataset: "batch", scores: predictions.map(\.probability), labels: labels, threshold: champion.model.threshold)
+            dataset: "batch", scores: labelled.map { predictions[$0].probability }, labels: labelled.map { sessions[$0].revenue == true },
+            threshold: champion.model.threshold)
         let triggered: Bool
         if let margin = settings.performanceMargin, let validation = champion.validationROCAUC, let realised = report.rocAUC {
             triggered = realised < validation - margin
@@ -387,7 +392,8 @@ public actor BatchProcessor {
             triggered = false
         }
         return .init(
-            modelVersion: champion.version, threshold: champion.model.threshold, rocAUC: report.rocAUC,
+            modelVersion: champion.version, rows: labelled.count, positives: report.positives,
+            threshold: champion.model.threshold, rocAUC: report.rocAUC,
             recall: report.positives > 0 ? report.recall : nil,
             precision: report.confusion.truePositives + report.confusion.falsePositives > 0 ? report.precision : nil,
             validationROCAUC: champion.validationROCAUC, margin: settings.performanceMargin, triggered: triggered)

@@ -12,10 +12,21 @@ public struct BatchReport: Sendable, Codable, Equatable {
     public var input: String
     public var outcome = "scored"
     public var rows: Int
+    /// Whether at least one row has a label (see `labelledRows`).
     public var labelled: Bool
     public var storeVersion: Int
     public var duplicateRowsInBatch: Int
     public var quarantinedRows: Int
+    /// What is wrong with the quarantined rows: the first `BatchReader.issueLimit` issues, each
+    /// naming file, line, column, value and reason (as in `NAME.rejected.json`). Nil in reports
+    /// written before it existed.
+    public var quarantinedIssues: [ValidationIssue]?
+    /// All the issues of the quarantined rows, listed or not.
+    public var quarantinedIssueCount: Int?
+    /// Rows with a label (`Revenue` TRUE or FALSE): what training and realised performance use.
+    /// A blank `Revenue` cell is a row without a label, scored like the others. Nil in reports
+    /// written before partially labelled batches were accepted (then: all rows or none).
+    public var labelledRows: Int?
     public var unknownColumns: [String]
     public var decision: BatchDecision
     /// Why: drift, the realised-performance trigger, or neither.
@@ -45,6 +56,10 @@ public struct BatchReport: Sendable, Codable, Equatable {
     /// The champion's figures on a labelled batch it scored before seeing the labels.
     public struct RealisedPerformance: Sendable, Codable, Equatable {
         public var modelVersion: Int
+        /// The labelled rows the figures were measured on (rows with a blank `Revenue` are left
+        /// out), and the buyers among them. Nil in reports written before they were recorded.
+        public var rows: Int?
+        public var positives: Int?
         public var threshold: Double
         public var rocAUC: Double?
         public var recall: Double?
@@ -56,7 +71,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
         public var triggered: Bool
 
         enum CodingKeys: String, CodingKey {
-            case threshold, recall, precision, margin, triggered
+            case threshold, recall, precision, margin, triggered, rows, positives
             case modelVersion = "model_version"
             case rocAUC = "roc_auc"
             case validationROCAUC = "validation_roc_auc"
@@ -98,6 +113,9 @@ public struct BatchReport: Sendable, Codable, Equatable {
         case storeVersion = "store_version"
         case duplicateRowsInBatch = "duplicate_rows_in_batch"
         case quarantinedRows = "quarantined_rows"
+        case quarantinedIssues = "quarantined_issues"
+        case quarantinedIssueCount = "quarantined_issue_count"
+        case labelledRows = "labelled_rows"
         case unknownColumns = "unknown_columns"
         case predictionsFile = "predictions_file"
         case timingsMS = "timings_ms"

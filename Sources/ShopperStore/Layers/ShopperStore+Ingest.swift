@@ -19,13 +19,13 @@ extension ShopperStore {
         try db.execute(
             sql: """
                 INSERT INTO batches (version, file_name, byte_size, sha256, received_at, ingested_at, is_labelled,
-                    row_count, positive_count, duplicate_count, quarantined_count, header, unknown_columns, policy,
+                    row_count, labelled_count, positive_count, duplicate_count, quarantined_count, header, unknown_columns, policy,
                     peak_months, first_row_id, last_row_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 v.version, v.fileName, v.byteSize, v.sha256, v.receivedAt.timeIntervalSince1970,
-                v.ingestedAt.timeIntervalSince1970, v.isLabelled, v.rowCount, v.positiveCount, v.duplicateCount,
+                v.ingestedAt.timeIntervalSince1970, v.isLabelled, v.rowCount, v.labelledCount, v.positiveCount, v.duplicateCount,
                 v.quarantinedCount, try JSONText.encode(v.header), try JSONText.encode(v.unknownColumns),
                 v.policy.rawValue, try JSONText.encode(v.peakMonths.map(\.name)), v.firstRowID, v.lastRowID,
             ])

@@ -35,7 +35,7 @@ extension ShopperStore {
 
     static func versions(_ db: Database, whereClause: String, arguments: StatementArguments) throws -> [StoreVersion] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT version, file_name, byte_size, sha256, received_at, ingested_at, is_labelled, row_count,
+            SELECT version, file_name, byte_size, sha256, received_at, ingested_at, is_labelled, row_count, labelled_count,
                 positive_count, duplicate_count, quarantined_count, header, unknown_columns, policy, peak_months,
                 first_row_id, last_row_id
             FROM batches \(whereClause) ORDER BY version
@@ -45,7 +45,7 @@ extension ShopperStore {
                 version: row["version"], fileName: row["file_name"], byteSize: row["byte_size"], sha256: row["sha256"],
                 receivedAt: Date(timeIntervalSince1970: row["received_at"]),
                 ingestedAt: Date(timeIntervalSince1970: row["ingested_at"]),
-                isLabelled: row["is_labelled"], rowCount: row["row_count"], positiveCount: row["positive_count"],
+                isLabelled: row["is_labelled"], rowCount: row["row_count"], labelledCount: row["labelled_count"], positiveCount: row["positive_count"],
                 duplicateCount: row["duplicate_count"], quarantinedCount: row["quarantined_count"],
                 header: try JSONText.decode([String].self, from: row["header"]),
                 unknownColumns: try JSONText.decode([String].self, from: row["unknown_columns"]),

@@ -16,10 +16,13 @@ public struct StoreVersion: Sendable, Hashable, Codable {
     public var receivedAt: Date
     /// When the store committed it.
     public var ingestedAt: Date
-    /// Whether the batch had the `Revenue` column.
+    /// Whether at least one of its rows has a label (`Revenue` TRUE or FALSE; see
+    /// `ParsedBatch.isLabelled`).
     public var isLabelled: Bool
     /// Silver rows added (valid rows, duplicates included).
     public var rowCount: Int
+    /// Rows with a label; the others had `Revenue` blank (or no `Revenue` column).
+    public var labelledCount: Int
     /// Rows with Revenue TRUE.
     public var positiveCount: Int
     /// Rows flagged as exact duplicates of an earlier row of the same batch.
@@ -47,6 +50,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         case ingestedAt = "ingested_at"
         case isLabelled = "labelled"
         case rowCount = "rows"
+        case labelledCount = "labelled_rows"
         case positiveCount = "positives"
         case duplicateCount = "duplicates"
         case quarantinedCount = "quarantined"
@@ -69,6 +73,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         try c.encode(ingestedAt, forKey: .ingestedAt)
         try c.encode(isLabelled, forKey: .isLabelled)
         try c.encode(rowCount, forKey: .rowCount)
+        try c.encode(labelledCount, forKey: .labelledCount)
         try c.encode(positiveCount, forKey: .positiveCount)
         try c.encode(duplicateCount, forKey: .duplicateCount)
         try c.encode(quarantinedCount, forKey: .quarantinedCount)
@@ -90,6 +95,8 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         ingestedAt = try c.decode(Date.self, forKey: .ingestedAt)
         isLabelled = try c.decode(Bool.self, forKey: .isLabelled)
         rowCount = try c.decode(Int.self, forKey: .rowCount)
+        // Absent in JSON written before partially labelled batches: then all rows or none were.
+        labelledCount = try c.decodeIfPresent(Int.self, forKey: .labelledCount) ?? (isLabelled ? rowCount : 0)
         positiveCount = try c.decode(Int.self, forKey: .positiveCount)
         duplicateCount = try c.decode(Int.self, forKey: .duplicateCount)
         quarantinedCount = try c.decode(Int.self, forKey: .quarantinedCount)
@@ -103,7 +110,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
 
     public init(
         version: Int, fileName: String, byteSize: Int, sha256: String, receivedAt: Date, ingestedAt: Date,
-        isLabelled: Bool, rowCount: Int, positiveCount: Int, duplicateCount: Int, quarantinedCount: Int,
+        isLabelled: Bool, rowCount: Int, labelledCount: Int, positiveCount: Int, duplicateCount: Int, quarantinedCount: Int,
         header: [String], unknownColumns: [String], policy: InvalidRowPolicy, peakMonths: [Month],
         firstRowID: Int, lastRowID: Int
     ) {
@@ -115,6 +122,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         self.ingestedAt = ingestedAt
         self.isLabelled = isLabelled
         self.rowCount = rowCount
+        self.labelledCount = labelledCount
         self.positiveCount = positiveCount
         self.duplicateCount = duplicateCount
         self.quarantinedCount = quarantinedCount

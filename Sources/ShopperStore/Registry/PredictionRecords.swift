@@ -25,6 +25,8 @@ public struct Prediction: Sendable, Hashable, Codable {
 public struct BatchPerformance: Sendable, Hashable, Codable {
     public var batchVersion: Int
     public var modelVersion: Int
+    /// The labelled rows the figures were measured on (a partially labelled batch's unlabelled
+    /// rows are scored but not measured), and the buyers among them.
     public var rowCount: Int
     public var positiveCount: Int
     /// The threshold the labels were predicted at.

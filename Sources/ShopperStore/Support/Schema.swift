@@ -187,6 +187,15 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5 labelled row counts") { db in
+            // A batch may label some rows and leave `Revenue` blank on others: `is_labelled` (at
+            // least one label) no longer says how many rows can train. Before this migration a
+            // batch was labelled on every row or on none, so the count is exact for old versions.
+            try db.execute(sql: """
+                ALTER TABLE batches ADD COLUMN labelled_count INTEGER NOT NULL DEFAULT 0;
+                UPDATE batches SET labelled_count = CASE WHEN is_labelled THEN row_count ELSE 0 END;
+                """)
+        }
         return migrator
     }
 }
