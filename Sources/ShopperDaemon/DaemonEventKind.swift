@@ -14,6 +14,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case modelPromoted = "model-promoted"
     case batchRejected = "batch-rejected"
     case retrainSkipped = "retrain-skipped"
+    case firstChampionWaiting = "first-champion-waiting"
     case errorRetrying = "error-retrying"
     case batchStuck = "batch-stuck"
     case hookFailed = "hook-failed"
@@ -34,6 +35,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .modelPromoted: "80a0ce1ffd964fd1b1ffe826a640d9d0"
         case .batchRejected: "ceb74289697c49a0ab779be5a231f8e9"
         case .retrainSkipped: "8f9b69d5eea34bb987d378f8d75d8aff"
+        case .firstChampionWaiting: "8d42675a76e14335b56d743d748cbaa5"
         case .errorRetrying: "c3fcd25e4af14e8db35cd2dc3b69bfde"
         case .batchStuck: "3bfe46ec8a0b45d79c35be9d7342e198"
         case .hookFailed: "a3e5ac23f9f7499e83afb5724ebcd096"
@@ -49,7 +51,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         switch self {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
         case .batchScored: .info
-        case .driftDetected, .batchRejected, .retrainSkipped, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
+        case .driftDetected, .batchRejected, .retrainSkipped, .firstChampionWaiting, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed: .error
         case .batchStuck: .critical
         }
