@@ -56,6 +56,7 @@ import ShopperPipeline
                            championScore: 0.9, challengerScore: 0.93, duration: .milliseconds(1_500)),
             .batchRejected(batch: batch, reason: "missing column Revenue", errorCount: 1),
             .retrainSkipped(batch: batch, reason: "too few labelled rows", labelledRows: 10, requiredRows: 200),
+            .firstChampionWaiting(batch: batch, reason: "no champion yet: 184 labelled rows, 3 buyers; need ≥ 25 buyers (have 3)"),
             .errorRetrying(batch: batch, error: "disk full", attempt: 2, retryIn: .seconds(4)),
             .batchStuck(batch: batch, running: .seconds(301), limit: .seconds(300)),
             .hookFailed(event: "drift", program: "/usr/local/bin/alert", outcome: "exited with status 3", report: name),
