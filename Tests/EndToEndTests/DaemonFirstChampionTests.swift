@@ -62,6 +62,30 @@ extension DaemonEndToEndTests {
             #expect(workspace.exists("f.predictions.csv") && workspace.exists("g.predictions.csv"))
         }
 
+        /// Item 2 with `--bootstrap`: a one-class bootstrap file used to fail the start (exit 1, and
+        /// under `Restart=on-failure` a restart every 5 s forever). It is stored as data, the
+        /// journal says what the first champion waits for, and the daemon runs on without one.
+        @Test func aOneClassBootstrapFileIsStoredAndTheDaemonRunsWithoutAChampion() async throws {
+            let workspace = try DaemonWorkspace()
+            try FileManager.default.createDirectory(atPath: workspace.root + "/seed", withIntermediateDirectories: true)
+            let boot = workspace.root + "/seed/boot.csv"
+            try DaemonBatches.labelled(rows: 200, buyers: 0, part: 6).write(toFile: boot, atomically: true, encoding: .utf8)
+            try workspace.write(DaemonBatches.stationary(part: 2), as: "unlabelled.csv")
+            let run = try await workspace.runOnce(["--bootstrap", boot])
+            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+            let waiting = try #require(run.events("first-champion-waiting").first)
+            #expect(waiting["SHOPPERD_BATCH"] == nil)
+            #expect(waiting["REASON"]?.contains("boot.csv stored; no champion yet: the first champion waits for more labelled rows: "
+                + "200 labelled rows, 0 buyers; need ≥ 25 buyers (have 0)") == true, "\(waiting.fields)")
+            #expect(run.events("service-failed").isEmpty)
+            #expect(run.stderr.contains("1 batch(es) wait for a champion in the spool"))
+            #expect(try await workspace.models().isEmpty)
+            // Started again with the same file: the content is stored once, the verdict is the same.
+            let again = try await workspace.runOnce(["--bootstrap", boot])
+            #expect(await again.exitStatus() == 0, "\(again.stderr)")
+            #expect(try workspace.store().currentVersion() == 1)
+        }
+
         /// Item 6: the real February sessions (184 rows, 3 buyers) gave a champion with threshold 0
         /// that flagged every next session. Now they wait; with March stored after them, the first
         /// champion is trained on both and flags a minority of the next batch.
