@@ -207,14 +207,19 @@ public struct Daemon: Sendable {
     }
 
     /// `--bootstrap FILE` when there is no champion: trains it, and describes it for the journal
-    /// (its holdout ROC AUC as the score).
+    /// (its holdout ROC AUC as the score); or says what the first champion still waits for.
     private static func bootstrap(from path: String, pipeline: Pipeline) async throws -> DaemonEvent? {
         let started = ContinuousClock.now
-        guard let version = try await pipeline.bootstrap(from: path) else { return nil }
-        let holdout = try? pipeline.processor.catalog.model(version: version).metadata.holdout?.rocAUC
-        return .modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap holdout roc_auc",
-                              championScore: nil, challengerScore: holdout ?? .nan, duration: ContinuousClock.now - started,
-                              decision: .bootstrapTrained)
+        switch try await pipeline.bootstrap(from: path) {
+        case .championExists:
+            return nil
+        case .waiting(let reason):
+            return .firstChampionWaiting(batch: nil, reason: reason)
+        case .trained(let version, let evidence):
+            return .modelPromoted(batch: nil, previousVersion: nil, modelVersion: "v\(version)", metric: "bootstrap holdout roc_auc",
+                                  championScore: nil, challengerScore: evidence.heldOut?.value, duration: ContinuousClock.now - started,
+                                  decision: .bootstrapTrained)
+        }
     }
 
     /// Claims what the inbox holds. Periodic rescans skip files modified in the last `settle`:

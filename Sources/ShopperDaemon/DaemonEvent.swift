@@ -28,15 +28,20 @@ public enum DaemonEvent: Equatable, Sendable {
     /// A challenger beat (or tied) the champion on held-out rows and now serves.
     /// `decision` is `retrain-promoted`, or `bootstrap-trained` for a first champion.
     case modelPromoted(batch: InboxFileName?, previousVersion: String?, modelVersion: String, metric: String,
-                       championScore: Double?, challengerScore: Double, duration: Duration,
+                       championScore: Double?, challengerScore: Double?, duration: Duration,
                        decision: BatchDecision = .retrainPromoted)
     /// A batch was invalid: rejected with its errors, the original quarantined.
     case batchRejected(batch: InboxFileName, reason: String, errorCount: Int)
     /// Under `on-invalid = quarantine-rows`, an accepted batch had invalid rows, set aside:
     /// `listed` holds the issues of the first `QuarantineListing.journalRowLimit` of them.
     case rowsQuarantined(batch: InboxFileName, keptRows: Int, quarantinedRows: Int, listed: [ValidationIssue], issueCount: Int)
-    /// Drift called for retraining but it could not happen (e.g. too few labelled rows).
-    case retrainSkipped(batch: InboxFileName, reason: String, labelledRows: Int, requiredRows: Int)
+    /// A trigger called for retraining but no challenger was judged: too few labelled rows, rows
+    /// already judged, held-out rows that cannot judge, or training failed (`cause`).
+    case retrainSkipped(batch: InboxFileName, reason: String, labelledRows: Int, requiredRows: Int,
+                        cause: RetrainSkipped.Cause = .notEnoughLabels)
+    /// No champion yet and the store's labelled rows are not enough evidence for one: the labelled
+    /// batch (nil: the `--bootstrap` file) was stored as data; `reason` says what is missing.
+    case firstChampionWaiting(batch: InboxFileName?, reason: String)
     /// A transient failure (disk full, store busy): the batch stays pending and is retried.
     case errorRetrying(batch: InboxFileName?, error: String, attempt: Int, retryIn: Duration)
     /// A batch has run past the stuck limit: watchdog pings stop so systemd restarts the daemon.
@@ -66,6 +71,7 @@ public enum DaemonEvent: Equatable, Sendable {
         case .batchRejected: .batchRejected
         case .rowsQuarantined: .rowsQuarantined
         case .retrainSkipped: .retrainSkipped
+        case .firstChampionWaiting: .firstChampionWaiting
         case .errorRetrying: .errorRetrying
         case .batchStuck: .batchStuck
         case .hookFailed: .hookFailed
@@ -99,7 +105,7 @@ public enum DaemonEvent: Equatable, Sendable {
                 + "model \(model); decision \(decision.rawValue)"
         case let .modelPromoted(_, previous, model, metric, champion, challenger, _, _):
             let versus = champion.map { " vs champion \($0)" } ?? ""
-            return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger)\(versus)"
+            return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger.map { "\($0)" } ?? "undefined")\(versus)"
         case let .batchRejected(batch, reason, errors):
             return "batch \(batch) rejected (\(errors) error\(errors == 1 ? "" : "s")): \(reason)"
         case let .rowsQuarantined(batch, kept, quarantined, listed, _):
@@ -107,8 +113,17 @@ public enum DaemonEvent: Equatable, Sendable {
             let first = listed.first.map { "; first: \(QuarantineListing.text([$0]))" } ?? ""
             return "batch \(batch): \(quarantined) of \(total) row\(total == 1 ? "" : "s") quarantined, \(kept) kept\(first)"
                 + " (rows listed in QUARANTINED and the report's quarantined_issues)"
-        case let .retrainSkipped(batch, reason, labelled, required):
-            return "retraining skipped for batch \(batch): \(reason) (\(labelled) labelled rows, \(required) needed)"
+        case let .retrainSkipped(batch, reason, labelled, required, cause):
+            switch cause {
+            case .notEnoughLabels, .alreadyJudged:
+                return "retraining skipped for batch \(batch): \(reason) (\(labelled) labelled rows, \(required) needed)"
+            case .heldOutCannotJudge:
+                return "retraining skipped for batch \(batch): \(reason) (\(labelled) labelled rows)"
+            case .trainingFailed:
+                return "retraining failed for batch \(batch) on \(labelled) labelled rows: \(reason); the champion serves"
+            }
+        case let .firstChampionWaiting(batch, reason):
+            return (batch.map { "batch \($0) stored as data: " } ?? "") + reason
         case let .errorRetrying(batch, error, attempt, retryIn):
             let which = batch.map { "batch \($0)" } ?? "work"
             return "\(which) failed (attempt \(attempt)), retrying in \(Self.milliseconds(retryIn)) ms: \(error)"
@@ -160,7 +175,7 @@ public enum DaemonEvent: Equatable, Sendable {
             var fields = Self.batchField(batch) + [JournalField("MODEL_VERSION", model)]
             if let previous { fields.append(JournalField("PREVIOUS_MODEL_VERSION", previous)) }
             fields.append(JournalField("METRIC", metric))
-            fields.append(JournalField("CHALLENGER_SCORE", "\(challenger)"))
+            if let challenger { fields.append(JournalField("CHALLENGER_SCORE", "\(challenger)")) }
             if let champion { fields.append(JournalField("CHAMPION_SCORE", "\(champion)")) }
             fields.append(JournalField("DECISION", decision.rawValue))
             fields.append(JournalField("DURATION_MS", Self.milliseconds(duration)))
@@ -176,10 +191,14 @@ public enum DaemonEvent: Equatable, Sendable {
                 JournalField("QUARANTINED_LISTED", Set(listed.map(\.line)).count), JournalField("ISSUE_COUNT", issueCount),
                 JournalField("QUARANTINED", QuarantineListing.text(listed)),
             ]
-        case let .retrainSkipped(batch, reason, labelled, required):
+        case let .retrainSkipped(batch, reason, labelled, required, cause):
             return Self.batchField(batch) + [
                 JournalField("REASON", reason), JournalField("LABELLED_ROWS", labelled),
-                JournalField("REQUIRED_ROWS", required),
+                JournalField("REQUIRED_ROWS", required), JournalField("CAUSE", cause.rawValue),
+            ]
+        case let .firstChampionWaiting(batch, reason):
+            return Self.batchField(batch) + [
+                JournalField("DECISION", BatchDecision.waitForChampion.rawValue), JournalField("REASON", reason),
             ]
         case let .errorRetrying(batch, error, attempt, retryIn):
             return Self.batchField(batch) + [

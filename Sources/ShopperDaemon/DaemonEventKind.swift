@@ -16,6 +16,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case batchRejected = "batch-rejected"
     case rowsQuarantined = "rows-quarantined"
     case retrainSkipped = "retrain-skipped"
+    case firstChampionWaiting = "first-champion-waiting"
     case errorRetrying = "error-retrying"
     case batchStuck = "batch-stuck"
     case hookFailed = "hook-failed"
@@ -38,6 +39,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .batchRejected: "ceb74289697c49a0ab779be5a231f8e9"
         case .rowsQuarantined: "307878c5328b4d15a3f371c879a4f940"
         case .retrainSkipped: "8f9b69d5eea34bb987d378f8d75d8aff"
+        case .firstChampionWaiting: "8d42675a76e14335b56d743d748cbaa5"
         case .errorRetrying: "c3fcd25e4af14e8db35cd2dc3b69bfde"
         case .batchStuck: "3bfe46ec8a0b45d79c35be9d7342e198"
         case .hookFailed: "a3e5ac23f9f7499e83afb5724ebcd096"
@@ -53,7 +55,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         switch self {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
         case .batchScored: .info
-        case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
+        case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .firstChampionWaiting, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed, .serviceStartRefused: .error
         case .batchStuck: .critical
         }

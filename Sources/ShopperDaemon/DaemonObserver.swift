@@ -29,21 +29,27 @@ struct DaemonObserver: PipelineObserver {
         } else if let report = outcome.report {
             let duration = Duration.milliseconds(Int64(report.timingsMS.total.rounded()))
             let drift = report.drift?.criticalDrift == true
+            let serving = report.models.serving.map { "v\($0)" } ?? "none"
+            if report.decision == .waitForChampion {
+                context.log(.firstChampionWaiting(batch: name, reason: report.reason))
+                await mirror?.nudge()
+                return
+            }
             if let driftReport = report.drift, drift {
                 context.log(.driftDetected(batch: name, rows: report.rows, driftedFeatures: driftReport.drivers.map(\.name),
                                            featuresTested: driftReport.columns.count, decision: report.decision,
-                                           modelVersion: "v\(report.models.serving)"))
+                                           modelVersion: serving))
                 await monitor.driftDetected()
                 await notify("drift", reportPath)
             }
             if report.decision == .retrainPromoted || report.decision == .bootstrapTrained {
                 let evaluation = report.models.evaluation
                 context.log(.modelPromoted(
-                    batch: name, previousVersion: report.models.championBefore.map { "v\($0)" }, modelVersion: "v\(report.models.serving)",
-                    metric: evaluation?.metric.rawValue ?? "bootstrap", championScore: evaluation?.champion,
-                    challengerScore: evaluation?.challenger ?? .nan, duration: .milliseconds(Int64(report.timingsMS.retrain.rounded())),
+                    batch: name, previousVersion: report.models.championBefore.map { "v\($0)" }, modelVersion: serving,
+                    metric: evaluation?.metric.rawValue ?? "bootstrap holdout roc_auc", championScore: evaluation?.champion,
+                    challengerScore: evaluation?.challenger ?? report.evidence?.heldOut?.value, duration: .milliseconds(Int64(report.timingsMS.retrain.rounded())),
                     decision: report.decision))
-                await monitor.championChanged(to: "v\(report.models.serving)")
+                await monitor.championChanged(to: serving)
                 await notify("promotion", reportPath)
             }
             if report.quarantinedRows > 0 {
@@ -54,10 +60,10 @@ struct DaemonObserver: PipelineObserver {
             }
             if let skipped = outcome.retrainSkipped {
                 context.log(.retrainSkipped(batch: name, reason: skipped.reason, labelledRows: skipped.labelledRows,
-                                            requiredRows: skipped.requiredRows))
+                                            requiredRows: skipped.requiredRows, cause: skipped.cause))
                 await notify("retrain-skipped", reportPath)
             }
-            context.log(.batchScored(batch: name, rows: report.rows, modelVersion: "v\(report.models.serving)", drift: drift,
+            context.log(.batchScored(batch: name, rows: report.rows, modelVersion: serving, drift: drift,
                                      decision: report.decision, duration: duration))
         } else {
             context.log(.batchScored(batch: name, rows: job.rowCount, modelVersion: job.modelVersion.map { "v\($0)" } ?? "none",

@@ -42,6 +42,8 @@ public struct FeatureMatrix: Sendable, Equatable {
 
     /// The number of features (columns).
     public var featureCount: Int { featureNames.count }
+    /// `0..<rowCount`.
+    public var rowIndices: Range<Int> { 0..<rowCount }
 
     /// The value of `feature` in `row`.
     @inlinable

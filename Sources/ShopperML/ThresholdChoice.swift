@@ -79,6 +79,19 @@ public struct ThresholdChoice: Sendable, Codable, Hashable {
         return choice
     }
 
+    /// The fewest buyers with which the recall's lower bound at `confidence` can reach
+    /// `targetRecall` at all (every buyer found: P / (P + z²) ≥ target). With fewer, the rule falls
+    /// back to flagging every row. 1 for the plain rule (confidence 0.5).
+    public static func minimumPositives(forRecall targetRecall: Double, confidence: Double) -> Int {
+        precondition(targetRecall > 0 && targetRecall <= 1 && confidence >= 0.5 && confidence < 1)
+        let z = Normal.quantile(confidence)
+        guard z > 0 else { return 1 }
+        guard targetRecall < 1 else { return Int.max }
+        var p = max(1, Int((z * z * targetRecall / (1 - targetRecall)).rounded(.down)))
+        while wilsonLowerBound(successes: p, trials: p, z: z) < targetRecall { p += 1 }
+        return p
+    }
+
     /// The lower end of the Wilson score interval for a proportion, one-sided at quantile `z`
     /// (z = 0 gives the proportion itself).
     public static func wilsonLowerBound(successes: Int, trials: Int, z: Double) -> Double {

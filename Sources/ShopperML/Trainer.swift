@@ -98,15 +98,22 @@ public struct Trainer: Sendable {
         guard !config.grid.candidates.isEmpty else { throw .invalidParameters("the tuning grid is empty") }
         guard data.rowCount == labels.count else { throw .invalidTrainingData("\(data.rowCount) rows but \(labels.count) labels") }
 
+        try Self.requireBothClasses(labels, of: "the \(labels.count) labelled rows given")
+
         var holdout: (rows: [Int], data: FeatureMatrix, labels: [Bool])? = nil
         var tuningData = data
         var tuningLabels = labels
         if config.holdoutFraction > 0 {
-            let split = try StratifiedSplit(labels: labels, validationFraction: 0, testFraction: config.holdoutFraction, seed: config.seed)
+            // Held out by content: a repeated row is never on both sides (see `ContentSplit`).
+            let split = try ContentSplit(
+                keys: data.rowIndices.map { RowContent(data.row($0), label: labels[$0]) }, labels: labels,
+                testFraction: config.holdoutFraction, seed: config.seed)
             guard !split.test.isEmpty else { throw .invalidTrainingData("too few rows for a \(config.holdoutFraction) holdout") }
             holdout = (split.test, data.rows(split.test), split.test.map { labels[$0] })
             tuningData = data.rows(split.train)
             tuningLabels = split.train.map { labels[$0] }
+            try Self.requireBothClasses(
+                tuningLabels, of: "the \(split.train.count) rows left to tune on after holding out \(split.test.count) of the \(labels.count) labelled rows")
         }
 
         // Tune: every candidate fitted on the tuning rows, judged by its out-of-bag ROC AUC.
@@ -170,6 +177,14 @@ public struct Trainer: Sendable {
             importances: importances,
             tuning: trials.sorted { $0.rocAUC > $1.rocAUC })
         return model
+    }
+
+    /// Fails, naming which rows were used, when `labels` hold one class only.
+    static func requireBothClasses(_ labels: [Bool], of rows: String) throws(ForestError) {
+        let positives = labels.lazy.filter { $0 }.count
+        guard positives == 0 || positives == labels.count else { return }
+        let which = positives == 0 ? "non-buyers (Revenue FALSE)" : "buyers (Revenue TRUE)"
+        throw .invalidTrainingData("\(rows) are all \(which); a model needs buyers and non-buyers, add labelled rows of the other class")
     }
 
     /// The threshold reaching the target recall on a fit's out-of-bag predictions.

@@ -14,8 +14,13 @@ public enum BatchDecision: String, CaseIterable, Sendable, Codable {
     /// No champion yet: the first one was trained from this labelled batch (and the labelled rows
     /// stored before it), then it scored the batch.
     case bootstrapTrained = "bootstrap-trained"
-    /// No champion yet and no labels to train one: the batch waits.
+    /// No champion yet, and the store's labelled rows (this batch's included) are not enough
+    /// evidence to train one that may serve: the labelled batch is stored (outcome `stored`, a
+    /// report saying what the first champion waits for, no predictions).
     case waitForChampion = "wait-for-champion"
+    /// Drift (or the realised-performance trigger) with enough labelled rows, but training the
+    /// challenger failed: scored with the champion; the reason says why.
+    case retrainFailed = "retrain-failed"
     /// The batch is invalid: `NAME.rejected.json` written, the original quarantined.
     case reject
     /// The batch's content was already ingested from another file: `NAME.rejected.json` says

@@ -161,8 +161,8 @@ public actor Pipeline {
 
     /// Trains the first champion from a labelled file (`--bootstrap`) when the store has none: the
     /// file becomes a store version (unless its content is already stored) and the champion is
-    /// trained on the store's labelled rows. Returns the champion's version, nil when one existed.
-    public func bootstrap(from path: String) async throws(PipelineError) -> Int? {
+    /// trained on the store's labelled rows when they are enough evidence (`EvidenceRule`).
+    public func bootstrap(from path: String) async throws(PipelineError) -> BootstrapResult {
         try await processor.bootstrapChampion(from: path)
     }
 
@@ -175,7 +175,10 @@ public actor Pipeline {
         let files = try outbox.deliver(job)
         do {
             try store.markDelivered(jobID: job.id)
-            if job.outcome == .scored { try spool.archive(entry) } else { try spool.quarantine(entry) }
+            switch job.outcome {
+            case .scored, .stored: try spool.archive(entry)
+            case .rejected, .duplicate: try spool.quarantine(entry)
+            }
         } catch {
             throw PipelineError.wrap(error)
         }

@@ -22,6 +22,9 @@ public struct PipelineSettings: Sendable, Equatable {
     public var minLabelledRows: Int = 200
     /// Labelled rows needed to train the first champion when there is none.
     public var minBootstrapRows: Int = 100
+    /// What a model needs before it may serve (rows of each class, a held-out set that can judge
+    /// it, a threshold that discriminates): see `EvidenceRule`.
+    public var evidence = EvidenceRule()
     /// The challenger trains on at most this many labelled rows: the newest of the champion's
     /// training window plus the new labelled rows (a sliding window).
     public var trainingWindowRows: Int = 50_000
@@ -90,13 +93,15 @@ public enum PromotionMetric: String, Sendable, Codable, CaseIterable {
     case recall
     case f1
 
-    /// The metric of `report` (nil when undefined, e.g. a single-class slice for ROC AUC).
+    /// The metric of `report`; nil when undefined: rows of one class only decide nothing (ROC AUC
+    /// has no curve, average precision is 1 for any model on buyers only, 0 on non-buyers only).
     public func value(of report: ClassificationReport) -> Double? {
-        switch self {
+        guard report.positives > 0, report.positives < report.rows else { return nil }
+        return switch self {
         case .rocAUC: report.rocAUC
         case .averagePrecision: report.averagePrecision
-        case .recall: report.positives > 0 ? report.recall : nil
-        case .f1: report.positives > 0 ? report.f1 : nil
+        case .recall: report.recall
+        case .f1: report.f1
         }
     }
 }

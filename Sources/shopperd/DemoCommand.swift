@@ -140,15 +140,21 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Proves the closing claim instead of asserting it: the outbox holds exactly each batch's outcome
-    /// files (predictions and report, or a rejection) and nothing else, and the store holds one
-    /// delivered job per batch.
+    /// files (predictions and report; the report alone for a batch `stored` while no champion had
+    /// enough evidence; or a rejection) and nothing else, and the store holds one delivered job per
+    /// batch.
     static func checkOutcomes(
         _ batches: [DemoBatch], outcomes: [DemoOutcome], outbox: String, store: ShopperStore
     ) throws -> (passed: Bool, sentence: String) {
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: outbox))
         var expected = Set<String>()
         for (batch, outcome) in zip(batches, outcomes) {
-            expected.formUnion(outcome.rejected ? [batch.stem + ".rejected.json"] : [batch.stem + ".predictions.csv", batch.stem + ".report.json"])
+            if outcome.rejected {
+                expected.insert(batch.stem + ".rejected.json")
+            } else {
+                expected.insert(batch.stem + ".report.json")
+                if let predictions = outcome.report?.predictionsFile { expected.insert(predictions) }
+            }
         }
         let jobs = try store.jobs()
         let delivered = jobs.filter { $0.deliveredAt != nil }.count
@@ -261,7 +267,7 @@ struct DemoOutcome {
             if let data = FileManager.default.contents(atPath: reportPath) {
                 let report = try JSONDecoder().decode(BatchReport.self, from: data)
                 return DemoOutcome(rejected: false, decision: report.decision.rawValue, report: report, rejection: nil,
-                                   predictionsFile: outbox + "/" + report.predictionsFile)
+                                   predictionsFile: report.predictionsFile.map { outbox + "/" + $0 })
             }
             if let data = FileManager.default.contents(atPath: rejectedPath) {
                 let rejection = try JSONDecoder().decode(RejectionReport.self, from: data)
@@ -315,13 +321,18 @@ struct DemoOutcome {
             }
         case .scoreAwaitingLabels:
             lines.append("   retraining waits for labelled rows (warning logged)")
+        case .retrainFailed:
+            lines.append("   retraining failed (warning logged): \(report.reason)")
+        case .waitForChampion:
+            lines.append("   stored as data, not scored: \(report.reason)")
+            return lines.joined(separator: "\n")
         default:
             break
         }
         let flagged = (try? String(contentsOfFile: predictionsFile ?? "", encoding: .utf8))?
             .split(separator: "\n").dropFirst().filter { $0.contains(",TRUE,") }.count ?? 0
-        lines.append("   decision \(report.decision.rawValue); scored by v\(report.models.serving): \(flagged) of \(report.rows) "
-            + "sessions flagged as likely buyers → outbox/\(report.predictionsFile)  "
+        lines.append("   decision \(report.decision.rawValue); scored by v\(report.models.serving ?? 0): \(flagged) of \(report.rows) "
+            + "sessions flagged as likely buyers → outbox/\(report.predictionsFile ?? "-")  "
             + "(pipeline \(String(format: "%.0f", report.timingsMS.total)) ms, drop-to-outcome \(DemoCommand.seconds(wall)))")
         return lines.joined(separator: "\n")
     }

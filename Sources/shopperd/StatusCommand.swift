@@ -13,7 +13,8 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the store, the champion, the batches processed, the last drift and what waits in the inbox.",
         discussion: "JSON keys: store_versions, rows, labelled_rows, champion (version, created_at, training_from_version, "
             + "training_store_version, training_rows, holdout_roc_auc, threshold), challenger, models, batches (total, "
-            + "scored, rejected, duplicate), last_batch, last_drift (processed_at, input, drifted_features), inbox "
+            + "scored, stored, rejected, duplicate), first_champion_waits (what the first champion still needs, while "
+            + "there is none and a labelled batch was stored), last_batch, last_drift (processed_at, input, drifted_features), inbox "
             + "(waiting, claimed) when --inbox is given.")
 
     @OptionGroup var state: StateOptions
@@ -42,6 +43,8 @@ struct StatusCommand: ParsableCommand {
         struct Batches: Encodable {
             let total: Int
             let scored: Int
+            /// Labelled batches kept as data while no champion had enough evidence.
+            let stored: Int
             let rejected: Int
             let duplicate: Int
         }
@@ -68,6 +71,8 @@ struct StatusCommand: ParsableCommand {
         let challenger: Int?
         let models: Int
         let batches: Batches
+        /// With no champion: what the first one still needs (from the newest stored batch's report).
+        let firstChampionWaits: [String]?
         let lastBatch: HistoryCommand.Entry?
         let lastDrift: LastDrift?
         let inbox: Inbox?
@@ -78,6 +83,7 @@ struct StatusCommand: ParsableCommand {
             case labelledRows = "labelled_rows"
             case lastBatch = "last_batch"
             case lastDrift = "last_drift"
+            case firstChampionWaits = "first_champion_waits"
         }
     }
 
@@ -120,8 +126,11 @@ struct StatusCommand: ParsableCommand {
             labelledRows: versions.reduce(0) { $0 + $1.labelledCount }, champion: champion,
             challenger: aliases[.challenger], models: models.count,
             batches: .init(total: jobs.count, scored: jobs.filter { $0.outcome == .scored }.count,
+                           stored: jobs.filter { $0.outcome == .stored }.count,
                            rejected: jobs.filter { $0.outcome == .rejected }.count,
                            duplicate: jobs.filter { $0.outcome == .duplicate }.count),
+            firstChampionWaits: champion != nil ? nil : jobs.last { $0.outcome == .stored }
+                .flatMap { try? JSONDecoder().decode(BatchReport.self, from: $0.report) }?.evidence?.needs,
             lastBatch: entries.last, lastDrift: lastDrift, inbox: inboxStatus)
     }
 
@@ -134,9 +143,12 @@ struct StatusCommand: ParsableCommand {
                 + "threshold \(ModelReport.fixed(c.threshold)))")
         } else {
             lines.append("champion:   none yet (a labelled batch or `shopperd run --bootstrap FILE` trains the first)")
+            if let needs = s.firstChampionWaits, !needs.isEmpty {
+                lines.append("            the first champion waits for labelled rows: need \(needs.joined(separator: ", "))")
+            }
         }
         lines.append("challenger: \(s.challenger.map { "v\($0)" } ?? "none")   models registered: \(s.models)")
-        lines.append("batches:    \(s.batches.total) (\(s.batches.scored) scored, \(s.batches.rejected) rejected, \(s.batches.duplicate) duplicate)")
+        lines.append("batches:    \(s.batches.total) (\(s.batches.scored) scored, \(s.batches.stored) stored, \(s.batches.rejected) rejected, \(s.batches.duplicate) duplicate)")
         if let last = s.lastBatch {
             lines.append("last batch: \(last.processedAt) \(last.input): \(last.decision)")
         }

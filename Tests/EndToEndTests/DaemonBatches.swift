@@ -18,7 +18,7 @@ enum DaemonBatches {
     static let springSummer: Set<String> = ["Feb", "Mar", "May", "June", "Jul"]
     static let holiday: Set<String> = ["Nov", "Dec"]
 
-    private static let table: (header: String, rows: [String], months: [String]) = {
+    static let table: (header: String, rows: [String], months: [String]) = {
         let text = try! String(contentsOfFile: IngestEndToEndTests.bundled, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         let monthColumn = lines[0].split(separator: ",").firstIndex(of: "Month")!
@@ -67,7 +67,7 @@ enum DaemonBatches {
         return (0..<rows).map { pool[$0 * pool.count / rows + part] }
     }
 
-    private static func csv(_ indices: [Int], labelled: Bool) -> String {
+    static func csv(_ indices: [Int], labelled: Bool) -> String {
         func cut(_ line: String) -> String {
             labelled ? line : String(line[..<line.lastIndex(of: ",")!])
         }

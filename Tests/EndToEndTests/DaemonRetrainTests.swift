@@ -44,9 +44,12 @@ extension DaemonEndToEndTests {
             #expect(untriggered.margin == nil && !untriggered.triggered)
             #expect(try await models(control).map(\.version) == [1])
 
-            // The default margin (0.05): the collapse itself retrains.
+            // The default margin (0.05): the collapse itself retrains. Both models rank swapped labels
+            // about as badly (ROC AUC ≈ 0.03–0.04, a difference decided by which of the three tuning
+            // candidates wins); a tolerance of 0.05 lets the fresher model take over, as an operator
+            // who prefers recent data would set it.
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let daemon = try await workspace.start()
+            let daemon = try await workspace.start(["--set", "retrain.tolerance=0.05"])
             try workspace.deliver(flipped, as: "flipped.csv")
             #expect(await workspace.waitForOutcome("flipped"))
             let report = try workspace.report("flipped")
@@ -66,15 +69,15 @@ extension DaemonEndToEndTests {
             #expect(abs((try #require(honest.realised?.rocAUC)) - (1 - auc)) < 1e-12)
             #expect(report.reason.hasPrefix("realised ROC AUC fell more than the margin below the champion's validation figure: challenger"),
                     "\(report.reason)")
-            // The challenger (trained on the champion's rows plus 210 swapped ones) ranks the held-out
-            // swapped rows less badly than the champion: seeded, so always promoted.
+            // The challenger (trained on the champion's rows plus 210 swapped ones) is within the
+            // tolerance of the champion on the held-out swapped rows: promoted.
             #expect(report.decision == .retrainPromoted, "\(report.reason)")
             #expect(report.models.championBefore == 1 && report.models.challenger == 2)
             let evaluation = try #require(report.models.evaluation)
             // 300 new labelled rows: 30 % held out, the rest appended to the champion's 4,631.
             #expect(evaluation.rows == 90 && evaluation.trainingRows == DaemonBatches.bootstrapRowCount + 210)
             #expect(evaluation.promoted && report.models.serving == 2)
-            #expect(try #require(evaluation.challenger) >= (try #require(evaluation.champion)))
+            #expect(try #require(evaluation.challenger) >= (try #require(evaluation.champion)) - 0.05)
 
             // The journal: no drift event (nothing drifted), the batch's decision on batch-scored.
             let scoredEvent = try #require(await daemon.waitForEvent("batch-scored", batch: "flipped.csv"))
@@ -94,13 +97,13 @@ extension DaemonEndToEndTests {
 
         /// A bootstrapped state, then a drifted labelled batch (`holiday`) and a stationary one
         /// (`after`), in that order, through `run --once` with a `windowRows`-row training window.
-        func holidayThenStationary(windowRows: Int) async throws -> (DaemonWorkspace, DaemonProcess) {
+        func holidayThenStationary(windowRows: Int, _ extra: [String] = []) async throws -> (DaemonWorkspace, DaemonProcess) {
             let workspace = try await DaemonWorkspace.bootstrapped()
             try workspace.deliver(DaemonBatches.drifted(part: 3, labelled: true), as: "holiday.csv")
             try workspace.deliver(DaemonBatches.stationary(part: 4), as: "after.csv")
             try workspace.setModificationTime("holiday.csv", seconds: 1_700_000_000)
             try workspace.setModificationTime("after.csv", seconds: 1_700_000_100)
-            let run = try await workspace.runOnce(["--set", "retrain.window-rows=\(windowRows)"])
+            let run = try await workspace.runOnce(["--set", "retrain.window-rows=\(windowRows)"] + extra)
             #expect(await run.exitStatus() == 0, "\(run.stderr)")
             return (workspace, run)
         }
@@ -145,8 +148,10 @@ extension DaemonEndToEndTests {
         }
 
         @Test func theSlidingWindowKeepsTheNewestRowsAndAPromotedChallengersVersionsBecomeTheReference() async throws {
-            // 4,631 champion rows + 210 new ones not held out, of which the newest 150 are kept.
-            let (workspace, _) = try await holidayThenStationary(windowRows: 150)
+            // 4,631 champion rows + 210 new ones not held out, of which the newest 150 are kept. The
+            // 150-row challenger and the champion score within 0.01 of each other on the held-out
+            // rows; a tolerance of 0.05 promotes it, which is what this test is about.
+            let (workspace, _) = try await holidayThenStationary(windowRows: 150, ["--set", "retrain.tolerance=0.05"])
 
             let report = try workspace.report("holiday")
             #expect(report.decision == .retrainPromoted, "\(report.reason)")

@@ -6,18 +6,25 @@ batches (stationary and drifted, labelled and unlabelled, invalid, exact duplica
 daemon with SIGKILL at seeded random moments, restarts it, and once the stream is over and the
 daemon has drained, checks what must hold whatever the timing of the kills:
 
-  (a) each input has exactly one outcome (predictions + report, or rejected.json; no `STEM~2`),
-      the expected kind of outcome, and was filed exactly once (archive/ or quarantine/) with its
-      bytes intact; nothing is left in the inbox or the claim area;
+  (a) each input has exactly one outcome (predictions + report, the report alone for a labelled
+      batch `stored` while there was no champion, or rejected.json; no `STEM~2`), the expected kind
+      of outcome, and was filed exactly once (archive/ or quarantine/) with its bytes intact;
+      nothing is left in the inbox or the claim area;
   (b) nothing temporary or partial is left: no hidden temporaries in the outbox or the state
       directory, every .csv parses with the expected number of rows, every .json parses;
-  (c) the store holds one version per accepted input, plus the bootstrap file;
+  (c) the store holds one version per accepted (scored or stored) input, plus the bootstrap file;
+      a stored batch has no predictions and its report says what the first champion waits for;
   (d) `PRAGMA integrity_check` is ok (and `foreign_key_check` is empty);
   (e) the stored predictions equal the predictions files, row for row;
   (f) the champion is a registered model whose file matches its SHA-256 and loads
       (`shopperd score` with it succeeds), and it served the last batch; no challenger alias is
       left; one model per retrain (plus the bootstrap champion), none registered twice;
   (g) every job in the store is marked delivered, one job per input.
+
+The run opens with a prelude without a champion (no --bootstrap): labelled batches that are not
+enough evidence for one (the February sessions, 3 buyers, and a batch of non-buyers only) are
+dropped and killed around; each must get the `stored` outcome, once. Then the daemon is started
+with --bootstrap, which trains the first champion on every stored labelled row.
 
 After each kill (the daemon dead, before the restart) the state is inspected to tell which phase
 the kill interrupted; the summary shows how the kills spread over claim, processing, training,
@@ -35,6 +42,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -75,6 +83,9 @@ class Rows:
         self.bootstrap = [i for n, i in enumerate(spring) if n % 4 != 0]
         self.stationary = [i for n, i in enumerate(spring) if n % 4 == 0]
         self.drifted = [i for i, m in enumerate(months) if m in {"Nov", "Dec"}]
+        self.february = [i for i, m in enumerate(months) if m == "Feb"]
+        revenue = self.header.split(",").index("Revenue")
+        self.non_buyers = [i for i in self.stationary if self.rows[i].split(",")[revenue] == "FALSE"]
 
     def csv(self, indices, labelled):
         def cut(line):
@@ -90,7 +101,17 @@ class Batch:
         self.stem = name[:-4]
         self.content = content.encode("utf-8")
         self.rows = rows          # data rows (scored rows when accepted)
-        self.expect = expect      # scored, rejected or duplicate
+        self.expect = expect      # scored, stored, rejected or duplicate
+
+
+def plan_prelude(rng, rows):
+    """Labelled batches dropped while there is no champion, together not enough evidence for one
+    (3 buyers): each is stored as data with a report and no predictions."""
+    half = len(rows.february) // 2
+    parts = [("feb-a", rows.february[:half]), ("feb-b", rows.february[half:]),
+             ("no-buyers", sorted(rng.sample(rows.non_buyers, 80)))]
+    return [Batch(n, "prelude-labelled", "a%04d-%s.csv" % (n, label), rows.csv(indices, True), len(indices), "stored")
+            for n, (label, indices) in enumerate(parts, 1)]
 
 
 def plan_batches(rng, rows, count):
@@ -152,13 +173,14 @@ class Workspace:
         self.starts = 0
 
     def start(self, bootstrap):
+        """Starts the daemon; `bootstrap` None starts it without --bootstrap (no champion)."""
         self.starts += 1
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("SHOPPERD_") and k not in
                ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "MLFLOW_TRACKING_URI", "INVOCATION_ID")}
         log = open(os.path.join(self.logs, "run-%04d.jsonl" % self.starts), "wb")
         args = ["nice", "-n", "10", self.binary, "run", "--inbox", self.inbox, "--outbox", self.outbox,
-                "--state", self.state, "--log-target", "stderr", "--bootstrap", bootstrap] + QUICK
+                "--state", self.state, "--log-target", "stderr"] + (["--bootstrap", bootstrap] if bootstrap else []) + QUICK
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=self.root)
         log.close()
 
@@ -234,7 +256,8 @@ def classify(ws, by_name, known_undelivered):
             return "start-up (store schema being created)"
         champion = db.execute("SELECT model_version FROM aliases WHERE alias = 'champion'").fetchone()
         if champion is None:
-            return "bootstrap (no champion yet)"
+            stored = db.execute("SELECT COUNT(*) FROM jobs WHERE outcome = 'stored'").fetchone()[0]
+            return "no champion yet (prelude: %d labelled batch%s stored as data)" % (stored, "" if stored == 1 else "es")
         jobs = {r["id"]: r for r in db.execute("SELECT id, outbox_stem, outcome, delivered_at FROM jobs")}
         undelivered = [r for r in jobs.values() if r["delivered_at"] is None]
     if any(n.startswith(".") for n in claimed):
@@ -260,7 +283,8 @@ def classify(ws, by_name, known_undelivered):
                 return "processing an invalid batch (before commit)"
             return "processing (read, validate, drift, score; before commit)"
         stem = job["outbox_stem"]
-        wanted = [stem + ".predictions.csv", stem + ".report.json"] if job["outcome"] == "scored" else [stem + ".rejected.json"]
+        wanted = {"scored": [stem + ".predictions.csv", stem + ".report.json"],
+                  "stored": [stem + ".report.json"]}.get(job["outcome"], [stem + ".rejected.json"])
         present = [n for n in wanted if os.path.exists(os.path.join(ws.outbox, n))]
         if job["delivered_at"] is not None:
             return "filing (marked delivered, input not yet filed)"
@@ -282,6 +306,10 @@ def classify(ws, by_name, known_undelivered):
 
 # ---------------------------------------------------------------------------------------------
 # The invariants
+
+
+EXPECTED_FILES = {"scored": [".predictions.csv", ".report.json"], "stored": [".report.json"],
+                  "rejected": [".rejected.json"], "duplicate": [".rejected.json"]}
 
 
 def check(ws, batches, bootstrap_rows):
@@ -316,7 +344,7 @@ def check(ws, batches, bootstrap_rows):
             fail("a", "outbox files for %s, which is no input (a second outcome?): %s" % (stem, produced[stem]))
     for b in batches:
         got = sorted(produced.get(b.stem, []))
-        want = [".predictions.csv", ".report.json"] if b.expect == "scored" else [".rejected.json"]
+        want = EXPECTED_FILES[b.expect]
         if got != sorted(want):
             fail("a", "%s (%s): outbox has %s, expected %s" % (b.name, b.kind, got, sorted(want)))
     # (a) filed exactly once, in the right place, bytes intact
@@ -335,7 +363,7 @@ def check(ws, batches, bootstrap_rows):
             fail("a", "state has a filed input %s that was never dropped" % stem)
     for b in batches:
         places = filed.get(b.stem, [])
-        want = "archive" if b.expect == "scored" else "quarantine"
+        want = "archive" if b.expect in ("scored", "stored") else "quarantine"
         if len(places) != 1 or places[0][0] != want:
             fail("a", "%s (%s): filed as %s, expected once in %s/" % (b.name, b.kind, places, want))
             continue
@@ -361,6 +389,15 @@ def check(ws, batches, bootstrap_rows):
                     continue
                 if suffix == ".report.json" and stem in by_stem and report.get("rows") != by_stem[stem].rows:
                     fail("b", "%s.report.json says %s rows, the input has %d" % (stem, report.get("rows"), by_stem[stem].rows))
+                if re.search(rb':\s*"?-?(nan|inf)"?\s*[,\n}]', raw, re.IGNORECASE):
+                    fail("b", "%s%s holds a NaN: undefined figures must be null" % (stem, suffix))
+                if suffix == ".report.json" and stem in by_stem and by_stem[stem].expect == "stored":
+                    evidence = report.get("evidence") or {}
+                    if (report.get("outcome") != "stored" or report.get("decision") != "wait-for-champion"
+                            or report.get("predictions_file") is not None or evidence.get("sufficient") is not False
+                            or not evidence.get("needs")):
+                        fail("c", "%s.report.json is not a stored outcome saying what the first champion waits for: "
+                                  "outcome %s, decision %s, evidence %s" % (stem, report.get("outcome"), report.get("decision"), evidence))
             else:
                 if not raw.endswith(b"\n"):
                     fail("b", "%s.predictions.csv does not end with a newline (partial?)" % stem)
@@ -385,13 +422,13 @@ def check(ws, batches, bootstrap_rows):
         if fk:
             fail("d", "PRAGMA foreign_key_check: %d rows, first %s" % (len(fk), tuple(fk[0])))
         versions = db.execute("SELECT COUNT(*) FROM batches").fetchone()[0]
-        accepted = sum(1 for b in batches if b.expect == "scored")
+        accepted = sum(1 for b in batches if b.expect in ("scored", "stored"))
         if versions != accepted + 1:
             fail("c", "the store has %d versions; %d accepted inputs + the bootstrap file = %d"
                  % (versions, accepted, accepted + 1))
-        boot = db.execute("SELECT row_count FROM batches WHERE version = 1").fetchone()
-        if boot is None or boot[0] != bootstrap_rows:
-            fail("c", "store version 1 is not the bootstrap file (%s rows, expected %d)" % (boot and boot[0], bootstrap_rows))
+        boot = db.execute("SELECT row_count FROM batches WHERE file_name = 'bootstrap.csv'").fetchall()
+        if len(boot) != 1 or boot[0][0] != bootstrap_rows:
+            fail("c", "the bootstrap file is not stored once (%s, expected one version of %d rows)" % ([r[0] for r in boot], bootstrap_rows))
         jobs = db.execute("SELECT id, input_name, outbox_stem, outcome, batch_version, model_version, row_count, "
                           "delivered_at FROM jobs").fetchall()
         by_input = collections.defaultdict(list)
@@ -409,7 +446,11 @@ def check(ws, batches, bootstrap_rows):
                 fail("a", "%s: outbox stem %s, expected %s" % (b.name, job["outbox_stem"], b.stem))
             if job["delivered_at"] is None:
                 fail("g", "%s: job %s is not marked delivered" % (b.name, job["id"]))
-            if job["outcome"] == "scored":
+            if job["outcome"] == "stored":
+                n = db.execute("SELECT COUNT(*) FROM predictions WHERE batch_version = ?", (job["batch_version"],)).fetchone()[0]
+                if job["model_version"] is not None or n != 0:
+                    fail("c", "%s is stored (no champion yet) but has model %s and %d predictions" % (b.name, job["model_version"], n))
+            if job["outcome"] in ("scored", "stored"):
                 if job["row_count"] != b.rows:
                     fail("c", "%s: job has %d rows, the input %d" % (b.name, job["row_count"], b.rows))
                 n = db.execute("SELECT row_count FROM batches WHERE version = ?", (job["batch_version"],)).fetchone()
@@ -418,7 +459,7 @@ def check(ws, batches, bootstrap_rows):
         for name in by_input:
             if name not in {b.name for b in batches}:
                 fail("g", "a job for %s, which was never dropped" % name)
-        scored_versions = [j["batch_version"] for j in jobs if j["outcome"] == "scored"]
+        scored_versions = [j["batch_version"] for j in jobs if j["outcome"] in ("scored", "stored")]
         if len(scored_versions) != len(set(scored_versions)):
             fail("c", "two jobs share a store version")
         # (e) stored predictions equal the files
@@ -516,7 +557,8 @@ def run(args):
     rows = Rows()
     count = args.batches or (args.kills + args.kills // 2 + 6)
     batches = plan_batches(rng, rows, count)
-    by_name = {b.name: b for b in batches}
+    prelude = plan_prelude(random.Random(args.seed + 10007), rows)
+    by_name = {b.name: b for b in prelude + batches}
     root = args.work or tempfile.mkdtemp(prefix="shopperd-crash-")
     os.makedirs(root, exist_ok=True)
     if os.listdir(root):
@@ -539,6 +581,24 @@ def run(args):
         # store's write-ahead log growing, a file (or hidden temporary) appearing in the outbox, an
         # input filed — and kill within a few milliseconds of it, so short phases get their share.
         per_batch = 0.3
+        # The prelude: no champion yet, labelled batches that are not enough evidence for one.
+        prelude_rng = random.Random(args.seed + 10007)
+        ws.start(None)
+        for b in prelude:
+            ws.drop(b)
+        for _ in range(args.prelude_kills):
+            time.sleep(prelude_rng.uniform(0, 1.5))
+            if not ws.kill():
+                early_exits += 1
+            phases[classify(ws, by_name, known_undelivered)] += 1
+            modes["prelude"] += 1
+            ws.start(None)
+        if not wait_until(lambda: drained(ws, len(prelude)), timeout=args.drain_timeout, every=0.1):
+            ws.stop()
+            raise HarnessError("the prelude did not drain within %d s: %d of %d outcomes (see %s/logs)"
+                               % (args.drain_timeout, ws.outcomes(), len(prelude), root))
+        if ws.stop() != 0:
+            raise HarnessError("the daemon did not exit 0 after the prelude (see %s/logs)" % root)
         ws.start(bootstrap)
         for k in range(1, args.kills + 1):
             mode = rng.choices(["random", "claim", "commit", "outbox", "filing", "start-up"], [35, 10, 15, 20, 10, 10])[0]
@@ -581,20 +641,20 @@ def run(args):
             ws.drop(b)
             time.sleep(rng.uniform(0, 0.02))
         dropped = len(batches)
-        if not wait_until(lambda: drained(ws, dropped), timeout=args.drain_timeout, every=0.1):
+        if not wait_until(lambda: drained(ws, dropped + len(prelude)), timeout=args.drain_timeout, every=0.1):
             ws.stop()
             raise HarnessError("the daemon did not drain within %d s: inbox %s, claimed %s, %d of %d outcomes (see %s/logs)"
                                % (args.drain_timeout, ws.inbox_batches()[:5], ws.listing("inbox", ".shopperd", "claimed")[:5],
                                   ws.outcomes(), dropped, root))
         status = ws.stop()
-        violations, figures = check(ws, batches, len(rows.bootstrap))
+        violations, figures = check(ws, prelude + batches, len(rows.bootstrap))
         if status != 0:
             violations.append("the daemon exited with status %d after SIGTERM" % status)
         if early_exits:
             violations.append("the daemon had exited on its own before %d of the kills (see %s/logs)" % (early_exits, root))
         runtime = time.monotonic() - started
 
-        kinds = collections.Counter(b.kind for b in batches)
+        kinds = collections.Counter(b.kind for b in prelude + batches)
         print("crash consistency: seed %d, %d kills, %d restarts, %d batches (%s), %.0f s"
               % (args.seed, args.kills, ws.starts - 1, len(batches), ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items())),
                  runtime))
@@ -623,6 +683,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "shopperd"))
     parser.add_argument("--kills", type=int, default=25)
+    parser.add_argument("--prelude-kills", type=int, default=2, help="kills while there is no champion (default 2)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batches", type=int, default=0, help="default: 1.5 × kills + 6 (about what the rounds drop)")
     parser.add_argument("--work", help="directory to run in (must be empty; kept)")

@@ -62,6 +62,7 @@ import ShopperPipeline
                 ValidationIssue(file: name, line: 7, column: "BounceRates", value: "2", reason: "BounceRates must be between 0 and 1"),
             ], issueCount: 2),
             .retrainSkipped(batch: batch, reason: "too few labelled rows", labelledRows: 10, requiredRows: 200),
+            .firstChampionWaiting(batch: batch, reason: "no champion yet: 184 labelled rows, 3 buyers; need ≥ 25 buyers (have 3)"),
             .errorRetrying(batch: batch, error: "disk full", attempt: 2, retryIn: .seconds(4)),
             .batchStuck(batch: batch, running: .seconds(301), limit: .seconds(300)),
             .hookFailed(event: "drift", program: "/usr/local/bin/alert", outcome: "exited with status 3", report: name),

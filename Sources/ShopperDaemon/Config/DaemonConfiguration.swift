@@ -39,6 +39,8 @@ public enum DaemonConfiguration {
         ("drift.categorical", "pooled | plain | monte-carlo"),
         ("retrain.min-labelled-rows", "labelled rows needed before drift retrains (default 200)"),
         ("retrain.min-bootstrap-rows", "labelled rows needed to train the first champion (default 100)"),
+        ("evidence.min-class-rows", "buyers, and non-buyers, needed among a first champion's labelled rows (default 25)"),
+        ("evidence.min-held-out-class-rows", "buyers, and non-buyers, needed among the held-out rows a model is judged on (default 5)"),
         ("retrain.window-rows", "sliding training window, newest rows (default 50000)"),
         ("retrain.evaluation-fraction", "share of new labelled rows held out to judge champion vs challenger (default 0.3)"),
         ("retrain.metric", "roc_auc | average_precision | recall | f1"),
@@ -127,6 +129,9 @@ public enum DaemonConfiguration {
 
         p.minLabelledRows = try config.integer("retrain.min-labelled-rows", default: p.minLabelledRows, range: 1...Int.max)
         p.minBootstrapRows = try config.integer("retrain.min-bootstrap-rows", default: p.minBootstrapRows, range: 2...Int.max)
+        p.evidence.minClassRows = try config.integer("evidence.min-class-rows", default: p.evidence.minClassRows, range: 1...Int.max)
+        p.evidence.minHeldOutClassRows = try config.integer(
+            "evidence.min-held-out-class-rows", default: p.evidence.minHeldOutClassRows, range: 1...Int.max)
         p.trainingWindowRows = try config.integer("retrain.window-rows", default: p.trainingWindowRows, range: 10...2_000_000)
         p.evaluationFraction = try config.number("retrain.evaluation-fraction", default: p.evaluationFraction, open: 0...1)
         p.promotionMetric = try config.choice("retrain.metric", default: p.promotionMetric)

@@ -13,6 +13,8 @@ import ShopperStore
 ///   starts on in the input, `probability` the shortest decimal that reads back as the exact
 ///   double, `label` TRUE for a predicted buyer (probability ≥ the model's threshold).
 /// - `NAME.report.json` (written after the predictions: its presence means both are complete).
+///   A `stored` job (a labelled batch kept as data while the first champion waits for evidence)
+///   has this file only: nothing was scored.
 /// - `NAME.rejected.json` for a rejected or duplicate input.
 public struct OutboxWriter: Sendable {
     public let directory: String
@@ -27,6 +29,7 @@ public struct OutboxWriter: Sendable {
     public static func files(of job: JobRecord) -> [String] {
         switch job.outcome {
         case .scored: [job.outboxStem + ".predictions.csv", job.outboxStem + ".report.json"]
+        case .stored: [job.outboxStem + ".report.json"]
         case .rejected, .duplicate: [job.outboxStem + ".rejected.json"]
         }
     }
@@ -44,7 +47,7 @@ public struct OutboxWriter: Sendable {
                 let csv = try predictionsCSV(batchVersion: batchVersion, modelVersion: modelVersion)
                 try AtomicFile.write(Array(csv.utf8), to: directory, name: names[0])
                 try AtomicFile.write(job.report, to: directory, name: names[1])
-            case .rejected, .duplicate:
+            case .stored, .rejected, .duplicate:
                 try AtomicFile.write(job.report, to: directory, name: names[0])
             }
         } catch {

@@ -5,6 +5,10 @@ import ShopperML
 
 /// `outbox/NAME.report.json`: what happened to an accepted batch. Its keys are documented in
 /// `docs/daemon.md`; they are an interface for operators' scripts, so never rename one.
+///
+/// `outcome` is `scored` (predictions in `NAME.predictions.csv`) or `stored`: no champion yet, the
+/// labelled batch is kept in the store as data for the first one and `evidence` says what that
+/// champion still waits for; there is no predictions file and `models.serving` is null.
 public struct BatchReport: Sendable, Codable, Equatable {
     public var shopperdVersion = ShopperdVersion.current
     public var jobID: String
@@ -33,15 +37,19 @@ public struct BatchReport: Sendable, Codable, Equatable {
     public var reason: String
     public var drift: DriftReport?
     public var realised: RealisedPerformance?
+    /// The evidence rule's verdict (`EvidenceRule`) when a model was trained or waits to be: the
+    /// first champion's, or the challenger's.
+    public var evidence: EvidenceVerdict?
     public var models: ModelsSection
-    public var predictionsFile: String
+    /// nil for a `stored` batch: nothing was scored.
+    public var predictionsFile: String?
     public var timingsMS: Timings
     public var processedAt: String
 
     /// Which models served and how the challenger fared.
     public struct ModelsSection: Sendable, Codable, Equatable {
-        /// The model whose predictions are in the predictions file.
-        public var serving: Int
+        /// The model whose predictions are in the predictions file (nil: none yet, `stored`).
+        public var serving: Int?
         /// The champion when the batch arrived (nil: there was none).
         public var championBefore: Int?
         public var challenger: Int?
@@ -107,7 +115,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, outcome, rows, labelled, decision, reason, drift, realised, models
+        case input, outcome, rows, labelled, decision, reason, drift, realised, models, evidence
         case shopperdVersion = "shopperd_version"
         case jobID = "job_id"
         case storeVersion = "store_version"

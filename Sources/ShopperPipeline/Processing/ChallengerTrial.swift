@@ -7,10 +7,17 @@ import ShopperStore
 /// labelled rows, both judged on new labelled rows that neither trained on.
 ///
 /// The evaluation slice is a stratified, seeded share (`evaluationFraction`) of the rows that came
-/// in since the champion was trained: the data the decision is about. The challenger trains on the
-/// rest, appended to the champion's own training rows, keeping the newest `trainingWindowRows`
-/// (a sliding window). The held-out rows are not wasted: they are in the store, inside the next
-/// window.
+/// in since the champion was trained: the data the decision is about. It is held out **by
+/// content** (`ContentSplit`): every copy of a repeated row goes to the same side, and a new row
+/// whose content is already in the champion's training window is never held out, so no held-out
+/// row is a training row under another index (a batch resampled with replacement would otherwise
+/// judge the challenger on rows it memorised). The challenger trains on the rest, appended to the
+/// champion's own training rows, keeping the newest `trainingWindowRows` (a sliding window). The
+/// held-out rows are not wasted: they are in the store, inside the next window.
+///
+/// The verdict follows the `EvidenceRule`: held-out rows without enough of each class decide
+/// nothing (checked before training: `Plan.verdict`), an undefined metric promotes no one, and a
+/// challenger whose threshold flags every row may not serve.
 struct ChallengerTrial: Sendable {
     let model: ForestModel
     /// The oldest store version in its training window.
@@ -20,17 +27,36 @@ struct ChallengerTrial: Sendable {
     let promoted: Bool
     /// One line: the metric on the held-out rows, challenger vs champion.
     let verdict: String
+    /// The evidence rule's verdict on the challenger (nil for a first champion: see `FirstChampion`).
+    var evidence: EvidenceVerdict? = nil
 
-    static func run(
-        champion: Champion, newLabelled: [VersionedSession], settings: PipelineSettings, storeVersion: Int
-    ) async throws -> ChallengerTrial {
-        let labels = newLabelled.map { $0.session.revenue ?? false }
-        let split = try StratifiedSplit(
-            labels: labels, validationFraction: 0, testFraction: settings.evaluationFraction, seed: settings.training.seed)
-        let held = Set(split.test)
-        let evaluationRows = split.test.map { newLabelled[$0].session }
+    /// How the new labelled rows are split, and whether the held-out part can judge.
+    struct Plan: Sendable {
+        let evaluationRows: [Session]
+        let fresh: [VersionedSession]
+        let verdict: EvidenceVerdict
+    }
+
+    /// Splits `newLabelled` by content into held-out rows and rows to train on.
+    static func plan(champion: Champion, newLabelled: [VersionedSession], settings: PipelineSettings) throws -> Plan {
+        let sessions = newLabelled.map(\.session)
+        let split = try ContentSplit(
+            keys: sessions, labels: sessions.map { $0.revenue ?? false }, testFraction: settings.evaluationFraction,
+            seed: settings.training.seed)
+        let seen = Set(champion.training.lazy.map(\.session))
+        let held = Set(split.test.filter { !seen.contains(sessions[$0]) })
+        let evaluationRows = held.sorted().map { sessions[$0] }
         let fresh = newLabelled.indices.filter { !held.contains($0) }.map { newLabelled[$0] }
-        let window = Array((champion.training + fresh).suffix(settings.trainingWindowRows))
+        let buyers = evaluationRows.lazy.filter { $0.revenue == true }.count
+        let verdict = settings.evidence.canJudge(heldOutRows: evaluationRows.count, buyers: buyers, metric: settings.promotionMetric)
+        return Plan(evaluationRows: evaluationRows, fresh: fresh, verdict: verdict)
+    }
+
+    /// Trains the challenger on the champion's window plus `plan.fresh` and judges both on
+    /// `plan.evaluationRows` (which `plan.verdict` found able to judge).
+    static func run(champion: Champion, plan: Plan, settings: PipelineSettings, storeVersion: Int) async throws -> ChallengerTrial {
+        let evaluationRows = plan.evaluationRows
+        let window = Array((champion.training + plan.fresh).suffix(settings.trainingWindowRows))
         var configuration = settings.training
         configuration.grid = settings.retrainTuning.grid(champion: champion.model.parameters, full: settings.training.grid)
         let model = try await ModelCatalog.train(
@@ -46,27 +72,34 @@ struct ChallengerTrial: Sendable {
         let metric = settings.promotionMetric
         let championValue = metric.value(of: championReport)
         let challengerValue = metric.value(of: challengerReport)
-        let promoted: Bool
-        switch (championValue, challengerValue) {
-        case let (.some(c), .some(n)): promoted = n >= c - settings.promotionTolerance
-        case (.none, .some): promoted = true
-        default: promoted = false
-        }
+        let evidence = settings.evidence.mayServe(
+            choice: model.metadata.thresholdChoice, outOfBag: model.metadata.outOfBag, heldOut: challengerReport, metric: metric,
+            labelledRows: window.count, buyers: window.lazy.filter { $0.session.revenue == true }.count)
         let positives = evaluationLabels.filter { $0 }.count
+        let rows = "\(evaluationRows.count) held-out new rows (\(positives) buyers)"
+        let promoted: Bool
         let verdict: String
-        if let challengerValue {
-            verdict = "\(metric.rawValue) on \(evaluationRows.count) held-out new rows (\(positives) buyers): challenger "
-                + format(challengerValue) + " vs champion " + (championValue.map(format) ?? "undefined")
-                + ", tolerance " + format(settings.promotionTolerance)
+        if let championValue, let challengerValue {
+            let comparison = "\(metric.rawValue) on \(rows): challenger " + format(challengerValue) + " vs champion "
+                + format(championValue) + ", tolerance " + format(settings.promotionTolerance)
+            if evidence.sufficient {
+                promoted = challengerValue >= championValue - settings.promotionTolerance
+                verdict = comparison
+            } else {
+                promoted = false
+                verdict = comparison + "; the challenger may not serve: need " + evidence.needs.joined(separator: ", ")
+            }
         } else {
-            verdict = "\(metric.rawValue) is undefined on the \(evaluationRows.count) held-out new rows (\(positives) buyers): champion kept"
+            // Undefined (a class missing on the held-out rows): decides nothing, whatever the noise.
+            promoted = false
+            verdict = "\(metric.rawValue) is undefined on the \(rows): it decides nothing, champion kept"
         }
         return ChallengerTrial(
             model: model, trainingFromVersion: window.first?.version, trainingRows: window.count,
             evaluation: .init(metric: metric, rows: evaluationRows.count, positives: positives, champion: championValue,
                               challenger: challengerValue, tolerance: settings.promotionTolerance, promoted: promoted,
                               trainingRows: window.count),
-            promoted: promoted, verdict: verdict)
+            promoted: promoted, verdict: verdict, evidence: evidence)
     }
 
     private static func format(_ value: Double) -> String {

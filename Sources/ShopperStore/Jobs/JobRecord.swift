@@ -12,6 +12,9 @@ public struct JobRecord: Sendable, Hashable {
         case rejected
         /// Its content was already ingested from another file: `NAME.rejected.json` says which.
         case duplicate
+        /// Ingested as a new version but not scored: no champion yet, and the store's labelled rows
+        /// are not yet enough evidence to train one. `NAME.report.json` says what it waits for.
+        case stored
     }
 
     /// The spool's arrival number.
