@@ -8,7 +8,7 @@ import Glibc
 /// refused: `kill -HUP` alone returns before the daemon has even read the file, so `systemctl
 /// reload` said "done" to a refused configuration. (systemd 252 has no `Type=notify-reload`.)
 ///
-/// `generation` counts the reloads this process (`pid`) has answered, 0 for "started, none yet":
+/// `generation` counts the reloads this process (`pid`) has answered, 0 for "ready, none yet":
 /// a waiter reads the generation, signals, and waits for a higher one from the same pid.
 public struct ReloadVerdict: Codable, Sendable, Equatable {
     public var pid: Int32

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the daemon's run loop gets from ``ServiceRunner``: the health reporting API, the event
 /// log, readiness, and the graceful-stop flag.
 public struct ServiceContext: Sendable {
@@ -7,6 +11,17 @@ public struct ServiceContext: Sendable {
     public let events: EventLog
     public let notifier: SystemdNotifier
     let stop: StopRequest
+    /// Where reload verdicts go; generation 0 is published at `READY=1`.
+    let reloadVerdicts: ReloadVerdictFile?
+
+    init(monitor: HealthMonitor, events: EventLog, notifier: SystemdNotifier, stop: StopRequest,
+         reloadVerdicts: ReloadVerdictFile? = nil) {
+        self.monitor = monitor
+        self.events = events
+        self.notifier = notifier
+        self.stop = stop
+        self.reloadVerdicts = reloadVerdicts
+    }
 
     /// Whether a graceful stop was requested: check before starting each batch and return when
     /// true. The batch in progress is allowed to finish within the runner's stop grace.
@@ -17,6 +32,10 @@ public struct ServiceContext: Sendable {
     /// start-up hang to systemd).
     public func ready() async {
         await monitor.started()
+        // "Ready, no reload answered yet": replaces a previous process's verdicts, so a waiter
+        // never mistakes one of those (same pid after a reuse) for an answer. Published here, not
+        // earlier: a daemon that refuses to start leaves nothing behind in its directories.
+        reloadVerdicts?.publish(ReloadVerdict(pid: getpid(), generation: 0, accepted: true, message: "ready; no reload yet"))
         do {
             try notifier.ready(status: await monitor.statusLine())
         } catch {

@@ -40,7 +40,7 @@ public struct ServiceRunner: Sendable {
     public let stopGrace: Duration
     /// Check interval of the watchdog loop when systemd's watchdog is off.
     public let fallbackCheckInterval: Duration
-    /// Where each reload's verdict is published (generation 0 at start); `nil`: nowhere.
+    /// Where each reload's verdict is published (generation 0 at `READY=1`); `nil`: nowhere.
     public let reloadVerdicts: ReloadVerdictFile?
 
     public init(notifier: SystemdNotifier, events: EventLog, monitor: HealthMonitor,
@@ -68,8 +68,7 @@ public struct ServiceRunner: Sendable {
         let listener = SignalListener()
         await listener.waitUntilInstalled()
         let stop = StopRequest()
-        reloadVerdicts?.publish(ReloadVerdict(pid: getpid(), generation: 0, accepted: true, message: "started; no reload yet"))
-        let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: stop)
+        let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: stop, reloadVerdicts: reloadVerdicts)
         let work = Task { try await body(context) }
         let watchdog = Watchdog(monitor: monitor, notifier: notifier, events: events,
                                 fallbackInterval: fallbackCheckInterval)

@@ -25,6 +25,11 @@ struct ReloadCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for the verdict.", valueName: "SECONDS"))
     var timeout: Double = 60
 
+    func validate() throws {
+        guard pid > 0 else { throw ValidationError("--pid must be a process id (the unit passes $MAINPID)") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
     func run() async throws {
         let verdicts = ReloadVerdictFile(state: state)
         do {

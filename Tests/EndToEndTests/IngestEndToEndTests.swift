@@ -150,7 +150,12 @@ import Glibc
             #expect(help.stdout.contains("--state <DIR>"))
         }
 
-        let unwritable = try ShopperdBinary.run(["versions", "--state", "/proc/shopperd-state"])
+        // Reading a store that is not there is "no input" (66) and creates nothing; creating one
+        // where it cannot be is a store failure (74).
+        let absent = try ShopperdBinary.run(["versions", "--state", "/proc/shopperd-state"])
+        #expect(absent.status == 66)
+        #expect(absent.stderr.contains("no store at /proc/shopperd-state/shopperd.sqlite"))
+        let unwritable = try ShopperdBinary.run(["ingest", Self.bundled, "--state", "/proc/shopperd-state"])
         #expect(unwritable.status == 74)
         #expect(unwritable.stderr.contains("cannot open the store"))
     }

@@ -39,7 +39,8 @@ import Testing
 
         try store.promote(version: 1, reason: "first model")
         try store.promote(version: 2, reason: "drift in PageValues, challenger better")
-        try store.promote(version: 2, reason: "re-promoted")
+        // Promoting what the alias already names changes nothing and records nothing ("2 → 2").
+        #expect(throws: StoreError.aliasAlreadySet(.champion, version: 2)) { try store.promote(version: 2, reason: "re-promoted") }
         try store.promote(version: 3, to: .challenger, reason: "trying 3")
         try store.promote(version: 3, reason: "3 wins")
         #expect(try store.aliases() == [.champion: 3, .challenger: 3])
@@ -57,9 +58,9 @@ import Testing
         #expect(throws: StoreError.aliasNotSet(.challenger)) { try store.removeAlias(.challenger, reason: "again") }
 
         let history = try store.aliasHistory(.champion)
-        #expect(history.map(\.toVersion) == [1, 2, 2, 3, 2, 1])
-        #expect(history.map(\.fromVersion) == [nil, 1, 2, 2, 3, 2])
-        #expect(history.map(\.action) == [.promote, .promote, .promote, .promote, .rollback, .rollback])
+        #expect(history.map(\.toVersion) == [1, 2, 3, 2, 1])
+        #expect(history.map(\.fromVersion) == [nil, 1, 2, 3, 2])
+        #expect(history.map(\.action) == [.promote, .promote, .promote, .rollback, .rollback])
         #expect(history[1].reason == "drift in PageValues, challenger better")
         #expect(try store.aliasHistory().count == history.count + 2)
         #expect(throws: StoreError.unknownModel(42)) { try store.promote(version: 42, reason: "x") }
