@@ -143,7 +143,7 @@ public struct ServiceRunner: Sendable {
             }
             return .success
         case let .failure(error):
-            if stop.isRequested && error is CancellationError { return .success }
+            if stop.isRequested && ServiceExit.isCancellation(error) { return .success }
             let text = String(describing: error)
             events.log(.serviceFailed(error: text))
             try? notifier.stopping(status: "failed: \(text)")

@@ -31,6 +31,7 @@ public enum DaemonConfiguration {
         ("stop-grace-seconds", "time a batch may take to finish after SIGTERM (default 20)"),
         ("rescan-interval-seconds", "inbox listed again and waiting batches retried this often (default 30)"),
         ("retry-delay-seconds", "first backoff after a transient failure, doubling up to 30 s (default 0.5)"),
+        ("retry-limit-seconds", "a batch still failing this long after its first failure is rejected, saying why (default 86400)"),
         ("max-file-bytes", "inputs larger than this are refused unread (default 268435456)"),
         ("on-invalid", "reject | quarantine-rows"),
         ("drift.alpha", "per-feature level (default 0.05)"),
@@ -137,6 +138,7 @@ public enum DaemonConfiguration {
         s.stopGrace = try seconds("stop-grace-seconds", config, default: s.stopGrace)
         s.rescanInterval = try seconds("rescan-interval-seconds", config, default: s.rescanInterval)
         s.retryDelay = try seconds("retry-delay-seconds", config, default: s.retryDelay)
+        s.retryLimit = try seconds("retry-limit-seconds", config, default: s.retryLimit)
         p.maxFileBytes = try integer("max-file-bytes", config, default: p.maxFileBytes, range: 1...Int.max)
         p.invalidRowPolicy = try choice("on-invalid", config, default: p.invalidRowPolicy)
 

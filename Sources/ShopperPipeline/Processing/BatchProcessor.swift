@@ -129,7 +129,7 @@ public actor BatchProcessor {
                         champion: champion, newLabelled: newLabelled, settings: settings, storeVersion: baseVersion + 1)
                     decision = trial!.promoted ? .retrainPromoted : .retrainKept
                     reason = "\(why): challenger \(trial!.promoted ? "promoted" : "kept out") — \(trial!.verdict)"
-                } catch let error as ForestError {
+                } catch let error as ForestError where error != .cancelled {  // a stop commits nothing
                     decision = .scoreAwaitingLabels
                     reason = "\(why), but training failed: \(error)"
                     skipped = RetrainSkipped(reason: "training failed: \(error)", labelledRows: newLabelled.count, requiredRows: settings.minLabelledRows)
@@ -298,8 +298,9 @@ public actor BatchProcessor {
         }
     }
 
-    /// Rejects an input that never stopped changing while it was read.
-    public func rejectUnsettled(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
+    /// Rejects an input that can never be processed (a permanent failure, retries past their
+    /// ceiling, a writer that never finished); the caller files it in quarantine.
+    public func rejectFinally(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
         do { return try reject(entry, reason: reason, issues: [], issueCount: 0) } catch { throw PipelineError.wrap(error) }
     }
 
