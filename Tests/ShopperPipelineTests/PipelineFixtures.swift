@@ -34,8 +34,11 @@ actor RecordingObserver: PipelineObserver {
     var finished: [(entry: SpoolEntry, outcome: BatchOutcome, files: [String])] = []
     var waited: [(entry: SpoolEntry, reason: String)] = []
     var retries: [(error: PipelineError, attempt: Int)] = []
+    var started: [SpoolEntry] = []
+    var leftPending: [SpoolEntry] = []
 
-    func batchStarted(_ entry: SpoolEntry) async { }
+    func batchStarted(_ entry: SpoolEntry) async { started.append(entry) }
+    func batchLeftPending(_ entry: SpoolEntry) async { leftPending.append(entry) }
     func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async {
         finished.append((entry, outcome, files))
     }
