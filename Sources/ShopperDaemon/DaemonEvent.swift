@@ -43,9 +43,10 @@ public enum DaemonEvent: Equatable, Sendable {
     /// The inotify queue overflowed (`IN_Q_OVERFLOW`): events were dropped, so the inbox was
     /// listed again; `claimed` files were found and claimed.
     case inboxOverflow(claimed: Int)
-    /// A stop cancelled the batch before its outcome was committed: nothing was kept, it stays
-    /// claimed, and the next start processes it again (never "retrying": this process will not).
-    case batchLeftPending(batch: InboxFileName)
+    /// The daemon is stopping and leaves the batch claimed for the next start (never "retrying":
+    /// this process will not): a stop cancelled it before its outcome was committed, nothing kept,
+    /// or it failed while stopping (`reason`).
+    case batchLeftPending(batch: InboxFileName, reason: String)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     public var kind: DaemonEventKind {
@@ -110,9 +111,8 @@ public enum DaemonEvent: Equatable, Sendable {
         case let .inboxOverflow(claimed):
             return "inotify queue overflowed (more arrivals than fs.inotify.max_queued_events): listed the inbox again and "
                 + "claimed \(claimed) file\(claimed == 1 ? "" : "s"); nothing is lost. If this repeats, raise fs.inotify.max_queued_events"
-        case let .batchLeftPending(batch):
-            return "batch \(batch) left pending for the next start: the stop cancelled it before its outcome was committed, "
-                + "nothing was kept"
+        case let .batchLeftPending(batch, reason):
+            return "batch \(batch) left pending for the next start: \(reason)"
         }
     }
 
@@ -182,8 +182,8 @@ public enum DaemonEvent: Equatable, Sendable {
             return [JournalField("MLFLOW_MIRRORED", mirrored), JournalField("MLFLOW_TARGET", target)]
         case let .inboxOverflow(claimed):
             return [JournalField("SHOPPERD_CLAIMED", claimed)]
-        case let .batchLeftPending(batch):
-            return Self.batchField(batch)
+        case let .batchLeftPending(batch, reason):
+            return Self.batchField(batch) + [JournalField("REASON", reason)]
         }
     }
 

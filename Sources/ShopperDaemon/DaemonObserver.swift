@@ -71,8 +71,9 @@ struct DaemonObserver: PipelineObserver {
         context.log(.errorRetrying(batch: entry?.name, error: error.description, attempt: attempt, retryIn: delay))
     }
 
-    func batchLeftPending(_ entry: SpoolEntry) async {
-        context.log(.batchLeftPending(batch: entry.name))
+    func batchLeftPending(_ entry: SpoolEntry, reason: String) async {
+        await monitor.batchFinished(entry.name, counted: false)
+        context.log(.batchLeftPending(batch: entry.name, reason: reason))
     }
 
     /// STATUS says when batches wait for a retry or for a champion; otherwise the note is cleared.

@@ -9,13 +9,13 @@ public protocol PipelineObserver: Sendable {
     func batchWaiting(_ entry: SpoolEntry, reason: String) async
     /// A transient failure: the batch stays pending and is tried again after `delay`; the others go on.
     func retrying(_ entry: SpoolEntry?, error: PipelineError, attempt: Int, delay: Duration) async
-    /// A stop cancelled the batch before its outcome was committed: it stays pending, nothing kept,
-    /// and the next start processes it again.
-    func batchLeftPending(_ entry: SpoolEntry) async
+    /// The daemon is stopping and leaves the batch pending for the next start: a stop cancelled it
+    /// before its outcome was committed (nothing kept), or it failed while stopping (`reason`).
+    func batchLeftPending(_ entry: SpoolEntry, reason: String) async
 }
 
 extension PipelineObserver {
-    public func batchLeftPending(_ entry: SpoolEntry) async {}
+    public func batchLeftPending(_ entry: SpoolEntry, reason: String) async {}
 }
 
 /// The daemon's work queue: claims inbox files into the spool and takes each pending entry to its

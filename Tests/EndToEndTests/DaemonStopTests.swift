@@ -36,6 +36,7 @@ extension DaemonEndToEndTests {
             let left = try #require(daemon.events("batch-left-pending").first, "\(daemon.stderr)")
             #expect(left["SHOPPERD_BATCH"] == "holiday.csv")
             #expect(left["MESSAGE"]?.contains("left pending for the next start") == true)
+            #expect(left["REASON"]?.contains("cancelled by a stop before its outcome was committed") == true)
             // Nothing stored: not the batch's version (so the same bytes are not a duplicate), no model, no job.
             #expect(try workspace.store().currentVersion() == 1)
             #expect(try workspace.store().jobs().isEmpty)

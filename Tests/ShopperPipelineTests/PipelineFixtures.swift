@@ -38,7 +38,7 @@ actor RecordingObserver: PipelineObserver {
     var leftPending: [SpoolEntry] = []
 
     func batchStarted(_ entry: SpoolEntry) async { started.append(entry) }
-    func batchLeftPending(_ entry: SpoolEntry) async { leftPending.append(entry) }
+    func batchLeftPending(_ entry: SpoolEntry, reason: String) async { leftPending.append(entry) }
     func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async {
         finished.append((entry, outcome, files))
     }

@@ -40,7 +40,9 @@ extension Pipeline {
                 continue
             }
             let entry = queue.remove(at: index)
-            try await take(entry, champion: champion, observer: observer)
+            try await withoutActuallyEscaping(stop) { stopping in
+                try await take(entry, champion: champion, observer: StopAwareObserver(base: observer, stopping: stopping))
+            }
         }
     }
 
@@ -125,9 +127,31 @@ extension Pipeline {
     /// corrupt store (retrying cannot mend it, and carrying on could bury the damage).
     private func stopIfFatal(_ entry: SpoolEntry, _ error: PipelineError, observer: some PipelineObserver) async throws {
         if error.isCancellation || Task.isCancelled {
-            await observer.batchLeftPending(entry)
+            await observer.batchLeftPending(entry, reason: PipelineError.cancelled.description)
             throw CancellationError()
         }
         if error.failureClass == .fatal { throw error }
+    }
+}
+
+/// Passes the drain's reports on, except that a transient failure while the daemon is stopping is
+/// not announced as "retrying in N ms" (this process will not retry it): the batch is left pending
+/// for the next start, and the report says so.
+private struct StopAwareObserver<Base: PipelineObserver>: PipelineObserver {
+    let base: Base
+    let stopping: @Sendable () -> Bool
+
+    func batchStarted(_ entry: SpoolEntry) async { await base.batchStarted(entry) }
+    func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async {
+        await base.batchFinished(entry, outcome: outcome, files: files)
+    }
+    func batchWaiting(_ entry: SpoolEntry, reason: String) async { await base.batchWaiting(entry, reason: reason) }
+    func batchLeftPending(_ entry: SpoolEntry, reason: String) async { await base.batchLeftPending(entry, reason: reason) }
+    func retrying(_ entry: SpoolEntry?, error: PipelineError, attempt: Int, delay: Duration) async {
+        if let entry, stopping() {
+            await base.batchLeftPending(entry, reason: "it failed while the daemon was stopping: \(error)")
+        } else {
+            await base.retrying(entry, error: error, attempt: attempt, delay: delay)
+        }
     }
 }
