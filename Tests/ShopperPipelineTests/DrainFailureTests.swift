@@ -168,16 +168,6 @@ import Glibc
     }
 }
 
-/// A flag shared with the seam.
-final class Flag: Sendable {
-    private let state: Mutex<Bool>
-    init(_ value: Bool) { state = Mutex(value) }
-    var value: Bool {
-        get { state.withLock { $0 } }
-        set { state.withLock { $0 = newValue } }
-    }
-}
-
 /// Counts calls, across tasks.
 final class Attempts: Sendable {
     private let count = Mutex(0)

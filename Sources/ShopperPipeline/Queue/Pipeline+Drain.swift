@@ -9,7 +9,7 @@ extension Pipeline {
     /// transient one schedules that entry's own retry and the drain goes on with the others. An
     /// entry whose retries pass the ceiling gets a final outcome the same way. Throws
     /// `CancellationError` when the calling task is cancelled (the entry in progress stays pending,
-    /// nothing half done: ``PipelineObserver/batchLeftPending(_:)``), and the store's error when
+    /// nothing half done: ``PipelineObserver/batchLeftPending(_:reason:)``), and the store's error when
     /// the database is corrupt (nothing more is written).
     ///
     /// - Parameter patience: while some entry has failed fewer than `patience` times, wait for its
