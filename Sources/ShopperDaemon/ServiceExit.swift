@@ -12,8 +12,9 @@ public enum ServiceExit: Int32, Sendable {
     /// restores or moves it.
     case storeCorrupt = 65
     /// Try again later (EX_TEMPFAIL, 75): another shopperd holds the directories (starting would
-    /// process its batches twice; by a later restart it may have stopped), or `run --once` left
-    /// batches pending after transient failures (the next run retries them).
+    /// process its batches twice; by a later restart it may have stopped), another process holds
+    /// the store's write lock at start-up, or `run --once` left batches pending after transient
+    /// failures (the next run retries them).
     case tryAgainLater = 75
     /// The configuration cannot work (EX_CONFIG, 78): a `--bootstrap` file that can never train a
     /// champion. A restart would fail the same way, so the unit lists it in `RestartPreventExitStatus=`.
@@ -28,6 +29,8 @@ public enum ServiceExit: Int32, Sendable {
         }
         if store?.isCorruption == true {
             self = .storeCorrupt
+        } else if case .busy? = store {
+            self = .tryAgainLater
         } else if case .heldByAnother? = error as? InstanceLockError {
             self = .tryAgainLater
         } else if case .unusableBootstrap? = error as? PipelineError {

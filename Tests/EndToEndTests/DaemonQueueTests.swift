@@ -99,6 +99,31 @@ extension DaemonEndToEndTests {
             #expect(try workspace.store().jobs().count == 1)
         }
 
+        /// The store locked by another process when `--once` starts: it used to exit 1 ("cannot open
+        /// the store … database is locked"); it is a transient fault of the whole run: exit 75,
+        /// saying which process to wait for, nothing claimed.
+        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 command-line tool"))
+        func onceWithTheStoreLockedAtStartExits75() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            try workspace.write(DaemonBatches.stationary(rows: 50, part: 8), as: "later.csv")
+            let database = workspace.state + "/shopperd.sqlite"
+            let held = workspace.root + "/lock-held"
+            let release = workspace.root + "/release-lock"
+            let locker = try DaemonProcess(
+                arguments: ["-cmd", "BEGIN IMMEDIATE;", "-cmd", ".shell touch \(held)",
+                            "-cmd", ".shell i=0; while [ ! -e \(release) ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i+1)); done",
+                            database, "COMMIT;"],
+                executable: "/usr/bin/sqlite3")
+            defer { _ = FileManager.default.createFile(atPath: release, contents: nil) }
+            try #require(await waitUntil(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: held) }, "\(locker.stderr)")
+
+            let once = try await workspace.runOnce()
+            #expect(await once.exitStatus() == 75, "\(once.stderr)")
+            let failed = try #require(once.events("service-failed").first, "\(once.stderr)")
+            #expect(failed["ERROR"]?.contains("the store \(database) is locked") == true, "\(failed["ERROR"] ?? "")")
+            #expect(workspace.inboxFiles == ["later.csv"] && workspace.outboxFiles.isEmpty)
+        }
+
         /// Written under a hidden name with mode 0600 (root's, as under umask 077), then renamed in.
         static func deliverPrivately(_ contents: String, as name: String, in workspace: DaemonWorkspace) throws {
             let hidden = ".incoming-" + name
