@@ -67,14 +67,15 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// How many attempts `run --once` gives a batch that fails transiently before it leaves it
+    /// pending for the next run: a run must end, and a cron job comes back anyway.
+    static let onceAttempts = 3
+
     /// `shopperd run --once`: claims what waits in the inbox, takes every pending batch to its
     /// outcome, and returns (batches waiting for a champion stay in the spool). For cron jobs and
     /// scripts; events go to the same log target. It always ends: a batch whose transient failure
     /// outlasts ``onceAttempts`` attempts is left pending for the next run, and the exit status is
     /// then 75 (EX_TEMPFAIL) so the caller knows to run it again later.
-    static let onceAttempts = 3
-
-
     public func runOnce() async -> ServiceExit {
         let events: EventLog
         do {
