@@ -13,22 +13,27 @@ extension DaemonEndToEndTests {
         /// (14 fits) of many trees.
         static let slowTraining = ["--set", "retrain.tuning=full", "--set", "training.grid=standard", "--set", "training.trees=300"]
 
-        /// A challenger training cancelled by a stop (two SIGTERMs 0.1 s apart) was committed as
-        /// `score-awaiting-labels` ("training failed: training was cancelled"), and the log said
-        /// "retrying in 500 ms". Now nothing is committed: the batch stays claimed, the log says it
-        /// is left pending for the next start, and the next start gives it its one outcome.
-        @Test func aChallengerTrainingCancelledByAStopCommitsNothingAndIsRedoneOnTheNextStart() async throws {
+        /// A challenger training cancelled by a stop (two SIGTERMs 0.1 s apart, or one that outlasts
+        /// `stop-grace-seconds`) was committed as `score-awaiting-labels` ("training failed: training
+        /// was cancelled"), and the log said "retrying in 500 ms". Now nothing is committed: the
+        /// batch stays claimed, the log says it is left pending for the next start, and the next
+        /// start gives it its one outcome.
+        @Test(arguments: ["two SIGTERMs", "grace outlasted"])
+        func aChallengerTrainingCancelledByAStopCommitsNothingAndIsRedoneOnTheNextStart(stop: String) async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
             let socket = try DaemonNotifySocket()
-            let daemon = try await workspace.start(Self.slowTraining, environment: ["NOTIFY_SOCKET": socket.path])
+            let grace = stop == "grace outlasted" ? ["--set", "stop-grace-seconds=1"] : []
+            let daemon = try await workspace.start(Self.slowTraining + grace, environment: ["NOTIFY_SOCKET": socket.path])
             try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
             #expect(await socket.waitFor { $0.hasPrefix("STATUS=processing holiday.csv") } != nil)
             // Past the drift check and the champion's scoring, into the challenger's training (which
             // takes minutes with these settings; landing earlier cancels it all the same).
             try await Task.sleep(for: .seconds(3))
             daemon.send(SIGTERM)
-            try await Task.sleep(for: .milliseconds(100))
-            daemon.send(SIGTERM)
+            if grace.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                daemon.send(SIGTERM)
+            }
             #expect(await daemon.exitStatus() == 0, "\(daemon.stderr)")
 
             #expect(daemon.events("batch-scored").isEmpty && !workspace.hasOutcome("holiday"))
