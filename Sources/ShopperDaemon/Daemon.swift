@@ -65,9 +65,15 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// How many attempts `run --once` gives a batch that fails transiently before it leaves it
+    /// pending for the next run: a run must end, and a cron job comes back anyway.
+    static let onceAttempts = 3
+
     /// `shopperd run --once`: claims what waits in the inbox, takes every pending batch to its
     /// outcome, and returns (batches waiting for a champion stay in the spool). For cron jobs and
-    /// scripts; events go to the same log target.
+    /// scripts; events go to the same log target. It always ends: a batch whose transient failure
+    /// outlasts ``onceAttempts`` attempts is left pending for the next run, and the exit status is
+    /// then 75 (EX_TEMPFAIL) so the caller knows to run it again later.
     public func runOnce() async -> ServiceExit {
         let events: EventLog
         do {
@@ -90,13 +96,20 @@ public struct Daemon: Sendable {
             try await Self.claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
             let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: nil,
                                           pipeline: pipeline)
-            try await pipeline.drain(observer: observer)
+            try await pipeline.drain(observer: observer, patience: Self.onceAttempts)
             let waiting = await pipeline.waitingCount
             if waiting > 0 {
                 FileHandle.standardError.write(Data("shopperd: \(waiting) batch(es) wait for a champion in the spool\n".utf8))
             }
             if let mlflow = settings.mlflow {
                 await Self.mirrorOnce(MLflowMirror(store: pipeline.store, settings: mlflow), events: events)
+            }
+            let retrying = await pipeline.retryingCount
+            guard retrying == 0 else {
+                let failure = await pipeline.latestFailure ?? ""
+                FileHandle.standardError.write(Data(("shopperd: \(retrying) batch(es) left pending after \(Self.onceAttempts) failed "
+                    + "attempts \(failure); they are retried by the next run (exit status 75)\n").utf8))
+                return .tryAgainLater
             }
             return .success
         } catch {
@@ -112,7 +125,7 @@ public struct Daemon: Sendable {
         let lock = try InstanceLock.acquire(state: settings.state, inbox: settings.inbox)
         let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
                                     busyTimeout: storeBusyTimeout)
-        await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
+        await pipeline.setRetryPolicy(settings.retryPolicy)
         return (lock, pipeline)
     }
 
@@ -155,11 +168,16 @@ public struct Daemon: Sendable {
         let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: mirror,
                                       pipeline: pipeline)
         let stopping: @Sendable () -> Bool = { context.isStopping }
-        try await pipeline.drain(observer: observer, until: stopping)
+        // A batch waiting for its retry never holds up the loop: the drain returns, arrivals are
+        // claimed and processed, and the alarm brings the loop back when the retry is due.
+        let alarm = RetryAlarm()
+        let loopEvents = LoopEvents.merge(watcher.events, tick: settings.rescanInterval, alarm: alarm)
+        try await pipeline.drain(observer: observer, until: stopping, patience: 0)
+        alarm.set(at: await pipeline.nextRetry)
         await observer.updateIdleNote()
         IdleMemory.release(pipeline.store)
 
-        for await event in context.untilStopped(LoopEvents.merge(watcher.events, tick: settings.rescanInterval)) {
+        for await event in context.untilStopped(loopEvents) {
             switch event {
             case .inbox(.arrived(let name)):
                 do {
@@ -175,8 +193,11 @@ public struct Daemon: Sendable {
             case .tick:
                 await monitor.heartbeat()
                 try await claimWaiting(settings, pipeline: pipeline, context: context, settle: .seconds(2))
+            case .retryDue:
+                break
             }
-            try await pipeline.drain(observer: observer, until: stopping)
+            try await pipeline.drain(observer: observer, until: stopping, patience: 0)
+            alarm.set(at: await pipeline.nextRetry)
             await observer.updateIdleNote()
             IdleMemory.release(pipeline.store)
         }
@@ -268,35 +289,8 @@ actor LiveState {
     func apply(_ settings: DaemonSettings) async throws {
         guard let pipeline else { return }
         await pipeline.processor.update(settings.pipeline)
-        await pipeline.setRetryDelay(settings.retryDelay, max: .seconds(30))
+        await pipeline.setRetryPolicy(settings.retryPolicy)
         hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
-    }
-}
-
-/// The run loop's inputs: inotify events and a periodic tick.
-enum LoopEvent: Sendable {
-    case inbox(InboxEvent)
-    case tick
-}
-
-enum LoopEvents {
-    static func merge(_ inbox: AsyncStream<InboxEvent>, tick interval: Duration) -> AsyncStream<LoopEvent> {
-        let (stream, continuation) = AsyncStream<LoopEvent>.makeStream()
-        let forward = Task {
-            for await event in inbox { continuation.yield(.inbox(event)) }
-            continuation.finish()
-        }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                continuation.yield(.tick)
-            }
-        }
-        continuation.onTermination = { _ in
-            forward.cancel()
-            ticker.cancel()
-        }
-        return stream
     }
 }
 

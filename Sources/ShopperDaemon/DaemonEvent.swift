@@ -55,6 +55,10 @@ public enum DaemonEvent: Equatable, Sendable {
     /// The inotify queue overflowed (`IN_Q_OVERFLOW`): events were dropped, so the inbox was
     /// listed again; `claimed` files were found and claimed.
     case inboxOverflow(claimed: Int)
+    /// The daemon is stopping and leaves the batch claimed for the next start (never "retrying":
+    /// this process will not): a stop cancelled it before its outcome was committed, nothing kept,
+    /// or it failed while stopping (`reason`).
+    case batchLeftPending(batch: InboxFileName, reason: String)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     public var kind: DaemonEventKind {
@@ -78,6 +82,7 @@ public enum DaemonEvent: Equatable, Sendable {
         case .mlflowBehind: .mlflowBehind
         case .mlflowCaughtUp: .mlflowCaughtUp
         case .inboxOverflow: .inboxOverflow
+        case .batchLeftPending: .batchLeftPending
         }
     }
 
@@ -137,6 +142,8 @@ public enum DaemonEvent: Equatable, Sendable {
         case let .inboxOverflow(claimed):
             return "inotify queue overflowed (more arrivals than fs.inotify.max_queued_events): listed the inbox again and "
                 + "claimed \(claimed) file\(claimed == 1 ? "" : "s"); nothing is lost. If this repeats, raise fs.inotify.max_queued_events"
+        case let .batchLeftPending(batch, reason):
+            return "batch \(batch) left pending for the next start: \(reason)"
         }
     }
 
@@ -218,6 +225,8 @@ public enum DaemonEvent: Equatable, Sendable {
             return [JournalField("MLFLOW_MIRRORED", mirrored), JournalField("MLFLOW_TARGET", target)]
         case let .inboxOverflow(claimed):
             return [JournalField("SHOPPERD_CLAIMED", claimed)]
+        case let .batchLeftPending(batch, reason):
+            return Self.batchField(batch) + [JournalField("REASON", reason)]
         }
     }
 

@@ -23,6 +23,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case mlflowBehind = "mlflow-behind"
     case mlflowCaughtUp = "mlflow-caught-up"
     case inboxOverflow = "inbox-overflow"
+    case batchLeftPending = "batch-left-pending"
 
     /// The fixed `MESSAGE_ID` of this kind.
     public var messageID: JournalMessageID {
@@ -46,6 +47,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
         case .mlflowBehind: "116cf5e292394f52bd9b31e5e0ef10d5"
         case .mlflowCaughtUp: "1552868b5e0c4857bfa7864f8333d0d0"
         case .inboxOverflow: "bba71d2f60b041e9a16777c032bb36ad"
+        case .batchLeftPending: "23023058ac3a4c4e87a071227592fd4d"
         }
         return JournalMessageID(hex)!
     }
@@ -53,7 +55,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     /// The kind's priority: alerts an operator must act on are `warning` or worse.
     public var priority: JournalPriority {
         switch self {
-        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp: .notice
+        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp, .batchLeftPending: .notice
         case .batchScored: .info
         case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .firstChampionWaiting, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed, .serviceStartRefused: .error

@@ -83,14 +83,23 @@ struct DaemonObserver: PipelineObserver {
         context.log(.errorRetrying(batch: entry?.name, error: error.description, attempt: attempt, retryIn: delay))
     }
 
-    /// STATUS says when batches wait for a champion; otherwise the note is cleared.
+    func batchLeftPending(_ entry: SpoolEntry, reason: String) async {
+        await monitor.batchFinished(entry.name, counted: false)
+        context.log(.batchLeftPending(batch: entry.name, reason: reason))
+    }
+
+    /// STATUS says when batches wait for a retry or for a champion; otherwise the note is cleared.
     func updateIdleNote(reason: String? = nil) async {
         let waiting = await pipeline.waitingCount
-        if waiting > 0 {
-            await monitor.setNote("\(waiting) batch\(waiting == 1 ? "" : "es") waiting for a champion" + (reason.map { ": \($0)" } ?? ""))
-        } else {
-            await monitor.setNote(nil)
+        let retrying = await pipeline.retryingCount
+        var notes: [String] = []
+        if retrying > 0, let failure = await pipeline.latestFailure {
+            notes.append("retrying \(failure)" + (retrying > 1 ? " · \(retrying) batches waiting for a retry" : ""))
         }
+        if waiting > 0 {
+            notes.append("\(waiting) batch\(waiting == 1 ? "" : "es") waiting for a champion" + (reason.map { ": \($0)" } ?? ""))
+        }
+        await monitor.setNote(notes.isEmpty ? nil : notes.joined(separator: " · "))
     }
 
     /// Runs the operator's hook in its own task: it never holds up the next batch.

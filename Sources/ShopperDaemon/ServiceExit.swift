@@ -11,9 +11,14 @@ public enum ServiceExit: Int32, Sendable {
     /// `RestartPreventExitStatus=`: the service stays failed, the file untouched, until the operator
     /// restores or moves it.
     case storeCorrupt = 65
-    /// Another shopperd holds the directories (EX_TEMPFAIL, 75): starting would process its batches
-    /// twice. systemd may restart later; by then the other may have stopped.
-    case alreadyRunning = 75
+    /// Try again later (EX_TEMPFAIL, 75): another shopperd holds the directories (starting would
+    /// process its batches twice; by a later restart it may have stopped), another process holds
+    /// the store's write lock at start-up, or `run --once` left batches pending after transient
+    /// failures (the next run retries them).
+    case tryAgainLater = 75
+    /// The configuration cannot work (EX_CONFIG, 78): a `--bootstrap` file that can never train a
+    /// champion. A restart would fail the same way, so the unit lists it in `RestartPreventExitStatus=`.
+    case configuration = 78
 
     /// The exit for a run that failed with `error`.
     init(failure error: any Error) {
@@ -24,10 +29,21 @@ public enum ServiceExit: Int32, Sendable {
         }
         if store?.isCorruption == true {
             self = .storeCorrupt
+        } else if case .busy? = store {
+            self = .tryAgainLater
         } else if case .heldByAnother? = error as? InstanceLockError {
-            self = .alreadyRunning
+            self = .tryAgainLater
+        } else if case .unusableBootstrap? = error as? PipelineError {
+            self = .configuration
         } else {
             self = .failure
         }
+    }
+
+    /// Whether `error` is a stop cancelling the work, however it was thrown (Swift's
+    /// `CancellationError`, or the pipeline's typed ``PipelineError/cancelled``): after a stop
+    /// request that is a clean exit, never a failure.
+    static func isCancellation(_ error: any Error) -> Bool {
+        error is CancellationError || (error as? PipelineError)?.isCancellation == true
     }
 }

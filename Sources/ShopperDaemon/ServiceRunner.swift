@@ -21,8 +21,9 @@ import Musl
 /// - `SIGTERM`/`SIGINT`: `STOPPING=1` and a `service-stopping` event at once; the run loop sees
 ///   ``ServiceContext/isStopping`` and its inbox stream ends, so no new batch starts; the batch in
 ///   progress may finish within `stopGrace`, after which its task is cancelled (the pipeline
-///   abandons it safely: nothing is committed, the file stays in the inbox). A second signal
-///   cancels at once. Exit status 0.
+///   abandons it safely: nothing is committed, the batch stays claimed for the next start). A second
+///   signal cancels at once. Exit status 0, however the cancellation surfaced (`CancellationError`
+///   or the pipeline's typed `PipelineError.cancelled`, e.g. from `--bootstrap` training).
 /// - `SIGHUP`: `RELOADING=1`, the `reload` closure, a `config-reloaded` (or `config-reload-failed`,
 ///   keeping the old configuration) event, the verdict published in ``reloadVerdicts`` (for
 ///   `shopperd reload`, the unit's `ExecReload=`), then `READY=1` again, as systemd expects.
@@ -155,7 +156,7 @@ public struct ServiceRunner: Sendable {
             }
             return .success
         case let .failure(error):
-            if stop.isRequested && error is CancellationError { return .success }
+            if stop.isRequested && ServiceExit.isCancellation(error) { return .success }
             let text = String(describing: error)
             events.log(.serviceFailed(error: text))
             try? notifier.stopping(status: "failed: \(text)")

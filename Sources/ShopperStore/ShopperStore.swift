@@ -81,9 +81,11 @@ public final class ShopperStore: Sendable {
             try Schema.migrator.migrate(pool)
             return ShopperStore(path: path, pool: pool, busyTimeoutSeconds: timeoutSeconds)
         } catch {
-            // A damaged file is reported as such (and left alone); anything else is "cannot open".
-            if let classified = StoreError(error, path: path, busyTimeoutSeconds: timeoutSeconds), classified.isCorruption {
-                throw classified
+            // A damaged file is reported as such (and left alone), and so is a lock another process
+            // holds (transient: the caller tries again later); anything else is "cannot open".
+            if let classified = StoreError(error, path: path, busyTimeoutSeconds: timeoutSeconds) {
+                if classified.isCorruption { throw classified }
+                if case .busy = classified { throw classified }
             }
             throw .cannotOpen(path: path, reason: String(describing: error))
         }

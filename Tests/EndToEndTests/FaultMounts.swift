@@ -44,6 +44,15 @@ enum FaultMounts {
         }
     }
 
+    /// Makes `path` a mount of its own (a bind mount of itself), as the hardened unit's
+    /// `StateDirectory=`/`ReadWritePaths=` make the state, inbox and outbox: a rename from another
+    /// mount into it fails with `EXDEV`, though both are the same file system.
+    static func bindOnItself(_ path: String) throws {
+        guard mount(path, path, nil, UInt(MS_BIND), nil) == 0 else {
+            throw DaemonTestError("bind mount \(path): errno \(errno)")
+        }
+    }
+
     /// Undoes the mount on `path` (the directory underneath shows again).
     static func unmount(_ path: String) {
         umount2(path, Int32(MNT_DETACH))

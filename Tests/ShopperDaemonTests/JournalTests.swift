@@ -69,6 +69,7 @@ import ShopperPipeline
             .mlflowBehind(pending: 3, error: name, message: "MLflow mirror falling behind"),
             .mlflowCaughtUp(mirrored: 7, target: "http://127.0.0.1:5000?run=" + name, message: "MLflow mirror caught up"),
             .inboxOverflow(claimed: 42),
+            .batchLeftPending(batch: batch, reason: "cancelled by a stop before its outcome was committed; nothing was kept"),
         ]
         #expect(Set(events.map(\.kind)) == Set(DaemonEventKind.allCases))
         for event in events { log.log(event) }

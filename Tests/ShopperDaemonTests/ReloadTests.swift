@@ -84,4 +84,15 @@ import Testing
             try await file.requestReload(of: child.processIdentifier, timeout: .seconds(30))
         }
     }
+
+    /// The retry backoff and its ceiling are settings (docs/daemon.md, "Failures"), with a day as the
+    /// default ceiling, and a reload may change them (the next failure uses them).
+    @Test func theRetryBackoffAndCeilingAreSettingsAReloadMayChange() async throws {
+        let defaults = try await Self.settings([:])
+        #expect(defaults.retryPolicy.firstDelay == .milliseconds(500) && defaults.retryPolicy.limit == .seconds(86_400))
+        let short = try await Self.settings(["retry-delay-seconds": "0.2", "retry-limit-seconds": "90"])
+        #expect(short.retryPolicy.firstDelay == .milliseconds(200) && short.retryPolicy.limit == .seconds(90))
+        #expect(short.restartOnlyDifferences(from: defaults).isEmpty)
+        await #expect(throws: ConfigurationError.self) { _ = try await Self.settings(["retry-limit-seconds": "0"]) }
+    }
 }

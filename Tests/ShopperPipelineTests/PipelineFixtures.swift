@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ShopperCore
 import ShopperML
 @testable import ShopperPipeline
@@ -34,14 +35,20 @@ actor RecordingObserver: PipelineObserver {
     var finished: [(entry: SpoolEntry, outcome: BatchOutcome, files: [String])] = []
     var waited: [(entry: SpoolEntry, reason: String)] = []
     var retries: [(error: PipelineError, attempt: Int)] = []
+    var started: [SpoolEntry] = []
+    var leftPending: [SpoolEntry] = []
+    /// Set at the first retry; readable synchronously (a drain's `until` closure).
+    nonisolated let hasRetried = Flag(false)
 
-    func batchStarted(_ entry: SpoolEntry) async { }
+    func batchStarted(_ entry: SpoolEntry) async { started.append(entry) }
+    func batchLeftPending(_ entry: SpoolEntry, reason: String) async { leftPending.append(entry) }
     func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async {
         finished.append((entry, outcome, files))
     }
     func batchWaiting(_ entry: SpoolEntry, reason: String) async { waited.append((entry, reason)) }
     func retrying(_ entry: SpoolEntry?, error: PipelineError, attempt: Int, delay: Duration) async {
         retries.append((error, attempt))
+        hasRetried.value = true
     }
     var decisions: [String] { finished.map(\.outcome.job.decision) }
 }
@@ -89,5 +96,15 @@ final class PipelineDirectories: @unchecked Sendable {
 
     func report(_ stem: String) throws -> BatchReport {
         try JSONDecoder().decode(BatchReport.self, from: Data(contentsOf: URL(fileURLWithPath: outbox + "/" + stem + ".report.json")))
+    }
+}
+
+/// A flag shared across tasks and read synchronously (a failure seam, a drain's `until` closure).
+final class Flag: Sendable {
+    private let state: Mutex<Bool>
+    init(_ value: Bool) { state = Mutex(value) }
+    var value: Bool {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

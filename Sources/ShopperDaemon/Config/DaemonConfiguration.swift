@@ -31,6 +31,7 @@ public enum DaemonConfiguration {
         ("stop-grace-seconds", "time a batch may take to finish after SIGTERM (default 20)"),
         ("rescan-interval-seconds", "inbox listed again and waiting batches retried this often (default 30)"),
         ("retry-delay-seconds", "first backoff after a transient failure, doubling up to 30 s (default 0.5)"),
+        ("retry-limit-seconds", "a batch still failing this long after its first failure is rejected, saying why (default 86400)"),
         ("max-file-bytes", "inputs larger than this are refused unread (default 268435456)"),
         ("on-invalid", "reject | quarantine-rows"),
         ("drift.alpha", "per-feature level (default 0.05)"),
@@ -117,6 +118,7 @@ public enum DaemonConfiguration {
         s.stopGrace = try config.seconds("stop-grace-seconds", default: s.stopGrace)
         s.rescanInterval = try config.seconds("rescan-interval-seconds", default: s.rescanInterval)
         s.retryDelay = try config.seconds("retry-delay-seconds", default: s.retryDelay)
+        s.retryLimit = try config.seconds("retry-limit-seconds", default: s.retryLimit)
         p.maxFileBytes = try config.integer("max-file-bytes", default: p.maxFileBytes, range: 1...Int.max)
         p.invalidRowPolicy = try config.choice("on-invalid", default: p.invalidRowPolicy)
 

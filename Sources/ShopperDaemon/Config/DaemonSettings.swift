@@ -24,10 +24,21 @@ public struct DaemonSettings: Sendable, Equatable {
     public var rescanInterval: Duration = .seconds(30)
     /// First backoff after a transient failure (doubles up to 30 s).
     public var retryDelay: Duration = .milliseconds(500)
+    /// The retry ceiling: a batch still failing this long after its first failure gets its final
+    /// outcome (rejected, saying what failed) as soon as that can be recorded.
+    public var retryLimit: Duration = .seconds(86_400)
     public var pipeline = PipelineSettings()
     public var mlflow: MLflowSettings?
 
     public init() {}
+
+    /// The pipeline's backoff and ceiling.
+    public var retryPolicy: RetryPolicy {
+        var policy = RetryPolicy()
+        policy.firstDelay = retryDelay
+        policy.limit = retryLimit
+        return policy
+    }
 
     /// Settings a reload (SIGHUP) may not change: they need a restart.
     func restartOnlyDifferences(from other: DaemonSettings) -> [String] {

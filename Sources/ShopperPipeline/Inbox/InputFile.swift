@@ -12,6 +12,10 @@ public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
     case socket
     case hardLink(links: Int)
     case tooLarge(bytes: Int, limit: Int)
+    /// The service may not read it (`open` refused with `EACCES`/`EPERM`): typically a file copied
+    /// in under `umask 077`, mode 0600 and owned by someone else. Permanent: retrying cannot change
+    /// the file's mode, and it must not hold up the batches behind it.
+    case unreadable(FileAccess)
 
     public var description: String {
         switch self {
@@ -24,6 +28,9 @@ public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
             "a hard link (\(links) names for the same file): refused without reading, since it may expose a file outside the inbox; copy the file instead"
         case .tooLarge(let bytes, let limit):
             "\(bytes) bytes, over the \(limit)-byte limit (max-file-bytes): refused without reading it; split the batch"
+        case .unreadable(let access):
+            "not readable by the service: \(access). Make it readable by the service's group "
+                + "(chgrp \(access.serviceGroup) FILE && chmod g+r FILE, or write it with umask 027) and drop it again"
         }
     }
 }
@@ -48,6 +55,7 @@ public enum InputFile {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             if errno == ELOOP { return .refused(.symbolicLink) }
+            if errno == EACCES || errno == EPERM { return .refused(.unreadable(FileAccess(linkInfo))) }
             throw FileSystemError("open", path: path)
         }
         defer { close(fd) }

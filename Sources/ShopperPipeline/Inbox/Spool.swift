@@ -124,7 +124,8 @@ public struct Spool: Sendable {
     /// Where `quarantine(_:)` files an entry (known before it happens, for the rejection report):
     /// the note `….csv.txt` when only a note can be kept.
     public func quarantinePath(_ entry: SpoolEntry) -> String {
-        quarantineDirectory + "/" + Self.finishedName(entry) + (keepsOnlyANote(dataPath(entry), in: quarantineDirectory) ? ".txt" : "")
+        if isUnreadableFile(dataPath(entry)) && renameCrossesMounts(to: quarantineDirectory) { return unreadableKeepPath(entry) }
+        return quarantineDirectory + "/" + Self.finishedName(entry) + (keepsOnlyANote(dataPath(entry), in: quarantineDirectory) ? ".txt" : "")
     }
 
     /// Whether filing `path` into `directory` keeps a note instead of the entry: a hard link (a
@@ -154,6 +155,8 @@ public struct Spool: Sendable {
             switch errno {
             case ENOENT:
                 break  // finished before a crash; only the sidecar is left
+            case EXDEV where isUnreadableFile(source):
+                kept = try keepUnreadableInInbox(entry)
             case EXDEV:
                 let name = String(kept[kept.index(after: kept.lastIndex(of: "/")!)...])
                 try AtomicFile.copy(from: source, to: directory, name: name)

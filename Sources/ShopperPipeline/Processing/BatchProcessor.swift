@@ -125,8 +125,9 @@ public actor BatchProcessor {
         return try commit(prepared, timings: timings, started: started)
     }
 
-    /// Rejects an input that never stopped changing while it was read.
-    public func rejectUnsettled(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
+    /// Rejects an input that can never be processed (a permanent failure, retries past their
+    /// ceiling, a writer that never finished); the caller files it in quarantine.
+    public func rejectFinally(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
         do { return try reject(entry, reason: reason, issues: [], issueCount: 0) } catch { throw PipelineError.wrap(error) }
     }
 

@@ -2,9 +2,9 @@ import ShopperDrift
 import ShopperML
 import ShopperStore
 
-/// Why a batch could not be finished now. None of these loses the batch: it stays in the spool and
-/// is tried again (with backoff) or when what it waits for arrives. Input problems are not errors
-/// here; they are outcomes (`rejected.json`).
+/// Why a batch could not be finished now. Input problems are not errors here; they are outcomes
+/// (`rejected.json`). What the drain does with each is its ``failureClass``: retry a transient one
+/// later while other batches go on, give a permanent one its outcome now (docs/daemon.md, "Failures").
 public enum PipelineError: Error, Sendable, CustomStringConvertible {
     /// Reading or writing a file failed (disk full, read-only, permissions…).
     case fileSystem(FileSystemError)
@@ -14,8 +14,15 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     case inputStillChanging(String)
     /// There is no champion yet and this batch cannot train one.
     case waitingForChampion(String)
-    /// Training, scoring or drift testing failed for a reason that is not the input's fault.
+    /// Training, scoring or drift testing failed deterministically: the same input (and store)
+    /// fails the same way every time.
     case model(String)
+    /// An error of a kind no rule here classifies: retried, and permanent once it repeats identically.
+    case unexpected(String)
+    /// The task was cancelled (the daemon is stopping): nothing was committed, the batch stays pending.
+    case cancelled
+    /// The `--bootstrap` file can never train a first champion: a configuration error (exit 78).
+    case unusableBootstrap(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -23,7 +30,11 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
         case .store(let error): error.description
         case .inputStillChanging(let name): "\(name) changed while it was read (its writer still has it open); waiting for it to settle"
         case .waitingForChampion(let reason): reason
-        case .model(let message): message
+        case .model(let message), .unexpected(let message): message
+        case .cancelled: "cancelled by a stop before its outcome was committed; nothing was kept"
+        case .unusableBootstrap(let path, let reason):
+            "the bootstrap file \(path) cannot train a first champion: \(reason). Fix the file (labelled rows of both "
+                + "Revenue values, at least retrain.min-bootstrap-rows of them) or remove the bootstrap setting, then start shopperd again"
         }
     }
 
@@ -35,17 +46,61 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
         case .inputStillChanging: "input-changing"
         case .waitingForChampion: "waiting-for-champion"
         case .model: "model"
+        case .unexpected: "unexpected"
+        case .cancelled: "cancelled"
+        case .unusableBootstrap: "bootstrap"
         }
     }
 
+    /// How the drain treats this failure.
+    public var failureClass: FailureClass {
+        switch self {
+        case .fileSystem(let error): error.isRetryable ? .transient : .unknown
+        case .store(let error):
+            switch error {
+            case .corrupt: .fatal
+            case .busy, .diskFull, .readOnly, .versionMoved, .cannotOpen: .transient
+            case .database: .unknown
+            case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack, .emptyBatch: .permanent
+            }
+        case .inputStillChanging, .waitingForChampion, .cancelled: .transient
+        case .model, .unusableBootstrap: .permanent
+        case .unexpected: .unknown
+        }
+    }
+
+    /// Whether this is a stop cancelling the work (never a failure of the batch).
+    public var isCancellation: Bool {
+        if case .cancelled = self { return true }
+        return false
+    }
+
+    /// The typed error for anything thrown while processing. Cancellation — Swift's
+    /// `CancellationError` or training's `ForestError.cancelled` — becomes ``cancelled`` wherever it
+    /// was thrown, so no layer mistakes a stop for a result.
     static func wrap(_ error: any Error) -> PipelineError {
         switch error {
         case let error as PipelineError: error
+        case is CancellationError, ForestError.cancelled: .cancelled
         case let error as FileSystemError: .fileSystem(error)
         case let error as StoreError: .store(error)
         case let error as ForestError: .model("model error: \(error)")
         case let error as DriftError: .model("drift check failed: \(error)")
-        default: .model(String(describing: error))
+        default: .unexpected(String(describing: error))
         }
     }
+}
+
+/// What a failure means for the batch it hit (docs/daemon.md, "Failures").
+public enum FailureClass: Sendable, Equatable {
+    /// It goes away by itself or by an operator's fix elsewhere (a full disk, a locked store, a
+    /// read-only mount, an input still being written): the batch is retried with its own backoff
+    /// while the others go on, up to the retry ceiling.
+    case transient
+    /// Deterministic: the same input fails the same way every time. The batch gets its outcome now.
+    case permanent
+    /// Not known: retried like a transient failure, and permanent once it repeats identically.
+    case unknown
+    /// The store is damaged: nothing more is written, the daemon stops (exit 65).
+    case fatal
 }
