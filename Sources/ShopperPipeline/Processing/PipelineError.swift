@@ -61,7 +61,7 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
             case .corrupt: .fatal
             case .busy, .diskFull, .readOnly, .versionMoved, .cannotOpen: .transient
             case .database: .unknown
-            case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack, .emptyBatch: .permanent
+            case .unknownVersion, .unknownModel, .aliasNotSet, .aliasAlreadySet, .nothingToRollBack, .emptyBatch, .noStore: .permanent
             }
         case .inputStillChanging, .waitingForChampion, .cancelled: .transient
         case .model, .unusableBootstrap: .permanent
