@@ -24,7 +24,11 @@ repo=$PWD
 here=$repo/ci/systemd-stage
 started=$(date +%s)
 log() { echo "systemd-stage: [$(( $(date +%s) - started )) s] $*"; }
-die() { echo "systemd-stage: FATAL: $*" >&2; exit 1; }
+die() {
+    echo "systemd-stage: FATAL: $*" >&2
+    if declare -F summary >/dev/null; then summary || true; fi
+    exit 1
+}
 
 [ "$(id -u)" -eq 0 ] || die "needs root (systemd-nspawn, an overlay mount, a cgroup)"
 for tool in systemd-nspawn nsenter jq; do
