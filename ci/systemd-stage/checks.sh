@@ -250,11 +250,12 @@ check_sandbox_and_kill_mode() {
     drop kill-drifting.csv
     drop kill-rejected.csv
     wait_until 300 'has_outbox kill-scored.report.json && has_outbox kill-drifting.report.json && has_outbox kill-rejected.rejected.json' || true
-    c systemctl reload shopperd >/dev/null 2>&1 || true
+    local reload=0
+    c systemctl reload shopperd >/dev/null 2>&1 || reload=$?
     sleep 2
     check "SystemCallFilter= in kill mode: scoring, retraining, a rejection and a reload, and shopperd is still the same process" \
-        'has_outbox kill-scored.report.json && has_outbox kill-drifting.report.json && has_outbox kill-rejected.rejected.json && active && [ "$(prop MainPID)" = "$pid" ] && [ "$(prop NRestarts)" = "$restarts" ] && [ "$(manager_log | count "status=31/SYS")" = 0 ]' \
-        'outbox: $(c ls /var/spool/shopperd/outbox | grep kill- | oneline); MainPID $pid -> $(prop MainPID); systemd: $(manager_log | tail -n 3 | lines)'
+        '[ "$reload" = 0 ] && has_outbox kill-scored.report.json && has_outbox kill-drifting.report.json && has_outbox kill-rejected.rejected.json && active && [ "$(prop MainPID)" = "$pid" ] && [ "$(prop NRestarts)" = "$restarts" ] && [ "$(manager_log | count "status=31/SYS")" = 0 ]' \
+        'systemctl reload -> $reload; outbox: $(c ls /var/spool/shopperd/outbox | grep kill- | oneline); MainPID $pid -> $(prop MainPID); systemd: $(manager_log | tail -n 3 | lines)'
     c rm -f "$dropins/ci-kill.conf" "$dropins/ci-probe.conf"
     c systemctl daemon-reload
     c systemctl restart shopperd || true
