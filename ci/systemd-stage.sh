@@ -42,7 +42,7 @@ source "$here/lib.sh"
 build_block=$(doc_block build) || die "docs/systemd.md: no unique 'ci:systemd-stage build' block"
 install_block=$(doc_block install) || die "docs/systemd.md: no unique 'ci:systemd-stage install' block"
 
-log "root file system (cached; ci/nspawn-rootfs.sh)"
+log "root file system (ci/nspawn-rootfs.sh: the cached one, or debootstrap)"
 rootfs=$(bash "$repo/ci/nspawn-rootfs.sh")
 rootfs_ready=$(date +%s)
 

@@ -145,8 +145,8 @@ check_outcomes() {
         'wait_until 120 has_outbox scored-again.rejected.json && [ "$(outcome_of scored-again)" = duplicate ]' \
         'outbox: $(c ls /var/spool/shopperd/outbox | oneline)'
     drop drifting.csv
-    check "a labelled drifting batch retrains (drifting.csv: drift-detected, retrain-promoted or retrain-kept)" \
-        'wait_until 300 has_outbox drifting.report.json && [[ "$(decision_of drifting)" == retrain-* ]] && [ "$(event_count drift-detected drifting.csv)" -ge 1 ]' \
+    check "a labelled drifting batch retrains (drifting.csv: drift-detected, retrain-promoted or retrain-kept, 400 predictions)" \
+        'wait_until 300 has_outbox drifting.report.json && [[ "$(decision_of drifting)" == retrain-* ]] && [ "$(event_count drift-detected drifting.csv)" -ge 1 ] && [ "$(outbox drifting.predictions.csv | wc -l)" = 401 ]' \
         'report: $(outbox drifting.report.json 2>/dev/null | brief)'
 }
 
@@ -274,18 +274,23 @@ check_unreadable_file() {
 }
 
 check_journal() {
-    local seen missing="" unknown="" kind id
+    local seen missing="" unknown="" undocumented="" kind id
     seen=$(events | jq -r '[.SHOPPERD_EVENT, .MESSAGE_ID] | @tsv' | sort -u)
     for kind in service-started service-stopping config-reloaded config-reload-failed batch-scored \
         batch-rejected drift-detected batch-stuck; do
         grep -q "^$kind	" <<<"$seen" || missing="$missing $kind"
     done
+    # docs/systemd.md's event table: | `kind` | `id` | …
+    local documented
+    documented=$(grep -oE '^\| `[a-z-]+` \| `[0-9a-f]{32}`' "$repo/docs/systemd.md" | tr -d '|`' | awk '{ print $1 "\t" $2 }')
     while IFS=$'\t' read -r kind id; do
         [ -n "$kind" ] || continue
         grep -q "^-- $id\$" "$repo/systemd/shopperd.catalog" || unknown="$unknown $kind=$id"
+        grep -qx "$kind	$id" <<<"$documented" || undocumented="$undocumented $kind=$id"
     done <<<"$seen"
-    check "journalctl -u shopperd -o json: each event kind seen has its MESSAGE_ID from systemd/shopperd.catalog" \
-        '[ -z "$missing$unknown" ]' 'missing kinds:${missing:- none}; IDs not in the catalog:${unknown:- none}'
+    check "journalctl -u shopperd -o json: each event kind seen has its MESSAGE_ID from the catalog and docs/systemd.md's table" \
+        '[ -z "$missing$unknown$undocumented" ]' \
+        'missing kinds:${missing:- none}; IDs not in the catalog:${unknown:- none}; not as in the docs table:${undocumented:- none}'
     local subject
     subject=$(awk '/^-- 1281d81328f946139ceca24f756954ae/ { getline; sub(/^Subject: /, ""); print; exit }' "$repo/systemd/shopperd.catalog")
     check "journalctl -x explains a drift alert with the installed catalog ('$subject')" \
