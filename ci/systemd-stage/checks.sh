@@ -1,6 +1,8 @@
 # The checks of ci/systemd-stage.sh (sourced after lib.sh), in the order they run. Each ends in
 # PASS or FAIL with what was seen; a check that needs a running service first makes sure of one.
 # Items of issue 14 that other branches implement are named in the failure messages.
+# check() expands its condition and message itself, later: hence the single quotes.
+# shellcheck disable=SC2016,SC2034,SC2154
 
 inbox=/var/spool/shopperd/inbox
 config=/etc/shopperd/shopperd.json

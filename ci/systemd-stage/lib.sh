@@ -1,5 +1,7 @@
 # Helpers of ci/systemd-stage.sh (sourced): the doc's blocks, the container's life, running
-# commands inside it, waiting, and recording each check's verdict.
+# commands inside it, waiting, and recording each check's verdict. repo, work and log come from
+# ci/systemd-stage.sh.
+# shellcheck disable=SC2154
 
 # The fenced block right after the marker line `<!-- ci:systemd-stage NAME: … -->` in
 # docs/systemd.md. Fails unless exactly one such marker exists and a ```sh fence follows it.
@@ -56,7 +58,7 @@ boot_container() {
     while [ -z "$pid1" ]; do
         kill -0 "$nspawn_pid" 2>/dev/null || { tail -n 30 "$dir/console.log" >&2; die "systemd-nspawn exited while booting"; }
         [ "$(date +%s)" -lt "$deadline" ] || { tail -n 30 "$dir/console.log" >&2; die "no container PID 1 after 60 s"; }
-        for pid in $(cat "$cgroup"/cgroup.procs $(find "$cgroup" -mindepth 2 -name cgroup.procs) 2>/dev/null); do
+        for pid in $(cgroup_pids); do
             if [ "$(awk '/^NSpid:/ { print (NF > 2 ? $NF : "") }' "/proc/$pid/status" 2>/dev/null)" = 1 ]; then
                 pid1=$pid
             fi
@@ -75,22 +77,25 @@ boot_container() {
     [ "$state" = running ] || log "container booted degraded; failed units: $(nsenter -t "$pid1" -a systemctl --failed --plain --no-legend --no-pager | tr '\n' ' ')"
 }
 
+# Every process in the container's cgroup tree.
+cgroup_pids() { find "$cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null; }
+
 # Powers the container off (nspawn turns SIGTERM into an orderly shutdown), kills whatever is left
 # in its cgroup after a grace, then removes the cgroups, the overlay and the scratch directory.
 cleanup() {
-    local status=$? i
+    local status=$?
     set +e
     if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
         kill -TERM "$nspawn_pid"
-        for i in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
+        for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.2; done
     fi
     # Whatever is left in the container's cgroup (nspawn itself, or a container whose nspawn died).
-    if [ -n "$cgroup" ] && [ -n "$(cat "$cgroup"/cgroup.procs $(find "$cgroup" -mindepth 2 -name cgroup.procs) 2>/dev/null)" ]; then
+    if [ -n "$cgroup" ] && [ -n "$(cgroup_pids)" ]; then
         echo "systemd-stage: processes left in the container's cgroup (no orderly power-off in 20 s): killing them" >&2
         if [ -f "$cgroup/cgroup.kill" ]; then
             echo 1 >"$cgroup/cgroup.kill"
         else
-            cat "$cgroup"/cgroup.procs $(find "$cgroup" -mindepth 2 -name cgroup.procs) 2>/dev/null | xargs -r kill -KILL
+            cgroup_pids | xargs -r kill -KILL
         fi
     fi
     [ -n "$nspawn_pid" ] && wait "$nspawn_pid" 2>/dev/null
@@ -109,7 +114,7 @@ cleanup() {
     [ "${nspawn_state_existed:-yes}" = yes ] ||
         rmdir /run/systemd/nspawn/propagate /run/systemd/nspawn/locks /run/systemd/nspawn 2>/dev/null
     if [ -n "$cgroup" ] && [ -d "$cgroup" ]; then
-        for i in $(seq 1 50); do
+        for _ in $(seq 1 50); do
             find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
             [ -d "$cgroup" ] || break
             sleep 0.2
