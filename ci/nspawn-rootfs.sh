@@ -51,16 +51,23 @@ command -v debootstrap >/dev/null || { echo "nspawn-rootfs: debootstrap is missi
 mirror=$(apt_mirror | head -n 1)
 [ -n "$mirror" ] || { echo "nspawn-rootfs: no Debian $suite archive in /etc/apt/sources.list{,.d}: cannot pick a mirror" >&2; exit 1; }
 building=$cache/.building
-rm -rf "$building" "$rootfs"
+# A debootstrap that died midway may leave /proc or /sys mounted in its target: unmount those
+# first, and never let rm cross into another file system.
+discard() {
+    findmnt -rn -o TARGET | awk -v dir="$1" 'index($0, dir "/") == 1' | sort -r | xargs -r -n 1 umount -l
+    rm -rf --one-file-system "$1"
+}
+discard "$building"
+discard "$rootfs"
 started=$(date +%s)
 read -r variant include <<<"$recipe"
 if ! debootstrap --variant="$variant" --include="$include" "$suite" "$building" "$mirror" >"$cache/debootstrap.log" 2>&1; then
     echo "nspawn-rootfs: debootstrap failed; last lines of $cache/debootstrap.log:" >&2
     tail -n 20 "$cache/debootstrap.log" >&2
-    rm -rf "$building"
+    discard "$building"
     exit 1
 fi
-# Smaller and quieter: no package lists, no getty on the console, no waiting for the network.
+# Smaller: no package lists (nothing runs apt inside the container).
 rm -rf "$building"/var/lib/apt/lists/* "$building"/var/cache/apt/*.bin
 echo "$recipe" >"$building/.shopperd-ci-recipe"
 mv "$building" "$rootfs"
