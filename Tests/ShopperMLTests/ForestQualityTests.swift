@@ -59,8 +59,6 @@ struct ForestQualityTests {
     /// leaves ROC AUC at 0.92796 (to 1e-15 here; the flat ends could tie rows, hence the tolerance).
     @Test func calibratedProbabilitiesMatchTheBuyingRateOnHeldOutRows() async throws {
         let (model, train, trainLabels, test, testLabels) = try await Self.benchmarkedModel()
-        let calibration = try #require(model.calibration)
-        #expect(calibration.fittedOn == "outOfBag" && calibration.rows == trainLabels.count)
         let raw = try model.rawScores(for: test)
         let calibrated = try await model.probabilities(for: test, workers: 2)
         let before = try #require(Reliability(probabilities: raw, labels: testLabels))
@@ -78,6 +76,9 @@ struct ForestQualityTests {
         // Ties only where the map is flat (below the first knot, above the last): ROC AUC moves by
         // less than 0.001 (measured: no change; scikit-learn's step-wise isotonic loses 0.00044).
         #expect(abs(calibratedAUC - rawAUC) <= 0.001, "ROC AUC \(calibratedAUC) calibrated, \(rawAUC) raw")
+        // Fitted on the out-of-bag scores of every training row (100 trees: each row has some).
+        let calibration = try #require(model.calibration)
+        #expect(calibration.fittedOn == "outOfBag" && calibration.rows == trainLabels.count)
 
         // For bench/compare_calibration.py: out-of-bag raw scores of the training rows and raw
         // test scores, to compare with scikit-learn's isotonic (step) and Platt calibrations.

@@ -80,7 +80,7 @@ struct ModelFileTests {
     @Test func calibrationKnotsAreCheckedOnLoad() async throws {
         let model = try await Self.trainedModel()
         let original = try JSONSerialization.jsonObject(with: try ModelFile.encode(model)) as! [String: Any]
-        let calibration = original["calibration"] as! [String: Any]
+        let calibration = try #require(original["calibration"] as? [String: Any])
         let scores = calibration["scores"] as! [Double]
         for (key, value) in [("scores", scores.reversed() as [Double]), ("probabilities", [Double](repeating: 2, count: scores.count)),
                              ("probabilities", [0.5])] as [(String, [Double])] {
