@@ -12,7 +12,8 @@ import ShopperML
 ///
 /// Whatever the input, `ModelFile.decode` must return or throw `ForestError`; a model it returns
 /// must score a small matrix (NaN, ±∞, −0 and its own split values included) in bounded time, every
-/// probability in [0, 1], bit-identical to walking each tree directly and to the single-row path,
+/// probability in [0, 1], bit-identical to walking each tree directly (then calibrating, when the
+/// file carries a calibration) and to the single-row path,
 /// and must survive `encode` → `decode` unchanged.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func modelFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -146,7 +147,8 @@ struct LoadedModelProperties {
             require(probability >= 0 && probability <= 1, "probability \(probability) outside [0, 1]")
             var sum = 0.0
             for tree in model.trees { sum += tree.probability { matrix[row, $0] } }
-            require((sum * scale).bitPattern == probability.bitPattern, "compiled scoring differs from the trees")
+            // Through the calibration when the file has one (version 2), the raw mean otherwise.
+            require(model.calibrated(sum * scale).bitPattern == probability.bitPattern, "compiled scoring differs from the trees")
             require(model.probability(row: matrix.row(row)).bitPattern == probability.bitPattern, "single-row path differs")
         }
         require(model.labels(for: probabilities).count == probabilities.count)
@@ -161,6 +163,7 @@ struct LoadedModelProperties {
                         && x.value.map(\.bitPattern) == y.value.map(\.bitPattern), "encode/decode changed a tree")
             }
             require(again.threshold.bitPattern == model.threshold.bitPattern && again.parameters == model.parameters)
+            require(again.calibration == model.calibration, "encode/decode changed the calibration")
             let rescored = try again.probabilities(for: matrix)
             require(rescored.map(\.bitPattern) == probabilities.map(\.bitPattern), "a reloaded model scores differently")
         } catch {

@@ -33,6 +33,8 @@ let trained = try await Trainer(configuration: configuration, workers: 1).train(
     provenance: Provenance(storeVersion: 1, codeVersion: "fuzz-seed", trainedAt: Date(timeIntervalSince1970: 1_735_732_800),
                            trainingRows: sessions.count, positiveRows: sessions.filter { $0.revenue == true }.count))
 try write("trained-3-trees.json", try ModelFile.encode(trained))
+// trained-3-trees-v1.json, committed beside it and not rewritten here, is the same forest as
+// version 1 wrote it, before calibration: old files must keep loading (with raw scores).
 
 // Hand-made shapes.
 let leaf = try DecisionTree(feature: [-1], threshold: [0], left: [-1], right: [-1], value: [0.25], featureCount: 0)
@@ -44,6 +46,10 @@ let b = try DecisionTree(feature: [1, 0, -1, -1, -1], threshold: [10, -0.0, 0, 0
 try write("two-stumps.json", try ModelFile.encode(
     try ForestModel(featureNames: ["x", "y"], trees: [a, b], parameters: ForestParameters(treeCount: 2, maxFeatures: .fraction(0.5)),
                     threshold: 0.4)))
+try write("two-stumps-calibrated.json", try ModelFile.encode(
+    try ForestModel(featureNames: ["x", "y"], trees: [a, b], parameters: ForestParameters(treeCount: 2, maxFeatures: .fraction(0.5)),
+                    threshold: 0.4, calibration: try ScoreCalibration(
+                        scores: [0.2, 0.45, 0.9], probabilities: [0, 0.3, 0.3], fittedOn: "outOfBag", rows: 10))))
 
 // Tree mode: byte 0 not '{'; features; trees; per tree a node count, then 4 bytes per node
 // (feature, left, right, threshold/value selector). 0xFF children are −1; 0x80 is a leaf.

@@ -14,13 +14,16 @@ public struct ForestModel: Sendable {
     public var threshold: Double
     /// Metrics, importances and lineage.
     public var metadata: ModelMetadata
+    /// Maps the trees' mean score to a calibrated probability (see `ScoreCalibration`); nil for
+    /// models trained before calibration existed (model file version 1), which keep raw scores.
+    public var calibration: ScoreCalibration?
 
     private let compiled: CompiledForest
 
     /// A model from its parts. Trees must test only features in `0..<featureNames.count`.
     public init(
         featureNames: [String], trees: [DecisionTree], parameters: ForestParameters, threshold: Double = 0.5,
-        metadata: ModelMetadata = ModelMetadata()
+        metadata: ModelMetadata = ModelMetadata(), calibration: ScoreCalibration? = nil
     ) throws(ForestError) {
         guard !trees.isEmpty else { throw .invalidModelFile("a forest needs at least one tree") }
         guard Set(featureNames).count == featureNames.count else {
@@ -36,6 +39,7 @@ public struct ForestModel: Sendable {
         self.parameters = parameters
         self.threshold = threshold
         self.metadata = metadata
+        self.calibration = calibration
         compiled = CompiledForest(trees: trees, featureCount: featureNames.count)
     }
 
@@ -44,10 +48,27 @@ public struct ForestModel: Sendable {
         guard names == featureNames else { throw .featureMismatch(expected: featureNames, found: names) }
     }
 
-    /// The purchase probability of every row, on the calling task.
+    /// The purchase probability of every row, on the calling task: the calibrated raw score.
     public func probabilities(for data: FeatureMatrix) throws(ForestError) -> [Double] {
         try checkFeatures(data.featureNames)
+        return calibrated(score(data, range: 0..<data.rowCount))
+    }
+
+    /// The trees' mean probability of every row, before calibration: what out-of-bag predictions
+    /// are, and what the calibration is fitted on.
+    public func rawScores(for data: FeatureMatrix) throws(ForestError) -> [Double] {
+        try checkFeatures(data.featureNames)
         return score(data, range: 0..<data.rowCount)
+    }
+
+    /// The probability of a raw score: the calibration's, or the score itself without one.
+    public func calibrated(_ rawScore: Double) -> Double {
+        calibration.map { $0(rawScore) } ?? rawScore
+    }
+
+    private func calibrated(_ rawScores: [Double]) -> [Double] {
+        guard let calibration else { return rawScores }
+        return rawScores.map { calibration($0) }
     }
 
     /// The purchase probability of every row, rows shared among `workers` concurrent tasks.
@@ -60,7 +81,7 @@ public struct ForestModel: Sendable {
         // A few chunks per worker, so a core busy with something else delays only a small share.
         let pieces = max(1, workers) * 4
         let chunk = max(CompiledForest.blockSize * 4, (rows + pieces - 1) / pieces)
-        if workers <= 1 || rows <= chunk { return score(data, range: 0..<rows) }
+        if workers <= 1 || rows <= chunk { return calibrated(score(data, range: 0..<rows)) }
         let parts = await withTaskGroup(of: (Int, [Double]).self) { group in
             for start in stride(from: 0, to: rows, by: chunk) {
                 let range = start..<min(rows, start + chunk)
@@ -72,14 +93,14 @@ public struct ForestModel: Sendable {
         }
         var out = [Double](repeating: 0, count: rows)
         for (start, values) in parts { out.replaceSubrange(start..<(start + values.count), with: values) }
-        return out
+        return calibrated(out)
     }
 
-    /// The purchase probability of one row given in `featureNames` order (no name check: the
+    /// The (calibrated) purchase probability of one row given in `featureNames` order (no name check: the
     /// caller built the row for this model). Same number as the batch paths give for that row.
     public func probability(row: [Double]) -> Double {
         precondition(row.count == featureNames.count, "a row needs \(featureNames.count) features, got \(row.count)")
-        return row.withUnsafeBufferPointer { compiled.score(row: $0) }
+        return calibrated(row.withUnsafeBufferPointer { compiled.score(row: $0) })
     }
 
     /// Whether each probability reaches the model's threshold.

@@ -119,6 +119,9 @@ public struct ClassificationReport: Sendable, Codable, Hashable {
     public var precision: Double
     public var recall: Double
     public var f1: Double
+    /// ECE, Brier score and the reliability table of the scores read as probabilities; nil in
+    /// reports written before calibration existed.
+    public var reliability: Reliability?
 
     /// The report of `scores` against `labels` at `threshold`.
     public init(dataset: String, scores: [Double], labels: [Bool], threshold: Double) {
@@ -133,5 +136,6 @@ public struct ClassificationReport: Sendable, Codable, Hashable {
         precision = confusion.precision
         recall = confusion.recall
         f1 = confusion.f1
+        reliability = Reliability(probabilities: scores, labels: labels)
     }
 }

@@ -1,6 +1,10 @@
 import Foundation
 
-/// Reads and writes model files: one JSON document, format `shopperd-forest`, version 1.
+/// Reads and writes model files: one JSON document, format `shopperd-forest`, version 2.
+///
+/// Version 2 adds `calibration` (see `ScoreCalibration`), the map from raw score to probability.
+/// Version 1 files still load: they have no calibration, and their models keep scoring raw scores
+/// (and their thresholds, chosen on that scale, keep their meaning).
 ///
 /// Metadata (features, threshold, parameters, metrics, lineage) is plain JSON an operator can read;
 /// each tree's five node arrays are base64 of little-endian Int32 / IEEE-754 Float64 values, so
@@ -10,14 +14,14 @@ public enum ModelFile {
     /// The `format` field of every model file.
     public static let formatName = "shopperd-forest"
     /// The version this build writes and the newest it reads.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The file's bytes for `model`.
     public static func encode(_ model: ForestModel) throws(ForestError) -> Data {
         let file = Document(
             format: formatName, formatVersion: formatVersion, featureNames: model.featureNames,
             threshold: model.threshold, parameters: model.parameters, metadata: model.metadata,
-            trees: model.trees.map(Tree.init))
+            calibration: model.calibration, trees: model.trees.map(Tree.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -60,9 +64,15 @@ public enum ModelFile {
                 throw .invalidModelFile("tree \(index): \(reason)")
             }
         }
+        if let calibration = file.calibration {
+            guard header.formatVersion >= 2 else {
+                throw .invalidModelFile("a version 1 model file has no calibration; found one (formatVersion must be 2)")
+            }
+            try calibration.validate()
+        }
         return try ForestModel(
             featureNames: file.featureNames, trees: trees, parameters: file.parameters, threshold: file.threshold,
-            metadata: file.metadata)
+            metadata: file.metadata, calibration: file.calibration)
     }
 
     /// Writes `model` to `url` atomically (a reader never sees half a file).
@@ -98,6 +108,8 @@ public enum ModelFile {
         var threshold: Double
         var parameters: ForestParameters
         var metadata: ModelMetadata
+        /// Absent in version 1 files and for models never calibrated.
+        var calibration: ScoreCalibration?
         var trees: [Tree]
     }
 

@@ -9,11 +9,15 @@ public enum RegistryPayload {
         public var forest: ForestParameters
         public var featureNames: [String]
         public var threshold: Double
+        /// The map from raw score to probability the model file holds; nil for a model without one
+        /// (trained before calibration existed: it serves raw scores).
+        public var calibration: ScoreCalibration?
 
-        public init(forest: ForestParameters, featureNames: [String], threshold: Double) {
+        public init(forest: ForestParameters, featureNames: [String], threshold: Double, calibration: ScoreCalibration? = nil) {
             self.forest = forest
             self.featureNames = featureNames
             self.threshold = threshold
+            self.calibration = calibration
         }
     }
 
@@ -48,7 +52,8 @@ public enum RegistryPayload {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {
-            let params = try encoder.encode(Parameters(forest: model.parameters, featureNames: model.featureNames, threshold: model.threshold))
+            let params = try encoder.encode(Parameters(
+                forest: model.parameters, featureNames: model.featureNames, threshold: model.threshold, calibration: model.calibration))
             let metadata = model.metadata
             let metrics = try encoder.encode(Metrics(
                 threshold: model.threshold, thresholdChoice: metadata.thresholdChoice, holdout: metadata.holdout,

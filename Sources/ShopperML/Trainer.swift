@@ -68,8 +68,8 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
     }
 }
 
-/// The training workflow: tune on out-of-bag predictions, choose the threshold on out-of-bag
-/// predictions, measure on a held-out part, and fit the final model on every labelled row given.
+/// The training workflow: tune on out-of-bag predictions, calibrate on out-of-bag predictions and
+/// choose the threshold on the calibrated ones, measure on a held-out part, and fit the final model on every labelled row given.
 ///
 /// No test row ever influences a choice: tuning and the threshold only see out-of-bag
 /// predictions of the rows being fitted; the optional holdout is scored once, after every choice
@@ -143,21 +143,24 @@ public struct Trainer: Sendable {
         var holdoutReport: ClassificationReport? = nil
         var permutation: [(mean: Double, std: Double)]? = nil
         if let holdout {
-            let tunedThreshold = try Self.threshold(chosen.fit, labels: tuningLabels, configuration: config)
-            let scores = try await chosen.fit.model.probabilities(for: holdout.data, workers: workers)
+            // The procedure's calibration too: fitted on the tuning rows' out-of-bag scores only.
+            let tuned = try Self.calibrated(chosen.fit, labels: tuningLabels, configuration: config)
+            var measured = chosen.fit.model
+            measured.calibration = tuned.calibration
+            let scores = try await measured.probabilities(for: holdout.data, workers: workers)
             holdoutReport = ClassificationReport(
-                dataset: "holdout", scores: scores, labels: holdout.labels, threshold: tunedThreshold.threshold)
+                dataset: "holdout", scores: scores, labels: holdout.labels, threshold: tuned.choice.threshold)
             if config.permutationRepeats > 0, holdout.labels.contains(true), holdout.labels.contains(false) {
                 permutation = try await PermutationImportance.aucDrops(
-                    model: chosen.fit.model, data: holdout.data, labels: holdout.labels,
+                    model: measured, data: holdout.data, labels: holdout.labels,
                     repeats: config.permutationRepeats, seed: config.seed)
             }
         }
 
         // The final model: every labelled row.
         let final = holdout == nil ? chosen.fit : try await RandomForest(parameters: parameters).fit(data, labels: labels, workers: workers)
-        let choice = try Self.threshold(final, labels: labels, configuration: config)
-        let (oobScores, oobLabels) = Self.outOfBag(final.outOfBagProbabilities, labels: labels)
+        let calibrated = try Self.calibrated(final, labels: labels, configuration: config)
+        let choice = calibrated.choice
 
         var importances = data.featureNames.indices.map { f in
             FeatureImportance(
@@ -167,13 +170,15 @@ public struct Trainer: Sendable {
         importances.sort { $0.meanDecreaseImpurity > $1.meanDecreaseImpurity }
 
         var model = final.model
+        model.calibration = calibrated.calibration
         model.threshold = choice.threshold
         var stamped = provenance
         stamped.trainingRows = labels.count
         stamped.positiveRows = labels.lazy.filter { $0 }.count
         model.metadata = ModelMetadata(
             provenance: stamped, thresholdChoice: choice, holdout: holdoutReport,
-            outOfBag: ClassificationReport(dataset: "outOfBag", scores: oobScores, labels: oobLabels, threshold: choice.threshold),
+            outOfBag: ClassificationReport(
+                dataset: "outOfBag", scores: calibrated.scores, labels: calibrated.labels, threshold: choice.threshold),
             importances: importances,
             tuning: trials.sorted { $0.rocAUC > $1.rocAUC })
         return model
@@ -187,18 +192,26 @@ public struct Trainer: Sendable {
         throw .invalidTrainingData("\(rows) are all \(which); a model needs buyers and non-buyers, add labelled rows of the other class")
     }
 
-    /// The threshold reaching the target recall on a fit's out-of-bag predictions.
-    static func threshold(
+    /// A fit's calibration, fitted on its out-of-bag scores, those scores calibrated, and the
+    /// threshold reaching the target recall on them: the recall-first rule on the calibrated scale.
+    /// The calibrated scores are in-sample for the calibration (it saw these labels), so the
+    /// out-of-bag ECE flatters it; the holdout's does not. The calibration is monotone, so the
+    /// rule flags the rows it would flag on raw scores.
+    static func calibrated(
         _ fit: RandomForest.Fit, labels: [Bool], configuration: TrainingConfiguration
-    ) throws(ForestError) -> ThresholdChoice {
-        let (scores, scoredLabels) = outOfBag(fit.outOfBagProbabilities, labels: labels)
+    ) throws(ForestError) -> (calibration: ScoreCalibration, scores: [Double], labels: [Bool], choice: ThresholdChoice) {
+        let (raw, scoredLabels) = outOfBag(fit.outOfBagProbabilities, labels: labels)
+        guard let calibration = ScoreCalibration.isotonic(scores: raw, labels: scoredLabels, fittedOn: "outOfBag") else {
+            throw .invalidTrainingData("no row has an out-of-bag prediction; add labelled rows or trees")
+        }
+        let scores = raw.map { calibration($0) }
         guard let choice = ThresholdChoice.forRecall(
             configuration.targetRecall, confidence: configuration.recallConfidence, scores: scores, labels: scoredLabels,
             chosenOn: "outOfBag")
         else {
             throw .invalidTrainingData("no buyer has an out-of-bag prediction; add labelled rows or trees")
         }
-        return choice
+        return (calibration, scores, scoredLabels, choice)
     }
 
     /// The rows that have an out-of-bag prediction, with their labels.

@@ -33,6 +33,7 @@ public enum TrainingRun {
         param("max_bins", String(parameters.maxBins))
         param("seed", String(record.seed))
         param("threshold", exact(model.threshold))
+        param("calibration", model.calibration.map { "\($0.method) on \($0.fittedOn) (\($0.scores.count) knots)" } ?? "none")
         if let choice = metadata.thresholdChoice {
             param("threshold.target_recall", exact(choice.targetRecall))
             param("threshold.confidence", exact(choice.confidence))
@@ -66,6 +67,9 @@ public enum TrainingRun {
             metric("\(prefix).false_positives", Double(report.confusion.falsePositives))
             metric("\(prefix).true_negatives", Double(report.confusion.trueNegatives))
             metric("\(prefix).false_negatives", Double(report.confusion.falseNegatives))
+            // Reliability of the (calibrated) probabilities: ECE over 10 equal-width bins, Brier.
+            metric("\(prefix).ece", report.reliability?.ece)
+            metric("\(prefix).brier", report.reliability?.brier)
         }
         if let choice = metadata.thresholdChoice {
             metric("threshold.recall", choice.recall)

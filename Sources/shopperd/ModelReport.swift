@@ -27,11 +27,17 @@ enum ModelReport {
             + "\(forest.classWeight.rawValue), \(forest.bootstrap ? "bootstrap" : "no bootstrap"), \(forest.maxBins) bins")
         lines.append("  features     \(entry.parameters.featureNames.count): \(entry.parameters.featureNames.joined(separator: ", "))")
         lines.append("  threshold    \(thresholdLine(entry))")
+        lines.append("  probability  \(calibrationLine(entry.parameters.calibration))")
         lines.append("  file         \(record.modelFileSize) bytes, SHA-256 \(record.modelSHA256)")
         lines.append("")
         lines.append(metricsTable(entry.metrics))
         lines.append("  holdout: rows set aside (stratified) before tuning, scored once by the tuned forest fitted on the others;")
         lines.append("  out-of-bag: the final model's out-of-bag predictions of every training row, at the stored threshold.")
+        lines.append("  ECE: mean gap between predicted probability and observed buying rate over 10 equal-width bins; Brier: mean (p − y)².")
+        if let table = reliabilityTable(entry.metrics) {
+            lines.append("")
+            lines.append(table)
+        }
         lines.append("")
         lines.append(importanceTable(entry.importances, limit: topFeatures))
         if !entry.metrics.tuning.isEmpty {
@@ -59,12 +65,13 @@ enum ModelReport {
         let rows = reports.map { name, r in
             [name, String(r.rows), String(r.positives), fixed(r.rocAUC), fixed(r.averagePrecision), fixed(r.threshold),
              fixed(r.precision, 3), fixed(r.recall, 3), fixed(r.f1, 3), String(r.confusion.truePositives),
-             String(r.confusion.falsePositives), String(r.confusion.trueNegatives), String(r.confusion.falseNegatives)]
+             String(r.confusion.falsePositives), String(r.confusion.trueNegatives), String(r.confusion.falseNegatives),
+             fixed(r.reliability?.ece), fixed(r.reliability?.brier)]
         }
         return TextTable.render(
             header: ["EVALUATED ON", "ROWS", "BUYERS", "ROC AUC", "AP", "THRESHOLD", "PRECISION", "RECALL", "F1",
-                     "TP", "FP", "TN", "FN"],
-            rows: rows, rightAligned: Set(1...12))
+                     "TP", "FP", "TN", "FN", "ECE", "BRIER"],
+            rows: rows, rightAligned: Set(1...14))
     }
 
     static func importanceTable(_ importances: [FeatureImportance], limit: Int?) -> String {
@@ -150,7 +157,7 @@ enum ModelReport {
         enum Keys: String, CodingKey {
             case version, createdAt = "created_at", aliases, lineage, parameters, featureNames = "feature_names"
             case threshold, thresholdChoice = "threshold_choice", holdout, outOfBag = "out_of_bag", importances
-            case tuning, modelFile = "model_file"
+            case tuning, modelFile = "model_file", calibration
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -163,6 +170,7 @@ enum ModelReport {
             try c.encode(Parameters(entry.parameters.forest), forKey: .parameters)
             try c.encode(entry.parameters.featureNames, forKey: .featureNames)
             try c.encode(entry.parameters.threshold, forKey: .threshold)
+            try c.encode(entry.parameters.calibration, forKey: .calibration)
             try c.encode(entry.metrics.thresholdChoice, forKey: .thresholdChoice)
             try c.encode(entry.metrics.holdout, forKey: .holdout)
             try c.encode(entry.metrics.outOfBag, forKey: .outOfBag)

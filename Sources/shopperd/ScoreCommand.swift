@@ -13,7 +13,8 @@ struct ScoreCommand: AsyncParsableCommand {
         discussion: """
             The file is read strictly, as `ingest` reads it (Revenue may be present or absent; it is ignored). \
             Output, one line per data row: row (1-based data row number), line (physical line in the file), \
-            probability (shortest exact form), label (TRUE when probability ≥ the model's threshold, else FALSE; \
+            probability (calibrated purchase probability, shortest exact form; a model trained before calibration \
+            gives its raw forest score), label (TRUE when probability ≥ the model's threshold, else FALSE; \
             true/false in JSON), model_version. Exit status: 0 scored; 64 unknown model version or alias not set; \
             65 invalid batch or a model whose features cannot be computed; 66 file or store missing; \
             73 the --out file cannot be written; 74 the store failed. See docs/registry.md.

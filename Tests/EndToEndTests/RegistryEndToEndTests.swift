@@ -45,11 +45,25 @@ import Testing
                 var class_weight: String
             }
             struct Report: Decodable {
+                struct Reliability: Decodable {
+                    struct Bin: Decodable { var count: Int; var mean_predicted: Double; var observed_rate: Double }
+                    var ece: Double
+                    var brier: Double
+                    var bins: [Bin]
+                }
                 var rows: Int
                 var positives: Int
                 var roc_auc: Double
                 var threshold: Double
                 var recall: Double
+                var reliability: Reliability
+            }
+            struct Calibration: Decodable {
+                var method: String
+                var fitted_on: String
+                var rows: Int
+                var scores: [Double]
+                var probabilities: [Double]
             }
             struct Choice: Decodable {
                 var target_recall: Double
@@ -75,6 +89,7 @@ import Testing
             var feature_names: [String]
             var threshold: Double
             var threshold_choice: Choice
+            var calibration: Calibration?
             var holdout: Report
             var out_of_bag: Report
             var importances: [Importance]
@@ -141,6 +156,15 @@ import Testing
         #expect(model1.holdout.rows == 410)
         #expect(model1.holdout.positives == 63)
         #expect(model1.holdout.roc_auc > 0.85)
+        // Calibrated on the out-of-bag predictions of every training row; reliability reported.
+        let calibration = try #require(model1.calibration)
+        #expect(calibration.method == "isotonic" && calibration.fitted_on == "outOfBag")
+        // Every training row a tree did not see (with 20 trees, a row in every bootstrap is rare).
+        #expect(calibration.rows > 2_000 && calibration.rows <= 2_055)
+        #expect(!calibration.scores.isEmpty && calibration.scores.count == calibration.probabilities.count)
+        #expect(model1.holdout.reliability.bins.map(\.count).reduce(0, +) == model1.holdout.rows)
+        #expect(model1.holdout.reliability.ece >= 0 && model1.holdout.reliability.ece < 0.2)
+        #expect(model1.holdout.reliability.brier > 0 && model1.holdout.reliability.brier < 0.2)
         #expect(model1.out_of_bag.threshold == model1.threshold && model1.threshold_choice.threshold == model1.threshold)
         #expect(model1.out_of_bag.recall >= 0.8 && model1.threshold_choice.target_recall == 0.8)
         #expect(model1.importances.count == 17 && model1.importances.first?.feature == "PageValues")
@@ -156,6 +180,9 @@ import Testing
         #expect(again.stdout.contains("on the 4110 labelled rows of store versions 1…2."))
         #expect(again.stdout.contains("features     25: Administrative,"))
         #expect(again.stdout.contains("EVALUATED ON"))
+        #expect(again.stdout.contains("probability  calibrated: isotonic on ") && again.stdout.contains(" out-of-bag predictions ("))
+        #expect(again.stdout.contains("Reliability on the holdout rows: ECE "))
+        #expect(again.stdout.contains("PROBABILITY  ROWS  MEAN PREDICTED  OBSERVED RATE"))
         #expect(again.stdout.contains("… 15 more features"))
         #expect(again.stdout.contains("Not promoted: make it champion with `shopperd models promote 2"))
 

@@ -28,6 +28,7 @@ struct ModelFileTests {
         #expect(loaded.parameters == model.parameters)
         #expect(loaded.threshold.bitPattern == model.threshold.bitPattern)
         #expect(loaded.metadata == model.metadata)
+        #expect(loaded.calibration != nil && loaded.calibration == model.calibration)
 
         let rows = Synthetic.make(rows: 300, seed: 12).data
         let before = try model.probabilities(for: rows)
@@ -40,7 +41,9 @@ struct ModelFileTests {
         let model = try await Self.trainedModel()
         let object = try JSONSerialization.jsonObject(with: try ModelFile.encode(model)) as! [String: Any]
         #expect(object["format"] as? String == "shopperd-forest")
-        #expect(object["formatVersion"] as? Int == 1)
+        #expect(object["formatVersion"] as? Int == 2)
+        let calibration = try #require(object["calibration"] as? [String: Any])
+        #expect(calibration["method"] as? String == "isotonic" && calibration["fittedOn"] as? String == "outOfBag")
         #expect(object["featureNames"] as? [String] == Synthetic.names)
         let trees = try #require(object["trees"] as? [[String: Any]])
         #expect(trees.count == 8)
@@ -55,6 +58,40 @@ struct ModelFileTests {
         let parameters = try #require(object["parameters"] as? [String: Any])
         #expect(parameters["seed"] as? Int == 42)
         #expect(parameters["maxFeatures"] as? String == "sqrt")
+    }
+
+    /// Files written before calibration (version 1) keep loading; their models serve the raw
+    /// score, the scale their threshold was chosen on.
+    @Test func versionOneFilesLoadWithoutCalibrationAndScoreRaw() async throws {
+        let model = try await Self.trainedModel()
+        var object = try JSONSerialization.jsonObject(with: try ModelFile.encode(model)) as! [String: Any]
+        object["formatVersion"] = 1
+        let withCalibration = try JSONSerialization.data(withJSONObject: object)
+        object["calibration"] = nil
+        let old = try ModelFile.decode(try JSONSerialization.data(withJSONObject: object))
+        #expect(old.calibration == nil && old.threshold == model.threshold && old.trees == model.trees)
+        let rows = Synthetic.make(rows: 50, seed: 14).data
+        #expect(Synthetic.bits(try old.probabilities(for: rows)) == Synthetic.bits(try model.rawScores(for: rows)))
+        #expect(Synthetic.bits(try old.probabilities(for: rows)) == Synthetic.bits(try old.rawScores(for: rows)))
+        // A version 1 file never had a calibration: one that claims to is not what it says.
+        #expect(throws: ForestError.self) { try ModelFile.decode(withCalibration) }
+    }
+
+    @Test func calibrationKnotsAreCheckedOnLoad() async throws {
+        let model = try await Self.trainedModel()
+        let original = try JSONSerialization.jsonObject(with: try ModelFile.encode(model)) as! [String: Any]
+        let calibration = try #require(original["calibration"] as? [String: Any])
+        let scores = calibration["scores"] as! [Double]
+        for (key, value) in [("scores", scores.reversed() as [Double]), ("probabilities", [Double](repeating: 2, count: scores.count)),
+                             ("probabilities", [0.5])] as [(String, [Double])] {
+            var broken = calibration
+            broken[key] = value
+            var object = original
+            object["calibration"] = broken
+            #expect(throws: ForestError.self, "calibration \(key) \(value.prefix(3))") {
+                try ModelFile.decode(try JSONSerialization.data(withJSONObject: object))
+            }
+        }
     }
 
     @Test func scoringOtherFeaturesFailsWithATypedError() async throws {
@@ -79,8 +116,8 @@ struct ModelFileTests {
         let model = try await Self.trainedModel()
         let text = String(decoding: try ModelFile.encode(model), as: UTF8.self)
 
-        let newer = text.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 2")
-        #expect(throws: ForestError.unsupportedModelVersion(found: 2, supported: 1)) {
+        let newer = text.replacingOccurrences(of: "\"formatVersion\" : 2", with: "\"formatVersion\" : 3")
+        #expect(throws: ForestError.unsupportedModelVersion(found: 3, supported: 2)) {
             try ModelFile.decode(Data(newer.utf8))
         }
         let other = text.replacingOccurrences(of: "\"shopperd-forest\"", with: "\"something-else\"")

@@ -82,6 +82,11 @@ import Testing
         #expect(november.drift?.criticalDrift == true)
         #expect(november.drift?.drivers.contains(.month) == true)
         #expect(november.realised?.modelVersion == 1)
+        // Reliability of the champion's served probabilities on the labelled batch.
+        let realised = try #require(november.realised)
+        let ece = try #require(realised.ece)
+        let brier = try #require(realised.brier)
+        #expect(ece >= 0 && ece <= 1 && brier > 0 && brier < 0.25, "ECE \(ece), Brier \(brier)")
         #expect(november.models.challenger == 2)
         let evaluation = try #require(november.models.evaluation)
         #expect(evaluation.rows == 240 && evaluation.positives > 0)

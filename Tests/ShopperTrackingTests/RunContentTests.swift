@@ -47,6 +47,12 @@ extension ShopperTrackingSuite {
             #expect(content.metric("holdout.accuracy") == holdout.accuracy)
             #expect(content.metric("holdout.true_positives") == Double(holdout.confusion.truePositives))
             #expect(content.metric("oob.roc_auc") == model.metadata.outOfBag?.rocAUC)
+            // Reliability of the calibrated probabilities, beside ROC AUC.
+            #expect(content.metric("holdout.ece") != nil && content.metric("holdout.ece") == holdout.reliability?.ece)
+            #expect(content.metric("holdout.brier") != nil && content.metric("holdout.brier") == holdout.reliability?.brier)
+            #expect(content.metric("oob.ece") == model.metadata.outOfBag?.reliability?.ece)
+            #expect(content.metric("oob.brier") == model.metadata.outOfBag?.reliability?.brier)
+            #expect(content.param("calibration")?.hasPrefix("isotonic on outOfBag (") == true)
             #expect(content.metric("threshold.recall") == model.metadata.thresholdChoice?.recall)
             // Tuning: one step per candidate, in ShopperML's order.
             let tuning = content.metrics.filter { $0.key == "tuning.roc_auc" }

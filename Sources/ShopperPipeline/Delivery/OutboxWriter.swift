@@ -10,8 +10,9 @@ import ShopperStore
 ///
 /// - `NAME.predictions.csv`: `row,line,probability,label,model_version` (see `PredictionTable`):
 ///   `row` is the row's 1-based position among the batch's valid rows, `line` the physical line it
-///   starts on in the input, `probability` the shortest decimal that reads back as the exact
-///   double, `label` TRUE for a predicted buyer (probability ≥ the model's threshold).
+///   starts on in the input, `probability` the serving model's calibrated probability as the
+///   shortest decimal that reads back as the exact double, `label` TRUE for a predicted buyer
+///   (probability ≥ the model's threshold).
 /// - `NAME.report.json` (written after the predictions: its presence means both are complete).
 ///   A `stored` job (a labelled batch kept as data while the first champion waits for evidence)
 ///   has this file only: nothing was scored.

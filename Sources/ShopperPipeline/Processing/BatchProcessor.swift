@@ -221,6 +221,7 @@ public actor BatchProcessor {
             threshold: champion.model.threshold, rocAUC: report.rocAUC,
             recall: report.positives > 0 ? report.recall : nil,
             precision: report.confusion.truePositives + report.confusion.falsePositives > 0 ? report.precision : nil,
+            ece: report.reliability?.ece, brier: report.reliability?.brier,
             validationROCAUC: champion.validationROCAUC, margin: settings.performanceMargin, triggered: triggered)
     }
 }

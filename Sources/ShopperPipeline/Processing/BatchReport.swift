@@ -72,6 +72,10 @@ public struct BatchReport: Sendable, Codable, Equatable {
         public var rocAUC: Double?
         public var recall: Double?
         public var precision: Double?
+        /// Reliability of the served probabilities on these rows: ECE (10 equal-width bins) and
+        /// Brier score. Nil in reports written before calibration existed.
+        public var ece: Double?
+        public var brier: Double?
         /// The champion's own validation ROC AUC, the yardstick for the trigger.
         public var validationROCAUC: Double?
         public var margin: Double?
@@ -79,7 +83,7 @@ public struct BatchReport: Sendable, Codable, Equatable {
         public var triggered: Bool
 
         enum CodingKeys: String, CodingKey {
-            case threshold, recall, precision, margin, triggered, rows, positives
+            case threshold, recall, precision, margin, triggered, rows, positives, ece, brier
             case modelVersion = "model_version"
             case rocAUC = "roc_auc"
             case validationROCAUC = "validation_roc_auc"
