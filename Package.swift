@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore"], swiftSettings: strict),
         .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
-        .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], swiftSettings: strict),
+        .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline"], swiftSettings: strict),
         // Test helper for ShopperDaemonTests: a minimal daemon made of ShopperDaemon's parts, run as a

@@ -19,17 +19,18 @@ public enum DaemonEvent: Equatable, Sendable {
     case configReloaded(summary: String)
     /// `SIGHUP`: the new configuration was refused; the previous one stays in force.
     case configReloadFailed(error: String)
-    /// A batch was scored and its predictions written.
+    /// A batch was scored and its predictions written. `pairedTest` is the trial's paired test when
+    /// a challenger was judged and kept out (`retrain-kept`).
     case batchScored(batch: InboxFileName, rows: Int, modelVersion: String, drift: Bool,
-                     decision: BatchDecision, duration: Duration)
+                     decision: BatchDecision, duration: Duration, pairedTest: PairedComparison? = nil)
     /// A batch's features drifted from the champion's reference data.
     case driftDetected(batch: InboxFileName, rows: Int, driftedFeatures: [String], featuresTested: Int,
                        decision: BatchDecision, modelVersion: String)
-    /// A challenger beat (or tied) the champion on held-out rows and now serves.
-    /// `decision` is `retrain-promoted`, or `bootstrap-trained` for a first champion.
+    /// A challenger passed the paired test on held-out rows (`pairedTest`: not significantly worse)
+    /// and now serves. `decision` is `retrain-promoted`, or `bootstrap-trained` for a first champion.
     case modelPromoted(batch: InboxFileName?, previousVersion: String?, modelVersion: String, metric: String,
                        championScore: Double?, challengerScore: Double?, duration: Duration,
-                       decision: BatchDecision = .retrainPromoted)
+                       decision: BatchDecision = .retrainPromoted, pairedTest: PairedComparison? = nil)
     /// A batch was invalid: rejected with its errors, the original quarantined.
     case batchRejected(batch: InboxFileName, reason: String, errorCount: Int)
     /// Under `on-invalid = quarantine-rows`, an accepted batch had invalid rows, set aside:
@@ -103,12 +104,17 @@ public enum DaemonEvent: Equatable, Sendable {
             return "configuration reloaded: \(summary)"
         case let .configReloadFailed(error):
             return "configuration reload refused, previous configuration kept: \(error)"
-        case let .batchScored(batch, rows, model, drift, _, duration):
+        case let .batchScored(batch, rows, model, drift, _, duration, paired?):
+            return "batch \(batch) scored: \(rows) rows with model \(model)\(drift ? " despite drift" : "") in \(Self.milliseconds(duration)) ms; "
+                + "challenger kept out: \(paired.metric.rawValue) \(paired.summary)"
+        case let .batchScored(batch, rows, model, drift, _, duration, nil):
             return "batch \(batch) scored: \(rows) rows with model \(model)\(drift ? " despite drift" : "") in \(Self.milliseconds(duration)) ms"
         case let .driftDetected(batch, _, features, tested, decision, model):
             return "drift in batch \(batch): \(features.count) of \(tested) features drifted (\(features.joined(separator: ", "))); "
                 + "model \(model); decision \(decision.rawValue)"
-        case let .modelPromoted(_, previous, model, metric, champion, challenger, _, _):
+        case let .modelPromoted(_, previous, model, _, _, _, _, _, paired?):
+            return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(paired.metric.rawValue) \(paired.summary)"
+        case let .modelPromoted(_, previous, model, metric, champion, challenger, _, _, nil):
             let versus = champion.map { " vs champion \($0)" } ?? ""
             return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger.map { "\($0)" } ?? "undefined")\(versus)"
         case let .batchRejected(batch, reason, errors):
@@ -165,12 +171,12 @@ public enum DaemonEvent: Equatable, Sendable {
             return [JournalField("SUMMARY", summary)]
         case let .configReloadFailed(error):
             return [JournalField("ERROR", error)]
-        case let .batchScored(batch, rows, model, drift, decision, duration):
+        case let .batchScored(batch, rows, model, drift, decision, duration, paired):
             return Self.batchField(batch) + [
                 JournalField("ROWS", rows), JournalField("MODEL_VERSION", model),
                 JournalField("DRIFT", drift ? "yes" : "no"), JournalField("DECISION", decision.rawValue),
                 JournalField("DURATION_MS", Self.milliseconds(duration)),
-            ]
+            ] + Self.pairedFields(paired)
         case let .driftDetected(batch, rows, features, tested, decision, model):
             return Self.batchField(batch) + [
                 JournalField("ROWS", rows), JournalField("DRIFT", "yes"),
@@ -178,8 +184,8 @@ public enum DaemonEvent: Equatable, Sendable {
                 JournalField("FEATURES_TESTED", tested), JournalField("DECISION", decision.rawValue),
                 JournalField("MODEL_VERSION", model),
             ]
-        case let .modelPromoted(batch, previous, model, metric, champion, challenger, duration, decision):
-            var fields = Self.batchField(batch) + [JournalField("MODEL_VERSION", model)]
+        case let .modelPromoted(batch, previous, model, metric, champion, challenger, duration, decision, paired):
+            var fields = Self.batchField(batch) + [JournalField("MODEL_VERSION", model)] + Self.pairedFields(paired)
             if let previous { fields.append(JournalField("PREVIOUS_MODEL_VERSION", previous)) }
             fields.append(JournalField("METRIC", metric))
             if let challenger { fields.append(JournalField("CHALLENGER_SCORE", "\(challenger)")) }

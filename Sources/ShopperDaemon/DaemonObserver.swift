@@ -48,7 +48,7 @@ struct DaemonObserver: PipelineObserver {
                     batch: name, previousVersion: report.models.championBefore.map { "v\($0)" }, modelVersion: serving,
                     metric: evaluation?.metric.rawValue ?? "bootstrap holdout roc_auc", championScore: evaluation?.champion,
                     challengerScore: evaluation?.challenger ?? report.evidence?.heldOut?.value, duration: .milliseconds(Int64(report.timingsMS.retrain.rounded())),
-                    decision: report.decision))
+                    decision: report.decision, pairedTest: evaluation?.pairedTest))
                 await monitor.championChanged(to: serving)
                 await notify("promotion", reportPath)
             }
@@ -64,7 +64,8 @@ struct DaemonObserver: PipelineObserver {
                 await notify("retrain-skipped", reportPath)
             }
             context.log(.batchScored(batch: name, rows: report.rows, modelVersion: serving, drift: drift,
-                                     decision: report.decision, duration: duration))
+                                     decision: report.decision, duration: duration,
+                                     pairedTest: report.decision == .retrainKept ? report.models.evaluation?.pairedTest : nil))
         } else {
             context.log(.batchScored(batch: name, rows: job.rowCount, modelVersion: job.modelVersion.map { "v\($0)" } ?? "none",
                                      drift: false, decision: BatchDecision(rawValue: job.decision) ?? .score, duration: .zero))

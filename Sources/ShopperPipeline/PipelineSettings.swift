@@ -33,8 +33,9 @@ public struct PipelineSettings: Sendable, Equatable {
     public var evaluationFraction: Double = 0.3
     /// How the challenger is judged against the champion on the held-out new rows.
     public var promotionMetric: PromotionMetric = .rocAUC
-    /// The challenger is promoted when `challenger ≥ champion − tolerance`.
-    public var promotionTolerance: Double = 0.0
+    /// The paired test a challenger faces on the held-out rows: promoted unless significantly worse
+    /// (one-sided α, margin = `retrain.tolerance`); see `PromotionRule`.
+    public var promotion = PromotionRule()
     /// A labelled batch whose realised ROC AUC (scored by the champion before it saw the labels)
     /// falls more than this below the champion's validation ROC AUC triggers a retrain, drift or
     /// not: concept drift that feature tests cannot see. nil disables the trigger.

@@ -12,7 +12,10 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shopperd-bench",
         abstract: "shopperd's benchmarks (build with -c release); each prints the figures the docs quote.",
-        subcommands: [ForestSuite.self, IngestSuite.self, DriftSuite.self, DriftCalibrationSuite.self, DaemonSuite.self, LoadSuite.self])
+        subcommands: [
+            ForestSuite.self, IngestSuite.self, DriftSuite.self, DriftCalibrationSuite.self, DaemonSuite.self, LoadSuite.self,
+            PromotionSuite.self,
+        ])
 }
 
 /// `--data FILE`, checked before a suite starts: a missing file is a message, not a crash.

@@ -317,7 +317,10 @@ struct DemoOutcome {
             if let evaluation = report.models.evaluation {
                 lines.append("   retrained: challenger v\(report.models.challenger ?? 0) on \(evaluation.trainingRows) rows; "
                     + "\(evaluation.metric.rawValue) on \(evaluation.rows) held-out new rows: challenger \(Self.fixed(evaluation.challenger)) "
-                    + "vs champion \(Self.fixed(evaluation.champion)) → \(report.decision == .retrainPromoted ? "PROMOTED" : "champion kept")")
+                    + "vs champion \(Self.fixed(evaluation.champion))"
+                    + (evaluation.pairedTest.map { String(format: ", difference %+.4f (%g %% CI %+.4f … %+.4f, ", $0.difference, $0.confidence * 100,
+                                                          $0.intervalLow, $0.intervalHigh) + "\($0.test) one-sided p = " + String(format: "%.3g)", $0.pValueWorse) } ?? "")
+                    + " → \(report.decision == .retrainPromoted ? "PROMOTED" : "champion kept")")
             }
         case .scoreAwaitingLabels:
             lines.append("   retraining waits for labelled rows (warning logged)")

@@ -59,6 +59,11 @@ extension DaemonEndToEndTests {
             #expect(await onSet.exitStatus() == 78)
             #expect(onSet.stderr.contains(#"setting "drift.alpha" = "2" from --set is invalid: expected a number strictly between 0 and 1"#), "\(onSet.stderr)")
             #expect(!onSet.stderr.contains("SHOPPERD_DRIFT_ALPHA"), "\(onSet.stderr)")
+            // The promotion test's one-sided level: in (0, 0.5), so its (1 − 2α) interval exists.
+            let promotionAlpha = try await workspace.runOnce(["--set", "retrain.alpha=0.5"])
+            #expect(await promotionAlpha.exitStatus() == 78)
+            #expect(promotionAlpha.stderr.contains(#"setting "retrain.alpha" = "0.5" from --set is invalid: expected a number strictly between 0 and 0.5"#),
+                    "\(promotionAlpha.stderr)")
 
             let notJSON = try writeConfig(workspace, "drift.alpha = 0.01\n")
             let unreadable = try await workspace.runOnce(["--config", notJSON])

@@ -103,7 +103,7 @@ extension DaemonEndToEndTests {
             #expect(models.first { $0.version == 1 }?.aliases == [])
             let promotion = try #require(try await workspace.aliasHistory().last { $0.alias == "champion" && $0.action == "promote" })
             #expect(promotion.from_version == 1 && promotion.to_version == 2)
-            #expect(promotion.reason.contains("beat or tied champion v1 on held-out new rows"))
+            #expect(promotion.reason.contains("not significantly worse than champion v1 on held-out new rows"))
             let driftEvent = try #require(await daemon.waitForEvent("drift-detected", batch: "holiday-labelled.csv"))
             #expect(driftEvent["DECISION"] == "retrain-promoted" && driftEvent["PRIORITY"] == "4")
             #expect(driftEvent["DRIFTED_FEATURES"] == drift.drivers.map(\.name).joined(separator: ","))

@@ -46,10 +46,10 @@ extension DaemonEndToEndTests {
 
             // The default margin (0.05): the collapse itself retrains. Both models rank swapped labels
             // about as badly (ROC AUC ≈ 0.03–0.04, a difference decided by which of the three tuning
-            // candidates wins); a tolerance of 0.05 lets the fresher model take over, as an operator
-            // who prefers recent data would set it.
+            // candidates wins): the paired test finds the challenger not significantly worse, and the
+            // fresher model takes over with the default rule (no tolerance needed).
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let daemon = try await workspace.start(["--set", "retrain.tolerance=0.05"])
+            let daemon = try await workspace.start()
             try workspace.deliver(flipped, as: "flipped.csv")
             #expect(await workspace.waitForOutcome("flipped"))
             let report = try workspace.report("flipped")
@@ -69,15 +69,21 @@ extension DaemonEndToEndTests {
             #expect(abs((try #require(honest.realised?.rocAUC)) - (1 - auc)) < 1e-12)
             #expect(report.reason.hasPrefix("realised ROC AUC fell more than the margin below the champion's validation figure: challenger"),
                     "\(report.reason)")
-            // The challenger (trained on the champion's rows plus 210 swapped ones) is within the
-            // tolerance of the champion on the held-out swapped rows: promoted.
+            // The challenger (trained on the champion's rows plus 210 swapped ones) is not
+            // significantly worse than the champion on the held-out swapped rows: promoted.
             #expect(report.decision == .retrainPromoted, "\(report.reason)")
             #expect(report.models.championBefore == 1 && report.models.challenger == 2)
             let evaluation = try #require(report.models.evaluation)
             // 300 new labelled rows: 30 % held out, the rest appended to the champion's 4,631.
             #expect(evaluation.rows == 90 && evaluation.trainingRows == DaemonBatches.bootstrapRowCount + 210)
             #expect(evaluation.promoted && report.models.serving == 2)
-            #expect(try #require(evaluation.challenger) >= (try #require(evaluation.champion)) - 0.05)
+            let paired = try #require(evaluation.pairedTest)
+            #expect(paired.test == "delong" && paired.passed && paired.pValueWorse >= 0.05 && paired.intervalHigh >= 0)
+            // Lower on the day (0.032 vs 0.043): the old point rule (`challenger ≥ champion`, tolerance
+            // 0) kept it out; the difference is inside the noise of 90 rows.
+            #expect(paired.challenger < paired.champion, "\(paired.summary)")
+            #expect(paired.champion == evaluation.champion && paired.challenger == evaluation.challenger)
+            #expect(report.reason.contains("delong one-sided p = ") && report.reason.contains("rule: promoted unless significantly worse"))
 
             // The journal: no drift event (nothing drifted), the batch's decision on batch-scored.
             let scoredEvent = try #require(await daemon.waitForEvent("batch-scored", batch: "flipped.csv"))
@@ -86,6 +92,12 @@ extension DaemonEndToEndTests {
             #expect(daemon.events("retrain-skipped").isEmpty)
             let promotedEvent = try #require(await daemon.waitForEvent("model-promoted", batch: "flipped.csv"))
             #expect(promotedEvent["MODEL_VERSION"] == "v2" && promotedEvent["DECISION"] == "retrain-promoted")
+            #expect(promotedEvent["PROMOTION_TEST"] == "delong" && promotedEvent["P_VALUE_WORSE"] == "\(paired.pValueWorse)")
+            #expect(promotedEvent["DIFFERENCE"] == "\(paired.difference)" && promotedEvent["DIFFERENCE_CI_HIGH"] == "\(paired.intervalHigh)")
+            #expect(promotedEvent["PROMOTION_RULE"] == "promoted unless significantly worse (one-sided p < 0.05, margin 0)")
+            let championAlias = try #require(try await workspace.aliasHistory().last { $0.alias == "champion" })
+            #expect(championAlias.reason.hasPrefix("not significantly worse than champion v1 on held-out new rows: roc_auc on 90 held-out new rows"))
+            #expect(championAlias.reason.contains("90 % CI") && championAlias.reason.contains("delong one-sided p = "), "\(championAlias.reason)")
             #expect(try await models(workspace).map(\.version) == [1, 2])
             let challenger = try #require(try await workspace.aliasHistory().first { $0.alias == "challenger" && $0.action == "promote" })
             #expect(challenger.to_version == 2)
@@ -110,7 +122,10 @@ extension DaemonEndToEndTests {
 
         @Test func aChallengerThatLosesIsRegisteredButKeptOutAndTheChampionAndItsReferenceStay() async throws {
             // A 60-row window: the challenger learns from the newest 60 holiday rows only and ranks
-            // the 90 held-out ones worse than the champion trained on 4,631 (seeded: always).
+            // the 90 held-out ones worse than the champion trained on 4,631 (seeded: always), though
+            // not significantly on 18 buyers (DeLong one-sided p ≈ 0.14): the paired rule alone
+            // would promote it. It is kept out by the evidence rule, which comes first: its 60 rows
+            // give too few out-of-bag buyers for a threshold that does not flag every row.
             let (workspace, run) = try await holidayThenStationary(windowRows: 60)
 
             let report = try workspace.report("holiday")
@@ -121,6 +136,9 @@ extension DaemonEndToEndTests {
             #expect(!evaluation.promoted && evaluation.tolerance == 0 && evaluation.trainingRows == 60 && evaluation.rows == 90)
             let champion = try #require(evaluation.champion), challenger = try #require(evaluation.challenger)
             #expect(challenger < champion, "challenger \(challenger) vs champion \(champion)")
+            let paired = try #require(evaluation.pairedTest)
+            #expect(paired.passed && paired.pValueWorse >= 0.05 && paired.intervalLow < 0, "\(report.reason)")
+            #expect(report.reason.contains("the challenger may not serve: need a threshold that does not flag every row"), "\(report.reason)")
             // Registered (v2), but the champion still serves, and scored this very batch.
             #expect(report.models.championBefore == 1 && report.models.challenger == 2 && report.models.serving == 1)
             #expect(try workspace.predictions("holiday").dropFirst().allSatisfy { $0[4] == "1" })
@@ -135,11 +153,16 @@ extension DaemonEndToEndTests {
             #expect(challengerAlias.map(\.action) == ["promote", "remove"])
             #expect(challengerAlias.first?.to_version == 2)
             #expect(challengerAlias.last?.reason.hasPrefix("kept out: roc_auc on 90 held-out new rows") == true)
+            #expect(challengerAlias.last?.reason.contains("delong one-sided p = ") == true)
 
             // Events: drift with the decision, no promotion.
             let drift = try #require(run.events("drift-detected").first)
             #expect(drift["DECISION"] == "retrain-kept" && drift["MODEL_VERSION"] == "v1")
             #expect(run.events("model-promoted").isEmpty)
+            // The kept-out verdict is on the batch's batch-scored event, with the paired test's fields.
+            let kept = try #require(run.events("batch-scored").first { $0["DECISION"] == "retrain-kept" })
+            #expect(kept["PROMOTION_TEST"] == "delong" && kept["P_VALUE_WORSE"] == "\(paired.pValueWorse)")
+            #expect(kept["DIFFERENCE_CI_HIGH"] == "\(paired.intervalHigh)" && kept["DIFFERENCE_CI_LEVEL"] == "0.9")
 
             // The reference is still v1's training rows: the next stationary batch does not drift.
             let after = try workspace.report("after")
@@ -150,13 +173,18 @@ extension DaemonEndToEndTests {
         @Test func theSlidingWindowKeepsTheNewestRowsAndAPromotedChallengersVersionsBecomeTheReference() async throws {
             // 4,631 champion rows + 210 new ones not held out, of which the newest 150 are kept. The
             // 150-row challenger and the champion score within 0.01 of each other on the held-out
-            // rows; a tolerance of 0.05 promotes it, which is what this test is about.
-            let (workspace, _) = try await holidayThenStationary(windowRows: 150, ["--set", "retrain.tolerance=0.05"])
+            // rows, not significantly different: the default rule promotes it, which is what this
+            // test is about.
+            let (workspace, _) = try await holidayThenStationary(windowRows: 150)
 
             let report = try workspace.report("holiday")
             #expect(report.decision == .retrainPromoted, "\(report.reason)")
             let evaluation = try #require(report.models.evaluation)
             #expect(evaluation.trainingRows == 150 && evaluation.rows == 90)
+            // Lower on the day (0.819 vs 0.822), not significantly (p ≈ 0.48): the old point rule kept
+            // it out at the default tolerance 0; the paired rule promotes it.
+            let paired = try #require(evaluation.pairedTest)
+            #expect(paired.challenger < paired.champion && paired.passed && paired.pValueWorse >= 0.05, "\(paired.summary)")
             #expect(report.models.serving == 2)
             let models = try await models(workspace)
             #expect(models.map(\.version) == [1, 2])

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct RetrainRepeatTests {
     @Test func aDriftedUnlabelledBatchDoesNotRepeatAKeptOutTrial() async throws {
         var settings = PipelineFixtures.settings
-        settings.promotionTolerance = -1  // a challenger must beat the champion by a full unit of ROC AUC: never promoted
+        settings.promotion.margin = -1  // a challenger must beat the champion by a full unit of ROC AUC: never promoted
         let dirs = try PipelineDirectories()
         let pipeline = try await dirs.pipeline(settings)
         let observer = RecordingObserver()

@@ -44,7 +44,7 @@ extension ShopperTrackingSuite {
             #expect(server.versions.map(\.runID) == training.map(\.id))
             #expect(server.versions.map(\.source) == training.map { "runs:/\($0.id)/model" })
             #expect(server.aliases == ["champion": "2"])
-            #expect(server.versions[1].tags["shopperd.champion"]?.contains(": beat or tied champion v1 on held-out new rows") == true)
+            #expect(server.versions[1].tags["shopperd.champion"]?.contains(": not significantly worse than champion v1 on held-out new rows") == true)
             #expect(server.versions[1].tags["shopperd.challenger"]?.hasSuffix(": promoted to champion") == true)
 
             let monitoring = server.runs(experiment: "shopperd-monitoring")

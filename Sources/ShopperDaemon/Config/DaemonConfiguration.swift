@@ -45,7 +45,8 @@ public enum DaemonConfiguration {
         ("retrain.window-rows", "sliding training window, newest rows (default 50000)"),
         ("retrain.evaluation-fraction", "share of new labelled rows held out to judge champion vs challenger (default 0.3)"),
         ("retrain.metric", "roc_auc | average_precision | recall | f1"),
-        ("retrain.tolerance", "promote when challenger >= champion - tolerance (default 0)"),
+        ("retrain.tolerance", "margin: the challenger is kept out only when significantly worse by more than this (default 0)"),
+        ("retrain.alpha", "one-sided level of the paired test (DeLong for roc_auc) that keeps out a worse challenger (default 0.05)"),
         ("retrain.tuning", "around-champion (3 candidates near the champion's settings) | full (the whole grid)"),
         ("retrain.performance-margin", "realised ROC AUC drop that triggers a retrain (default 0.05; negative disables)"),
         ("training.trees", "trees per forest (default 100)"),
@@ -137,7 +138,8 @@ public enum DaemonConfiguration {
         p.trainingWindowRows = try config.integer("retrain.window-rows", default: p.trainingWindowRows, range: 10...2_000_000)
         p.evaluationFraction = try config.number("retrain.evaluation-fraction", default: p.evaluationFraction, open: 0...1)
         p.promotionMetric = try config.choice("retrain.metric", default: p.promotionMetric)
-        p.promotionTolerance = try config.number("retrain.tolerance", default: p.promotionTolerance, closed: 0...1)
+        p.promotion.margin = try config.number("retrain.tolerance", default: p.promotion.margin, closed: 0...1)
+        p.promotion.alpha = try config.number("retrain.alpha", default: p.promotion.alpha, open: 0...0.5)
         p.retrainTuning = try config.choice("retrain.tuning", default: p.retrainTuning)
         let margin = try config.number("retrain.performance-margin", default: p.performanceMargin ?? -1, closed: -1...1)
         p.performanceMargin = margin < 0 ? nil : margin

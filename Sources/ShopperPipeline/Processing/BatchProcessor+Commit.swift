@@ -30,7 +30,7 @@ extension BatchProcessor {
                                    reason: "trained on \(trial.trainingRows) rows after \(p.decisionCause) in \(batchName) (store version \(batchVersion))")
                     if trial.promoted {
                         try tx.promote(version: registered, to: .champion,
-                                       reason: "beat or tied champion v\(champion.version) on held-out new rows: \(trial.verdict)")
+                                       reason: "not significantly worse than champion v\(champion.version) on held-out new rows: \(trial.verdict)")
                         serving = registered
                     }
                     try tx.removeAlias(.challenger, reason: trial.promoted ? "promoted to champion" : "kept out: \(trial.verdict)")

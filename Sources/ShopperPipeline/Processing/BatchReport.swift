@@ -100,10 +100,14 @@ public struct BatchReport: Sendable, Codable, Equatable {
         public var tolerance: Double
         public var promoted: Bool
         public var trainingRows: Int
+        /// The paired test behind `promoted`: difference, interval, p-value and rule (nil when the
+        /// metric was undefined, and in reports written before the paired test).
+        public var pairedTest: PairedComparison? = nil
 
         enum CodingKeys: String, CodingKey {
             case metric, rows, positives, champion, challenger, tolerance, promoted
             case trainingRows = "training_rows"
+            case pairedTest = "paired_test"
         }
     }
 

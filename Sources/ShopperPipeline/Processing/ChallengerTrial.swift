@@ -15,9 +15,11 @@ import ShopperStore
 /// champion's own training rows, keeping the newest `trainingWindowRows` (a sliding window). The
 /// held-out rows are not wasted: they are in the store, inside the next window.
 ///
-/// The verdict follows the `EvidenceRule`: held-out rows without enough of each class decide
+/// The verdict follows the `EvidenceRule` first: held-out rows without enough of each class decide
 /// nothing (checked before training: `Plan.verdict`), an undefined metric promotes no one, and a
-/// challenger whose threshold flags every row may not serve.
+/// challenger whose threshold flags every row may not serve. Then the `PromotionRule`: a paired
+/// test of both models' scores of the same held-out rows (DeLong for ROC AUC), the challenger
+/// promoted unless significantly worse.
 struct ChallengerTrial: Sendable {
     let model: ForestModel
     /// The oldest store version in its training window.
@@ -25,7 +27,8 @@ struct ChallengerTrial: Sendable {
     let trainingRows: Int
     let evaluation: BatchReport.ChallengerEvaluation?
     let promoted: Bool
-    /// One line: the metric on the held-out rows, challenger vs champion.
+    /// One line: the metric on the held-out rows, challenger vs champion, the difference, its
+    /// interval, the p-value and the rule.
     let verdict: String
     /// The evidence rule's verdict on the challenger (nil for a first champion: see `FirstChampion`).
     var evidence: EvidenceVerdict? = nil
@@ -70,20 +73,20 @@ struct ChallengerTrial: Sendable {
         let challengerReport = ClassificationReport(
             dataset: "evaluation", scores: challengerScores, labels: evaluationLabels, threshold: model.threshold)
         let metric = settings.promotionMetric
-        let championValue = metric.value(of: championReport)
-        let challengerValue = metric.value(of: challengerReport)
         let evidence = settings.evidence.mayServe(
             choice: model.metadata.thresholdChoice, outOfBag: model.metadata.outOfBag, heldOut: challengerReport, metric: metric,
             labelledRows: window.count, buyers: window.lazy.filter { $0.session.revenue == true }.count)
+        let paired = settings.promotion.judge(
+            metric: metric, labels: evaluationLabels, champion: championScores, championThreshold: champion.model.threshold,
+            challenger: challengerScores, challengerThreshold: model.threshold, seed: settings.training.seed)
         let positives = evaluationLabels.filter { $0 }.count
         let rows = "\(evaluationRows.count) held-out new rows (\(positives) buyers)"
         let promoted: Bool
         let verdict: String
-        if let championValue, let challengerValue {
-            let comparison = "\(metric.rawValue) on \(rows): challenger " + format(challengerValue) + " vs champion "
-                + format(championValue) + ", tolerance " + format(settings.promotionTolerance)
+        if let paired {
+            let comparison = "\(metric.rawValue) on \(rows): " + paired.summary
             if evidence.sufficient {
-                promoted = challengerValue >= championValue - settings.promotionTolerance
+                promoted = paired.passed
                 verdict = comparison
             } else {
                 promoted = false
@@ -96,9 +99,9 @@ struct ChallengerTrial: Sendable {
         }
         return ChallengerTrial(
             model: model, trainingFromVersion: window.first?.version, trainingRows: window.count,
-            evaluation: .init(metric: metric, rows: evaluationRows.count, positives: positives, champion: championValue,
-                              challenger: challengerValue, tolerance: settings.promotionTolerance, promoted: promoted,
-                              trainingRows: window.count),
+            evaluation: .init(metric: metric, rows: evaluationRows.count, positives: positives, champion: paired?.champion ?? metric.value(of: championReport),
+                              challenger: paired?.challenger ?? metric.value(of: challengerReport), tolerance: settings.promotion.margin,
+                              promoted: promoted, trainingRows: window.count, pairedTest: paired),
             promoted: promoted, verdict: verdict, evidence: evidence)
     }
 
