@@ -43,38 +43,74 @@ public struct CalendarMatch: Sendable {
 extension DriftReference {
     /// The finest calendar match with at least `minimumRows` reference rows: the strata with the
     /// batch's (month, SpecialDay) pairs, else those of its months, else the whole reference.
-    /// A batch row whose key the reference lacks stays in the batch (it is compared with the
+    /// The matched rows are taken in the batch's own calendar mix (``proportional(_:_:)``). A
+    /// batch row whose key the reference lacks stays in the batch (it is compared with the
     /// matched rows), so a handful of stray rows cannot switch the comparison off.
     public func calendarMatch(for batch: [Session], minimumRows: Int) -> CalendarMatch {
-        let keys = Set(batch.map(CalendarKey.init))
-        let months = Set(keys.map(\.month))
-        let byKey = strata.filter { keys.contains($0.key) }
-        if byKey.reduce(0, { $0 + $1.sample.rowCount }) >= minimumRows {
-            return match(.monthAndSpecialDay, byKey)
-        }
-        let byMonth = strata.filter { months.contains($0.key.month) }
-        if byMonth.reduce(0, { $0 + $1.sample.rowCount }) >= minimumRows {
-            return match(.month, byMonth)
+        let counts = Self.calendarCounts(batch)
+        for level in [CalendarMatchLevel.monthAndSpecialDay, .month] {
+            if let match = proportional(level, groups(level, counts)), match.sample.rowCount >= minimumRows { return match }
         }
         return CalendarMatch(level: .none, months: [], sample: whole)
     }
 
     /// The rows a report was computed against, rebuilt from its level and batch (for charts).
     public func calendarMatch(for batch: [Session], level: CalendarMatchLevel) -> CalendarMatch {
-        let keys = Set(batch.map(CalendarKey.init))
-        let months = Set(keys.map(\.month))
+        proportional(level, groups(level, Self.calendarCounts(batch))) ?? CalendarMatch(level: .none, months: [], sample: whole)
+    }
+
+    static func calendarCounts(_ batch: [Session]) -> [CalendarKey: Int] {
+        var counts = [CalendarKey: Int]()
+        for session in batch { counts[CalendarKey(session), default: 0] += 1 }
+        return counts
+    }
+
+    /// The units whose mix is matched: each (month, SpecialDay) stratum, or each month (all its
+    /// strata together), with the batch rows that fall in it.
+    func groups(_ level: CalendarMatchLevel, _ counts: [CalendarKey: Int]) -> [(batchRows: Int, strata: [CalendarStratum])] {
         switch level {
-        case .monthAndSpecialDay: return match(level, strata.filter { keys.contains($0.key) })
-        case .month: return match(level, strata.filter { months.contains($0.key.month) })
-        case .none: return CalendarMatch(level: .none, months: [], sample: whole)
+        case .monthAndSpecialDay:
+            return strata.compactMap { stratum in counts[stratum.key].map { ($0, [stratum]) } }
+        case .month:
+            var rows = [Month: Int]()
+            for (key, count) in counts { rows[key.month, default: 0] += count }
+            return rows.keys.sorted().compactMap { month in
+                let chosen = strata.filter { $0.key.month == month }
+                return chosen.isEmpty ? nil : (rows[month]!, chosen)
+            }
+        case .none:
+            return []
         }
     }
 
-    private func match(_ level: CalendarMatchLevel, _ chosen: [CalendarStratum]) -> CalendarMatch {
-        let months = Set(chosen.map(\.key.month)).sorted()
-        // Every stratum matched (a spread-out batch): the prepared whole, nothing to merge.
-        let sample = chosen.count == strata.count ? whole : ReferenceSample(merging: chosen.map(\.sample), columns: columns)
-        return CalendarMatch(level: level, months: months, sample: sample)
+    /// The matched reference rows in the batch's proportions: every group that holds at least 2 %
+    /// of the matched batch rows keeps k × (its batch rows) reference rows, k the largest factor
+    /// all of them can afford; rarer groups keep at most that many. Why: a batch half March, half
+    /// May compared with the union of the reference's March (1,907) and May (3,364) rows would
+    /// "drift" because months differ, not shoppers (95 % false alarms measured).
+    func proportional(_ level: CalendarMatchLevel, _ groups: [(batchRows: Int, strata: [CalendarStratum])]) -> CalendarMatch? {
+        guard level != .none, !groups.isEmpty else { return nil }
+        let referenceRows = groups.map { $0.strata.reduce(0) { $0 + $1.sample.rowCount } }
+        let matched = groups.reduce(0) { $0 + $1.batchRows }
+        let floor = max(1, Int((0.02 * Double(matched)).rounded(.up)))
+        let k = groups.indices.filter { groups[$0].batchRows >= floor }
+            .map { Double(referenceRows[$0]) / Double(groups[$0].batchRows) }.min()
+            ?? groups.indices.map { Double(referenceRows[$0]) / Double(groups[$0].batchRows) }.min()!
+        var parts = [ReferenceSample](), months = Set<Month>(), thinnedAny = false
+        for (index, group) in groups.enumerated() {
+            let target = min(referenceRows[index], Int((k * Double(group.batchRows) + 1e-9).rounded(.down)))
+            thinnedAny = thinnedAny || target < referenceRows[index]
+            guard target > 0 else { continue }
+            let sample = group.strata.count == 1 ? group.strata[0].sample
+                : ReferenceSample(merging: group.strata.map(\.sample), columns: columns)
+            parts.append(sample.thinned(to: target))
+            months.insert(group.strata[0].key.month)
+        }
+        guard !parts.isEmpty else { return nil }
+        // Every stratum kept whole (a spread-out batch): the prepared whole, nothing to merge.
+        let all = !thinnedAny && groups.reduce(0) { $0 + $1.strata.count } == strata.count
+        let sample = all ? whole : parts.count == 1 ? parts[0] : ReferenceSample(merging: parts, columns: columns)
+        return CalendarMatch(level: level, months: months.sorted(), sample: sample)
     }
 }
 

@@ -20,6 +20,24 @@ public struct CategoryCounts: Sendable, Codable, Equatable {
         total += other.total
     }
 
+    /// The counts scaled to `target` rows (largest remainders), as if `target` of the rows
+    /// had been taken in exact proportion: see ``ReferenceSample/thinned(to:)``.
+    func scaled(to target: Int) -> CategoryCounts {
+        guard total > 0, target != total else { return self }
+        let labels = counts.keys.sorted { sortKey($0) < sortKey($1) || (sortKey($0) == sortKey($1) && $0 < $1) }
+        let exact = labels.map { Double(counts[$0]!) * Double(target) / Double(total) }
+        var floors = exact.map { Int($0.rounded(.down)) }
+        let order = labels.indices.sorted { exact[$0] - Double(floors[$0]) > exact[$1] - Double(floors[$1]) || (exact[$0] - Double(floors[$0]) == exact[$1] - Double(floors[$1]) && $0 < $1) }
+        for index in order.prefix(target - floors.reduce(0, +)) { floors[index] += 1 }
+        var result = CategoryCounts()
+        for (index, label) in labels.enumerated() where floors[index] > 0 {
+            result.counts[label] = floors[index]
+            result.sortKeys[label] = sortKeys[label]
+        }
+        result.total = target
+        return result
+    }
+
     func sortKey(_ label: String) -> Double { sortKeys[label] ?? .infinity }
 
     /// Labels of both samples, in natural order (then by label).

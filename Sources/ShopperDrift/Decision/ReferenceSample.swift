@@ -41,6 +41,26 @@ public struct ReferenceSample: Sendable, Codable, Equatable {
         self.categories = categories
     }
 
+    /// `target` rows standing for these in exact proportion: each sorted column keeps the values
+    /// at evenly spaced ranks (its quantiles), each category its share (largest remainders).
+    /// Why: to give a reference the batch's calendar mix without drawing at random (a check must
+    /// be reproducible). A quantile subset is closer to its source than a random subset of the
+    /// same size, so tests that treat it as a random sample are, if anything, conservative.
+    func thinned(to target: Int) -> ReferenceSample {
+        guard target < rowCount else { return self }
+        let ranks = (0..<target).map { Int((Double($0) + 0.5) * Double(rowCount) / Double(target)) }
+        return ReferenceSample(
+            rowCount: target,
+            sorted: sorted.mapValues { values in ranks.map { values[min($0, values.count - 1)] } },
+            categories: categories.mapValues { $0.scaled(to: target) })
+    }
+
+    private init(rowCount: Int, sorted: [Column: [Double]], categories: [Column: CategoryCounts]) {
+        self.rowCount = rowCount
+        self.sorted = sorted
+        self.categories = categories
+    }
+
     /// The values of a numeric column, ascending (empty for a categorical column).
     public func sortedValues(_ column: Column) -> [Double] { sorted[column] ?? [] }
 
