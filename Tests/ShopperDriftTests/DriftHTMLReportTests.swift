@@ -34,6 +34,20 @@ import Testing
         #expect(!html.contains("url("))
     }
 
+    @Test func aCalendarShiftIsShownApartAndDecidesNothing() throws {
+        let december = TestData.synthetic(count: 200, seed: 2).map { session in
+            var session = session
+            session.month = .dec
+            return session
+        }
+        let (report, html) = try render(current: december)
+        #expect(!report.criticalDrift)
+        #expect(html.contains("No critical drift"))
+        #expect(html.contains("Calendar shifted (reported, not deciding): Month."))
+        #expect(html.contains("<span class=\"badge shift\">calendar shift</span>"))
+        #expect(!html.contains("<span class=\"badge alarm\">drifted</span>"))
+    }
+
     @Test func calmBatchSaysSoAndEscapesText() throws {
         let (report, html) = try render(current: TestData.synthetic(count: 200, seed: 2))
         #expect(!report.criticalDrift)
