@@ -118,13 +118,19 @@ import Testing
         #expect(mostlyMay.level == .monthAndSpecialDay && mostlyMay.months == [.may])
         #expect(mostlyMay.sample.rowCount == febToJul.filter { $0.month == .may && $0.specialDay == 0 }.count)
 
-        // SpecialDay values the reference holds too few rows of: the whole month instead.
+        // A SpecialDay value the reference holds too few rows of: the month's days near a holiday.
+        let holiday = Array(TestData.bundled.filter { $0.month == .may && $0.specialDay == 1 }.suffix(100))
         let sparse = DriftReference(sessions: febToJul.filter { $0.month != .may || $0.specialDay != 1 }
             + TestData.bundled.filter { $0.month == .may && $0.specialDay == 1 }.prefix(10))
-        let holiday = Array(TestData.bundled.filter { $0.month == .may && $0.specialDay == 1 }.suffix(100))
-        let byMonth = sparse.calendarMatch(for: holiday, minimumRows: 50)
+        let byHoliday = sparse.calendarMatch(for: holiday, minimumRows: 50)
+        #expect(byHoliday.level == .monthAndHoliday && byHoliday.months == [.may])
+        #expect(byHoliday.sample.rowCount == febToJul.filter { $0.month == .may && $0.specialDay > 0 && $0.specialDay < 1 }.count + 10)
+        // Too few days near a holiday at all: the whole month.
+        let sparser = DriftReference(sessions: febToJul.filter { $0.month != .may || $0.specialDay == 0 }
+            + TestData.bundled.filter { $0.month == .may && $0.specialDay == 1 }.prefix(10))
+        let byMonth = sparser.calendarMatch(for: holiday, minimumRows: 50)
         #expect(byMonth.level == .month && byMonth.months == [.may])
-        #expect(byMonth.sample.rowCount == sparse.rowsByMonth.first { $0.month == .may }?.rows)
+        #expect(byMonth.sample.rowCount == sparser.rowsByMonth.first { $0.month == .may }?.rows)
 
         // A month the reference barely has: the whole reference.
         let thin = DriftReference(sessions: febToJul.filter { $0.month != .jun } + febToJul.filter { $0.month == .jun }.prefix(20))

@@ -50,8 +50,8 @@ struct CalendarDecision {
             rule += "; calendar features (\(calendar.joined(separator: ", "))) are reported, never deciding"
         }
         switch match.level {
-        case .monthAndSpecialDay, .month:
-            let by = match.level == .month ? "month" : "month and SpecialDay"
+        case .monthAndSpecialDay, .monthAndHoliday, .month:
+            let by = match.level.matchedOn
             rule += "; compared with the \(match.sample.rowCount) reference rows of the batch's \(by) (\(match.months.map(\.name).joined(separator: ", ")))"
         case .none where config.calendarMatching:
             rule += "; compared with the whole reference (it has too few rows of the batch's months)"

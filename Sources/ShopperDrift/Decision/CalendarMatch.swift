@@ -11,6 +11,13 @@ public struct CalendarKey: Hashable, Comparable, Sendable, Codable {
         specialDay = session.specialDay
     }
 
+    /// The key with SpecialDay reduced to "near a holiday" (1) or not (0).
+    var holiday: CalendarKey {
+        var key = self
+        key.specialDay = specialDay > 0 ? 1 : 0
+        return key
+    }
+
     public static func < (lhs: CalendarKey, rhs: CalendarKey) -> Bool {
         lhs.month != rhs.month ? lhs.month < rhs.month : lhs.specialDay < rhs.specialDay
     }
@@ -20,11 +27,26 @@ public struct CalendarKey: Hashable, Comparable, Sendable, Codable {
 public enum CalendarMatchLevel: String, Sendable, Codable, Equatable {
     /// The reference rows of the batch's (month, SpecialDay) pairs.
     case monthAndSpecialDay = "month_and_special_day"
+    /// The reference rows of the batch's months, near a holiday (SpecialDay > 0) or not, as the
+    /// batch's rows are (its exact SpecialDay values were too rare in them).
+    case monthAndHoliday = "month_and_holiday"
     /// The reference rows of the batch's months (its SpecialDay values were too rare in them).
     case month
     /// The whole reference: the reference has (too few rows of) none of the batch's months,
     /// or matching is off.
     case none
+}
+
+extension CalendarMatchLevel {
+    /// "month and SpecialDay", "month and holiday or not", "month" (for messages).
+    public var matchedOn: String {
+        switch self {
+        case .monthAndSpecialDay: "month and SpecialDay"
+        case .monthAndHoliday: "month and holiday or not"
+        case .month: "month"
+        case .none: "nothing"
+        }
+    }
 }
 
 /// The reference rows a batch is compared with, and how they were chosen.
@@ -42,13 +64,14 @@ public struct CalendarMatch: Sendable {
 
 extension DriftReference {
     /// The finest calendar match with at least `minimumRows` reference rows: the strata with the
-    /// batch's (month, SpecialDay) pairs, else those of its months, else the whole reference.
+    /// batch's (month, SpecialDay) pairs, else its months split into days near a holiday or not,
+    /// else its months, else the whole reference.
     /// The matched rows are taken in the batch's own calendar mix (``proportional(_:_:)``). A
     /// batch row whose key the reference lacks stays in the batch (it is compared with the
     /// matched rows), so a handful of stray rows cannot switch the comparison off.
     public func calendarMatch(for batch: [Session], minimumRows: Int) -> CalendarMatch {
         let counts = Self.calendarCounts(batch)
-        for level in [CalendarMatchLevel.monthAndSpecialDay, .month] {
+        for level in [CalendarMatchLevel.monthAndSpecialDay, .monthAndHoliday, .month] {
             if let match = proportional(level, groups(level, counts)), match.sample.rowCount >= minimumRows { return match }
         }
         return CalendarMatch(level: .none, months: [], sample: whole)
@@ -71,6 +94,13 @@ extension DriftReference {
         switch level {
         case .monthAndSpecialDay:
             return strata.compactMap { stratum in counts[stratum.key].map { ($0, [stratum]) } }
+        case .monthAndHoliday:
+            var rows = [CalendarKey: Int]()  // SpecialDay 1 stands for "near a holiday", 0 for not
+            for (key, count) in counts { rows[key.holiday, default: 0] += count }
+            return rows.keys.sorted().compactMap { unit in
+                let chosen = strata.filter { $0.key.holiday == unit }
+                return chosen.isEmpty ? nil : (rows[unit]!, chosen)
+            }
         case .month:
             var rows = [Month: Int]()
             for (key, count) in counts { rows[key.month, default: 0] += count }

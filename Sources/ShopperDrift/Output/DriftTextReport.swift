@@ -29,8 +29,8 @@ public enum DriftTextReport {
         switch report.calendarMatch {
         case .none:
             return "\(report.referenceRows) rows"
-        case .month, .monthAndSpecialDay:
-            let by = report.calendarMatch == .month ? "month" : "month and SpecialDay"
+        case .month, .monthAndHoliday, .monthAndSpecialDay:
+            let by = report.calendarMatch.matchedOn
             return "\(report.referenceRowsCompared) of \(report.referenceRows) rows (matched on \(by): \(report.monthsMatched.map(\.name).joined(separator: ", ")))"
         }
     }
