@@ -88,8 +88,8 @@ extension DriftReference {
         return counts
     }
 
-    /// The units whose mix is matched: each (month, SpecialDay) stratum, or each month (all its
-    /// strata together), with the batch rows that fall in it.
+    /// The units whose mix is matched — each (month, SpecialDay) stratum, each month's days near
+    /// a holiday or not, or each month (its strata together) — with the batch rows in each.
     func groups(_ level: CalendarMatchLevel, _ counts: [CalendarKey: Int]) -> [(batchRows: Int, strata: [CalendarStratum])] {
         switch level {
         case .monthAndSpecialDay:
