@@ -137,6 +137,10 @@ struct DriftCalibrationSuite: AsyncParsableCommand {
     @Option(name: .customLong("power-sizes"), help: ArgumentHelp("Batch sizes for the power rows.", valueName: "N,N,…")) var powerSizes = "50,200"
     @Flag(name: .customLong("monte-carlo"), help: "Also the Monte Carlo chi-square (slow).") var monteCarlo = false
     @Option(help: "Random seed.") var seed: UInt64 = 20_240_601
+    @Option(help: ArgumentHelp("Scenario groups: classic (random samples, Nov/Dec power), calendar (single months and weeks).",
+                               valueName: "GROUP,…")) var only = "classic,calendar"
+    @Option(name: .customLong("month-sizes"), help: ArgumentHelp("Batch sizes for the single-month rows.", valueName: "N,N,…"))
+    var monthSizes = "200,1000"
 
     static func sizes(_ text: String, _ name: String) throws -> [Int] {
         let values = text.split(separator: ",").map { Int($0) }
@@ -150,6 +154,11 @@ struct DriftCalibrationSuite: AsyncParsableCommand {
         try requirePositive([("draws", draws)])
         _ = try Self.sizes(sizes, "sizes")
         _ = try Self.sizes(powerSizes, "power-sizes")
+        _ = try Self.sizes(monthSizes, "month-sizes")
+        let groups = Set(only.split(separator: ",").map(String.init))
+        guard !groups.isEmpty, groups.isSubset(of: ["classic", "calendar"]) else {
+            throw ValidationError("--only takes classic, calendar or both, comma-separated (got \"\(only)\")")
+        }
     }
 
     func run() async throws {
@@ -160,6 +169,8 @@ struct DriftCalibrationSuite: AsyncParsableCommand {
         options.monteCarlo = monteCarlo
         options.data = dataOption.data
         options.seed = seed
+        options.scenarios = Set(only.split(separator: ",").map(String.init))
+        options.calendarSizes = try Self.sizes(monthSizes, "month-sizes")
         try await DriftBench.calibration(options)
     }
 }

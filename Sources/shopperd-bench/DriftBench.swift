@@ -64,7 +64,7 @@ enum DriftBench {
             }
             try SessionCSV.encode(referenceSessions, labelled: false).write(to: directory.appendingPathComponent("reference.csv"), atomically: true, encoding: .utf8)
             try SessionCSV.encode(currentSessions, labelled: false).write(to: directory.appendingPathComponent("current.csv"), atomically: true, encoding: .utf8)
-            let plain = try DriftDetector(config: DriftConfig(categoricalMethod: .plain)).check(currentSessions, against: reference)
+            let plain = try DriftDetector(config: DriftConfig(categoricalMethod: .plain, calendarMatching: false)).check(currentSessions, against: reference)
             for column in plain.columns { values["report_\(column.column.name)"] = [column.statistic, column.pValue] }
             let json: [String: Any] = [
                 "timings": results.mapValues { ["median_ms": $0.median * 1e3, "min_ms": $0.minimum * 1e3] },
@@ -105,40 +105,74 @@ enum DriftBench {
 
     /// The rules compared, all computed from the same per-feature tests of each draw.
     enum Rule: String, CaseIterable {
-        case defaults = "defaults: BH, pooled chi-square"
-        case bonferroniPooled = "Bonferroni, pooled chi-square"
-        case bhPlain = "BH, plain chi-square"
-        case uncorrected = "uncorrected per-feature rule (p < 0.05, plain chi-square)"
-        case halfTheColumns = "half the columns drift (Evidently-style, plain tests)"
-        case bhMonteCarlo = "BH, Monte-Carlo chi-square (999 tables)"
+        case defaults = "defaults: calendar-matched reference, 15 behavioural features decide (BH, pooled chi-square)"
+        case calendarBlind = "previous defaults: whole reference, all 17 features decide (BH, pooled chi-square)"
+        case bonferroniPooled = "Bonferroni, pooled chi-square (calendar-aware)"
+        case bhPlain = "BH, plain chi-square (calendar-aware)"
+        case uncorrected = "uncorrected per-feature rule (p < 0.05, plain chi-square, 17 features, whole reference)"
+        case halfTheColumns = "half the columns drift (Evidently-style, plain tests, 17 features, whole reference)"
+        case bhMonteCarlo = "BH, Monte-Carlo chi-square (999 tables, calendar-aware)"
     }
 
     struct Tally {
         var alarms = [Rule: Int]()
         var draws = 0
 
-        mutating func record(pooled: DriftReport, plain: DriftReport, monteCarlo: DriftReport?) {
+        mutating func record(_ fired: [Rule: Bool]) {
             draws += 1
-            let alpha = pooled.alpha
-            func any(_ report: DriftReport, _ correction: MultipleTestingCorrection) -> Bool {
-                correction.adjust(report.columns.map(\.pValue)).contains { $0 < alpha }
+            for (rule, alarm) in fired {
+                alarms[rule, default: 0] += alarm ? 1 : 0
             }
-            var fired: [Rule: Bool] = [
-                .defaults: pooled.criticalDrift,
-                .bonferroniPooled: any(pooled, .bonferroni),
-                .bhPlain: any(plain, .bh),
-                .uncorrected: any(plain, .none),
-                .halfTheColumns: 2 * plain.columns.filter { $0.pValue < alpha }.count >= plain.columns.count,
-            ]
-            if let monteCarlo { fired[.bhMonteCarlo] = monteCarlo.criticalDrift }
-            for (rule, alarm) in fired where alarm { alarms[rule, default: 0] += 1 }
-            for rule in fired.keys where alarms[rule] == nil { alarms[rule] = 0 }
         }
 
         func rate(_ rule: Rule) -> String? {
             guard let k = alarms[rule], draws > 0 else { return nil }
             let (low, high) = wilson(k, draws)
             return String(format: "%.1f %% (%.1f–%.1f)", 100 * Double(k) / Double(draws), 100 * low, 100 * high)
+        }
+    }
+
+    /// The detectors of a draw: the defaults, the same rule with plain chi-square, the previous
+    /// (calendar-blind) defaults and plain tests, and optionally Monte-Carlo.
+    struct Detectors {
+        let pooled: DriftDetector
+        let plain: DriftDetector
+        let blindPooled: DriftDetector
+        let blindPlain: DriftDetector
+        let monteCarlo: DriftDetector?
+
+        init(monteCarlo: Bool, seed: UInt64) throws {
+            pooled = try DriftDetector(config: DriftConfig())
+            plain = try DriftDetector(config: DriftConfig(categoricalMethod: .plain))
+            blindPooled = try DriftDetector(config: .calendarBlind)
+            blindPlain = try DriftDetector(config: DriftConfig(categoricalMethod: .plain, calendarColumns: [], calendarMatching: false))
+            self.monteCarlo = monteCarlo
+                ? try DriftDetector(config: DriftConfig(categoricalMethod: .monteCarlo(replicates: 999, seed: seed)))
+                : nil
+        }
+
+        /// Every rule on one draw.
+        func all(_ current: [Session], against reference: DriftReference) throws -> [Rule: Bool] {
+            let report = try pooled.check(current, against: reference)
+            let blind = try blindPlain.check(current, against: reference)
+            let alpha = report.alpha
+            let deciding = report.columns.filter { !$0.calendar }.map(\.pValue)
+            var fired: [Rule: Bool] = [
+                .defaults: report.criticalDrift,
+                .calendarBlind: try blindPooled.check(current, against: reference).criticalDrift,
+                .bonferroniPooled: MultipleTestingCorrection.bonferroni.adjust(deciding).contains { $0 < alpha },
+                .bhPlain: try plain.check(current, against: reference).criticalDrift,
+                .uncorrected: blind.columns.contains { $0.pValue < alpha },
+                .halfTheColumns: 2 * blind.columns.filter { $0.pValue < alpha }.count >= blind.columns.count,
+            ]
+            if let monteCarlo { fired[.bhMonteCarlo] = try monteCarlo.check(current, against: reference).criticalDrift }
+            return fired
+        }
+
+        /// The defaults against the previous defaults only (the calendar scenarios).
+        func calendar(_ current: [Session], against reference: DriftReference) throws -> [Rule: Bool] {
+            [.defaults: try pooled.check(current, against: reference).criticalDrift,
+             .calendarBlind: try blindPooled.check(current, against: reference).criticalDrift]
         }
     }
 
@@ -155,25 +189,29 @@ enum DriftBench {
         var sizes = [200, 1000, 5000]
         var powerSizes = [50, 200]
         var monteCarlo = false
+        /// Which scenario groups run: `classic` (random samples, Nov/Dec power), `calendar`
+        /// (single months, single weeks).
+        var scenarios: Set<String> = ["classic", "calendar"]
+        var calendarSizes = [200, 1000]
         var data = "data/online_shoppers_intention.csv"
         var seed: UInt64 = 20_240_601
     }
 
-    static func detectors(monteCarlo: Bool, seed: UInt64) throws -> (DriftDetector, DriftDetector, DriftDetector?) {
-        let pooled = try DriftDetector(config: DriftConfig())
-        let plain = try DriftDetector(config: DriftConfig(categoricalMethod: .plain))
-        let carlo = monteCarlo
-            ? try DriftDetector(config: DriftConfig(categoricalMethod: .monteCarlo(replicates: 999, seed: seed)))
-            : nil
-        return (pooled, plain, carlo)
-    }
-
     static func calibration(_ options: Options) async throws {
         let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: options.data)).sessions
-        let (pooled, plain, carlo) = try detectors(monteCarlo: options.monteCarlo, seed: options.seed)
+        let detectors = try Detectors(monteCarlo: options.monteCarlo, seed: options.seed)
         var generator = SeededGenerator(seed: options.seed)
         print("Drift calibration: \(options.draws) seeded draws per scenario, \(sessions.count) sessions, seed \(options.seed)\n")
+        if options.scenarios.contains("classic") {
+            try classic(sessions, options: options, detectors: detectors, generator: &generator)
+        }
+        if options.scenarios.contains("calendar") {
+            try DriftCalendarBench.run(sessions, options: options, detectors: detectors, generator: &generator)
+        }
+    }
 
+    /// Random samples of the data against the rest, and Nov/Dec batches against Feb–Jul.
+    static func classic(_ sessions: [Session], options: Options, detectors: Detectors, generator: inout SeededGenerator) throws {
         var stationary = [(String, Tally, Double)]()
         for size in options.sizes {
             let clock = ContinuousClock.now
@@ -183,10 +221,7 @@ enum DriftBench {
                 partialShuffle(&indices, count: size, using: &generator)
                 let current = indices[..<size].map { sessions[$0] }
                 let reference = DriftReference(sessions: indices[size...].map { sessions[$0] })
-                tally.record(
-                    pooled: try pooled.check(current, against: reference),
-                    plain: try plain.check(current, against: reference),
-                    monteCarlo: try carlo?.check(current, against: reference))
+                tally.record(try detectors.all(current, against: reference))
             }
             stationary.append(("\(size) rows vs the other \(sessions.count - size)", tally, seconds(since: clock)))
         }
@@ -194,26 +229,19 @@ enum DriftBench {
         let referenceMonths: Set<Month> = [.feb, .mar, .apr, .may, .jun, .jul]
         let referenceSessions = sessions.filter { referenceMonths.contains($0.month) }
         let shifted = sessions.filter { $0.month == Month.nov || $0.month == Month.dec }
-        // Month alone separates the two sides (no Nov/Dec in the reference); the second pass
-        // leaves it out to show the other 16 features carry the signal too.
-        let withMonth = DriftReference(sessions: referenceSessions)
-        let withoutMonth = DriftReference(sessions: referenceSessions, columns: Column.inputs.filter { $0 != .month })
+        // No Nov/Dec in the reference: the defaults compare with the whole reference, and only
+        // the 15 behavioural features can decide (Month alone separates the two sides).
+        let reference = DriftReference(sessions: referenceSessions)
         var power = [(String, Tally, Double)]()
-        for (reference, note) in [(withMonth, ""), (withoutMonth, ", Month not tested")] {
-            for size in options.powerSizes {
-                let clock = ContinuousClock.now
-                var tally = Tally()
-                var indices = Array(shifted.indices)
-                for _ in 0..<options.draws {
-                    partialShuffle(&indices, count: size, using: &generator)
-                    let current = indices[..<size].map { shifted[$0] }
-                    tally.record(
-                        pooled: try pooled.check(current, against: reference),
-                        plain: try plain.check(current, against: reference),
-                        monteCarlo: try carlo?.check(current, against: reference))
-                }
-                power.append(("\(size) Nov/Dec rows\(note)", tally, seconds(since: clock)))
+        for size in options.powerSizes {
+            let clock = ContinuousClock.now
+            var tally = Tally()
+            var indices = Array(shifted.indices)
+            for _ in 0..<options.draws {
+                partialShuffle(&indices, count: size, using: &generator)
+                tally.record(try detectors.all(indices[..<size].map { shifted[$0] }, against: reference))
             }
+            power.append(("\(size) Nov/Dec rows", tally, seconds(since: clock)))
         }
 
         printTable(title: "False alarms on stationary batches (lower is better; target ≤ 5 %)", rows: stationary)

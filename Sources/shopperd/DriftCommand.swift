@@ -14,11 +14,14 @@ struct DriftCommand: ParsableCommand {
         commandName: "drift",
         abstract: "Test a batch of sessions for drift against the reference data.",
         discussion: """
-        Each of the 17 input features is tested: two-sample Kolmogorov-Smirnov for numeric ones \
-        (as scipy.stats.ks_2samp), chi-square of homogeneity for categorical ones (categories with \
+        The batch is compared with the reference rows of its own months (and SpecialDay values) \
+        when the reference has them, else with the whole reference. Each of the 17 input \
+        features is tested: two-sample Kolmogorov-Smirnov for numeric ones (as \
+        scipy.stats.ks_2samp), chi-square of homogeneity for categorical ones (categories with \
         an expected count below 5 pooled). p-values are adjusted for multiple testing; \
-        critical_drift is true when any adjusted p-value is below --alpha (and, with --min-effect, \
-        the effect is at least that large). Exit status: 0 whether or not drift is found, \
+        critical_drift is true when any adjusted p-value of the 15 behavioural features is below \
+        --alpha (and, with --min-effect, the effect is at least that large); Month and SpecialDay \
+        say when, not how, people shop: reported, never deciding. Exit status: 0 whether or not drift is found, \
         1 on unreadable or invalid input, 64 on usage errors. See docs/drift.md.
         """
     )
@@ -51,6 +54,10 @@ struct DriftCommand: ParsableCommand {
             help: "Also require KS D (numeric) or total variation distance (categorical) of at least this much.")
     var minEffect: Double?
 
+    @Flag(name: .customLong("calendar-blind"),
+          help: "Compare with the whole reference and let Month and SpecialDay decide too (the rule before calendar matching).")
+    var calendarBlind = false
+
     @Option(help: "Output format.")
     var format: Format = .text
 
@@ -73,7 +80,9 @@ struct DriftCommand: ParsableCommand {
         let config = DriftConfig(
             alpha: alpha,
             correction: MultipleTestingCorrection(rawValue: correction.rawValue) ?? .bh,
-            minEffect: minEffect
+            minEffect: minEffect,
+            calendarColumns: calendarBlind ? [] : DriftConfig().calendarColumns,
+            calendarMatching: !calendarBlind
         )
         let detector = try DriftDetector(config: config)
         let referenceData = DriftReference(sessions: referenceSessions)

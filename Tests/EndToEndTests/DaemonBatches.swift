@@ -10,7 +10,11 @@ import Foundation
 /// - **stationary** batches: the fourth Feb–Jul row of every four (a pool of 1,544 rows the
 ///   champion never saw), strided over the whole pool so every month keeps its share;
 /// - **drifted** batches: Nov/Dec rows (4,725), against which the Feb–Jul reference drifts in
-///   `Month` and several behavioural features (holiday shoppers browse and buy differently).
+///   `Month` and several behavioural features (holiday shoppers browse and buy differently);
+/// - **autumn** batches: Aug–Oct rows (1,430), months no champion of these tests trains on, whose
+///   shoppers also behave differently (Administrative, TrafficType, VisitorType…): they drift
+///   against a champion retrained on Nov/Dec too, which a Nov/Dec batch no longer does (a batch
+///   is compared with the reference rows of its own months).
 ///
 /// Different `part`s of the same size are disjoint row sets, so their contents (and SHA-256) differ:
 /// the daemon rejects a batch whose content it already stored as a duplicate.
@@ -29,6 +33,7 @@ enum DaemonBatches {
 
     private static let springSummerRows: [Int] = table.months.indices.filter { springSummer.contains(table.months[$0]) }
     private static let holidayRows: [Int] = table.months.indices.filter { holiday.contains(table.months[$0]) }
+    private static let autumnRows: [Int] = table.months.indices.filter { ["Aug", "Sep", "Oct"].contains(table.months[$0]) }
     private static let bootstrapRows: [Int] = springSummerRows.enumerated().filter { $0.offset % 4 != 0 }.map(\.element)
     private static let stationaryPool: [Int] = springSummerRows.enumerated().filter { $0.offset % 4 == 0 }.map(\.element)
 
@@ -45,6 +50,17 @@ enum DaemonBatches {
     /// `rows` Nov/Dec rows spread evenly over all of them; `part` picks a disjoint set.
     static func drifted(rows: Int = 300, part: Int = 0, labelled: Bool = true) -> String {
         csv(strided(holidayRows, rows: rows, part: part), labelled: labelled)
+    }
+
+    /// `rows` Aug–Oct rows spread evenly over all of them; `part` picks a disjoint set.
+    static func autumn(rows: Int = 300, part: Int = 0, labelled: Bool = false) -> String {
+        csv(strided(autumnRows, rows: rows, part: part), labelled: labelled)
+    }
+
+    /// `rows` rows of one month (`May`, `Mar`…) the champion never trained on, spread evenly over
+    /// that month's share of the stationary pool: a feed that delivers one month per file.
+    static func singleMonth(_ month: String, rows: Int, part: Int = 0, labelled: Bool = true) -> String {
+        csv(strided(stationaryPool.filter { table.months[$0] == month }, rows: rows, part: part), labelled: labelled)
     }
 
     /// A stationary batch with one bad cell: `BounceRates` on physical line `line` (the header is

@@ -46,9 +46,10 @@ extension DaemonEndToEndTests {
             #expect(hung.allSatisfy(Self.isAlive), "the hook should still be running")
             #expect(daemon.events("hook-failed").isEmpty)
 
-            // Drift with promotion, then drift whose retraining waits for labels.
+            // Drift with promotion, then drift whose retraining waits for labels (Aug–Oct: months
+            // neither champion saw; a second Nov/Dec batch would match the promoted one's rows).
             try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
-            try workspace.deliver(DaemonBatches.drifted(part: 1, labelled: false), as: "holiday-unlabelled.csv")
+            try workspace.deliver(DaemonBatches.autumn(part: 0, labelled: false), as: "holiday-unlabelled.csv")
             #expect(await workspace.waitForOutcome("holiday"))
             #expect(await workspace.waitForOutcome("holiday-unlabelled"))
             #expect(try workspace.report("holiday").decision == .retrainPromoted)

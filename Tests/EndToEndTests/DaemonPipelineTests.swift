@@ -111,7 +111,9 @@ extension DaemonEndToEndTests {
             #expect(promotedEvent["MODEL_VERSION"] == "v2" && promotedEvent["PREVIOUS_MODEL_VERSION"] == "v1")
 
             // 3. Drifted, unlabelled: scored by the new champion, retraining waits for labels (warning).
-            try workspace.deliver(DaemonBatches.drifted(part: 1, labelled: false), as: "holiday-unlabelled.csv")
+            // Aug–Oct: months the new champion never saw, and shoppers who behave differently (a
+            // Nov/Dec batch would now be compared with the Nov/Dec rows v2 trained on, and not drift).
+            try workspace.deliver(DaemonBatches.autumn(part: 0, labelled: false), as: "holiday-unlabelled.csv")
             #expect(await workspace.waitForOutcome("holiday-unlabelled"))
             let waiting = try workspace.report("holiday-unlabelled")
             #expect(waiting.decision == .scoreAwaitingLabels, "\(waiting.reason)")

@@ -75,6 +75,20 @@ import Testing
         #expect(object["correction"] as? String == "bh")
     }
 
+    @Test func aBatchOfOneMonthIsComparedWithThatMonthUnlessCalendarBlind() throws {
+        let directory = try workspace()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let reference = try writeCSV("reference.csv", in: directory) { index, cells in !(cells[10] == "May" && index % 10 == 0) }
+        let current = try writeCSV("current.csv", in: directory) { index, cells in cells[10] == "May" && index % 10 == 0 }
+        let matched = try run(["--reference", reference, "--current", current, "--format", "json"])
+        #expect(matched.status == 0, "\(matched.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(matched.stdout.utf8)) as? [String: Any])
+        #expect(object["critical_drift"] as? Bool == false)
+        #expect(object["months_matched"] as? [String] == ["May"] && object["calendar_match"] as? String == "month_and_special_day")
+        let blind = try run(["--reference", reference, "--current", current, "--calendar-blind"])
+        #expect(blind.status == 0 && blind.stdout.contains("critical_drift: true (driven by Month"), "\(blind.stdout)")
+    }
+
     @Test func noDriftAlsoExitsZero() throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -25,8 +25,14 @@ import Testing
         let month = try #require(report.columns.first { $0.column == .month })
         #expect(month.unseenCategories == ["Nov"])
         #expect(month.effectSize == 1)
+        // Month is a calendar column: it drifted (Nov is unseen) but the behavioural columns
+        // decided; it follows them in `drivers` as context.
+        #expect(month.calendar && month.drifted)
+        #expect(report.calendarMatch == .none && report.referenceRowsCompared == 6175)
         #expect(report.criticalDrift)
-        #expect(report.drivers.first == .month)
+        let calendar = report.drivers.drop { !($0 == .month || $0 == .specialDay) }
+        #expect(calendar.contains(.month) && calendar.allSatisfy { $0 == .month || $0 == .specialDay })
+        #expect(calendar.count < report.drivers.count)
     }
 
     @Test func sameDistributionDoesNotDrift() throws {
@@ -86,13 +92,17 @@ import Testing
         let reference = DriftReference(sessions: TestData.synthetic(count: 2000, seed: 1))
         let config = DriftConfig(alpha: 0.01, correction: correction, minEffect: 0.05)
         let report = try DriftDetector(config: config).check(TestData.synthetic(count: 200, seed: 9, shift: 4), against: reference)
-        let expected = correction.adjust(report.columns.map(\.pValue))
-        #expect(report.columns.map(\.pAdjusted) == expected)
+        // Behavioural and calendar columns are adjusted as two families.
+        for calendar in [false, true] {
+            let family = report.columns.filter { $0.calendar == calendar }
+            #expect(family.map(\.pAdjusted) == correction.adjust(family.map(\.pValue)))
+        }
         for result in report.columns {
             #expect(result.drifted == (result.pAdjusted < 0.01 && result.effectSize >= 0.05))
         }
-        #expect(report.criticalDrift == report.columns.contains(where: \.drifted))
-        #expect(report.drivers == report.columns.filter(\.drifted).sorted { $0.pAdjusted < $1.pAdjusted }.map(\.column))
+        let behavioural = report.columns.filter { $0.drifted && !$0.calendar }
+        #expect(report.criticalDrift == !behavioural.isEmpty)
+        #expect(report.drivers.prefix(behavioural.count).elementsEqual(behavioural.sorted { $0.pAdjusted < $1.pAdjusted }.map(\.column)))
         #expect(report.columnsByConcern.prefix(report.drivers.count).map(\.column) == report.drivers)
     }
 
@@ -125,11 +135,12 @@ import Testing
         #expect(Set(object.keys) == [
             "critical_drift", "rule", "drivers", "alpha", "correction", "min_effect",
             "reference_rows", "current_rows", "columns",
+            "calendar_match", "months_matched", "reference_rows_compared",
         ])
         #expect(object["min_effect"] is NSNull)
         let columns = try #require(object["columns"] as? [[String: Any]])
         #expect(columns.count == 17)
-        let common: Set<String> = ["column", "kind", "test", "statistic", "p_value", "p_adjusted", "drifted", "effect_size", "effect_measure"]
+        let common: Set<String> = ["column", "kind", "test", "statistic", "p_value", "p_adjusted", "drifted", "effect_size", "effect_measure", "calendar"]
         let numeric = try #require(columns.first { $0["kind"] as? String == "numeric" })
         #expect(Set(numeric.keys) == common.union(["method", "statistic_location"]))
         #expect(numeric["test"] as? String == "ks")

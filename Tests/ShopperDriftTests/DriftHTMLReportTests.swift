@@ -16,7 +16,7 @@ import Testing
         #expect(report.criticalDrift)
         #expect(html.hasPrefix("<!doctype html>"))
         #expect(html.contains("Critical drift — retrain"))
-        #expect(html.contains("Rule: critical_drift when any of 17 features"))
+        #expect(html.contains("Rule: critical_drift when any of 15 behavioural features"))
         #expect(html.components(separatedBy: "<svg ").count - 1 == 17)
         #expect(html.components(separatedBy: "<article ").count - 1 == 17)
         #expect(html.components(separatedBy: "<tr class=").count - 1 == 17)
@@ -34,11 +34,25 @@ import Testing
         #expect(!html.contains("url("))
     }
 
+    @Test func aCalendarShiftIsShownApartAndDecidesNothing() throws {
+        let december = TestData.synthetic(count: 200, seed: 2).map { session in
+            var session = session
+            session.month = .dec
+            return session
+        }
+        let (report, html) = try render(current: december)
+        #expect(!report.criticalDrift)
+        #expect(html.contains("No critical drift"))
+        #expect(html.contains("Calendar shifted (reported, not deciding): Month."))
+        #expect(html.contains("<span class=\"badge shift\">calendar shift</span>"))
+        #expect(!html.contains("<span class=\"badge alarm\">drifted</span>"))
+    }
+
     @Test func calmBatchSaysSoAndEscapesText() throws {
         let (report, html) = try render(current: TestData.synthetic(count: 200, seed: 2))
         #expect(!report.criticalDrift)
         #expect(html.contains("No critical drift"))
-        #expect(html.contains("None of the 17 features drifted."))
+        #expect(html.contains("None of the 15 behavioural features drifted."))
         // The rule's "<" is escaped.
         #expect(html.contains("adjusted p &lt; 0.05"))
         #expect(html.components(separatedBy: "<svg ").count - 1 == 17)
@@ -52,6 +66,7 @@ import Testing
         #expect(lines[0].contains("p_adjusted") && lines[0].contains("drifted"))
         #expect(lines[1...17].map { String($0.prefix { $0 != " " }) } == Column.inputs.map(\.name))
         #expect(text.contains("critical_drift: false"))
-        #expect(text.contains("rule: critical_drift when any of 17 features"))
+        #expect(text.contains("rule: critical_drift when any of 15 behavioural features"))
+        #expect(text.contains("(calendar: reported, not deciding)"))
     }
 }

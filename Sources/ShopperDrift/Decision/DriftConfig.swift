@@ -1,3 +1,5 @@
+import ShopperCore
+
 /// How categorical features are tested.
 public enum CategoricalMethod: Sendable, Equatable, Codable {
     /// `chi2_contingency(correction=False)` on the full table, as scipy (the golden cases).
@@ -31,24 +33,59 @@ public struct DriftConfig: Sendable, Codable, Equatable {
     public var minEffect: Double?
     public var ksMethod: KSMethod
     public var categoricalMethod: CategoricalMethod
+    /// Columns that say *when* a session happened, not how people shopped (default Month and
+    /// SpecialDay). They are tested and reported (`calendar: true`) but never decide
+    /// `critical_drift`; the correction runs over the other columns only.
+    public var calendarColumns: [Column]
+    /// Compare a batch with the reference rows of its own calendar (``DriftReference/calendarMatch(for:minimumRows:)``)
+    /// rather than with the whole reference.
+    public var calendarMatching: Bool
+    /// The fewest reference rows a calendar match may use; below it the next coarser match
+    /// (month × SpecialDay → month → whole reference) is taken.
+    public var minimumMatchedRows: Int
 
     public init(
         alpha: Double = 0.05,
         correction: MultipleTestingCorrection = .bh,
         minEffect: Double? = nil,
         ksMethod: KSMethod = .auto,
-        categoricalMethod: CategoricalMethod = .pooled(minimumExpected: 5)
+        categoricalMethod: CategoricalMethod = .pooled(minimumExpected: 5),
+        calendarColumns: [Column] = [.month, .specialDay],
+        calendarMatching: Bool = true,
+        minimumMatchedRows: Int = 50
     ) {
         self.alpha = alpha
         self.correction = correction
         self.minEffect = minEffect
         self.ksMethod = ksMethod
         self.categoricalMethod = categoricalMethod
+        self.calendarColumns = calendarColumns
+        self.calendarMatching = calendarMatching
+        self.minimumMatchedRows = minimumMatchedRows
+    }
+
+    /// Decodes configurations written before the calendar fields existed (they get the defaults).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = DriftConfig()
+        alpha = try container.decode(Double.self, forKey: .alpha)
+        correction = try container.decode(MultipleTestingCorrection.self, forKey: .correction)
+        minEffect = try container.decodeIfPresent(Double.self, forKey: .minEffect)
+        ksMethod = try container.decode(KSMethod.self, forKey: .ksMethod)
+        categoricalMethod = try container.decode(CategoricalMethod.self, forKey: .categoricalMethod)
+        calendarColumns = try container.decodeIfPresent([Column].self, forKey: .calendarColumns) ?? defaults.calendarColumns
+        calendarMatching = try container.decodeIfPresent(Bool.self, forKey: .calendarMatching) ?? defaults.calendarMatching
+        minimumMatchedRows = try container.decodeIfPresent(Int.self, forKey: .minimumMatchedRows) ?? defaults.minimumMatchedRows
     }
 
     /// The reference design this project started from: every feature at α = 0.05, no
-    /// correction, plain chi-square. Kept for comparison in the calibration benchmark.
-    public static let uncorrected = DriftConfig(correction: .none, categoricalMethod: .plain)
+    /// correction, plain chi-square, the whole reference. Kept for comparison in the
+    /// calibration benchmark.
+    public static let uncorrected = DriftConfig(correction: .none, categoricalMethod: .plain, calendarColumns: [], calendarMatching: false)
+
+    /// The defaults before calendar columns were told apart (issue 14): every one of the 17
+    /// features decides, against the whole reference. Kept for comparison in the benchmark.
+    public static let calendarBlind = DriftConfig(calendarColumns: [], calendarMatching: false)
 
     /// Checks the values an operator can type.
     public func validated() throws(DriftError) -> DriftConfig {
@@ -56,6 +93,7 @@ public struct DriftConfig: Sendable, Codable, Equatable {
         if let minEffect, !(minEffect >= 0 && minEffect <= 1) { throw .invalidMinEffect(minEffect) }
         if case .pooled(let minimum) = categoricalMethod, !(minimum > 0) { throw .invalidPoolingThreshold(minimum) }
         if case .monteCarlo(let replicates, _) = categoricalMethod, replicates < 1 { throw .invalidReplicates(replicates) }
+        guard minimumMatchedRows >= 1 else { throw .invalidMinimumMatchedRows(minimumMatchedRows) }
         return self
     }
 }
@@ -68,6 +106,7 @@ public enum DriftError: Error, Equatable, CustomStringConvertible {
     case invalidMinEffect(Double)
     case invalidPoolingThreshold(Double)
     case invalidReplicates(Int)
+    case invalidMinimumMatchedRows(Int)
 
     public var description: String {
         switch self {
@@ -77,6 +116,8 @@ public enum DriftError: Error, Equatable, CustomStringConvertible {
         case .invalidMinEffect(let value): "--min-effect must be between 0 and 1 (got \(value)); it is a KS D / total variation distance"
         case .invalidPoolingThreshold(let value): "the pooling threshold must be a positive expected count (got \(value)); Cochran's rule uses 5"
         case .invalidReplicates(let value): "Monte-Carlo needs at least one replicate (got \(value)); 1999 is typical"
+        case .invalidMinimumMatchedRows(let value):
+            "a calendar match needs at least one reference row (got \(value)); the default is 50, or turn calendar matching off"
         }
     }
 }

@@ -2,10 +2,12 @@ import ShopperCore
 
 /// Decides whether a batch of sessions has drifted away from a reference.
 ///
-/// Each input feature gets one test — two-sample KS for numeric features, chi-square of
-/// homogeneity for categorical ones — then the p-values are adjusted for multiplicity and
-/// compared with α, optionally with an effect-size floor. `critical_drift` is true when any
-/// feature drifts.
+/// The batch is compared with the reference rows of its own calendar when the reference has
+/// them (``DriftReference/calendarMatch(for:minimumRows:)``). Each input feature gets one test —
+/// two-sample KS for numeric features, chi-square of homogeneity for categorical ones — then
+/// the p-values are adjusted for multiplicity and compared with α, optionally with an
+/// effect-size floor. The calendar columns (Month, SpecialDay) form their own family: they are
+/// reported but never decide. `critical_drift` is true when any behavioural feature drifts.
 public struct DriftDetector: Sendable {
     public let config: DriftConfig
 
@@ -16,49 +18,23 @@ public struct DriftDetector: Sendable {
     public func check(_ current: [Session], against reference: DriftReference) throws(DriftError) -> DriftReport {
         guard reference.rowCount > 0 else { throw .emptyReference }
         guard !current.isEmpty else { throw .emptyCurrent }
+        let match = config.calendarMatching
+            ? reference.calendarMatch(for: current, minimumRows: config.minimumMatchedRows)
+            : CalendarMatch(level: .none, months: [], sample: reference.whole)
         var results = [ColumnDrift]()
         results.reserveCapacity(reference.columns.count)
         for (index, column) in reference.columns.enumerated() {
-            if column.isCategorical {
-                results.append(testCategorical(column, index: index, current: current, reference: reference))
-            } else {
-                results.append(testNumeric(column, current: current, reference: reference))
-            }
+            var result = column.isCategorical
+                ? testCategorical(column, index: index, current: current, reference: match.sample)
+                : testNumeric(column, current: current, reference: match.sample)
+            result.calendar = config.calendarColumns.contains(column)
+            results.append(result)
         }
-        return decide(results, referenceRows: reference.rowCount, currentRows: current.count)
+        return CalendarDecision(config: config).decide(
+            results, match: match, referenceRows: reference.rowCount, currentRows: current.count)
     }
 
-    /// Adjusts, applies α and the effect floor, and writes the verdict.
-    func decide(_ tested: [ColumnDrift], referenceRows: Int, currentRows: Int) -> DriftReport {
-        var results = tested
-        let adjusted = config.correction.adjust(results.map(\.pValue))
-        for index in results.indices {
-            results[index].pAdjusted = adjusted[index]
-            let significant = adjusted[index] < config.alpha
-            let large = config.minEffect.map { results[index].effectSize >= $0 } ?? true
-            results[index].drifted = significant && large
-        }
-        let drivers = results.filter(\.drifted)
-            .sorted { $0.pAdjusted < $1.pAdjusted || ($0.pAdjusted == $1.pAdjusted && $0.effectSize > $1.effectSize) }
-            .map(\.column)
-        return DriftReport(
-            criticalDrift: !drivers.isEmpty, rule: ruleDescription(featureCount: results.count),
-            drivers: drivers, alpha: config.alpha, correction: config.correction, minEffect: config.minEffect,
-            referenceRows: referenceRows, currentRows: currentRows, columns: results
-        )
-    }
-
-    func ruleDescription(featureCount: Int) -> String {
-        let adjustment = config.correction == .none ? "p" : "\(config.correction.displayName)-adjusted p"
-        var rule = "critical_drift when any of \(featureCount) features has \(adjustment) < \(config.alpha.formatted)"
-        if let minEffect = config.minEffect {
-            rule += " and effect ≥ \(minEffect.formatted) (KS D; total variation distance for categories)"
-        }
-        rule += "; numeric: two-sample KS (\(config.ksMethod.rawValue)); categorical: \(config.categoricalMethod.summary)"
-        return rule
-    }
-
-    func testNumeric(_ column: Column, current: [Session], reference: DriftReference) -> ColumnDrift {
+    func testNumeric(_ column: Column, current: [Session], reference: ReferenceSample) -> ColumnDrift {
         let values = current.map { $0.numericValue(column) }.radixSorted()
         let result: KSTestResult
         do {
@@ -77,7 +53,7 @@ public struct DriftDetector: Sendable {
         )
     }
 
-    func testCategorical(_ column: Column, index: Int, current: [Session], reference: DriftReference) -> ColumnDrift {
+    func testCategorical(_ column: Column, index: Int, current: [Session], reference: ReferenceSample) -> ColumnDrift {
         let referenceCounts = reference.categoryCounts(column)
         let currentCounts = CategoryCounts(current, column: column)
         let labels = CategoryCounts.unionOfLabels(referenceCounts, currentCounts)

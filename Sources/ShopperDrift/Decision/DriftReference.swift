@@ -11,6 +11,33 @@ public struct CategoryCounts: Sendable, Codable, Equatable {
 
     public func count(_ label: String) -> Int { counts[label] ?? 0 }
 
+    /// Adds another sample's counts (the union of two sets of rows).
+    mutating func add(_ other: CategoryCounts) {
+        for (label, count) in other.counts {
+            counts[label, default: 0] += count
+            sortKeys[label] = other.sortKeys[label]
+        }
+        total += other.total
+    }
+
+    /// The counts scaled to `target` rows (largest remainders), as if `target` of the rows
+    /// had been taken in exact proportion: see ``ReferenceSample/thinned(to:)``.
+    func scaled(to target: Int) -> CategoryCounts {
+        guard total > 0, target != total else { return self }
+        let labels = counts.keys.sorted { sortKey($0) < sortKey($1) || (sortKey($0) == sortKey($1) && $0 < $1) }
+        let exact = labels.map { Double(counts[$0]!) * Double(target) / Double(total) }
+        var floors = exact.map { Int($0.rounded(.down)) }
+        let order = labels.indices.sorted { exact[$0] - Double(floors[$0]) > exact[$1] - Double(floors[$1]) || (exact[$0] - Double(floors[$0]) == exact[$1] - Double(floors[$1]) && $0 < $1) }
+        for index in order.prefix(target - floors.reduce(0, +)) { floors[index] += 1 }
+        var result = CategoryCounts()
+        for (index, label) in labels.enumerated() where floors[index] > 0 {
+            result.counts[label] = floors[index]
+            result.sortKeys[label] = sortKeys[label]
+        }
+        result.total = target
+        return result
+    }
+
     func sortKey(_ label: String) -> Double { sortKeys[label] ?? .infinity }
 
     /// Labels of both samples, in natural order (then by label).
@@ -47,35 +74,39 @@ public struct CategoryCounts: Sendable, Codable, Equatable {
 }
 
 /// The data the serving model learned from, prepared once for every drift check: each numeric
-/// input column sorted, each categorical one counted. A check then only sorts and counts the
-/// batch itself.
+/// input column sorted, each categorical one counted — for all rows and for each calendar
+/// stratum (month × SpecialDay), so a batch can be compared with the rows of its own dates
+/// (``calendarMatch(for:minimumRows:)``). A check then only sorts and counts the batch itself
+/// (and merges the sorted strata it matched).
 public struct DriftReference: Sendable, Codable {
-    public let rowCount: Int
     /// The columns tested, in published order.
     public let columns: [Column]
-    private let sorted: [Column: [Double]]
-    private let categories: [Column: CategoryCounts]
+    /// All rows.
+    public let whole: ReferenceSample
+    /// The rows of each calendar key the reference holds, in calendar order.
+    let strata: [CalendarStratum]
+
+    public var rowCount: Int { whole.rowCount }
 
     /// Prepares the 17 input features of `sessions`.
     public init(sessions: [Session], columns: [Column] = Column.inputs) {
-        rowCount = sessions.count
         self.columns = columns
-        var sorted = [Column: [Double]]()
-        var categories = [Column: CategoryCounts]()
-        for column in columns {
-            if column.isCategorical {
-                categories[column] = CategoryCounts(sessions, column: column)
-            } else {
-                sorted[column] = sessions.map { $0.numericValue(column) }.radixSorted()
-            }
-        }
-        self.sorted = sorted
-        self.categories = categories
+        var groups = [CalendarKey: [Session]]()
+        for session in sessions { groups[CalendarKey(session), default: []].append(session) }
+        strata = groups.keys.sorted().map { CalendarStratum(key: $0, sample: ReferenceSample(sessions: groups[$0]!, columns: columns)) }
+        whole = ReferenceSample(merging: strata.map(\.sample), columns: columns)
     }
 
-    /// The reference values of a numeric column, ascending (empty for a categorical column).
-    public func sortedValues(_ column: Column) -> [Double] { sorted[column] ?? [] }
+    /// The reference rows of each month, in calendar order.
+    public var rowsByMonth: [(month: Month, rows: Int)] {
+        var rows = [Month: Int]()
+        for stratum in strata { rows[stratum.key.month, default: 0] += stratum.sample.rowCount }
+        return rows.keys.sorted().map { ($0, rows[$0]!) }
+    }
 
-    /// The reference category counts of a categorical column (empty for a numeric column).
-    public func categoryCounts(_ column: Column) -> CategoryCounts { categories[column] ?? CategoryCounts() }
+    /// The reference values of a numeric column over all rows, ascending (empty for a categorical column).
+    public func sortedValues(_ column: Column) -> [Double] { whole.sortedValues(column) }
+
+    /// The reference category counts of a categorical column over all rows (empty for a numeric column).
+    public func categoryCounts(_ column: Column) -> CategoryCounts { whole.categoryCounts(column) }
 }

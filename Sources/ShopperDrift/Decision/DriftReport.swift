@@ -42,6 +42,9 @@ public struct ColumnDrift: Sendable, Codable, Equatable {
     public var pooledCategories: [String]?
     /// Chi-square only: categories present in the batch but never seen in the reference.
     public var unseenCategories: [String]?
+    /// A calendar column (Month, SpecialDay): tested and reported, adjusted among the calendar
+    /// columns only, never deciding `critical_drift`.
+    public var calendar = false
 
     enum CodingKeys: String, CodingKey {
         case column, kind, test, statistic, method, drifted
@@ -53,24 +56,56 @@ public struct ColumnDrift: Sendable, Codable, Equatable {
         case degreesOfFreedom = "dof"
         case pooledCategories = "pooled_categories"
         case unseenCategories = "unseen_categories"
+        case calendar
+    }
+}
+
+extension ColumnDrift {
+    /// Reads reports written before `calendar` existed (false: every column decided then).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        column = try container.decode(Column.self, forKey: .column)
+        kind = try container.decode(FeatureKind.self, forKey: .kind)
+        test = try container.decode(DriftTest.self, forKey: .test)
+        statistic = try container.decode(Double.self, forKey: .statistic)
+        pValue = try container.decode(Double.self, forKey: .pValue)
+        pAdjusted = try container.decode(Double.self, forKey: .pAdjusted)
+        effectSize = try container.decode(Double.self, forKey: .effectSize)
+        effectMeasure = try container.decode(EffectMeasure.self, forKey: .effectMeasure)
+        drifted = try container.decode(Bool.self, forKey: .drifted)
+        method = try container.decodeIfPresent(KSMethod.self, forKey: .method)
+        statisticLocation = try container.decodeIfPresent(Double.self, forKey: .statisticLocation)
+        degreesOfFreedom = try container.decodeIfPresent(Int.self, forKey: .degreesOfFreedom)
+        pooledCategories = try container.decodeIfPresent([String].self, forKey: .pooledCategories)
+        unseenCategories = try container.decodeIfPresent([String].self, forKey: .unseenCategories)
+        calendar = try container.decodeIfPresent(Bool.self, forKey: .calendar) ?? false
     }
 }
 
 /// The answer to "does this batch still look like the training data?".
 public struct DriftReport: Sendable, Codable, Equatable {
-    /// True when at least one feature drifted: retrain.
+    /// True when at least one behavioural (non-calendar) feature drifted: retrain.
     public var criticalDrift: Bool
     /// The rule in words, so a log line or a report is self-explanatory.
     public var rule: String
-    /// The features that drifted, most significant first.
+    /// When `criticalDrift`: the behavioural features that drifted (they decided), most
+    /// significant first, then the calendar features that drifted (context, not cause). Empty
+    /// otherwise — a calendar shift alone is no drift.
     public var drivers: [Column]
     public var alpha: Double
     public var correction: MultipleTestingCorrection
     public var minEffect: Double?
+    /// All rows of the reference (the model's training rows).
     public var referenceRows: Int
     public var currentRows: Int
     /// One entry per feature, in published column order.
     public var columns: [ColumnDrift]
+    /// How the compared reference rows were chosen from the batch's calendar.
+    public var calendarMatch: CalendarMatchLevel = .none
+    /// The months of the compared reference rows (empty: the whole reference).
+    public var monthsMatched: [Month] = []
+    /// The reference rows the batch was actually compared with (`referenceRows` unless matched).
+    public var referenceRowsCompared: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case rule, drivers, alpha, correction, columns
@@ -78,6 +113,43 @@ public struct DriftReport: Sendable, Codable, Equatable {
         case minEffect = "min_effect"
         case referenceRows = "reference_rows"
         case currentRows = "current_rows"
+        case calendarMatch = "calendar_match"
+        case monthsMatched = "months_matched"
+        case referenceRowsCompared = "reference_rows_compared"
+    }
+
+    init(criticalDrift: Bool, rule: String, drivers: [Column], alpha: Double, correction: MultipleTestingCorrection,
+         minEffect: Double?, referenceRows: Int, currentRows: Int, columns: [ColumnDrift],
+         calendarMatch: CalendarMatchLevel, monthsMatched: [Month], referenceRowsCompared: Int) {
+        self.criticalDrift = criticalDrift
+        self.rule = rule
+        self.drivers = drivers
+        self.alpha = alpha
+        self.correction = correction
+        self.minEffect = minEffect
+        self.referenceRows = referenceRows
+        self.currentRows = currentRows
+        self.columns = columns
+        self.calendarMatch = calendarMatch
+        self.monthsMatched = monthsMatched
+        self.referenceRowsCompared = referenceRowsCompared
+    }
+
+    /// Reads reports written before the calendar keys existed (whole reference, nothing matched).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        criticalDrift = try container.decode(Bool.self, forKey: .criticalDrift)
+        rule = try container.decode(String.self, forKey: .rule)
+        drivers = try container.decode([Column].self, forKey: .drivers)
+        alpha = try container.decode(Double.self, forKey: .alpha)
+        correction = try container.decode(MultipleTestingCorrection.self, forKey: .correction)
+        minEffect = try container.decodeIfPresent(Double.self, forKey: .minEffect)
+        referenceRows = try container.decode(Int.self, forKey: .referenceRows)
+        currentRows = try container.decode(Int.self, forKey: .currentRows)
+        columns = try container.decode([ColumnDrift].self, forKey: .columns)
+        calendarMatch = try container.decodeIfPresent(CalendarMatchLevel.self, forKey: .calendarMatch) ?? .none
+        monthsMatched = try (container.decodeIfPresent([String].self, forKey: .monthsMatched) ?? []).compactMap(Month.init(parsing:))
+        referenceRowsCompared = try container.decodeIfPresent(Int.self, forKey: .referenceRowsCompared) ?? referenceRows
     }
 
     /// Always writes `min_effect` (null when unset), so consumers see every key.
@@ -92,12 +164,17 @@ public struct DriftReport: Sendable, Codable, Equatable {
         try container.encode(referenceRows, forKey: .referenceRows)
         try container.encode(currentRows, forKey: .currentRows)
         try container.encode(columns, forKey: .columns)
+        try container.encode(calendarMatch, forKey: .calendarMatch)
+        try container.encode(monthsMatched.map(\.name), forKey: .monthsMatched)
+        try container.encode(referenceRowsCompared, forKey: .referenceRowsCompared)
     }
 
-    /// Features drifted first (smallest adjusted p first), then the rest by adjusted p.
+    /// Drifted behavioural features first, then drifted calendar features (smallest adjusted p
+    /// first within each), then the rest by adjusted p — the order of `drivers`.
     public var columnsByConcern: [ColumnDrift] {
-        columns.sorted { lhs, rhs in
-            if lhs.drifted != rhs.drifted { return lhs.drifted }
+        func rank(_ column: ColumnDrift) -> Int { column.drifted ? (column.calendar ? 1 : 0) : 2 }
+        return columns.sorted { lhs, rhs in
+            if rank(lhs) != rank(rhs) { return rank(lhs) < rank(rhs) }
             if lhs.pAdjusted != rhs.pAdjusted { return lhs.pAdjusted < rhs.pAdjusted }
             return lhs.effectSize > rhs.effectSize
         }

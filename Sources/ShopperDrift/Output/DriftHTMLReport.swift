@@ -8,12 +8,15 @@ public struct DriftHTMLReport {
     public let reference: DriftReference
     public let current: [Session]
     public var title: String
+    /// The reference rows the report compared the batch with (its calendar match).
+    let compared: ReferenceSample
 
     public init(report: DriftReport, reference: DriftReference, current: [Session], title: String = "Drift report") {
         self.report = report
         self.reference = reference
         self.current = current
         self.title = title
+        compared = reference.calendarMatch(for: current, level: report.calendarMatch).sample
     }
 
     public func render() -> String {
@@ -39,18 +42,21 @@ public struct DriftHTMLReport {
     }
 
     func decision() -> String {
-        let drifted = report.columns.filter(\.drifted).count
+        let deciding = report.columns.filter { !$0.calendar }.count
+        let behavioural = report.columns.filter { !$0.calendar && $0.drifted }.map(\.column.name)
         let verdict = report.criticalDrift ? "Critical drift — retrain" : "No critical drift"
-        let summary = report.criticalDrift
-            ? "\(drifted) of \(report.columns.count) features drifted: \(report.drivers.map(\.name).joined(separator: ", "))."
-            : "None of the \(report.columns.count) features drifted."
+        var summary = report.criticalDrift
+            ? "\(behavioural.count) of \(deciding) behavioural features drifted: \(behavioural.joined(separator: ", "))."
+            : "None of the \(deciding) behavioural features drifted."
+        let calendar = report.columns.filter { $0.calendar && $0.drifted }.map(\.column.name)
+        if !calendar.isEmpty { summary += " Calendar shifted (reported, not deciding): \(calendar.joined(separator: ", "))." }
         let correction = report.correction.displayName
         let floor = report.minEffect.map { " · effect floor \($0.formatted)" } ?? ""
         return """
         <header class="decision \(report.criticalDrift ? "alarm" : "calm")">
         <div class="verdict">\(HTML.escape(verdict))</div>
         <p class="summary">\(HTML.escape(summary))</p>
-        <p class="facts">reference \(report.referenceRows) rows · current \(report.currentRows) rows · α = \(report.alpha.formatted) · \(HTML.escape(correction))\(HTML.escape(floor))</p>
+        <p class="facts">reference \(HTML.escape(DriftTextReport.comparedClause(report))) · current \(report.currentRows) rows · α = \(report.alpha.formatted) · \(HTML.escape(correction))\(HTML.escape(floor))</p>
         <p class="rule">Rule: \(HTML.escape(report.rule))</p>
         </header>
 
@@ -60,7 +66,8 @@ public struct DriftHTMLReport {
     func table() -> String {
         var rows = ""
         for result in report.columnsByConcern {
-            let notes = (result.unseenCategories ?? []).isEmpty ? "" : " <span class=\"note\">new: \(HTML.escape(result.unseenCategories!.joined(separator: ", ")))</span>"
+            var notes = (result.unseenCategories ?? []).isEmpty ? "" : " <span class=\"note\">new: \(HTML.escape(result.unseenCategories!.joined(separator: ", ")))</span>"
+            if result.calendar { notes += " <span class=\"cal\">calendar</span>" }
             rows += """
             <tr class="\(result.drifted ? "drifted" : "")"><td><a href="#f-\(result.column.name)">\(result.column.name)</a>\(notes)</td>\
             <td>\(result.kind.rawValue)</td><td>\(result.test.rawValue)</td>\
@@ -68,7 +75,7 @@ public struct DriftHTMLReport {
             <td class="n">\(HTML.escape(NumberFormat.pValue(result.pValue)))</td>\
             <td class="n">\(HTML.escape(NumberFormat.pValue(result.pAdjusted)))</td>\
             <td class="n">\(NumberFormat.c("%.3f", result.effectSize))</td>\
-            <td>\(result.drifted ? "<span class=\"badge alarm\">drifted</span>" : "<span class=\"badge calm\">ok</span>")</td></tr>
+            <td>\(Self.badge(result))</td></tr>
 
             """
         }
@@ -80,7 +87,7 @@ public struct DriftHTMLReport {
         <tbody>
         \(rows)</tbody>
         </table>
-        <p class="legend">effect: KS D for numeric features, total variation distance for categorical ones.</p>
+        <p class="legend">effect: KS D for numeric features, total variation distance for categorical ones. Calendar features say when, not how, people shop: reported, never deciding.</p>
         </section>
 
         """
@@ -90,11 +97,11 @@ public struct DriftHTMLReport {
         let chart: String
         var details: String
         if result.kind == .numeric {
-            chart = FeatureChart.numeric(result: result, reference: reference.sortedValues(result.column),
+            chart = FeatureChart.numeric(result: result, reference: compared.sortedValues(result.column),
                                          current: current.map { $0.numericValue(result.column) })
             details = "KS D = \(NumberFormat.c("%.4f", result.statistic)) (\(result.method?.rawValue ?? "") p-value)"
         } else {
-            let referenceCounts = reference.categoryCounts(result.column)
+            let referenceCounts = compared.categoryCounts(result.column)
             let currentCounts = CategoryCounts(current, column: result.column)
             let labels = CategoryCounts.unionOfLabels(referenceCounts, currentCounts)
             chart = FeatureChart.categorical(result: result, labels: labels, reference: labels.map(referenceCounts.count),
@@ -106,12 +113,21 @@ public struct DriftHTMLReport {
         let pValues = "<span class=\"nw\">\(HTML.escape(Self.pClause("p", result.pValue)))</span> · <span class=\"nw\">\(HTML.escape(Self.pClause("adjusted p", result.pAdjusted)))</span>"
         return """
         <article class="feature \(result.drifted ? "drifted" : "")" id="f-\(result.column.name)">
-        <h3>\(result.column.name) <span class="badge \(result.drifted ? "alarm" : "calm")">\(result.drifted ? "drifted" : "ok")</span></h3>
+        <h3>\(result.column.name) \(Self.badge(result))</h3>
         <p class="details">\(HTML.escape(details)) · \(pValues)</p>
         \(chart)
         </article>
 
         """
+    }
+
+    /// A calendar column that moved is shown apart from a behavioural drift: it decided nothing.
+    static func badge(_ result: ColumnDrift) -> String {
+        switch (result.drifted, result.calendar) {
+        case (true, false): "<span class=\"badge alarm\">drifted</span>"
+        case (true, true): "<span class=\"badge shift\">calendar shift</span>"
+        default: "<span class=\"badge calm\">ok</span>"
+        }
     }
 
     /// "p = 0.0123", or "p < 1e-300" when the p-value underflowed to 0.
@@ -130,7 +146,7 @@ public struct DriftHTMLReport {
     td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.drifted td{background:#fff4f2}\
     a{color:#2457a6;text-decoration:none}.note{color:#b83227;font-size:12px}.legend{color:#666;font-size:12px}\
     .badge{display:inline-block;border-radius:9px;padding:0 8px;font-size:11.5px;font-weight:600}\
-    .badge.alarm{background:#fde2de;color:#b83227}.badge.calm{background:#e3f2e8;color:#2e7d4f}\
+    .badge.alarm{background:#fde2de;color:#b83227}.badge.shift{background:#eef0f4;color:#555}.cal{color:#777;font-size:11.5px}.badge.calm{background:#e3f2e8;color:#2e7d4f}\
     .feature{background:#fff;border-radius:8px;padding:14px 16px 8px;margin:0 0 14px;box-shadow:0 1px 2px #0001;border-left:4px solid #cfd6df}\
     .feature.drifted{border-left-color:#b83227}.details{color:#555;font-size:12.5px;margin:0 0 6px}\
     svg{max-width:100%;height:auto;display:block}.nw{white-space:nowrap}footer{color:#888;font-size:12px;margin:24px 0}

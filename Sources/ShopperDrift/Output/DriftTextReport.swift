@@ -10,17 +10,29 @@ public enum DriftTextReport {
                 NumberFormat.pValue(column.pAdjusted), NumberFormat.c("%.4f", column.effectSize),
             ], widths)
             line += column.drifted ? "  yes" : "  no"
+            if column.calendar { line += "  (calendar: reported, not deciding)" }
             if let unseen = column.unseenCategories, !unseen.isEmpty {
                 line += "  (unseen in reference: \(unseen.joined(separator: ", ")))"
             }
             lines.append(line)
         }
         lines.append("")
-        lines.append("reference rows: \(report.referenceRows), current rows: \(report.currentRows)")
+        lines.append("reference: \(comparedClause(report)), current rows: \(report.currentRows)")
         lines.append("critical_drift: \(report.criticalDrift)"
             + (report.drivers.isEmpty ? "" : " (driven by \(report.drivers.map(\.name).joined(separator: ", ")))"))
         lines.append("rule: \(report.rule)")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "3364 of 12330 rows (matched on month and SpecialDay: May)", or "12330 rows".
+    static func comparedClause(_ report: DriftReport) -> String {
+        switch report.calendarMatch {
+        case .none:
+            return "\(report.referenceRows) rows"
+        case .month, .monthAndHoliday, .monthAndSpecialDay:
+            let by = report.calendarMatch.matchedOn
+            return "\(report.referenceRowsCompared) of \(report.referenceRows) rows (matched on \(by): \(report.monthsMatched.map(\.name).joined(separator: ", ")))"
+        }
     }
 
     /// Text columns left-aligned, numeric ones (from the fourth) right-aligned.
