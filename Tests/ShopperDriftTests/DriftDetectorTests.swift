@@ -135,7 +135,7 @@ import Testing
         #expect(Set(object.keys) == [
             "critical_drift", "rule", "drivers", "alpha", "correction", "min_effect",
             "reference_rows", "current_rows", "columns",
-            "calendar_match", "months_matched", "reference_rows_compared",
+            "calendar_match", "months_matched", "reference_rows_compared", "unseen_months",
         ])
         #expect(object["min_effect"] is NSNull)
         let columns = try #require(object["columns"] as? [[String: Any]])

@@ -6,11 +6,14 @@ import ShopperCore
 /// (BH by default), so α bounds the chance of any false alarm over exactly the columns that can
 /// raise one. The calendar columns are adjusted among themselves and may be marked `drifted` —
 /// a batch from months the reference lacks is worth knowing about — but they never make
-/// `critical_drift` true on their own.
+/// `critical_drift` true on their own, with one exception: a batch mostly from months the
+/// reference has no row of (`unseenMonths` non-empty) is outside the model's experience, and
+/// there Month's own test decides too.
 struct CalendarDecision {
     let config: DriftConfig
 
-    func decide(_ tested: [ColumnDrift], match: CalendarMatch, referenceRows: Int, currentRows: Int) -> DriftReport {
+    func decide(_ tested: [ColumnDrift], match: CalendarMatch, referenceRows: Int, currentRows: Int,
+                unseenMonths: [Month] = []) -> DriftReport {
         var results = tested
         for family in [results.indices.filter { !results[$0].calendar }, results.indices.filter { results[$0].calendar }] {
             let adjusted = config.correction.adjust(family.map { results[$0].pValue })
@@ -29,15 +32,18 @@ struct CalendarDecision {
         // The behavioural columns decide; when they do, drifted calendar columns follow them in
         // `drivers` as context ("and it is a month the model never saw").
         let behavioural = drifted(calendar: false)
-        let drivers = behavioural.isEmpty ? [] : behavioural + drifted(calendar: true)
+        let unseenSeason = !unseenMonths.isEmpty && results.contains { $0.column == .month && $0.drifted }
+        let critical = !behavioural.isEmpty || unseenSeason
+        let drivers = critical ? behavioural + drifted(calendar: true) : []
         return DriftReport(
-            criticalDrift: !behavioural.isEmpty, rule: rule(results, match: match), drivers: drivers,
+            criticalDrift: critical, rule: rule(results, match: match, unseenMonths: unseenMonths), drivers: drivers,
             alpha: config.alpha, correction: config.correction, minEffect: config.minEffect,
             referenceRows: referenceRows, currentRows: currentRows, columns: results,
-            calendarMatch: match.level, monthsMatched: match.months, referenceRowsCompared: match.sample.rowCount)
+            calendarMatch: match.level, monthsMatched: match.months, referenceRowsCompared: match.sample.rowCount,
+            unseenMonths: unseenMonths)
     }
 
-    func rule(_ results: [ColumnDrift], match: CalendarMatch) -> String {
+    func rule(_ results: [ColumnDrift], match: CalendarMatch, unseenMonths: [Month] = []) -> String {
         let deciding = results.filter { !$0.calendar }.count
         let calendar = results.filter(\.calendar).map(\.column.name)
         let adjustment = config.correction == .none ? "p" : "\(config.correction.displayName)-adjusted p"
@@ -48,6 +54,10 @@ struct CalendarDecision {
         }
         if !calendar.isEmpty {
             rule += "; calendar features (\(calendar.joined(separator: ", "))) are reported, never deciding"
+                + " unless at least half the batch comes from months the reference has no row of"
+        }
+        if !unseenMonths.isEmpty {
+            rule += "; this batch does (\(unseenMonths.map(\.name).joined(separator: ", ")): never seen by the model), so Month decides too"
         }
         switch match.level {
         case .monthAndSpecialDay, .monthAndHoliday, .month:

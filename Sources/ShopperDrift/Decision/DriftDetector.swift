@@ -11,6 +11,13 @@ import ShopperCore
 public struct DriftDetector: Sendable {
     public let config: DriftConfig
 
+    /// A batch at least this share of whose rows come from months the reference has no row of is
+    /// outside the model's experience (a Feb–Jul champion meeting November): there the calendar
+    /// is the change, and Month's own test (adjusted among the calendar columns) may decide too.
+    /// A batch of months the reference holds never meets it, so it adds no false alarm to
+    /// single-month or single-week batches of unchanged behaviour (docs/drift.md).
+    public static let unseenSeasonShare = 0.5
+
     public init(config: DriftConfig = DriftConfig()) throws(DriftError) {
         self.config = try config.validated()
     }
@@ -30,8 +37,10 @@ public struct DriftDetector: Sendable {
             result.calendar = config.calendarColumns.contains(column)
             results.append(result)
         }
+        let unseen = config.calendarColumns.contains(.month) ? reference.unseenMonths(of: current) : (months: [], share: 0)
         return CalendarDecision(config: config).decide(
-            results, match: match, referenceRows: reference.rowCount, currentRows: current.count)
+            results, match: match, referenceRows: reference.rowCount, currentRows: current.count,
+            unseenMonths: unseen.share >= Self.unseenSeasonShare ? unseen.months : [])
     }
 
     func testNumeric(_ column: Column, current: [Session], reference: ReferenceSample) -> ColumnDrift {

@@ -97,6 +97,15 @@ public struct DriftReference: Sendable, Codable {
         whole = ReferenceSample(merging: strata.map(\.sample), columns: columns)
     }
 
+    /// The batch's months the reference has no row of, and the share of the batch's rows in them.
+    public func unseenMonths(of batch: [Session]) -> (months: [Month], share: Double) {
+        let seen = Set(strata.map(\.key.month))
+        var unseen = [Month: Int]()
+        for session in batch where !seen.contains(session.month) { unseen[session.month, default: 0] += 1 }
+        let rows = unseen.values.reduce(0, +)
+        return (unseen.keys.sorted(), batch.isEmpty ? 0 : Double(rows) / Double(batch.count))
+    }
+
     /// The reference rows of each month, in calendar order.
     public var rowsByMonth: [(month: Month, rows: Int)] {
         var rows = [Month: Int]()

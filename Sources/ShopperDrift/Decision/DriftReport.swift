@@ -106,6 +106,10 @@ public struct DriftReport: Sendable, Codable, Equatable {
     public var monthsMatched: [Month] = []
     /// The reference rows the batch was actually compared with (`referenceRows` unless matched).
     public var referenceRowsCompared: Int = 0
+    /// The batch's months of which the reference has no row at all. When they hold at least half
+    /// of the batch (``DriftDetector/unseenSeasonShare``), the batch is outside the model's
+    /// experience and Month's own test may decide (see `rule`).
+    public var unseenMonths: [Month] = []
 
     enum CodingKeys: String, CodingKey {
         case rule, drivers, alpha, correction, columns
@@ -116,11 +120,12 @@ public struct DriftReport: Sendable, Codable, Equatable {
         case calendarMatch = "calendar_match"
         case monthsMatched = "months_matched"
         case referenceRowsCompared = "reference_rows_compared"
+        case unseenMonths = "unseen_months"
     }
 
     init(criticalDrift: Bool, rule: String, drivers: [Column], alpha: Double, correction: MultipleTestingCorrection,
          minEffect: Double?, referenceRows: Int, currentRows: Int, columns: [ColumnDrift],
-         calendarMatch: CalendarMatchLevel, monthsMatched: [Month], referenceRowsCompared: Int) {
+         calendarMatch: CalendarMatchLevel, monthsMatched: [Month], referenceRowsCompared: Int, unseenMonths: [Month] = []) {
         self.criticalDrift = criticalDrift
         self.rule = rule
         self.drivers = drivers
@@ -133,6 +138,7 @@ public struct DriftReport: Sendable, Codable, Equatable {
         self.calendarMatch = calendarMatch
         self.monthsMatched = monthsMatched
         self.referenceRowsCompared = referenceRowsCompared
+        self.unseenMonths = unseenMonths
     }
 
     /// Reads reports written before the calendar keys existed (whole reference, nothing matched).
@@ -150,6 +156,7 @@ public struct DriftReport: Sendable, Codable, Equatable {
         calendarMatch = try container.decodeIfPresent(CalendarMatchLevel.self, forKey: .calendarMatch) ?? .none
         monthsMatched = try (container.decodeIfPresent([String].self, forKey: .monthsMatched) ?? []).compactMap(Month.init(parsing:))
         referenceRowsCompared = try container.decodeIfPresent(Int.self, forKey: .referenceRowsCompared) ?? referenceRows
+        unseenMonths = try (container.decodeIfPresent([String].self, forKey: .unseenMonths) ?? []).compactMap(Month.init(parsing:))
     }
 
     /// Always writes `min_effect` (null when unset), so consumers see every key.
@@ -167,6 +174,7 @@ public struct DriftReport: Sendable, Codable, Equatable {
         try container.encode(calendarMatch, forKey: .calendarMatch)
         try container.encode(monthsMatched.map(\.name), forKey: .monthsMatched)
         try container.encode(referenceRowsCompared, forKey: .referenceRowsCompared)
+        try container.encode(unseenMonths.map(\.name), forKey: .unseenMonths)
     }
 
     /// Drifted behavioural features first, then drifted calendar features (smallest adjusted p
