@@ -73,7 +73,11 @@ import Glibc
         let observer = RecordingObserver()
         try await pipeline.drain(observer: observer)
 
-        let rejection = try #require(await observer.finished.first?.outcome.rejection)
+        // Says what happened when it fails (seen once, under heavy load, in a full run).
+        let story = "finished: \(await observer.finished.map { ($0.entry.name.description, $0.outcome.job.outcome.rawValue) }), "
+            + "waited: \(await observer.waited.map(\.reason)), retries: \(await observer.retries.map { "\($0.attempt): \($0.error)" }), "
+            + "left pending: \(await observer.leftPending.count)"
+        let rejection = try #require(await observer.finished.first?.outcome.rejection, "\(story)")
         for words in ["failing.csv could not be processed for", "retry-limit-seconds", "Input/output error", "drop the file again"] {
             #expect(rejection.reason.contains(words), "\(rejection.reason)")
         }

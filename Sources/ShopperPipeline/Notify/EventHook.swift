@@ -57,10 +57,13 @@ public actor EventHook {
 
     /// Waits for the child on a Dispatch thread (a blocking `waitpid`), with the deadline on a
     /// Dispatch timer: neither needs the Swift concurrency pool, which forest training may keep busy,
-    /// so a hung hook is killed on time whatever the daemon is doing.
+    /// so a hung hook is killed on time whatever the daemon is doing. Both run on queues of their
+    /// own, not `DispatchQueue.global()`: the global queue runs as many blocks at once as there are
+    /// cores, so two hooks blocked in `waitid` on a 2-core machine would hold back every deadline
+    /// timer until one of them ended by itself (seen: a 0.3 s deadline fired after 36 s under load).
     static func wait(for pid: pid_t, timeoutSeconds: Double) async -> HookOutcome {
         let state = ChildState()
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds) {
+        DispatchQueue(label: "shopperd.hook-deadline").asyncAfter(deadline: .now() + timeoutSeconds) {
             // Only while the child is unreaped, so its pid cannot have been reused.
             if state.markTimedOutIfRunning() {
                 kill(-pid, SIGKILL)
@@ -68,7 +71,7 @@ public actor EventHook {
             }
         }
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            DispatchQueue(label: "shopperd.hook-wait").async {
                 var info = siginfo_t()
                 while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
                 let timedOut = state.markExited()
