@@ -81,10 +81,18 @@ final class PipelineDirectories: @unchecked Sendable {
         try temp.write("inbox/" + name, text)
     }
 
-    /// Claims everything in the inbox, in name order.
+    /// Claims everything in the inbox, in name order. A file some process still holds open for
+    /// writing is not claimed (the writer check, docs/reliability.md), and a child process that
+    /// another test spawns at the moment this one writes can inherit its descriptor: such a file is
+    /// claimed again until it is free (60 s at most), so a busy test run cannot leave it behind.
     func claimAll(_ pipeline: Pipeline) async throws {
         for name in temp.entries("inbox") where name != ".shopperd" {
-            try await pipeline.claim(InboxFileName(name)!)
+            let file = InboxFileName(name)!
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await pipeline.claim(file) == nil, !file.isIgnored, temp.entries("inbox").contains(name) {
+                guard ContinuousClock.now < deadline else { throw PipelineFixtureError("\(name) could not be claimed in 60 s") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
     }
 
@@ -107,4 +115,9 @@ final class Flag: Sendable {
         get { state.withLock { $0 } }
         set { state.withLock { $0 = newValue } }
     }
+}
+
+struct PipelineFixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
