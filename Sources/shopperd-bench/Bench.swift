@@ -31,6 +31,15 @@ struct DataOption: ParsableArguments {
 }
 
 /// A positive count, or a message naming the option.
+/// A comma-separated list of positive integers (`--sizes 100,200`), every entry checked.
+func positiveIntegers(_ text: String, option name: String) throws -> [Int] {
+    let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw ValidationError("--\(name) takes comma-separated positive integers (got \"\(text)\")")
+    }
+    return values.compactMap { $0 }
+}
+
 func requirePositive(_ values: [(String, Int)]) throws {
     for (name, value) in values where value <= 0 {
         throw ValidationError("--\(name) must be a positive integer (got \(value))")
@@ -142,19 +151,12 @@ struct DriftCalibrationSuite: AsyncParsableCommand {
     @Option(name: .customLong("month-sizes"), help: ArgumentHelp("Batch sizes for the single-month rows.", valueName: "N,N,…"))
     var monthSizes = "200,1000"
 
-    static func sizes(_ text: String, _ name: String) throws -> [Int] {
-        let values = text.split(separator: ",").map { Int($0) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--\(name) takes comma-separated positive integers (got \"\(text)\")")
-        }
-        return values.compactMap { $0 }
-    }
 
     func validate() throws {
         try requirePositive([("draws", draws)])
-        _ = try Self.sizes(sizes, "sizes")
-        _ = try Self.sizes(powerSizes, "power-sizes")
-        _ = try Self.sizes(monthSizes, "month-sizes")
+        _ = try positiveIntegers(sizes, option: "sizes")
+        _ = try positiveIntegers(powerSizes, option: "power-sizes")
+        _ = try positiveIntegers(monthSizes, option: "month-sizes")
         let groups = Set(only.split(separator: ",").map(String.init))
         guard !groups.isEmpty, groups.isSubset(of: ["classic", "calendar"]) else {
             throw ValidationError("--only takes classic, calendar or both, comma-separated (got \"\(only)\")")
@@ -164,13 +166,13 @@ struct DriftCalibrationSuite: AsyncParsableCommand {
     func run() async throws {
         var options = DriftBench.Options()
         options.draws = draws
-        options.sizes = try Self.sizes(sizes, "sizes")
-        options.powerSizes = try Self.sizes(powerSizes, "power-sizes")
+        options.sizes = try positiveIntegers(sizes, option: "sizes")
+        options.powerSizes = try positiveIntegers(powerSizes, option: "power-sizes")
         options.monteCarlo = monteCarlo
         options.data = dataOption.data
         options.seed = seed
         options.scenarios = Set(only.split(separator: ",").map(String.init))
-        options.calendarSizes = try Self.sizes(monthSizes, "month-sizes")
+        options.calendarSizes = try positiveIntegers(monthSizes, option: "month-sizes")
         try await DriftBench.calibration(options)
     }
 }

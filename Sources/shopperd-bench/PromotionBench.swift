@@ -29,11 +29,13 @@ struct PromotionSuite: AsyncParsableCommand {
 
     func validate() throws {
         try requirePositive([("draws", draws), ("trees", trees)])
-        guard parsedSizes.count > 0, parsedSizes.allSatisfy({ $0 >= 10 }) else { throw ValidationError("--sizes: e.g. 100,200,500") }
+        guard try positiveIntegers(sizes, option: "sizes").allSatisfy({ $0 >= 10 }) else {
+            throw ValidationError("--sizes: held-out sizes of at least 10 rows, e.g. 100,200,500")
+        }
         guard alpha > 0, alpha < 0.5 else { throw ValidationError("--alpha must be in (0, 0.5)") }
     }
 
-    var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    var parsedSizes: [Int] { (try? positiveIntegers(sizes, option: "sizes")) ?? [] }  // checked in validate()
 
     func run() async throws {
         let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: dataOption.data)).sessions
