@@ -16,7 +16,7 @@ import ShopperML
 /// file carries a calibration) and to the single-row path,
 /// and must survive `encode` → `decode` unchanged.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func modelFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func modelFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     let file: Data
     if let first = bytes.first, first != UInt8(ascii: "{") && first != 0x20 && first != 0x0A && first != 0x0D && first != 0x09 {

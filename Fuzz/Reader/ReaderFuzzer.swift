@@ -13,7 +13,7 @@ import ShopperCore
 /// - a rejection names the file, has bounded issue values, and its text never starts with a cell a
 ///   spreadsheet would execute once written by `CSVWriter`.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func readerFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+package func readerFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     ReaderProperties(bytes: bytes).check()
     return 0

@@ -3,7 +3,7 @@
 /// The raw value is the header name as published. Everything that reads, validates, stores, tests
 /// or models a column refers to it through this enum, so a typo is a compile error, not a silent
 /// empty feature.
-public enum Column: String, CaseIterable, Sendable, Codable, Hashable {
+package enum Column: String, CaseIterable, Sendable, Codable, Hashable {
     case administrative = "Administrative"
     case administrativeDuration = "Administrative_Duration"
     case informational = "Informational"
@@ -24,10 +24,10 @@ public enum Column: String, CaseIterable, Sendable, Codable, Hashable {
     case revenue = "Revenue"
 
     /// The header name as published.
-    public var name: String { rawValue }
+    package var name: String { rawValue }
 
     /// The value type and the range a cell of this column must have.
-    public var kind: ColumnKind {
+    package var kind: ColumnKind {
         switch self {
         case .administrative, .informational, .productRelated: .pageCount
         case .administrativeDuration, .informationalDuration, .productRelatedDuration: .duration
@@ -41,7 +41,7 @@ public enum Column: String, CaseIterable, Sendable, Codable, Hashable {
     }
 
     /// Whether the column holds categories (tested with chi-square) rather than quantities (KS).
-    public var isCategorical: Bool {
+    package var isCategorical: Bool {
         switch kind {
         case .month, .code, .visitorType, .boolean: true
         case .pageCount, .duration, .unitInterval, .nonNegative: false
@@ -49,19 +49,19 @@ public enum Column: String, CaseIterable, Sendable, Codable, Hashable {
     }
 
     /// The 17 input features, in published order: every column but the label.
-    public static let inputs: [Column] = allCases.filter { $0 != .revenue }
+    package static let inputs: [Column] = allCases.filter { $0 != .revenue }
 
     /// The label column. Optional in a batch: without it the batch is unlabelled.
-    public static let label: Column = .revenue
+    package static let label: Column = .revenue
 
     /// Looks a header name up exactly as published.
-    public init?(headerName: String) {
+    package init?(headerName: String) {
         self.init(rawValue: headerName)
     }
 }
 
 /// The type and admissible range of a column's cells.
-public enum ColumnKind: String, Sendable, Codable {
+package enum ColumnKind: String, Sendable, Codable {
     /// A non-negative integer number of pages.
     case pageCount
     /// A non-negative finite number of seconds.

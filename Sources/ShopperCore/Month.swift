@@ -1,15 +1,15 @@
 /// A calendar month. The UCI data spells months with three letters except `June`; we accept
 /// three-letter and full names in any case and normalise to the three-letter form.
-public enum Month: Int, CaseIterable, Sendable, Codable, Hashable, Comparable {
+package enum Month: Int, CaseIterable, Sendable, Codable, Hashable, Comparable {
     case jan = 1, feb, mar, apr, may, jun, jul, aug, sep, oct, nov, dec
 
     /// The normalised spelling stored in silver: `Jan`, `Feb`, … `Dec`.
-    public var name: String {
+    package var name: String {
         Month.shortNames[rawValue - 1]
     }
 
     /// Parses `Jan`/`January`/`JUNE`/`june`/`Sept`… Returns nil for anything else.
-    public init?(parsing text: some StringProtocol) {
+    package init?(parsing text: some StringProtocol) {
         let lower = text.lowercased()
         if let index = Month.shortNames.firstIndex(where: { $0.lowercased() == lower })
             ?? Month.fullNames.firstIndex(where: { $0.lowercased() == lower })
@@ -22,7 +22,7 @@ public enum Month: Int, CaseIterable, Sendable, Codable, Hashable, Comparable {
         }
     }
 
-    public static func < (lhs: Month, rhs: Month) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: Month, rhs: Month) -> Bool { lhs.rawValue < rhs.rawValue }
 
     static let shortNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     static let fullNames = [

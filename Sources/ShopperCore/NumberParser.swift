@@ -15,9 +15,9 @@ import Darwin
 /// other case (more digits, large exponents) falls back to the C library's correctly rounded
 /// `strtod` on a small stack copy, so the result is always the nearest Double, bit for bit what
 /// `Double("…")` gives.
-public enum NumberParser {
+package enum NumberParser {
     /// The outcome of parsing a decimal number.
-    public enum DecimalResult: Equatable, Sendable {
+    package enum DecimalResult: Equatable, Sendable {
         case value(Double)
         /// Not a decimal number (`abc`, `1,5`, `0x10`, `nan`, `inf`, empty).
         case invalid
@@ -26,7 +26,7 @@ public enum NumberParser {
     }
 
     /// The outcome of parsing an integer.
-    public enum IntegerResult: Equatable, Sendable {
+    package enum IntegerResult: Equatable, Sendable {
         case value(Int)
         /// Not an integer literal (`1.5`, `abc`, empty).
         case invalid
@@ -66,7 +66,7 @@ public enum NumberParser {
     }
 
     /// Parses `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` exactly.
-    public static func parseDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> DecimalResult {
+    package static func parseDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> DecimalResult {
         let n = bytes.count
         guard n > 0, let p = bytes.baseAddress else { return .invalid }
         var i = 0
@@ -144,7 +144,7 @@ public enum NumberParser {
     }
 
     /// Parses `[+-]? digits` into an Int.
-    public static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> IntegerResult {
+    package static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> IntegerResult {
         let n = bytes.count
         guard n > 0, let p = bytes.baseAddress else { return .invalid }
         var i = 0
@@ -171,13 +171,13 @@ public enum NumberParser {
     }
 
     /// Convenience for tests and callers holding text.
-    public static func parseDecimal(_ text: String) -> DecimalResult {
+    package static func parseDecimal(_ text: String) -> DecimalResult {
         var copy = text
         return copy.withUTF8 { parseDecimal($0) }
     }
 
     /// Convenience for tests and callers holding text.
-    public static func parseInteger(_ text: String) -> IntegerResult {
+    package static func parseInteger(_ text: String) -> IntegerResult {
         var copy = text
         return copy.withUTF8 { parseInteger($0) }
     }

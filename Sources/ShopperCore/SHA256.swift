@@ -6,7 +6,7 @@
 ///
 /// Usage: `SHA256.hex(of: bytes)` for one shot, or `var h = SHA256(); h.update(...); h.finalize()`
 /// to hash a stream.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
@@ -14,29 +14,29 @@ public struct SHA256: Sendable {
     private var pending: [UInt8] = []
     private var totalLength: UInt64 = 0
 
-    public init() {}
+    package init() {}
 
     /// The lowercase hexadecimal digest of `bytes`.
-    public static func hex(of bytes: some Sequence<UInt8>) -> String {
+    package static func hex(of bytes: some Sequence<UInt8>) -> String {
         var hasher = SHA256()
         hasher.update(Array(bytes))
         return hasher.finalize().hexString
     }
 
     /// The lowercase hexadecimal digest of `bytes`, without copying them.
-    public static func hex(of bytes: UnsafeRawBufferPointer) -> String {
+    package static func hex(of bytes: UnsafeRawBufferPointer) -> String {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize().hexString
     }
 
     /// Feeds more bytes.
-    public mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// Feeds more bytes.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         totalLength &+= UInt64(bytes.count)
         var offset = 0
@@ -60,7 +60,7 @@ public struct SHA256: Sendable {
     }
 
     /// Pads, processes the last block and returns the 32-byte digest.
-    public consuming func finalize() -> [UInt8] {
+    package consuming func finalize() -> [UInt8] {
         let bitLength = totalLength &* 8
         var tail = pending
         tail.append(0x80)

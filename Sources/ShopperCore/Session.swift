@@ -2,25 +2,25 @@
 ///
 /// `revenue` is nil in an unlabelled batch. Values are exactly what the file said after
 /// normalisation (see `docs/cleaning.md`); derived business features live in `GoldFeatures`.
-public struct Session: Sendable, Hashable, Codable {
-    public var administrative: Int
-    public var administrativeDuration: Double
-    public var informational: Int
-    public var informationalDuration: Double
-    public var productRelated: Int
-    public var productRelatedDuration: Double
-    public var bounceRates: Double
-    public var exitRates: Double
-    public var pageValues: Double
-    public var specialDay: Double
-    public var month: Month
-    public var operatingSystems: Int
-    public var browser: Int
-    public var region: Int
-    public var trafficType: Int
-    public var visitorType: VisitorType
-    public var weekend: Bool
-    public var revenue: Bool?
+package struct Session: Sendable, Hashable, Codable {
+    package var administrative: Int
+    package var administrativeDuration: Double
+    package var informational: Int
+    package var informationalDuration: Double
+    package var productRelated: Int
+    package var productRelatedDuration: Double
+    package var bounceRates: Double
+    package var exitRates: Double
+    package var pageValues: Double
+    package var specialDay: Double
+    package var month: Month
+    package var operatingSystems: Int
+    package var browser: Int
+    package var region: Int
+    package var trafficType: Int
+    package var visitorType: VisitorType
+    package var weekend: Bool
+    package var revenue: Bool?
 
     /// The largest page count, and (as `largestQuantity`) the largest duration or PageValues, a
     /// batch may hold: 10^12. No real session comes near (the bundled maxima are 705 pages,
@@ -28,11 +28,11 @@ public struct Session: Sendable, Hashable, Codable {
     /// near the limits of Int or Double would overflow the gold features (`TotalPages` traps,
     /// `TotalDuration` and `PageValue_ExitRate_Ratio` become infinite). Below the limit every count
     /// is exact as a Double and is written back by `CSVWriter.number` as plain digits.
-    public static let largestCount = 1_000_000_000_000
+    package static let largestCount = 1_000_000_000_000
     /// `largestCount` as a Double, for durations and PageValues.
-    public static let largestQuantity = Double(largestCount)
+    package static let largestQuantity = Double(largestCount)
 
-    public init(
+    package init(
         administrative: Int, administrativeDuration: Double,
         informational: Int, informationalDuration: Double,
         productRelated: Int, productRelatedDuration: Double,
@@ -65,7 +65,7 @@ public struct Session: Sendable, Hashable, Codable {
     /// Categorical columns get stable codes: Month its number (1–12), VisitorType
     /// `VisitorType.code`, Weekend 0/1, the integer-coded columns their code. The label maps to
     /// 0/1 (NaN when absent).
-    public func numericValue(_ column: Column) -> Double {
+    package func numericValue(_ column: Column) -> Double {
         switch column {
         case .administrative: Double(administrative)
         case .administrativeDuration: administrativeDuration
@@ -90,7 +90,7 @@ public struct Session: Sendable, Hashable, Codable {
 
     /// The category label a chi-square test counts for a categorical column (`Nov`,
     /// `Returning_Visitor`, `TRUE`, `2`…), and the normalised text of a numeric one.
-    public func categoryLabel(_ column: Column) -> String {
+    package func categoryLabel(_ column: Column) -> String {
         switch column {
         case .month: month.name
         case .visitorType: visitorType.rawValue

@@ -1,11 +1,11 @@
 /// Who the visitor is, as the UCI data codes it.
-public enum VisitorType: String, CaseIterable, Sendable, Codable, Hashable {
+package enum VisitorType: String, CaseIterable, Sendable, Codable, Hashable {
     case returning = "Returning_Visitor"
     case new = "New_Visitor"
     case other = "Other"
 
     /// The numeric code models read: a stable, documented order (New 0, Other 1, Returning 2).
-    public var code: Double {
+    package var code: Double {
         switch self {
         case .new: 0
         case .other: 1
@@ -14,7 +14,7 @@ public enum VisitorType: String, CaseIterable, Sendable, Codable, Hashable {
     }
 
     /// Accepts the published spellings in any case.
-    public init?(parsing text: some StringProtocol) {
+    package init?(parsing text: some StringProtocol) {
         let lower = text.lowercased()
         guard let match = VisitorType.allCases.first(where: { $0.rawValue.lowercased() == lower }) else { return nil }
         self = match

@@ -18,12 +18,12 @@ import Glibc
 ///    so nothing that lands in between is missed (a double report is harmless: claims are atomic);
 /// 3. `READY=1`, then drain the spool: every pending entry to its outcome;
 /// 4. on each inotify arrival, overflow or periodic tick: claim, then drain again.
-public struct Daemon: Sendable {
-    public let settings: DaemonSettings
+package struct Daemon: Sendable {
+    package let settings: DaemonSettings
     /// Reads the configuration again (SIGHUP).
-    public let reload: @Sendable () throws -> DaemonSettings
+    package let reload: @Sendable () throws -> DaemonSettings
 
-    public init(settings: DaemonSettings, reload: @escaping @Sendable () throws -> DaemonSettings) {
+    package init(settings: DaemonSettings, reload: @escaping @Sendable () throws -> DaemonSettings) {
         self.settings = settings
         self.reload = reload
     }
@@ -34,7 +34,7 @@ public struct Daemon: Sendable {
     static let storeBusyTimeout: Duration = .seconds(5)
 
     /// Runs until stopped; returns how the process should exit.
-    public func run() async -> ServiceExit {
+    package func run() async -> ServiceExit {
         let events: EventLog
         do {
             events = try EventLog(target: settings.logTarget)
@@ -74,7 +74,7 @@ public struct Daemon: Sendable {
     /// scripts; events go to the same log target. It always ends: a batch whose transient failure
     /// outlasts ``onceAttempts`` attempts is left pending for the next run, and the exit status is
     /// then 75 (EX_TEMPFAIL) so the caller knows to run it again later.
-    public func runOnce() async -> ServiceExit {
+    package func runOnce() async -> ServiceExit {
         let events: EventLog
         do {
             events = try EventLog(target: settings.logTarget)
@@ -265,10 +265,10 @@ public struct Daemon: Sendable {
 }
 
 /// What can end the daemon's run loop with a failure (systemd restarts it).
-public enum DaemonError: Error, CustomStringConvertible {
+package enum DaemonError: Error, CustomStringConvertible {
     case inboxLost(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .inboxLost(let path):
             "the inbox \(path) was removed, moved or unmounted; recreate it (systemd-tmpfiles --create) and restart"

@@ -5,7 +5,7 @@ import ShopperPipeline
 /// Each case carries typed values; ``EventLog`` turns them into journal fields with a fixed
 /// `MESSAGE_ID` per ``DaemonEventKind``, so `journalctl MESSAGE_ID=… DECISION=…` works without
 /// parsing prose. Field names are part of the operator interface: see docs/systemd.md.
-public enum DaemonEvent: Equatable, Sendable {
+package enum DaemonEvent: Equatable, Sendable {
     /// Start-up finished: the inbox is watched and the service is ready.
     case serviceStarted(version: String, inbox: String, outbox: String, watchdogTimeout: Duration?)
     /// Shutdown began (`reason`: the signal or cause), possibly with a batch still in flight.
@@ -62,7 +62,7 @@ public enum DaemonEvent: Equatable, Sendable {
     case batchLeftPending(batch: InboxFileName, reason: String)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
-    public var kind: DaemonEventKind {
+    package var kind: DaemonEventKind {
         switch self {
         case .serviceStarted: .serviceStarted
         case .serviceStopping: .serviceStopping
@@ -88,7 +88,7 @@ public enum DaemonEvent: Equatable, Sendable {
     }
 
     /// The human-readable `MESSAGE=`: one line, saying what happened and what follows.
-    public var message: String {
+    package var message: String {
         switch self {
         case let .serviceStarted(version, inbox, outbox, watchdog):
             let dog = watchdog.map { "watchdog \(Self.milliseconds($0)) ms" } ?? "no watchdog"
@@ -155,7 +155,7 @@ public enum DaemonEvent: Equatable, Sendable {
 
     /// The event's own fields (the log adds `MESSAGE`, `MESSAGE_ID`, `PRIORITY`,
     /// `SYSLOG_IDENTIFIER` and `SHOPPERD_EVENT`).
-    public var fields: [JournalField] {
+    package var fields: [JournalField] {
         switch self {
         case let .serviceStarted(version, inbox, outbox, watchdog):
             var fields = [JournalField("VERSION", version), JournalField("INBOX", inbox), JournalField("OUTBOX", outbox)]

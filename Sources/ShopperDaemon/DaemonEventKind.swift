@@ -3,7 +3,7 @@
 /// The IDs are the operator's handle on events (`journalctl -u shopperd MESSAGE_ID=…`) and the
 /// keys of `systemd/shopperd.catalog`; they were generated once with `systemd-id128 new` and
 /// must never change. A test checks that every kind has a catalog entry.
-public enum DaemonEventKind: String, CaseIterable, Sendable {
+package enum DaemonEventKind: String, CaseIterable, Sendable {
     case serviceStarted = "service-started"
     case serviceStopping = "service-stopping"
     case serviceFailed = "service-failed"
@@ -26,7 +26,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     case batchLeftPending = "batch-left-pending"
 
     /// The fixed `MESSAGE_ID` of this kind.
-    public var messageID: JournalMessageID {
+    package var messageID: JournalMessageID {
         let hex: String = switch self {
         case .serviceStarted: "5e243da05b864fcab388baeec3da52ac"
         case .serviceStopping: "fcc9e24d8c7141cdbd09adf16340b4cd"
@@ -53,7 +53,7 @@ public enum DaemonEventKind: String, CaseIterable, Sendable {
     }
 
     /// The kind's priority: alerts an operator must act on are `warning` or worse.
-    public var priority: JournalPriority {
+    package var priority: JournalPriority {
         switch self {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp, .batchLeftPending: .notice
         case .batchScored: .info

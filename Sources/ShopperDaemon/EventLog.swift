@@ -17,11 +17,11 @@ import Musl
 ///
 /// If a journal write fails (journald restarting, socket gone) the entry is written to stderr
 /// instead, so an event is never dropped silently. Safe to call from any thread.
-public final class EventLog: Sendable {
+package final class EventLog: Sendable {
     /// Where entries go.
-    public let sink: LogSink
+    package let sink: LogSink
     /// `SYSLOG_IDENTIFIER=`, what `journalctl -t` filters on.
-    public let identifier: String
+    package let identifier: String
     private let stderrFD: Int32
     /// Serialises stderr writes so concurrent events never interleave within a line.
     private let stderrLock = Mutex(())
@@ -30,7 +30,7 @@ public final class EventLog: Sendable {
     ///   - target: the operator's choice; `.journal` throws when there is no journal socket.
     ///   - stderrFD: the descriptor of the JSON sink (stderr; tests pass a file).
     ///   - environment: the facts `.auto` decides from; defaults to this process's.
-    public init(
+    package init(
         target: LogTarget = .auto,
         identifier: String = "shopperd",
         stderrFD: Int32 = STDERR_FILENO,
@@ -46,7 +46,7 @@ public final class EventLog: Sendable {
     }
 
     /// Records `event` on the sink.
-    public func log(_ event: DaemonEvent) {
+    package func log(_ event: DaemonEvent) {
         let fields = entry(for: event)
         switch sink {
         case .journal:
@@ -57,7 +57,7 @@ public final class EventLog: Sendable {
     }
 
     /// The complete field list of `event`'s entry, in the order it is written.
-    public func entry(for event: DaemonEvent) -> [JournalField] {
+    package func entry(for event: DaemonEvent) -> [JournalField] {
         let kind = event.kind
         return [
             JournalField("MESSAGE", event.message),

@@ -1,9 +1,9 @@
 /// The event log cannot be set up as the operator asked.
-public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `--log-target journal` was given but there is no journal socket.
     case journalUnavailable(socket: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .journalUnavailable(socket):
             "--log-target journal: no journal socket at \(socket); start systemd-journald or use --log-target stderr"

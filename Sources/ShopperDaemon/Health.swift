@@ -1,6 +1,6 @@
 import ShopperPipeline
 /// The verdict of ``HealthMonitor`` at one instant.
-public enum Health: Equatable, Sendable {
+package enum Health: Equatable, Sendable {
     /// Pings go on.
     case healthy
     /// A batch has been running longer than ``HealthPolicy/stuckLimit``.
@@ -8,5 +8,5 @@ public enum Health: Equatable, Sendable {
     /// Idle with no heartbeat for longer than ``HealthPolicy/silenceLimit``.
     case silent(for: Duration)
 
-    public var isHealthy: Bool { self == .healthy }
+    package var isHealthy: Bool { self == .healthy }
 }

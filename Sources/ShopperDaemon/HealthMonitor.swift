@@ -19,10 +19,10 @@ import ShopperPipeline
 /// `systemctl status shopperd` follows the batches.
 ///
 /// Instants are parameters (defaulting to now) so the verdicts can be tested exactly.
-public actor HealthMonitor {
-    public typealias Instant = ContinuousClock.Instant
+package actor HealthMonitor {
+    package typealias Instant = ContinuousClock.Instant
 
-    public nonisolated let policy: HealthPolicy
+    package nonisolated let policy: HealthPolicy
     private let notifier: SystemdNotifier
     private let events: EventLog?
 
@@ -34,7 +34,7 @@ public actor HealthMonitor {
     /// The batch already reported stuck, so the journal gets one entry per stuck batch.
     private var reportedStuck: InboxFileName?
 
-    public init(policy: HealthPolicy, notifier: SystemdNotifier, events: EventLog?, now: Instant = .now) {
+    package init(policy: HealthPolicy, notifier: SystemdNotifier, events: EventLog?, now: Instant = .now) {
         self.policy = policy
         self.notifier = notifier
         self.events = events
@@ -44,14 +44,14 @@ public actor HealthMonitor {
     // MARK: reports from the run loop
 
     /// Start-up is done: the daemon is idle and waiting for batches.
-    public func started(at now: Instant = .now) {
+    package func started(at now: Instant = .now) {
         if status.activity == .starting { status.activity = .idle }
         lastSignOfLife = now
         publish(at: now)
     }
 
     /// A batch begins; its running time counts towards the stuck limit from now.
-    public func batchStarted(_ batch: InboxFileName, at now: Instant = .now) {
+    package func batchStarted(_ batch: InboxFileName, at now: Instant = .now) {
         currentBatch = (batch, now)
         lastSignOfLife = now
         publish(at: now)
@@ -59,7 +59,7 @@ public actor HealthMonitor {
 
     /// The batches processed before this start (the store's count), so `STATUS=` counts every
     /// batch, not only those since the last restart.
-    public func batchesProcessedBefore(_ count: Int, at now: Instant = .now) {
+    package func batchesProcessedBefore(_ count: Int, at now: Instant = .now) {
         status.batchesProcessed = count
         publish(at: now)
     }
@@ -67,7 +67,7 @@ public actor HealthMonitor {
     /// The current batch ended, whatever its outcome (scored, rejected, left pending).
     /// `counted: false` when it got no outcome (it waits for a champion, or is retried later): it
     /// is then not one of the "N batches" of `STATUS=`, or a batch that waited would count twice.
-    public func batchFinished(_ batch: InboxFileName, counted: Bool = true, at now: Instant = .now) {
+    package func batchFinished(_ batch: InboxFileName, counted: Bool = true, at now: Instant = .now) {
         if currentBatch?.name == batch { currentBatch = nil }
         if reportedStuck == batch { reportedStuck = nil }
         if counted { status.batchesProcessed += 1 }
@@ -76,31 +76,31 @@ public actor HealthMonitor {
     }
 
     /// The idle loop is alive (only matters with ``HealthPolicy/silenceLimit``).
-    public func heartbeat(at now: Instant = .now) {
+    package func heartbeat(at now: Instant = .now) {
         lastSignOfLife = now
         publish(at: now)
     }
 
     /// The serving model changed (start-up, promotion).
-    public func championChanged(to version: String?, at now: Instant = .now) {
+    package func championChanged(to version: String?, at now: Instant = .now) {
         status.champion = version
         publish(at: now)
     }
 
     /// Drift was detected (shown as "last drift HH:MM").
-    public func driftDetected(at time: ClockTime = .now(), now: Instant = .now) {
+    package func driftDetected(at time: ClockTime = .now(), now: Instant = .now) {
         status.lastDrift = time
         publish(at: now)
     }
 
     /// Sets or clears the status line's remark.
-    public func setNote(_ note: String?, at now: Instant = .now) {
+    package func setNote(_ note: String?, at now: Instant = .now) {
         status.note = note
         publish(at: now)
     }
 
     /// Shutdown began; the status says so (a batch may still be finishing).
-    public func stoppingBegan(at now: Instant = .now) {
+    package func stoppingBegan(at now: Instant = .now) {
         stopping = true
         publish(at: now)
     }
@@ -108,10 +108,10 @@ public actor HealthMonitor {
     // MARK: verdicts
 
     /// The batch being processed, if any.
-    public var batchInFlight: InboxFileName? { currentBatch?.name }
+    package var batchInFlight: InboxFileName? { currentBatch?.name }
 
     /// The verdict at `now`.
-    public func health(at now: Instant = .now) -> Health {
+    package func health(at now: Instant = .now) -> Health {
         if let current = currentBatch {
             let running = now - current.since
             return running > policy.stuckLimit ? .stuck(batch: current.name, running: running) : .healthy
@@ -124,12 +124,12 @@ public actor HealthMonitor {
     }
 
     /// The `STATUS=` line at `now`.
-    public func statusLine(at now: Instant = .now) -> String {
+    package func statusLine(at now: Instant = .now) -> String {
         snapshot(at: now).line
     }
 
     /// The status facts at `now`, with the activity derived from the verdict.
-    public func snapshot(at now: Instant = .now) -> ServiceStatus {
+    package func snapshot(at now: Instant = .now) -> ServiceStatus {
         var current = status
         switch health(at: now) {
         case let .stuck(batch, _):
@@ -148,7 +148,7 @@ public actor HealthMonitor {
 
     /// The watchdog's periodic check: the verdict, with `STATUS=` refreshed when it changed and a
     /// `batch-stuck` journal entry the first time a batch is found stuck.
-    public func check(at now: Instant = .now) -> Health {
+    package func check(at now: Instant = .now) -> Health {
         let verdict = health(at: now)
         if case let .stuck(batch, running) = verdict, reportedStuck != batch {
             reportedStuck = batch

@@ -1,14 +1,14 @@
 /// When the daemon counts as unhealthy, i.e. when watchdog pings must stop.
-public struct HealthPolicy: Equatable, Sendable {
+package struct HealthPolicy: Equatable, Sendable {
     /// A batch running longer than this is stuck. Set it well above the slowest legitimate batch
     /// (a retrain included): a false alarm restarts the daemon mid-batch (safe, but wasted work).
-    public var stuckLimit: Duration
+    package var stuckLimit: Duration
     /// When set, an idle daemon that has not called ``HealthMonitor/heartbeat(at:)`` for this long
     /// is unhealthy too (a wedged run loop). `nil`: idle is always healthy, which suits a run loop
     /// that only wakes up for inbox events.
-    public var silenceLimit: Duration?
+    package var silenceLimit: Duration?
 
-    public init(stuckLimit: Duration, silenceLimit: Duration? = nil) {
+    package init(stuckLimit: Duration, silenceLimit: Duration? = nil) {
         precondition(stuckLimit > .zero, "the stuck limit must be positive")
         self.stuckLimit = stuckLimit
         self.silenceLimit = silenceLimit

@@ -1,5 +1,5 @@
 /// Why the inbox cannot be watched or listed; each message says what the operator should do.
-public enum InboxError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum InboxError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The inbox could not be opened (missing, not a directory, not permitted).
     case cannotOpen(directory: String, errno: Int32)
     /// `inotify_init1` failed, typically because `fs.inotify.max_user_instances` is exhausted.
@@ -9,7 +9,7 @@ public enum InboxError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Listing the directory failed half-way.
     case cannotList(directory: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .cannotOpen(directory, code):
             "cannot open inbox \(directory): \(ErrnoText.describe(code)); create it (systemd-tmpfiles --create) or fix --inbox and its permissions"

@@ -4,7 +4,7 @@ import ShopperPipeline
 /// Deliveries are *at least once*: a file written in place and closed twice, or a file that is both
 /// listed by the start-up scan and reported by inotify, arrives twice. The consumer must treat an
 /// arrival as "look at this name" (it may be gone, or already done), never as "process blindly".
-public enum InboxEvent: Hashable, Sendable {
+package enum InboxEvent: Hashable, Sendable {
     /// A complete entry appeared under this name: a file closed after writing, anything renamed
     /// in, or a non-regular entry (symlink, FIFO, socket, device, hard link) that is complete the
     /// moment it exists. The pipeline decides whether it is a valid batch.

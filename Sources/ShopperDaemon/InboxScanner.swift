@@ -16,29 +16,29 @@ import ShopperPipeline
 ///
 /// The scan is synchronous: it is a few `getdents`/`fstatat` calls on a local directory, done
 /// once at start-up or after an overflow.
-public struct InboxScanner: Sendable {
+package struct InboxScanner: Sendable {
     /// One waiting entry and the modification time it was ordered by.
-    public struct Entry: Hashable, Sendable {
-        public let name: InboxFileName
+    package struct Entry: Hashable, Sendable {
+        package let name: InboxFileName
         /// Seconds and nanoseconds since the epoch (`st_mtim`), kept exact for ordering.
-        public let modifiedSeconds: Int
-        public let modifiedNanoseconds: Int
+        package let modifiedSeconds: Int
+        package let modifiedNanoseconds: Int
     }
 
     /// The directory to list, as given.
-    public let directory: String
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
     /// The names waiting in the inbox, oldest first.
-    public func pending() throws(InboxError) -> [InboxFileName] {
+    package func pending() throws(InboxError) -> [InboxFileName] {
         try entries().map(\.name)
     }
 
     /// The waiting entries with their modification times, oldest first.
-    public func entries() throws(InboxError) -> [Entry] {
+    package func entries() throws(InboxError) -> [Entry] {
         let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryFD >= 0 else { throw .cannotOpen(directory: directory, errno: errno) }
         guard let stream = fdopendir(directoryFD) else {

@@ -23,12 +23,12 @@ import ShopperPipeline
 ///
 /// Start the watcher *before* scanning the inbox at start-up, so that a file arriving between the
 /// two is seen at least once (possibly twice: arrivals are at-least-once).
-public final class InotifyWatcher: Sendable {
+package final class InotifyWatcher: Sendable {
     /// The directory being watched, as given.
-    public let directory: String
+    package let directory: String
     /// Arrivals, overflow notices and loss of the inbox, in kernel order. Unbounded: the daemon
     /// must not drop a name; the kernel queue (`fs.inotify.max_queued_events`) bounds the burst.
-    public let events: AsyncStream<InboxEvent>
+    package let events: AsyncStream<InboxEvent>
 
     private let source: DispatchSourceHandle
 
@@ -36,7 +36,7 @@ public final class InotifyWatcher: Sendable {
     ///
     /// - Parameter queue: where the descriptor is read. Defaults to a private serial queue; tests
     ///   pass a queue they suspend to let the kernel queue overflow deterministically.
-    public init(directory: String, queue: DispatchQueue? = nil) throws(InboxError) {
+    package init(directory: String, queue: DispatchQueue? = nil) throws(InboxError) {
         self.directory = directory
         // No descriptor on the directory is kept open: it would pin the inode, and then removing
         // the inbox would never produce IN_DELETE_SELF. Entries are looked up by path instead.
@@ -74,7 +74,7 @@ public final class InotifyWatcher: Sendable {
 
     /// Stops watching; the stream finishes. Also done when the watcher is released or the
     /// consumer stops iterating.
-    public func stop() {
+    package func stop() {
         source.cancel()
     }
 

@@ -10,14 +10,14 @@ import Glibc
 /// `STATE/shopperd.lock` and `INBOX/.shopperd/lock` before it touches anything, and a second one
 /// refuses to start, naming the holder's pid. The kernel releases a `flock` when its holder dies,
 /// however it dies, so a crash never leaves a stale lock behind: nothing to clean up by hand.
-public final class InstanceLock: Sendable {
+package final class InstanceLock: Sendable {
     private let descriptors: [Int32]
 
     private init(descriptors: [Int32]) { self.descriptors = descriptors }
 
     /// Locks the state directory and the inbox (both, and the inbox's `.shopperd/`, must exist) and
     /// writes this process's pid into both lock files.
-    public static func acquire(state: String, inbox: String) throws(InstanceLockError) -> InstanceLock {
+    package static func acquire(state: String, inbox: String) throws(InstanceLockError) -> InstanceLock {
         var held: [Int32] = []
         do {
             for path in [state + "/shopperd.lock", inbox + "/.shopperd/lock"] {
@@ -60,13 +60,13 @@ public final class InstanceLock: Sendable {
 }
 
 /// Why `shopperd run` could not take its directories.
-public enum InstanceLockError: Error, Sendable, CustomStringConvertible {
+package enum InstanceLockError: Error, Sendable, CustomStringConvertible {
     /// Another process holds the lock: a second daemon, or `run --once`, on the same directories.
     case heldByAnother(path: String, pid: Int32?)
     /// The lock file could not be created or locked.
     case cannotLock(path: String, code: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .heldByAnother(path, pid):
             "another shopperd (\(pid.map { "pid \($0)" } ?? "pid unknown")) is running on these directories (it holds \(path)); "

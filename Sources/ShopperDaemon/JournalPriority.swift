@@ -2,8 +2,8 @@
 ///
 /// Drift is a `warning` so `journalctl -p warning -u shopperd` shows every alert an operator must
 /// act on; routine batches are `info`.
-public enum JournalPriority: Int, Comparable, Sendable {
+package enum JournalPriority: Int, Comparable, Sendable {
     case emergency = 0, alert, critical, error, warning, notice, info, debug
 
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }

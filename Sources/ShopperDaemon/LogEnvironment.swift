@@ -5,20 +5,20 @@ import Musl
 #endif
 
 /// The facts ``LogTarget/auto`` decides from, gathered once so the decision is a pure function.
-public struct LogEnvironment: Equatable, Sendable {
+package struct LogEnvironment: Equatable, Sendable {
     /// The socket `sd_journal_sendv` writes to.
-    public static let journalSocketPath = "/run/systemd/journal/socket"
+    package static let journalSocketPath = "/run/systemd/journal/socket"
 
     /// `/run/systemd/journal/socket` accepts datagrams: a journald is listening. A stale socket
     /// file left by a journald that died does not count.
-    public var journalSocketExists: Bool
+    package var journalSocketExists: Bool
     /// `JOURNAL_STREAM` (`device:inode`, set by systemd for `StandardError=journal`) names the
     /// file stderr is open on, i.e. stderr already goes to the journal.
-    public var stderrIsJournalStream: Bool
+    package var stderrIsJournalStream: Bool
     /// stderr is a terminal (someone is watching).
-    public var stderrIsTerminal: Bool
+    package var stderrIsTerminal: Bool
 
-    public init(journalSocketExists: Bool, stderrIsJournalStream: Bool, stderrIsTerminal: Bool) {
+    package init(journalSocketExists: Bool, stderrIsJournalStream: Bool, stderrIsTerminal: Bool) {
         self.journalSocketExists = journalSocketExists
         self.stderrIsJournalStream = stderrIsJournalStream
         self.stderrIsTerminal = stderrIsTerminal
@@ -26,7 +26,7 @@ public struct LogEnvironment: Equatable, Sendable {
 
     /// Inspects this process: the journal socket, `JOURNAL_STREAM` against `stderrFD`, and
     /// whether `stderrFD` is a terminal.
-    public static func current(stderrFD: Int32 = STDERR_FILENO) -> LogEnvironment {
+    package static func current(stderrFD: Int32 = STDERR_FILENO) -> LogEnvironment {
         let journalStream = getenv("JOURNAL_STREAM").map { String(cString: $0) }
         return LogEnvironment(
             journalSocketExists: isListening(journalSocketPath),
@@ -36,7 +36,7 @@ public struct LogEnvironment: Equatable, Sendable {
 
     /// Whether a datagram socket at `path` has a listener: `connect(2)` on an `AF_UNIX` datagram
     /// socket fails with `ECONNREFUSED` when nobody is bound, and sends nothing when someone is.
-    public static func isListening(_ path: String) -> Bool {
+    package static func isListening(_ path: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -55,7 +55,7 @@ public struct LogEnvironment: Equatable, Sendable {
     }
 
     /// Whether `value` (`"<device>:<inode>"`, decimal) names the file `fd` is open on.
-    public static func matches(journalStream value: String, fd: Int32) -> Bool {
+    package static func matches(journalStream value: String, fd: Int32) -> Bool {
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
         var info = stat()

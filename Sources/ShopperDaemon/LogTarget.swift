@@ -3,7 +3,7 @@
 /// The choice is explicit so it can be tested and forced: `journal` fails at start-up when there
 /// is no journal (rather than silently printing), `stderr` always prints JSON lines (containers,
 /// pipelines), and `auto` decides from the environment (see ``resolve(in:)``).
-public enum LogTarget: String, CaseIterable, Sendable {
+package enum LogTarget: String, CaseIterable, Sendable {
     case auto
     case journal
     case stderr
@@ -15,7 +15,7 @@ public enum LogTarget: String, CaseIterable, Sendable {
     /// is not a terminal; otherwise stderr. An operator running `shopperd run` in a terminal on a
     /// systemd machine thus sees the events, while a service never double-logs through its
     /// stdout stream.
-    public func resolve(in environment: LogEnvironment) -> LogSink {
+    package func resolve(in environment: LogEnvironment) -> LogSink {
         switch self {
         case .journal: return .journal
         case .stderr: return .stderr

@@ -10,14 +10,14 @@ import Glibc
 ///
 /// `generation` counts the reloads this process (`pid`) has answered, 0 for "ready, none yet":
 /// a waiter reads the generation, signals, and waits for a higher one from the same pid.
-public struct ReloadVerdict: Codable, Sendable, Equatable {
-    public var pid: Int32
-    public var generation: Int
-    public var accepted: Bool
+package struct ReloadVerdict: Codable, Sendable, Equatable {
+    package var pid: Int32
+    package var generation: Int
+    package var accepted: Bool
     /// The applied settings' summary, or why the configuration was refused.
-    public var message: String
+    package var message: String
 
-    public init(pid: Int32, generation: Int, accepted: Bool, message: String) {
+    package init(pid: Int32, generation: Int, accepted: Bool, message: String) {
         self.pid = pid
         self.generation = generation
         self.accepted = accepted
@@ -29,23 +29,23 @@ public struct ReloadVerdict: Codable, Sendable, Equatable {
 /// `RuntimeDirectory=shopperd`, `/run/shopperd`, writable inside its sandbox and readable by
 /// `ExecReload=`, which runs as the same user), else in the state directory. Each verdict is
 /// written whole under a temporary name and renamed over the last, so a reader never sees half.
-public struct ReloadVerdictFile: Sendable {
-    public static let fileName = "reload.json"
-    public let path: String
+package struct ReloadVerdictFile: Sendable {
+    package static let fileName = "reload.json"
+    package let path: String
 
-    public init(path: String) {
+    package init(path: String) {
         self.path = path
     }
 
     /// The file for a daemon whose state directory is `state`, in `environment`.
-    public init(state: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(state: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init)
         path = (runtime ?? state) + "/" + Self.fileName
     }
 
     /// Replaces the published verdict. Best effort: a daemon that cannot write it keeps running
     /// (the waiter then times out and says where it looked).
-    public func publish(_ verdict: ReloadVerdict) {
+    package func publish(_ verdict: ReloadVerdict) {
         guard let data = try? JSONEncoder().encode(verdict) else { return }
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
@@ -53,7 +53,7 @@ public struct ReloadVerdictFile: Sendable {
     }
 
     /// The published verdict, `nil` when there is none (or it cannot be read).
-    public func read() -> ReloadVerdict? {
+    package func read() -> ReloadVerdict? {
         FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: $0) }
     }
 
@@ -61,7 +61,7 @@ public struct ReloadVerdictFile: Sendable {
     ///
     /// - Throws: ``ReloadRequestError`` when the process does not exist, cannot be signalled, or
     ///   publishes no verdict within `timeout`.
-    public func requestReload(of pid: Int32, timeout: Duration, poll: Duration = .milliseconds(50)) async throws(ReloadRequestError) -> ReloadVerdict {
+    package func requestReload(of pid: Int32, timeout: Duration, poll: Duration = .milliseconds(50)) async throws(ReloadRequestError) -> ReloadVerdict {
         let before = read().flatMap { $0.pid == pid ? $0.generation : nil } ?? 0
         guard kill(pid, SIGHUP) == 0 else { throw .cannotSignal(pid: pid, reason: String(cString: strerror(errno))) }
         let deadline = ContinuousClock.now + timeout
@@ -75,12 +75,12 @@ public struct ReloadVerdictFile: Sendable {
 }
 
 /// Why `shopperd reload` could not learn the daemon's verdict.
-public enum ReloadRequestError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ReloadRequestError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotSignal(pid: Int32, reason: String)
     case exited(pid: Int32)
     case noVerdict(pid: Int32, path: String, timeout: Duration)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .cannotSignal(pid, reason):
             "cannot send SIGHUP to process \(pid): \(reason); is shopperd running with that pid?"

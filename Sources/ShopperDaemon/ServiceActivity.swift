@@ -1,6 +1,6 @@
 import ShopperPipeline
 /// What the daemon is doing right now, the first part of its `STATUS=` line.
-public enum ServiceActivity: Equatable, Sendable {
+package enum ServiceActivity: Equatable, Sendable {
     case starting
     case idle
     case processing(InboxFileName)

@@ -4,12 +4,12 @@ import Glibc
 
 /// What the daemon's run loop gets from ``ServiceRunner``: the health reporting API, the event
 /// log, readiness, and the graceful-stop flag.
-public struct ServiceContext: Sendable {
+package struct ServiceContext: Sendable {
     /// Report batch progress here; it drives the watchdog and `STATUS=`.
-    public let monitor: HealthMonitor
+    package let monitor: HealthMonitor
     /// Structured events (journal or JSON lines).
-    public let events: EventLog
-    public let notifier: SystemdNotifier
+    package let events: EventLog
+    package let notifier: SystemdNotifier
     let stop: StopRequest
     /// Where reload verdicts go; generation 0 is published at `READY=1`.
     let reloadVerdicts: ReloadVerdictFile?
@@ -25,12 +25,12 @@ public struct ServiceContext: Sendable {
 
     /// Whether a graceful stop was requested: check before starting each batch and return when
     /// true. The batch in progress is allowed to finish within the runner's stop grace.
-    public var isStopping: Bool { stop.isRequested }
+    package var isStopping: Bool { stop.isRequested }
 
     /// Sends `READY=1` with the current status. Call once the inbox is watched and the waiting
     /// files are listed, *before* working through them (a long backlog must not look like a
     /// start-up hang to systemd).
-    public func ready() async {
+    package func ready() async {
         await monitor.started()
         // "Ready, no reload answered yet": replaces a previous process's verdicts, so a waiter
         // never mistakes one of those (same pid after a reuse) for an answer. Published here, not
@@ -44,12 +44,12 @@ public struct ServiceContext: Sendable {
     }
 
     /// Records an event.
-    public func log(_ event: DaemonEvent) {
+    package func log(_ event: DaemonEvent) {
         events.log(event)
     }
 
     /// `stream`, ending as soon as a graceful stop is requested (see ``StoppableStream``).
-    public func untilStopped<Element: Sendable>(_ stream: AsyncStream<Element>) -> StoppableStream<Element> {
+    package func untilStopped<Element: Sendable>(_ stream: AsyncStream<Element>) -> StoppableStream<Element> {
         StoppableStream(stream, stop: stop)
     }
 }

@@ -32,19 +32,19 @@ import Musl
 ///   returns ``ServiceExit/failure`` so `Restart=on-failure` restarts the service.
 ///
 /// `SIGPIPE` is ignored too: a closed stderr or hook pipe must give `EPIPE`, not kill the daemon.
-public struct ServiceRunner: Sendable {
-    public let notifier: SystemdNotifier
-    public let events: EventLog
-    public let monitor: HealthMonitor
+package struct ServiceRunner: Sendable {
+    package let notifier: SystemdNotifier
+    package let events: EventLog
+    package let monitor: HealthMonitor
     /// How long a batch in progress may take to finish after a stop request. Keep it below the
     /// unit's `TimeoutStopSec=` so systemd never has to `SIGKILL`.
-    public let stopGrace: Duration
+    package let stopGrace: Duration
     /// Check interval of the watchdog loop when systemd's watchdog is off.
-    public let fallbackCheckInterval: Duration
+    package let fallbackCheckInterval: Duration
     /// Where each reload's verdict is published (generation 0 at `READY=1`); `nil`: nowhere.
-    public let reloadVerdicts: ReloadVerdictFile?
+    package let reloadVerdicts: ReloadVerdictFile?
 
-    public init(notifier: SystemdNotifier, events: EventLog, monitor: HealthMonitor,
+    package init(notifier: SystemdNotifier, events: EventLog, monitor: HealthMonitor,
                 stopGrace: Duration = .seconds(20), fallbackCheckInterval: Duration = .seconds(1),
                 reloadVerdicts: ReloadVerdictFile? = nil) {
         self.notifier = notifier
@@ -61,7 +61,7 @@ public struct ServiceRunner: Sendable {
     ///   - reload: applies a new configuration on `SIGHUP`; returns a one-line summary for the
     ///     journal, throws to refuse it (the old one stays).
     ///   - body: the run loop; return when ``ServiceContext/isStopping`` or the inbox stream ends.
-    public func run(
+    package func run(
         reload: @escaping @Sendable () async throws -> String,
         body: @escaping @Sendable (ServiceContext) async throws -> Void
     ) async -> ServiceExit {

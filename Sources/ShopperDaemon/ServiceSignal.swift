@@ -5,14 +5,14 @@ import Musl
 #endif
 
 /// A signal the service reacts to, as the run loop sees it.
-public enum ServiceSignal: Equatable, Sendable {
+package enum ServiceSignal: Equatable, Sendable {
     /// `SIGTERM` (systemctl stop) or `SIGINT` (Ctrl-C): stop gracefully, exit 0.
     case stop(signal: Int32)
     /// `SIGHUP` (systemctl reload, via the unit's `ExecReload=`): read the configuration again.
     case reload
 
     /// `SIGTERM`, `SIGINT` or `SIGHUP` by name, for messages.
-    public var name: String {
+    package var name: String {
         switch self {
         case .reload: "SIGHUP"
         case let .stop(signal): signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"

@@ -3,20 +3,20 @@
 ///
 /// The line deliberately has no running counters (elapsed seconds), so it only changes when
 /// something happens and `STATUS=` is not re-sent on every watchdog tick.
-public struct ServiceStatus: Equatable, Sendable {
-    public var activity: ServiceActivity = .starting
+package struct ServiceStatus: Equatable, Sendable {
+    package var activity: ServiceActivity = .starting
     /// The serving model's version, `nil` until a champion exists.
-    public var champion: String?
+    package var champion: String?
     /// Batches given an outcome (any outcome), counting those of earlier runs the store records.
-    public var batchesProcessed = 0
+    package var batchesProcessed = 0
     /// When drift was last detected.
-    public var lastDrift: ClockTime?
+    package var lastDrift: ClockTime?
     /// A free-form remark, e.g. "waiting for labelled data to train a first champion".
-    public var note: String?
+    package var note: String?
 
-    public init() {}
+    package init() {}
 
-    public var line: String {
+    package var line: String {
         var parts: [String] = []
         switch activity {
         case .starting: parts.append("starting")

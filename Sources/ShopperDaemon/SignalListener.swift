@@ -16,13 +16,13 @@ import Musl
 /// libdispatch registers a signal source asynchronously, on its manager thread; until then a
 /// signal meets `SIG_IGN` and is lost. ``waitUntilInstalled(timeout:)`` closes that window (the
 /// run loop must not announce `READY=1` while `systemctl stop` could still be ignored).
-public final class SignalListener: Sendable {
+package final class SignalListener: Sendable {
     /// Signals in arrival order. A signal sent twice before it is handled arrives once (signals
     /// do not queue); a second `SIGTERM` after the first one has been handled arrives again.
-    public let signals: AsyncStream<ServiceSignal>
+    package let signals: AsyncStream<ServiceSignal>
     private let sources: [DispatchSourceHandle]
 
-    public init() {
+    package init() {
         let (stream, continuation) = AsyncStream<ServiceSignal>.makeStream(bufferingPolicy: .unbounded)
         let queue = DispatchQueue(label: "shopperd.signals")
         var handles: [DispatchSourceHandle] = []
@@ -46,7 +46,7 @@ public final class SignalListener: Sendable {
     /// next to the `signalfd` it reads). Returns `false` if that did not happen in `timeout`, in
     /// which case a signal in the first moments of start-up may still be missed.
     @discardableResult
-    public func waitUntilInstalled(timeout: Duration = .seconds(2)) async -> Bool {
+    package func waitUntilInstalled(timeout: Duration = .seconds(2)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if [SIGTERM, SIGINT, SIGHUP].allSatisfy({ !Self.isIgnored($0) }) { return true }
@@ -64,7 +64,7 @@ public final class SignalListener: Sendable {
 
     /// Stops listening; the signals stay ignored (a late `SIGTERM` must not kill a daemon that is
     /// already shutting down cleanly).
-    public func cancel() {
+    package func cancel() {
         sources.forEach { $0.cancel() }
     }
 

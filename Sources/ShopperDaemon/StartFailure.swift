@@ -9,8 +9,8 @@ import Foundation
 /// its `MESSAGE_ID` and catalog entry. It is also one plain line on stderr for whoever started
 /// the command (a terminal, a script, cron), except when stderr is itself the journal stream
 /// (systemd's `JOURNAL_STREAM`), where that line would be a duplicate at priority info.
-public enum StartFailure {
-    public static func report(_ message: String, exitStatus: Int32, logTarget: LogTarget) {
+package enum StartFailure {
+    package static func report(_ message: String, exitStatus: Int32, logTarget: LogTarget) {
         if let log = try? EventLog(target: logTarget), log.sink == .journal {
             log.log(.serviceStartRefused(error: message, exitStatus: exitStatus))
             if LogEnvironment.current().stderrIsJournalStream { return }

@@ -5,7 +5,7 @@ import Synchronization
 /// Graceful shutdown must not interrupt a batch (that would be cancellation); it must stop the
 /// run loop from *starting* another one. So the run loop polls ``isRequested`` between batches,
 /// and ``StoppableStream`` wakes it up if it is waiting for the next inbox event.
-public final class StopRequest: Sendable {
+package final class StopRequest: Sendable {
     private struct State {
         var reason: String?
         var observers: [Int: @Sendable () -> Void] = [:]
@@ -14,17 +14,17 @@ public final class StopRequest: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Whether stopping was requested.
-    public var isRequested: Bool { state.withLock { $0.reason != nil } }
+    package var isRequested: Bool { state.withLock { $0.reason != nil } }
 
     /// Why stopping was requested (e.g. `SIGTERM`), `nil` if it was not.
-    public var reason: String? { state.withLock { $0.reason } }
+    package var reason: String? { state.withLock { $0.reason } }
 
     /// Requests the stop; returns `false` when it had already been requested.
     @discardableResult
-    public func request(reason: String) -> Bool {
+    package func request(reason: String) -> Bool {
         let toNotify: [@Sendable () -> Void]? = state.withLock { state in
             guard state.reason == nil else { return nil }
             state.reason = reason

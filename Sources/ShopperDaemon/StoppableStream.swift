@@ -4,7 +4,7 @@
 /// it blocks while idle, yet returns at once on `SIGTERM`; and if 500 arrivals are queued when
 /// the signal comes, it does not start the 499 others (they stay in the inbox for the next start).
 /// Iterating it consumes the base stream; end it and the base stream ends too.
-public struct StoppableStream<Element: Sendable>: AsyncSequence, Sendable {
+package struct StoppableStream<Element: Sendable>: AsyncSequence, Sendable {
     enum Item: Sendable {
         case element(Element)
         case stop
@@ -28,15 +28,15 @@ public struct StoppableStream<Element: Sendable>: AsyncSequence, Sendable {
         self.stop = stop
     }
 
-    public func makeAsyncIterator() -> Iterator {
+    package func makeAsyncIterator() -> Iterator {
         Iterator(inner: items.makeAsyncIterator(), stop: stop)
     }
 
-    public struct Iterator: AsyncIteratorProtocol {
+    package struct Iterator: AsyncIteratorProtocol {
         var inner: AsyncStream<Item>.Iterator
         let stop: StopRequest
 
-        public mutating func next() async -> Element? {
+        package mutating func next() async -> Element? {
             guard !stop.isRequested else { return nil }
             guard case let .element(element)? = await inner.next(), !stop.isRequested else { return nil }
             return element

@@ -18,16 +18,16 @@ import Musl
 /// The environment is not unset after use (`unset_environment = 0`): the daemon sends many
 /// notifications over its life. Hooks the daemon starts must not inherit `NOTIFY_SOCKET`; the
 /// unit's `NotifyAccess=main` makes systemd ignore them if they try.
-public struct SystemdNotifier: Sendable {
+package struct SystemdNotifier: Sendable {
     /// Whether a service manager is listening (`NOTIFY_SOCKET` set and non-empty).
-    public let isEnabled: Bool
+    package let isEnabled: Bool
     /// systemd's watchdog timeout (`WatchdogSec=`, passed as `WATCHDOG_USEC`), or `nil` when the
     /// watchdog is off or meant for another process (`WATCHDOG_PID` names a different PID).
     /// Ping at half of it, as sd_watchdog_enabled(3) advises.
-    public let watchdogTimeout: Duration?
+    package let watchdogTimeout: Duration?
 
     /// Reads `NOTIFY_SOCKET`, `WATCHDOG_USEC` and `WATCHDOG_PID` from the process environment.
-    public init() {
+    package init() {
         if let socket = getenv("NOTIFY_SOCKET") {
             isEnabled = socket.pointee != 0
         } else {
@@ -43,30 +43,30 @@ public struct SystemdNotifier: Sendable {
 
     /// `READY=1`: start-up is complete (the inbox is watched). Optionally sets `STATUS=` in the
     /// same datagram, so `systemctl status` never shows a stale "starting" line.
-    public func ready(status: String? = nil) throws(SystemdNotifierError) {
+    package func ready(status: String? = nil) throws(SystemdNotifierError) {
         try send(["READY=1"] + Self.statusAssignment(status))
     }
 
     /// `STATUS=`: one line for `systemctl status`. Newlines would end the assignment, so they are
     /// replaced by spaces.
-    public func status(_ text: String) throws(SystemdNotifierError) {
+    package func status(_ text: String) throws(SystemdNotifierError) {
         try send(Self.statusAssignment(text))
     }
 
     /// `WATCHDOG=1`: "I am healthy". Only ``Watchdog`` should call this, and only when the
     /// ``HealthMonitor`` says so.
-    public func watchdog() throws(SystemdNotifierError) {
+    package func watchdog() throws(SystemdNotifierError) {
         try send(["WATCHDOG=1"])
     }
 
     /// `STOPPING=1`: shutdown has begun (the current batch is finishing or being abandoned).
-    public func stopping(status: String? = nil) throws(SystemdNotifierError) {
+    package func stopping(status: String? = nil) throws(SystemdNotifierError) {
         try send(["STOPPING=1"] + Self.statusAssignment(status))
     }
 
     /// `RELOADING=1` with `MONOTONIC_USEC=` (required by `Type=notify-reload` in newer systemd,
     /// harmless before): the configuration is being reloaded. Follow with ``ready(status:)``.
-    public func reloading() throws(SystemdNotifierError) {
+    package func reloading() throws(SystemdNotifierError) {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let microseconds = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1_000
@@ -75,14 +75,14 @@ public struct SystemdNotifier: Sendable {
 
     /// `EXTEND_TIMEOUT_USEC=`: asks systemd for more time in the current start or stop phase,
     /// e.g. while a batch finishes during shutdown.
-    public func extendTimeout(by duration: Duration) throws(SystemdNotifierError) {
+    package func extendTimeout(by duration: Duration) throws(SystemdNotifierError) {
         let (seconds, attoseconds) = duration.components
         let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         try send(["EXTEND_TIMEOUT_USEC=\(max(0, microseconds))"])
     }
 
     /// Sends raw `KEY=value` assignments in one datagram. A no-op when ``isEnabled`` is false.
-    public func send(_ assignments: [String]) throws(SystemdNotifierError) {
+    package func send(_ assignments: [String]) throws(SystemdNotifierError) {
         guard isEnabled, !assignments.isEmpty else { return }
         let state = assignments.joined(separator: "\n")
         let result = sd_notify(0, state)

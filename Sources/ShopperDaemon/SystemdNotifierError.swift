@@ -1,9 +1,9 @@
 /// A notification could not be delivered to the service manager.
-public enum SystemdNotifierError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SystemdNotifierError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `sd_notify` failed: the socket named by `NOTIFY_SOCKET` is gone or refuses datagrams.
     case sendFailed(state: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .sendFailed(state, code):
             let first = state.split(separator: "\n").first.map(String.init) ?? state

@@ -4,16 +4,16 @@
 /// expires and systemd restarts the daemon (and `STATUS=` already says which batch hung). When
 /// systemd's watchdog is off (`WATCHDOG_USEC` unset) the loop still runs at `fallbackInterval`,
 /// so `STATUS=` and the `batch-stuck` journal entry still tell the operator.
-public struct Watchdog: Sendable {
-    public let monitor: HealthMonitor
-    public let notifier: SystemdNotifier
-    public let events: EventLog?
+package struct Watchdog: Sendable {
+    package let monitor: HealthMonitor
+    package let notifier: SystemdNotifier
+    package let events: EventLog?
     /// Time between two checks (and pings).
-    public let interval: Duration
+    package let interval: Duration
     /// Whether checks send `WATCHDOG=1` (systemd's watchdog is on for this process).
-    public let pings: Bool
+    package let pings: Bool
 
-    public init(monitor: HealthMonitor, notifier: SystemdNotifier, events: EventLog?,
+    package init(monitor: HealthMonitor, notifier: SystemdNotifier, events: EventLog?,
                 fallbackInterval: Duration = .seconds(1)) {
         self.monitor = monitor
         self.notifier = notifier
@@ -28,7 +28,7 @@ public struct Watchdog: Sendable {
     }
 
     /// Checks and pings until the task is cancelled.
-    public func run() async {
+    package func run() async {
         var failing = false
         while !Task.isCancelled {
             let verdict = await monitor.check()

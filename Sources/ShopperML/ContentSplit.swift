@@ -7,15 +7,15 @@
 /// the label) form one unit, the units are split by `StratifiedSplit`, and each unit's rows all
 /// go to its side. With no repeated content the units are the rows in order, so the split is
 /// exactly `StratifiedSplit`'s (the same seed gives the same rows).
-public struct ContentSplit: Sendable, Hashable {
+package struct ContentSplit: Sendable, Hashable {
     /// Row indices to train on, ascending.
-    public let train: [Int]
+    package let train: [Int]
     /// Held-out row indices, ascending; no held-out row has the content of a training row.
-    public let test: [Int]
+    package let test: [Int]
 
     /// Splits rows whose content is `keys[i]` and label `labels[i]`: about `testFraction` of the
     /// distinct contents of each class are held out, with all their copies.
-    public init<Key: Hashable>(keys: [Key], labels: [Bool], testFraction: Double, seed: UInt64) throws(ForestError) {
+    package init<Key: Hashable>(keys: [Key], labels: [Bool], testFraction: Double, seed: UInt64) throws(ForestError) {
         precondition(keys.count == labels.count, "keys and labels differ in length")
         var unitOf: [Key: Int] = [:]
         var unitRows: [[Int]] = []
@@ -37,11 +37,11 @@ public struct ContentSplit: Sendable, Hashable {
 
 /// A row's content for `ContentSplit`: its feature values (as bit patterns: exact, and a NaN equals
 /// itself) and its label.
-public struct RowContent: Hashable, Sendable {
+package struct RowContent: Hashable, Sendable {
     let bits: [UInt64]
     let label: Bool
 
-    public init(_ values: [Double], label: Bool) {
+    package init(_ values: [Double], label: Bool) {
         bits = values.map(\.bitPattern)
         self.label = label
     }

@@ -5,17 +5,17 @@
 /// (class-weighted) fraction of buyers among the training rows that reached the node; a leaf's
 /// value is the tree's probability. Children always come after their parent, so a tree read from a
 /// file cannot loop.
-public struct DecisionTree: Sendable, Equatable {
-    public let feature: [Int32]
-    public let threshold: [Double]
-    public let left: [Int32]
-    public let right: [Int32]
-    public let value: [Double]
+package struct DecisionTree: Sendable, Equatable {
+    package let feature: [Int32]
+    package let threshold: [Double]
+    package let left: [Int32]
+    package let right: [Int32]
+    package let value: [Double]
 
     /// A tree from its arrays, checked: equal lengths, children in range and after their parent,
     /// every node the child of at most one node, leaves without children, features in
     /// `0..<featureCount`, probabilities in [0, 1].
-    public init(
+    package init(
         feature: [Int32], threshold: [Double], left: [Int32], right: [Int32], value: [Double], featureCount: Int
     ) throws(ForestError) {
         let n = feature.count
@@ -67,13 +67,13 @@ public struct DecisionTree: Sendable, Equatable {
     }
 
     /// The number of nodes.
-    public var nodeCount: Int { feature.count }
+    package var nodeCount: Int { feature.count }
 
     /// The number of leaves.
-    public var leafCount: Int { feature.lazy.filter { $0 < 0 }.count }
+    package var leafCount: Int { feature.lazy.filter { $0 < 0 }.count }
 
     /// The depth of the deepest leaf (a lone root is depth 0).
-    public var depth: Int {
+    package var depth: Int {
         var depths = [Int](repeating: 0, count: nodeCount)
         var deepest = 0
         for i in 0..<nodeCount where feature[i] >= 0 {
@@ -86,7 +86,7 @@ public struct DecisionTree: Sendable, Equatable {
 
     /// The probability this tree gives a row whose feature `f` is `x(f)`.
     @inlinable
-    public func probability(_ x: (Int) -> Double) -> Double {
+    package func probability(_ x: (Int) -> Double) -> Double {
         var node = 0
         while feature[node] >= 0 {
             node = Int(x(Int(feature[node])) <= threshold[node] ? left[node] : right[node])

@@ -2,16 +2,16 @@
 ///
 /// Column-major because training reads one feature over many rows at a time (binning, split
 /// search); scoring transposes small blocks of rows itself. `values[feature * rowCount + row]`.
-public struct FeatureMatrix: Sendable, Equatable {
+package struct FeatureMatrix: Sendable, Equatable {
     /// The feature names, in column order. A model checks these before scoring.
-    public let featureNames: [String]
+    package let featureNames: [String]
     /// The number of rows.
-    public let rowCount: Int
+    package let rowCount: Int
     /// The values, column after column.
-    public let values: [Double]
+    package let values: [Double]
 
     /// A matrix from its columns (`columns[f][row]`), one per name.
-    public init(featureNames: [String], columns: [[Double]]) throws(ForestError) {
+    package init(featureNames: [String], columns: [[Double]]) throws(ForestError) {
         guard featureNames.count == columns.count else {
             throw .invalidTrainingData("\(featureNames.count) feature names but \(columns.count) columns")
         }
@@ -28,7 +28,7 @@ public struct FeatureMatrix: Sendable, Equatable {
     }
 
     /// A matrix from column-major values (`values.count == featureNames.count * rowCount`).
-    public init(featureNames: [String], rowCount: Int, columnMajor values: [Double]) throws(ForestError) {
+    package init(featureNames: [String], rowCount: Int, columnMajor values: [Double]) throws(ForestError) {
         guard values.count == featureNames.count * rowCount else {
             throw .invalidTrainingData("\(values.count) values for \(featureNames.count) features × \(rowCount) rows")
         }
@@ -41,28 +41,28 @@ public struct FeatureMatrix: Sendable, Equatable {
     }
 
     /// The number of features (columns).
-    public var featureCount: Int { featureNames.count }
+    package var featureCount: Int { featureNames.count }
     /// `0..<rowCount`.
-    public var rowIndices: Range<Int> { 0..<rowCount }
+    package var rowIndices: Range<Int> { 0..<rowCount }
 
     /// The value of `feature` in `row`.
     @inlinable
-    public subscript(row: Int, feature: Int) -> Double {
+    package subscript(row: Int, feature: Int) -> Double {
         values[feature * rowCount + row]
     }
 
     /// One column, all rows.
-    public func column(_ feature: Int) -> ArraySlice<Double> {
+    package func column(_ feature: Int) -> ArraySlice<Double> {
         values[(feature * rowCount)..<((feature + 1) * rowCount)]
     }
 
     /// One row, all features, in column order.
-    public func row(_ row: Int) -> [Double] {
+    package func row(_ row: Int) -> [Double] {
         (0..<featureCount).map { self[row, $0] }
     }
 
     /// The matrix of the given rows, in the given order.
-    public func rows(_ indices: [Int]) -> FeatureMatrix {
+    package func rows(_ indices: [Int]) -> FeatureMatrix {
         var out = [Double]()
         out.reserveCapacity(indices.count * featureCount)
         for f in 0..<featureCount {

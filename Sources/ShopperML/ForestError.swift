@@ -1,7 +1,7 @@
 /// Everything that can go wrong when training, scoring, saving or loading a forest.
 ///
 /// Each message says what happened and what the operator can do about it.
-public enum ForestError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ForestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A hyper-parameter is out of range (e.g. `minSamplesLeaf` 0, `maxFeatures` fraction 1.5).
     case invalidParameters(String)
     /// The data handed to training cannot train anything (no rows, one class only, ragged columns).
@@ -17,7 +17,7 @@ public enum ForestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The task training the forest was cancelled (e.g. the daemon is stopping); nothing was kept.
     case cancelled
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidParameters(let reason):
             "invalid forest parameters: \(reason); fix the option and run again"

@@ -3,25 +3,25 @@ import Foundation
 /// A fitted random forest with everything needed to score and to explain it: the trees, the
 /// feature names in column order, the operating threshold, the hyper-parameters and the record of
 /// how it was trained. This is what a model file holds (see `ModelFile`, `docs/forest.md`).
-public struct ForestModel: Sendable {
+package struct ForestModel: Sendable {
     /// The features the model reads, in column order. Scoring checks them.
-    public let featureNames: [String]
+    package let featureNames: [String]
     /// The trees, in the order their probabilities are summed.
-    public let trees: [DecisionTree]
+    package let trees: [DecisionTree]
     /// The hyper-parameters the trees were grown with (seed included).
-    public let parameters: ForestParameters
+    package let parameters: ForestParameters
     /// A row is predicted a buyer when its probability is ≥ this.
-    public var threshold: Double
+    package var threshold: Double
     /// Metrics, importances and lineage.
-    public var metadata: ModelMetadata
+    package var metadata: ModelMetadata
     /// Maps the trees' mean score to a calibrated probability (see `ScoreCalibration`); nil for
     /// models trained before calibration existed (model file version 1), which keep raw scores.
-    public var calibration: ScoreCalibration?
+    package var calibration: ScoreCalibration?
 
     private let compiled: CompiledForest
 
     /// A model from its parts. Trees must test only features in `0..<featureNames.count`.
-    public init(
+    package init(
         featureNames: [String], trees: [DecisionTree], parameters: ForestParameters, threshold: Double = 0.5,
         metadata: ModelMetadata = ModelMetadata(), calibration: ScoreCalibration? = nil
     ) throws(ForestError) {
@@ -44,25 +44,25 @@ public struct ForestModel: Sendable {
     }
 
     /// Throws `featureMismatch` unless `names` are exactly the model's features in its order.
-    public func checkFeatures(_ names: [String]) throws(ForestError) {
+    package func checkFeatures(_ names: [String]) throws(ForestError) {
         guard names == featureNames else { throw .featureMismatch(expected: featureNames, found: names) }
     }
 
     /// The purchase probability of every row, on the calling task: the calibrated raw score.
-    public func probabilities(for data: FeatureMatrix) throws(ForestError) -> [Double] {
+    package func probabilities(for data: FeatureMatrix) throws(ForestError) -> [Double] {
         try checkFeatures(data.featureNames)
         return calibrated(score(data, range: 0..<data.rowCount))
     }
 
     /// The trees' mean probability of every row, before calibration: what out-of-bag predictions
     /// are, and what the calibration is fitted on.
-    public func rawScores(for data: FeatureMatrix) throws(ForestError) -> [Double] {
+    package func rawScores(for data: FeatureMatrix) throws(ForestError) -> [Double] {
         try checkFeatures(data.featureNames)
         return score(data, range: 0..<data.rowCount)
     }
 
     /// The probability of a raw score: the calibration's, or the score itself without one.
-    public func calibrated(_ rawScore: Double) -> Double {
+    package func calibrated(_ rawScore: Double) -> Double {
         calibration.map { $0(rawScore) } ?? rawScore
     }
 
@@ -73,7 +73,7 @@ public struct ForestModel: Sendable {
 
     /// The purchase probability of every row, rows shared among `workers` concurrent tasks.
     /// The numbers are identical to `probabilities(for:)`'s: each row is summed in tree order.
-    public func probabilities(
+    package func probabilities(
         for data: FeatureMatrix, workers: Int
     ) async throws(ForestError) -> [Double] {
         try checkFeatures(data.featureNames)
@@ -98,13 +98,13 @@ public struct ForestModel: Sendable {
 
     /// The (calibrated) purchase probability of one row given in `featureNames` order (no name check: the
     /// caller built the row for this model). Same number as the batch paths give for that row.
-    public func probability(row: [Double]) -> Double {
+    package func probability(row: [Double]) -> Double {
         precondition(row.count == featureNames.count, "a row needs \(featureNames.count) features, got \(row.count)")
         return calibrated(row.withUnsafeBufferPointer { compiled.score(row: $0) })
     }
 
     /// Whether each probability reaches the model's threshold.
-    public func labels(for probabilities: [Double]) -> [Bool] {
+    package func labels(for probabilities: [Double]) -> [Bool] {
         probabilities.map { $0 >= threshold }
     }
 

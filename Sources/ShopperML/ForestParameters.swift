@@ -1,5 +1,5 @@
 /// How many features a node may look at when it searches for a split.
-public enum MaxFeatures: Sendable, Codable, Hashable, CustomStringConvertible {
+package enum MaxFeatures: Sendable, Codable, Hashable, CustomStringConvertible {
     /// ⌊√p⌋ (at least 1): the classic random-forest default for classification.
     case sqrt
     /// ⌊log₂ p⌋ (at least 1).
@@ -12,7 +12,7 @@ public enum MaxFeatures: Sendable, Codable, Hashable, CustomStringConvertible {
     case all
 
     /// The number of features for `featureCount` inputs.
-    public func resolve(featureCount p: Int) -> Int {
+    package func resolve(featureCount p: Int) -> Int {
         let k: Int
         switch self {
         case .sqrt: k = Int(Double(p).squareRoot())
@@ -24,7 +24,7 @@ public enum MaxFeatures: Sendable, Codable, Hashable, CustomStringConvertible {
         return max(1, min(p, k))
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .sqrt: "sqrt"
         case .log2: "log2"
@@ -35,7 +35,7 @@ public enum MaxFeatures: Sendable, Codable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `sqrt`, `log2`, `all`, an integer count or a fraction such as `0.5`.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         switch text.lowercased() {
         case "sqrt": self = .sqrt
         case "log2": self = .log2
@@ -53,7 +53,7 @@ public enum MaxFeatures: Sendable, Codable, Hashable, CustomStringConvertible {
 }
 
 /// How training weighs the two classes.
-public enum ClassWeight: String, Sendable, Codable, Hashable, CaseIterable {
+package enum ClassWeight: String, Sendable, Codable, Hashable, CaseIterable {
     /// Every row counts 1.
     case none
     /// Rows weigh n / (2 · n_class), as scikit-learn's `class_weight="balanced"`: buyers (15 %)
@@ -62,26 +62,26 @@ public enum ClassWeight: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// The hyper-parameters of one forest. Stored with every model and in the registry.
-public struct ForestParameters: Sendable, Codable, Hashable {
+package struct ForestParameters: Sendable, Codable, Hashable {
     /// The number of trees.
-    public var treeCount: Int
+    package var treeCount: Int
     /// Features looked at per node.
-    public var maxFeatures: MaxFeatures
+    package var maxFeatures: MaxFeatures
     /// The deepest a node may be (root is depth 0); nil grows until leaves are pure or too small.
-    public var maxDepth: Int?
+    package var maxDepth: Int?
     /// The fewest distinct training rows a leaf may hold.
-    public var minSamplesLeaf: Int
+    package var minSamplesLeaf: Int
     /// Class weighting.
-    public var classWeight: ClassWeight
+    package var classWeight: ClassWeight
     /// Whether each tree trains on a bootstrap sample (with replacement) of the rows. Without it
     /// there are no out-of-bag predictions.
-    public var bootstrap: Bool
+    package var bootstrap: Bool
     /// At most this many quantile bins per feature (2…256); a bin index is one byte.
-    public var maxBins: Int
+    package var maxBins: Int
     /// The seed every random draw derives from (tree t uses stream t of this seed).
-    public var seed: UInt64
+    package var seed: UInt64
 
-    public init(
+    package init(
         treeCount: Int = 100, maxFeatures: MaxFeatures = .sqrt, maxDepth: Int? = nil,
         minSamplesLeaf: Int = 1, classWeight: ClassWeight = .none, bootstrap: Bool = true,
         maxBins: Int = 255, seed: UInt64 = 42
@@ -97,7 +97,7 @@ public struct ForestParameters: Sendable, Codable, Hashable {
     }
 
     /// Throws `invalidParameters` naming the first value out of range.
-    public func validate() throws(ForestError) {
+    package func validate() throws(ForestError) {
         guard treeCount >= 1 else { throw .invalidParameters("treeCount must be at least 1 (got \(treeCount))") }
         if let maxDepth, maxDepth < 1 { throw .invalidParameters("maxDepth must be at least 1 (got \(maxDepth))") }
         guard minSamplesLeaf >= 1 else {
@@ -117,7 +117,7 @@ public struct ForestParameters: Sendable, Codable, Hashable {
 extension MaxFeatures {
     /// Encoded as its text (`"sqrt"`, `"log2"`, `"all"`, `"4"`, `"0.5"`) so model files and the
     /// registry stay readable.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = MaxFeatures(parsing: text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad maxFeatures \(text)"))
@@ -125,7 +125,7 @@ extension MaxFeatures {
         self = parsed
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

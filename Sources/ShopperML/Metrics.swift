@@ -1,9 +1,9 @@
 /// Ranking metrics of scores against binary labels, defined exactly as scikit-learn defines them.
-public enum Metrics {
+package enum Metrics {
     /// Area under the ROC curve (scikit-learn's `roc_auc_score`): the trapezoidal area over the
     /// curve's distinct thresholds, so tied scores count half — the Mann–Whitney U / (P·N).
     /// Nil when a class is absent (the curve is undefined).
-    public static func rocAUC(scores: [Double], labels: [Bool]) -> Double? {
+    package static func rocAUC(scores: [Double], labels: [Bool]) -> Double? {
         precondition(scores.count == labels.count, "scores and labels differ in length")
         let positives = labels.lazy.filter { $0 }.count
         let negatives = labels.count - positives
@@ -20,7 +20,7 @@ public enum Metrics {
     /// Average precision (scikit-learn's `average_precision_score`): Σ (Rₖ − Rₖ₋₁) · Pₖ over the
     /// distinct thresholds from the highest score down, without interpolation. Nil without
     /// positives.
-    public static func averagePrecision(scores: [Double], labels: [Bool]) -> Double? {
+    package static func averagePrecision(scores: [Double], labels: [Bool]) -> Double? {
         precondition(scores.count == labels.count, "scores and labels differ in length")
         let positives = labels.lazy.filter { $0 }.count
         guard positives > 0 else { return nil }
@@ -55,13 +55,13 @@ public enum Metrics {
 }
 
 /// Counts of a binary prediction against the truth.
-public struct ConfusionMatrix: Sendable, Codable, Hashable {
-    public var truePositives: Int
-    public var falsePositives: Int
-    public var trueNegatives: Int
-    public var falseNegatives: Int
+package struct ConfusionMatrix: Sendable, Codable, Hashable {
+    package var truePositives: Int
+    package var falsePositives: Int
+    package var trueNegatives: Int
+    package var falseNegatives: Int
 
-    public init(truePositives: Int, falsePositives: Int, trueNegatives: Int, falseNegatives: Int) {
+    package init(truePositives: Int, falsePositives: Int, trueNegatives: Int, falseNegatives: Int) {
         self.truePositives = truePositives
         self.falsePositives = falsePositives
         self.trueNegatives = trueNegatives
@@ -69,7 +69,7 @@ public struct ConfusionMatrix: Sendable, Codable, Hashable {
     }
 
     /// Counts the rows predicted a buyer (`score ≥ threshold`) against the labels.
-    public init(scores: [Double], labels: [Bool], threshold: Double) {
+    package init(scores: [Double], labels: [Bool], threshold: Double) {
         precondition(scores.count == labels.count, "scores and labels differ in length")
         var tp = 0, fp = 0, tn = 0, fn = 0
         for (score, label) in zip(scores, labels) {
@@ -83,21 +83,21 @@ public struct ConfusionMatrix: Sendable, Codable, Hashable {
         self.init(truePositives: tp, falsePositives: fp, trueNegatives: tn, falseNegatives: fn)
     }
 
-    public var total: Int { truePositives + falsePositives + trueNegatives + falseNegatives }
+    package var total: Int { truePositives + falsePositives + trueNegatives + falseNegatives }
     /// Correct predictions over all rows.
-    public var accuracy: Double { Double(truePositives + trueNegatives) / Double(max(1, total)) }
+    package var accuracy: Double { Double(truePositives + trueNegatives) / Double(max(1, total)) }
     /// Buyers found over rows flagged; 0 when nothing is flagged (scikit-learn's zero_division=0).
-    public var precision: Double {
+    package var precision: Double {
         let flagged = truePositives + falsePositives
         return flagged == 0 ? 0 : Double(truePositives) / Double(flagged)
     }
     /// Buyers found over all buyers; 0 when there are none.
-    public var recall: Double {
+    package var recall: Double {
         let buyers = truePositives + falseNegatives
         return buyers == 0 ? 0 : Double(truePositives) / Double(buyers)
     }
     /// Harmonic mean of precision and recall; 0 when both are 0.
-    public var f1: Double {
+    package var f1: Double {
         let denominator = 2 * truePositives + falsePositives + falseNegatives
         return denominator == 0 ? 0 : Double(2 * truePositives) / Double(denominator)
     }
@@ -105,26 +105,26 @@ public struct ConfusionMatrix: Sendable, Codable, Hashable {
 
 /// Every figure of a model on one set of rows at one threshold. Stored with models and in the
 /// registry, so all fields are plain values.
-public struct ClassificationReport: Sendable, Codable, Hashable {
+package struct ClassificationReport: Sendable, Codable, Hashable {
     /// Where the rows came from: `holdout`, `outOfBag`, `test`, `validation`…
-    public var dataset: String
-    public var rows: Int
-    public var positives: Int
-    public var rocAUC: Double?
+    package var dataset: String
+    package var rows: Int
+    package var positives: Int
+    package var rocAUC: Double?
     /// PR AUC as average precision (scikit-learn's definition, see `Metrics.averagePrecision`).
-    public var averagePrecision: Double?
-    public var threshold: Double
-    public var confusion: ConfusionMatrix
-    public var accuracy: Double
-    public var precision: Double
-    public var recall: Double
-    public var f1: Double
+    package var averagePrecision: Double?
+    package var threshold: Double
+    package var confusion: ConfusionMatrix
+    package var accuracy: Double
+    package var precision: Double
+    package var recall: Double
+    package var f1: Double
     /// ECE, Brier score and the reliability table of the scores read as probabilities; nil in
     /// reports written before calibration existed.
-    public var reliability: Reliability?
+    package var reliability: Reliability?
 
     /// The report of `scores` against `labels` at `threshold`.
-    public init(dataset: String, scores: [Double], labels: [Bool], threshold: Double) {
+    package init(dataset: String, scores: [Double], labels: [Bool], threshold: Double) {
         self.dataset = dataset
         rows = labels.count
         positives = labels.lazy.filter { $0 }.count

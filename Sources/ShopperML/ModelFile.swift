@@ -10,14 +10,14 @@ import Foundation
 /// each tree's five node arrays are base64 of little-endian Int32 / IEEE-754 Float64 values, so
 /// thresholds and leaf probabilities come back bit for bit and a loaded model scores exactly like
 /// the one that was saved. The layout is documented in `docs/forest.md`.
-public enum ModelFile {
+package enum ModelFile {
     /// The `format` field of every model file.
-    public static let formatName = "shopperd-forest"
+    package static let formatName = "shopperd-forest"
     /// The version this build writes and the newest it reads.
-    public static let formatVersion = 2
+    package static let formatVersion = 2
 
     /// The file's bytes for `model`.
-    public static func encode(_ model: ForestModel) throws(ForestError) -> Data {
+    package static func encode(_ model: ForestModel) throws(ForestError) -> Data {
         let file = Document(
             format: formatName, formatVersion: formatVersion, featureNames: model.featureNames,
             threshold: model.threshold, parameters: model.parameters, metadata: model.metadata,
@@ -33,7 +33,7 @@ public enum ModelFile {
     }
 
     /// The model in `data`; throws `invalidModelFile` or `unsupportedModelVersion`.
-    public static func decode(_ data: Data) throws(ForestError) -> ForestModel {
+    package static func decode(_ data: Data) throws(ForestError) -> ForestModel {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         let header: Header
@@ -76,7 +76,7 @@ public enum ModelFile {
     }
 
     /// Writes `model` to `url` atomically (a reader never sees half a file).
-    public static func write(_ model: ForestModel, to url: URL) throws(ForestError) {
+    package static func write(_ model: ForestModel, to url: URL) throws(ForestError) {
         let data = try encode(model)
         do {
             try data.write(to: url, options: .atomic)
@@ -86,7 +86,7 @@ public enum ModelFile {
     }
 
     /// Reads the model at `url`.
-    public static func read(from url: URL) throws(ForestError) -> ForestModel {
+    package static func read(from url: URL) throws(ForestError) -> ForestModel {
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -1,18 +1,18 @@
 import Foundation
 
 /// Where a model came from: what the registry records as its lineage.
-public struct Provenance: Sendable, Codable, Hashable {
+package struct Provenance: Sendable, Codable, Hashable {
     /// The store version (gold data version) the training rows were read from; nil for files.
-    public var storeVersion: Int?
+    package var storeVersion: Int?
     /// The shopperd version that trained the model.
-    public var codeVersion: String
+    package var codeVersion: String
     /// When training finished.
-    public var trainedAt: Date?
+    package var trainedAt: Date?
     /// Labelled rows the final model was fitted on, and how many were buyers.
-    public var trainingRows: Int
-    public var positiveRows: Int
+    package var trainingRows: Int
+    package var positiveRows: Int
 
-    public init(storeVersion: Int? = nil, codeVersion: String = "unknown", trainedAt: Date? = nil, trainingRows: Int = 0, positiveRows: Int = 0) {
+    package init(storeVersion: Int? = nil, codeVersion: String = "unknown", trainedAt: Date? = nil, trainingRows: Int = 0, positiveRows: Int = 0) {
         self.storeVersion = storeVersion
         self.codeVersion = codeVersion
         self.trainedAt = trainedAt
@@ -22,17 +22,17 @@ public struct Provenance: Sendable, Codable, Hashable {
 }
 
 /// How much one feature matters to a model.
-public struct FeatureImportance: Sendable, Codable, Hashable {
-    public var feature: String
+package struct FeatureImportance: Sendable, Codable, Hashable {
+    package var feature: String
     /// Mean decrease in (weighted Gini) impurity over all trees, normalised so features sum to 1.
-    public var meanDecreaseImpurity: Double
+    package var meanDecreaseImpurity: Double
     /// Mean drop in ROC AUC on held-out rows when this feature's column is shuffled; nil when no
     /// held-out rows were available.
-    public var permutationAUCDrop: Double?
+    package var permutationAUCDrop: Double?
     /// Standard deviation of that drop over the repeats.
-    public var permutationAUCDropStd: Double?
+    package var permutationAUCDropStd: Double?
 
-    public init(feature: String, meanDecreaseImpurity: Double, permutationAUCDrop: Double? = nil, permutationAUCDropStd: Double? = nil) {
+    package init(feature: String, meanDecreaseImpurity: Double, permutationAUCDrop: Double? = nil, permutationAUCDropStd: Double? = nil) {
         self.feature = feature
         self.meanDecreaseImpurity = meanDecreaseImpurity
         self.permutationAUCDrop = permutationAUCDrop
@@ -41,17 +41,17 @@ public struct FeatureImportance: Sendable, Codable, Hashable {
 }
 
 /// One candidate of hyper-parameter tuning and how it scored on validation or out-of-bag rows.
-public struct TuningTrial: Sendable, Codable, Hashable {
-    public var maxDepth: Int?
-    public var minSamplesLeaf: Int
-    public var maxFeatures: MaxFeatures
+package struct TuningTrial: Sendable, Codable, Hashable {
+    package var maxDepth: Int?
+    package var minSamplesLeaf: Int
+    package var maxFeatures: MaxFeatures
     /// ROC AUC on the rows the choice was made on.
-    public var rocAUC: Double
-    public var averagePrecision: Double
+    package var rocAUC: Double
+    package var averagePrecision: Double
     /// `outOfBag` or `validation`.
-    public var scoredOn: String
+    package var scoredOn: String
 
-    public init(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures, rocAUC: Double, averagePrecision: Double, scoredOn: String) {
+    package init(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures, rocAUC: Double, averagePrecision: Double, scoredOn: String) {
         self.maxDepth = maxDepth
         self.minSamplesLeaf = minSamplesLeaf
         self.maxFeatures = maxFeatures
@@ -62,20 +62,20 @@ public struct TuningTrial: Sendable, Codable, Hashable {
 }
 
 /// Everything a model file and the registry keep about a model besides its trees.
-public struct ModelMetadata: Sendable, Codable, Hashable {
-    public var provenance: Provenance
+package struct ModelMetadata: Sendable, Codable, Hashable {
+    package var provenance: Provenance
     /// How the threshold was chosen and the precision it costs.
-    public var thresholdChoice: ThresholdChoice?
+    package var thresholdChoice: ThresholdChoice?
     /// Metrics on held-out rows (a stratified holdout or a test file), when there were any.
-    public var holdout: ClassificationReport?
+    package var holdout: ClassificationReport?
     /// Metrics of the out-of-bag predictions of the rows the model was fitted on.
-    public var outOfBag: ClassificationReport?
+    package var outOfBag: ClassificationReport?
     /// Importances, most important first.
-    public var importances: [FeatureImportance]
+    package var importances: [FeatureImportance]
     /// The tuning candidates tried, best first.
-    public var tuning: [TuningTrial]
+    package var tuning: [TuningTrial]
 
-    public init(
+    package init(
         provenance: Provenance = Provenance(), thresholdChoice: ThresholdChoice? = nil,
         holdout: ClassificationReport? = nil, outOfBag: ClassificationReport? = nil,
         importances: [FeatureImportance] = [], tuning: [TuningTrial] = []

@@ -3,10 +3,10 @@
 ///
 /// Unlike impurity importance it is measured on rows the model never saw, so it does not favour
 /// features with many distinct values that the trees merely over-fit.
-public enum PermutationImportance {
+package enum PermutationImportance {
     /// Per feature (column order): the mean and standard deviation of the AUC drop over `repeats`
     /// shuffles. Shuffle `r` of feature `f` uses stream `f · repeats + r` of `seed`.
-    public static func aucDrops(
+    package static func aucDrops(
         model: ForestModel, data: FeatureMatrix, labels: [Bool], repeats: Int = 5, seed: UInt64 = 42
     ) async throws(ForestError) -> [(mean: Double, std: Double)] {
         try model.checkFeatures(data.featureNames)

@@ -4,14 +4,14 @@
 /// We carry our own generators instead of `SystemRandomNumberGenerator` or the standard library's
 /// `random(in:using:)` because a model must be reproducible from its seed forever: the algorithm
 /// behind every draw is fixed here, not in a toolchain that may change it.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -25,13 +25,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 /// `init(seed:stream:)` derives an independent generator per (seed, stream) pair, so tree `t` of a
 /// forest seeded `s` always sees the same numbers, whichever task or thread builds it. That is what
 /// makes a forest identical whatever the number of cores.
-public struct Xoshiro256: RandomNumberGenerator, Sendable {
+package struct Xoshiro256: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var mixer = SplitMix64(seed: seed)
         s0 = mixer.next()
         s1 = mixer.next()
@@ -45,14 +45,14 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     }
 
     /// A generator for stream `stream` of seed `seed`: streams of one seed are unrelated sequences.
-    public init(seed: UInt64, stream: UInt64) {
+    package init(seed: UInt64, stream: UInt64) {
         var outer = SplitMix64(seed: seed)
         let base = outer.next()
         var inner = SplitMix64(seed: stream &* 0xD1B5_4A32_D192_ED03)
         self.init(seed: base ^ inner.next())
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -65,7 +65,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform integer in `0..<bound` (Lemire's multiply-and-reject, unbiased). `bound` > 0.
-    public mutating func below(_ bound: Int) -> Int {
+    package mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0, "below(_:) needs a positive bound")
         let range = UInt64(bound)
         var product = next().multipliedFullWidth(by: range)
@@ -79,12 +79,12 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform double in [0, 1) with 53 random bits.
-    public mutating func unitInterval() -> Double {
+    package mutating func unitInterval() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Shuffles `array` in place (Fisher–Yates) with this generator's draws.
-    public mutating func shuffle<T>(_ array: inout [T]) {
+    package mutating func shuffle<T>(_ array: inout [T]) {
         var i = array.count
         while i > 1 {
             let j = below(i)

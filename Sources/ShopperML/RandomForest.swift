@@ -5,27 +5,27 @@ import Foundation
 ///
 /// The same parameters (seed included) give the same forest whatever `workers` is: tree `t` draws
 /// only from its own generator (seed, t), and results are put back in tree order.
-public struct RandomForest: Sendable {
-    public let parameters: ForestParameters
+package struct RandomForest: Sendable {
+    package let parameters: ForestParameters
 
-    public init(parameters: ForestParameters = ForestParameters()) {
+    package init(parameters: ForestParameters = ForestParameters()) {
         self.parameters = parameters
     }
 
     /// A fitted forest and what training learnt on the side.
-    public struct Fit: Sendable {
+    package struct Fit: Sendable {
         /// The model (threshold 0.5 until one is chosen; metadata empty until filled).
-        public var model: ForestModel
+        package var model: ForestModel
         /// Per training row, the mean probability of the trees that did not see it; NaN for a row
         /// every tree saw (or every row without bootstrap).
-        public let outOfBagProbabilities: [Double]
+        package let outOfBagProbabilities: [Double]
         /// Mean decrease in impurity per feature (column order), normalised to sum to 1.
-        public let impurityImportances: [Double]
+        package let impurityImportances: [Double]
     }
 
     /// Fits a forest on `data` and `labels` using `workers` concurrent tasks (default: all cores).
     /// Throws `cancelled` (between trees) when the calling task is cancelled.
-    public func fit(
+    package func fit(
         _ data: FeatureMatrix, labels: [Bool], workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws(ForestError) -> Fit {
         try parameters.validate()

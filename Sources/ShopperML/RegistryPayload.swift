@@ -3,17 +3,17 @@ import Foundation
 /// The three JSON documents the model registry stores next to a model file (the store keeps them
 /// opaque; their format belongs here, with the model). Readers of the registry — `shopperd models`,
 /// the MLflow mirror — decode them with these types.
-public enum RegistryPayload {
+package enum RegistryPayload {
     /// `params`: how the model was grown and what it reads.
-    public struct Parameters: Sendable, Codable, Hashable {
-        public var forest: ForestParameters
-        public var featureNames: [String]
-        public var threshold: Double
+    package struct Parameters: Sendable, Codable, Hashable {
+        package var forest: ForestParameters
+        package var featureNames: [String]
+        package var threshold: Double
         /// The map from raw score to probability the model file holds; nil for a model without one
         /// (trained before calibration existed: it serves raw scores).
-        public var calibration: ScoreCalibration?
+        package var calibration: ScoreCalibration?
 
-        public init(forest: ForestParameters, featureNames: [String], threshold: Double, calibration: ScoreCalibration? = nil) {
+        package init(forest: ForestParameters, featureNames: [String], threshold: Double, calibration: ScoreCalibration? = nil) {
             self.forest = forest
             self.featureNames = featureNames
             self.threshold = threshold
@@ -23,15 +23,15 @@ public enum RegistryPayload {
 
     /// `metrics`: how good it is and how its threshold was chosen, all on data it was not fitted on
     /// (out-of-bag predictions, a held-out part), plus the tuning trials and its provenance.
-    public struct Metrics: Sendable, Codable, Hashable {
-        public var threshold: Double
-        public var thresholdChoice: ThresholdChoice?
-        public var holdout: ClassificationReport?
-        public var outOfBag: ClassificationReport?
-        public var tuning: [TuningTrial]
-        public var provenance: Provenance
+    package struct Metrics: Sendable, Codable, Hashable {
+        package var threshold: Double
+        package var thresholdChoice: ThresholdChoice?
+        package var holdout: ClassificationReport?
+        package var outOfBag: ClassificationReport?
+        package var tuning: [TuningTrial]
+        package var provenance: Provenance
 
-        public init(
+        package init(
             threshold: Double, thresholdChoice: ThresholdChoice?, holdout: ClassificationReport?,
             outOfBag: ClassificationReport?, tuning: [TuningTrial], provenance: Provenance
         ) {
@@ -45,10 +45,10 @@ public enum RegistryPayload {
     }
 
     /// `importances`: `[FeatureImportance]`, most important first.
-    public typealias Importances = [FeatureImportance]
+    package typealias Importances = [FeatureImportance]
 
     /// The three documents of a model, as stored.
-    public static func encode(_ model: ForestModel) throws(ForestError) -> (params: Data, metrics: Data, importances: Data) {
+    package static func encode(_ model: ForestModel) throws(ForestError) -> (params: Data, metrics: Data, importances: Data) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {

@@ -4,14 +4,14 @@
 /// the data's share of buyers (within one row per class). Part sizes are exact: round(fraction · n)
 /// rows, shared among the classes by largest remainder (ties to non-buyers). Indices come back
 /// ascending.
-public struct StratifiedSplit: Sendable, Hashable {
-    public let train: [Int]
-    public let validation: [Int]
-    public let test: [Int]
+package struct StratifiedSplit: Sendable, Hashable {
+    package let train: [Int]
+    package let validation: [Int]
+    package let test: [Int]
 
     /// Splits `labels.indices` into round(validationFraction · n) validation rows, round(testFraction · n)
     /// test rows and the rest for training. Fractions are in [0, 1) and sum below 1.
-    public init(labels: [Bool], validationFraction: Double, testFraction: Double, seed: UInt64) throws(ForestError) {
+    package init(labels: [Bool], validationFraction: Double, testFraction: Double, seed: UInt64) throws(ForestError) {
         guard validationFraction >= 0, testFraction >= 0, validationFraction + testFraction < 1 else {
             throw .invalidParameters(
                 "split fractions must be ≥ 0 and leave rows to train on (validation \(validationFraction), test \(testFraction))")

@@ -12,25 +12,25 @@ import Foundation
 /// below the target on new data half the time. With `confidence` c > 0.5 the rule asks instead
 /// that the one-sided Wilson lower bound of the recall, at level c, reach the target: the
 /// threshold reaches the target recall with confidence c, at some cost in precision.
-public struct ThresholdChoice: Sendable, Codable, Hashable {
+package struct ThresholdChoice: Sendable, Codable, Hashable {
     /// Flag a row as a buyer when its probability is ≥ this.
-    public var threshold: Double
+    package var threshold: Double
     /// The recall asked for.
-    public var targetRecall: Double
+    package var targetRecall: Double
     /// The confidence with which the recall must reach the target (0.5: point estimate).
-    public var confidence: Double
+    package var confidence: Double
     /// The recall reached on the rows the threshold was chosen on.
-    public var recall: Double
+    package var recall: Double
     /// The Wilson lower bound of that recall at `confidence`.
-    public var recallLowerBound: Double
+    package var recallLowerBound: Double
     /// The precision at that threshold on those rows: the price of the recall.
-    public var precision: Double
+    package var precision: Double
     /// Which rows the threshold was chosen on (`outOfBag`, `validation`).
-    public var chosenOn: String
+    package var chosenOn: String
     /// Buyers among those rows.
-    public var positives: Int
+    package var positives: Int
 
-    public init(
+    package init(
         threshold: Double, targetRecall: Double, confidence: Double, recall: Double, recallLowerBound: Double,
         precision: Double, chosenOn: String, positives: Int
     ) {
@@ -47,7 +47,7 @@ public struct ThresholdChoice: Sendable, Codable, Hashable {
     /// The highest threshold among the distinct scores whose recall (or its lower bound at
     /// `confidence`) reaches `targetRecall` ∈ (0, 1]; when no threshold can, the lowest score
     /// (every row flagged, recall 1). Nil without positive rows.
-    public static func forRecall(
+    package static func forRecall(
         _ targetRecall: Double, confidence: Double = 0.5, scores: [Double], labels: [Bool], chosenOn: String
     ) -> ThresholdChoice? {
         precondition(scores.count == labels.count, "scores and labels differ in length")
@@ -82,7 +82,7 @@ public struct ThresholdChoice: Sendable, Codable, Hashable {
     /// The fewest buyers with which the recall's lower bound at `confidence` can reach
     /// `targetRecall` at all (every buyer found: P / (P + z²) ≥ target). With fewer, the rule falls
     /// back to flagging every row. 1 for the plain rule (confidence 0.5).
-    public static func minimumPositives(forRecall targetRecall: Double, confidence: Double) -> Int {
+    package static func minimumPositives(forRecall targetRecall: Double, confidence: Double) -> Int {
         precondition(targetRecall > 0 && targetRecall <= 1 && confidence >= 0.5 && confidence < 1)
         let z = Normal.quantile(confidence)
         guard z > 0 else { return 1 }
@@ -94,7 +94,7 @@ public struct ThresholdChoice: Sendable, Codable, Hashable {
 
     /// The lower end of the Wilson score interval for a proportion, one-sided at quantile `z`
     /// (z = 0 gives the proportion itself).
-    public static func wilsonLowerBound(successes: Int, trials: Int, z: Double) -> Double {
+    package static func wilsonLowerBound(successes: Int, trials: Int, z: Double) -> Double {
         let n = Double(trials)
         let p = Double(successes) / n
         guard z > 0 else { return p }

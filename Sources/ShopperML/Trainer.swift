@@ -1,12 +1,12 @@
 import Foundation
 
 /// The hyper-parameter candidates tuning tries: every combination of the lists.
-public struct TuningGrid: Sendable, Codable, Hashable {
-    public var maxDepth: [Int?]
-    public var minSamplesLeaf: [Int]
-    public var maxFeatures: [MaxFeatures]
+package struct TuningGrid: Sendable, Codable, Hashable {
+    package var maxDepth: [Int?]
+    package var minSamplesLeaf: [Int]
+    package var maxFeatures: [MaxFeatures]
 
-    public init(maxDepth: [Int?], minSamplesLeaf: [Int], maxFeatures: [MaxFeatures]) {
+    package init(maxDepth: [Int?], minSamplesLeaf: [Int], maxFeatures: [MaxFeatures]) {
         self.maxDepth = maxDepth
         self.minSamplesLeaf = minSamplesLeaf
         self.maxFeatures = maxFeatures
@@ -14,11 +14,11 @@ public struct TuningGrid: Sendable, Codable, Hashable {
 
     /// The default grid: unlimited depth (leaf size limits growth), leaf sizes from 1 to 80,
     /// √p and half the features.
-    public static let standard = TuningGrid(
+    package static let standard = TuningGrid(
         maxDepth: [nil], minSamplesLeaf: [1, 3, 5, 10, 20, 40, 80], maxFeatures: [.sqrt, .fraction(0.5)])
 
     /// The combinations, depth slowest, max_features fastest.
-    public var candidates: [(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures)] {
+    package var candidates: [(maxDepth: Int?, minSamplesLeaf: Int, maxFeatures: MaxFeatures)] {
         maxDepth.flatMap { depth in
             minSamplesLeaf.flatMap { leaf in maxFeatures.map { (depth, leaf, $0) } }
         }
@@ -26,25 +26,25 @@ public struct TuningGrid: Sendable, Codable, Hashable {
 }
 
 /// What `shopperd train` (and the daemon's retraining) asks of training.
-public struct TrainingConfiguration: Sendable, Codable, Hashable {
-    public var treeCount: Int
-    public var seed: UInt64
-    public var classWeight: ClassWeight
+package struct TrainingConfiguration: Sendable, Codable, Hashable {
+    package var treeCount: Int
+    package var seed: UInt64
+    package var classWeight: ClassWeight
     /// The recall the operating threshold must reach on out-of-bag predictions.
-    public var targetRecall: Double
+    package var targetRecall: Double
     /// The confidence with which it must reach it (see `ThresholdChoice`); 0.5 is the plain
     /// point-estimate rule.
-    public var recallConfidence: Double
-    public var grid: TuningGrid
+    package var recallConfidence: Double
+    package var grid: TuningGrid
     /// Share of the rows held out (stratified, seeded) to measure the whole procedure on rows it
     /// never saw; the final model is still refitted on every row. 0 disables the holdout (the
     /// caller then measures on its own test rows).
-    public var holdoutFraction: Double
+    package var holdoutFraction: Double
     /// Shuffles per feature for permutation importance on the holdout.
-    public var permutationRepeats: Int
-    public var maxBins: Int
+    package var permutationRepeats: Int
+    package var maxBins: Int
 
-    public init(
+    package init(
         treeCount: Int = 100, seed: UInt64 = 42, classWeight: ClassWeight = .balanced, targetRecall: Double = 0.8,
         recallConfidence: Double = 0.95,
         grid: TuningGrid = .standard, holdoutFraction: Double = 0.2, permutationRepeats: Int = 5, maxBins: Int = 255
@@ -74,12 +74,12 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
 /// No test row ever influences a choice: tuning and the threshold only see out-of-bag
 /// predictions of the rows being fitted; the optional holdout is scored once, after every choice
 /// has been made on the other rows.
-public struct Trainer: Sendable {
-    public let configuration: TrainingConfiguration
+package struct Trainer: Sendable {
+    package let configuration: TrainingConfiguration
     /// Concurrent tasks per fit (default: all cores). Does not change the model.
-    public let workers: Int
+    package let workers: Int
 
-    public init(configuration: TrainingConfiguration = TrainingConfiguration(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    package init(configuration: TrainingConfiguration = TrainingConfiguration(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.configuration = configuration
         self.workers = workers
     }
@@ -87,7 +87,7 @@ public struct Trainer: Sendable {
     /// Trains on `data`/`labels` and returns the final model, its threshold and its metadata
     /// (tuning trials, out-of-bag and holdout metrics, importances, provenance). Cancelling the
     /// calling task stops training between trees with `ForestError.cancelled`.
-    public func train(_ data: FeatureMatrix, labels: [Bool], provenance: Provenance = Provenance()) async throws(ForestError) -> ForestModel {
+    package func train(_ data: FeatureMatrix, labels: [Bool], provenance: Provenance = Provenance()) async throws(ForestError) -> ForestModel {
         let config = configuration
         guard config.targetRecall > 0, config.targetRecall <= 1 else {
             throw .invalidParameters("target recall must be in (0, 1] (got \(config.targetRecall))")

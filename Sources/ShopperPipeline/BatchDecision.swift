@@ -2,7 +2,7 @@
 ///
 /// The raw values are part of the operator interface (`journalctl DECISION=retrain-promoted`):
 /// never rename one.
-public enum BatchDecision: String, CaseIterable, Sendable, Codable {
+package enum BatchDecision: String, CaseIterable, Sendable, Codable {
     /// No drift: scored with the champion.
     case score
     /// Drift, but not enough labelled rows to retrain: scored with the champion, retraining waits.

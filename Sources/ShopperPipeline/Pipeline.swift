@@ -2,7 +2,7 @@ import Foundation
 import ShopperStore
 
 /// What the pipeline tells whoever runs it (the daemon: journal, STATUS, watchdog, hooks).
-public protocol PipelineObserver: Sendable {
+package protocol PipelineObserver: Sendable {
     func batchStarted(_ entry: SpoolEntry) async
     func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async
     /// The batch cannot go on until something arrives (a champion); it stays in the spool.
@@ -15,7 +15,7 @@ public protocol PipelineObserver: Sendable {
 }
 
 extension PipelineObserver {
-    public func batchLeftPending(_ entry: SpoolEntry, reason: String) async {}
+    package func batchLeftPending(_ entry: SpoolEntry, reason: String) async {}
 }
 
 /// The daemon's work queue: claims inbox files into the spool and takes each pending entry to its
@@ -27,13 +27,13 @@ extension PipelineObserver {
 /// crash between any two steps leaves the entry in the spool; on restart `process` finds the
 /// recorded job and the later steps run again, writing the same bytes. Filing comes last because it
 /// takes the entry out of the spool: whatever is not done by then is never retried.
-public actor Pipeline {
-    public nonisolated let spool: Spool
-    public nonisolated let store: ShopperStore
-    public nonisolated let processor: BatchProcessor
-    public nonisolated let outbox: OutboxWriter
+package actor Pipeline {
+    package nonisolated let spool: Spool
+    package nonisolated let store: ShopperStore
+    package nonisolated let processor: BatchProcessor
+    package nonisolated let outbox: OutboxWriter
     /// Backoff and ceiling of transient failures (docs/daemon.md, "Failures").
-    public private(set) var retryPolicy = RetryPolicy()
+    package private(set) var retryPolicy = RetryPolicy()
 
     /// Entries waiting for a champion, with the champion version they last waited under.
     var waiting: [String: Int?] = [:]
@@ -46,7 +46,7 @@ public actor Pipeline {
     /// - Parameter busyTimeout: how long a store write waits for another process's lock before the
     ///   batch is put back and retried with backoff (the daemon keeps it short, so a held lock
     ///   shows in STATUS and the journal instead of a silent wait).
-    public init(inbox: String, outbox: String, state: String, settings: PipelineSettings,
+    package init(inbox: String, outbox: String, state: String, settings: PipelineSettings,
                 busyTimeout: Duration = .seconds(60)) throws(PipelineError) {
         do {
             spool = try Spool(inboxDirectory: inbox, stateDirectory: state)
@@ -69,45 +69,45 @@ public actor Pipeline {
     }
 
     /// Installs the test seam described at `beforeProcessing`.
-    public func setBeforeProcessing(_ hook: (@Sendable (SpoolEntry) async throws -> Void)?) {
+    package func setBeforeProcessing(_ hook: (@Sendable (SpoolEntry) async throws -> Void)?) {
         beforeProcessing = hook
     }
 
     /// Sets the retry backoff (tests shorten it).
-    public func setRetryDelay(_ first: Duration, max: Duration) {
+    package func setRetryDelay(_ first: Duration, max: Duration) {
         retryPolicy.firstDelay = first
         retryPolicy.maxDelay = max
     }
 
     /// Sets the whole retry policy (the daemon's `retry-delay-seconds` and `retry-limit-seconds`).
-    public func setRetryPolicy(_ policy: RetryPolicy) {
+    package func setRetryPolicy(_ policy: RetryPolicy) {
         retryPolicy = policy
     }
 
     /// Claims an inbox entry (ignoring names still being written); nil when there was nothing to
     /// claim.
     @discardableResult
-    public func claim(_ name: InboxFileName) throws(PipelineError) -> SpoolEntry? {
+    package func claim(_ name: InboxFileName) throws(PipelineError) -> SpoolEntry? {
         guard !name.isIgnored else { return nil }
         do { return try spool.claim(name) } catch { throw .fileSystem(error) }
     }
 
     /// Entries still in the spool, oldest first.
-    public func pending() throws(PipelineError) -> [SpoolEntry] {
+    package func pending() throws(PipelineError) -> [SpoolEntry] {
         do { return try spool.pending() } catch { throw .fileSystem(error) }
     }
 
     /// How many pending entries are waiting for a champion.
-    public var waitingCount: Int { waiting.count }
+    package var waitingCount: Int { waiting.count }
 
     /// How many pending entries wait for a retry after a transient failure.
-    public var retryingCount: Int { retries.count }
+    package var retryingCount: Int { retries.count }
 
     /// The most recent transient failure, `(category): text`, while some entry waits for a retry.
-    public var latestFailure: String? { retries.count > 0 ? retries.latest : nil }
+    package var latestFailure: String? { retries.count > 0 ? retries.latest : nil }
 
     /// When the earliest entry waiting for a retry is due (the daemon's loop wakes up then).
-    public var nextRetry: ContinuousClock.Instant? { retries.nextTry() }
+    package var nextRetry: ContinuousClock.Instant? { retries.nextTry() }
 
     /// Trains the first champion from a labelled file (`--bootstrap`) when the store has none: the
     /// file becomes a store version (unless its content is already stored) and the champion is
@@ -115,7 +115,7 @@ public actor Pipeline {
     /// then the file is kept as data and the daemon starts without a champion. A file that can
     /// never be used (unreadable, invalid, no labelled row) is a configuration error,
     /// ``PipelineError/unusableBootstrap(path:reason:)``: restarting cannot mend it.
-    public func bootstrap(from path: String) async throws(PipelineError) -> BootstrapResult {
+    package func bootstrap(from path: String) async throws(PipelineError) -> BootstrapResult {
         do {
             return try await processor.bootstrapChampion(from: path)
         } catch .model(let reason) {

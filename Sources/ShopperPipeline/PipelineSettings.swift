@@ -4,57 +4,57 @@ import ShopperML
 
 /// Everything that shapes one batch's life, with the defaults the daemon runs on. Each can be set
 /// in the config file, the environment or on the command line (see `docs/daemon.md`).
-public struct PipelineSettings: Sendable, Equatable {
+package struct PipelineSettings: Sendable, Equatable {
     /// Inputs larger than this are refused from their size, without being read.
-    public var maxFileBytes: Int = 256 << 20
+    package var maxFileBytes: Int = 256 << 20
     /// `reject` (default: one invalid row rejects the batch) or `quarantine-rows`.
-    public var invalidRowPolicy: InvalidRowPolicy = .reject
+    package var invalidRowPolicy: InvalidRowPolicy = .reject
     /// How the operator switches to `quarantine-rows`, for the advice of a rejected batch (see
     /// `BatchError.advice(keepValidRows:)`): the daemon's `on-invalid` setting, in each of its
     /// three sources. The operator of the daemon has no `--on-invalid` flag to pass.
-    public var keepValidRowsAdvice = "set the daemon's on-invalid setting to quarantine-rows"
+    package var keepValidRowsAdvice = "set the daemon's on-invalid setting to quarantine-rows"
         + " (\"on-invalid\": \"quarantine-rows\" in the config file, then reload; or start shopperd with"
         + " --set on-invalid=quarantine-rows or SHOPPERD_ON_INVALID=quarantine-rows) and drop the file in again"
     /// The drift decision: α, correction, effect floor, categorical method.
-    public var drift = DriftConfig()
+    package var drift = DriftConfig()
     /// Labelled rows needed (in the batch, or stored since the champion was trained) before a
     /// drift may retrain; below it the batch is scored and retraining waits.
-    public var minLabelledRows: Int = 200
+    package var minLabelledRows: Int = 200
     /// Labelled rows needed to train the first champion when there is none.
-    public var minBootstrapRows: Int = 100
+    package var minBootstrapRows: Int = 100
     /// What a model needs before it may serve (rows of each class, a held-out set that can judge
     /// it, a threshold that discriminates): see `EvidenceRule`.
-    public var evidence = EvidenceRule()
+    package var evidence = EvidenceRule()
     /// The challenger trains on at most this many labelled rows: the newest of the champion's
     /// training window plus the new labelled rows (a sliding window).
-    public var trainingWindowRows: Int = 50_000
+    package var trainingWindowRows: Int = 50_000
     /// Share of the new labelled rows held out (stratified, seeded) to judge champion against
     /// challenger; the challenger never trains on them.
-    public var evaluationFraction: Double = 0.3
+    package var evaluationFraction: Double = 0.3
     /// How the challenger is judged against the champion on the held-out new rows.
-    public var promotionMetric: PromotionMetric = .rocAUC
+    package var promotionMetric: PromotionMetric = .rocAUC
     /// The paired test a challenger faces on the held-out rows: promoted unless significantly worse
     /// (one-sided α, margin = `retrain.tolerance`); see `PromotionRule`.
-    public var promotion = PromotionRule()
+    package var promotion = PromotionRule()
     /// A labelled batch whose realised ROC AUC (scored by the champion before it saw the labels)
     /// falls more than this below the champion's validation ROC AUC triggers a retrain, drift or
     /// not: concept drift that feature tests cannot see. nil disables the trigger.
-    public var performanceMargin: Double? = 0.05
+    package var performanceMargin: Double? = 0.05
     /// Forest and tuning settings for every model the daemon trains.
-    public var training = TrainingConfiguration()
+    package var training = TrainingConfiguration()
     /// How a challenger is tuned: around the champion's own hyper-parameters (its leaf size
     /// halved, kept and doubled: 3 candidates instead of the full grid's 14, so a retrain stays
     /// around a second as the window grows), or over the full grid.
-    public var retrainTuning: RetrainTuning = .aroundChampion
+    package var retrainTuning: RetrainTuning = .aroundChampion
     /// `inputs` (the 17 published columns) or `gold` (plus the engineered features).
-    public var features: FeatureChoice = .inputs
+    package var features: FeatureChoice = .inputs
     /// Months that count as peak shopping season for the gold layer.
-    public var gold = GoldFeatures.Configuration.standard
+    package var gold = GoldFeatures.Configuration.standard
 
-    public init() {}
+    package init() {}
 
     /// The feature set models are trained on.
-    public var featureSet: FeatureSet {
+    package var featureSet: FeatureSet {
         switch features {
         case .inputs: .inputs
         case .gold: .inputsAndGold(configuration: gold)
@@ -63,12 +63,12 @@ public struct PipelineSettings: Sendable, Equatable {
 }
 
 /// How challengers are tuned (the first champion always uses the full grid).
-public enum RetrainTuning: String, Sendable, Codable, CaseIterable {
+package enum RetrainTuning: String, Sendable, Codable, CaseIterable {
     case aroundChampion = "around-champion"
     case full
 
     /// The tuning grid for a challenger of a champion grown with `parameters`.
-    public func grid(champion parameters: ForestParameters, full: TuningGrid) -> TuningGrid {
+    package func grid(champion parameters: ForestParameters, full: TuningGrid) -> TuningGrid {
         switch self {
         case .full:
             return full
@@ -81,13 +81,13 @@ public enum RetrainTuning: String, Sendable, Codable, CaseIterable {
 }
 
 /// What a model reads.
-public enum FeatureChoice: String, Sendable, Codable, CaseIterable {
+package enum FeatureChoice: String, Sendable, Codable, CaseIterable {
     case inputs
     case gold
 }
 
 /// The metric champion and challenger are compared on.
-public enum PromotionMetric: String, Sendable, Codable, CaseIterable {
+package enum PromotionMetric: String, Sendable, Codable, CaseIterable {
     case rocAUC = "roc_auc"
     case averagePrecision = "average_precision"
     /// Recall at each model's own stored threshold (the business metric: missed buyers).
@@ -96,7 +96,7 @@ public enum PromotionMetric: String, Sendable, Codable, CaseIterable {
 
     /// The metric of `report`; nil when undefined: rows of one class only decide nothing (ROC AUC
     /// has no curve, average precision is 1 for any model on buyers only, 0 on non-buyers only).
-    public func value(of report: ClassificationReport) -> Double? {
+    package func value(of report: ClassificationReport) -> Double? {
         guard report.positives > 0, report.positives < report.rows else { return nil }
         return switch self {
         case .rocAUC: report.rocAUC

@@ -11,12 +11,12 @@ import ShopperCore
 ///
 /// Thread-safe (`Sendable`): GRDB's pool serialises writes and lets reads run concurrently on
 /// snapshots. All operations are synchronous; call them off latency-sensitive actors.
-public final class ShopperStore: Sendable {
+package final class ShopperStore: Sendable {
     /// The database file's name inside the state directory.
-    public static let fileName = "shopperd.sqlite"
+    package static let fileName = "shopperd.sqlite"
 
     /// The database file.
-    public let path: String
+    package let path: String
     let pool: DatabasePool
     /// How long a write waits for another process's write lock before failing with ``StoreError/busy(path:timeoutSeconds:)``.
     let busyTimeoutSeconds: Int
@@ -28,7 +28,7 @@ public final class ShopperStore: Sendable {
     }
 
     /// Whether opening may create the store.
-    public enum OpenMode: Sendable {
+    package enum OpenMode: Sendable {
         /// Create the directory and an empty store when there is none (ingest, the daemon).
         case create
         /// The store must already exist; nothing is created, not even the directory. For every
@@ -44,7 +44,7 @@ public final class ShopperStore: Sendable {
     ///   - mode: whether a missing store is created or is an error.
     ///   - busyTimeout: how long a write waits for another process's write (a CLI ingest while the
     ///     daemon ingests) before failing.
-    public static func open(directory: URL, mode: OpenMode = .create, busyTimeout: Duration = .seconds(60)) throws(StoreError) -> ShopperStore {
+    package static func open(directory: URL, mode: OpenMode = .create, busyTimeout: Duration = .seconds(60)) throws(StoreError) -> ShopperStore {
         let path = directory.appendingPathComponent(fileName).path
         switch mode {
         case .create:
@@ -94,7 +94,7 @@ public final class ShopperStore: Sendable {
     /// Gives back the memory SQLite holds for speed: the writer's page cache, and the reader
     /// connections (closed; reopened on demand). For a daemon going idle; waits for accesses in
     /// progress to end.
-    public func releaseMemory() {
+    package func releaseMemory() {
         pool.releaseMemory()
     }
 

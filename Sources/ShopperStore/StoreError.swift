@@ -1,5 +1,5 @@
 /// Why a store operation failed, with what to do about it.
-public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The state directory or database could not be created or opened.
     case cannotOpen(path: String, reason: String)
     /// A command that reads found no store at the path: nothing was created.
@@ -33,7 +33,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// SQLite said no for another reason (an I/O error, a constraint…).
     case database(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .cannotOpen(let path, let reason):
             "cannot open the store at \(path): \(reason). Check the --state directory exists and is writable."
@@ -76,7 +76,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The database file is damaged: carrying on (or retrying) cannot help.
-    public var isCorruption: Bool {
+    package var isCorruption: Bool {
         if case .corrupt = self { return true }
         return false
     }

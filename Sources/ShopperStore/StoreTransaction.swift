@@ -11,11 +11,11 @@ import ShopperCore
 /// the single-operation methods on `ShopperStore` are one-line transactions around it.
 ///
 /// Only valid inside the closure it was given to.
-public struct StoreTransaction {
+package struct StoreTransaction {
     let db: Database
 
     /// See `ShopperStore.ingest(_:receivedAt:gold:)`.
-    public func ingest(_ batch: ParsedBatch, receivedAt: Date, gold: GoldFeatures.Configuration = .standard) throws -> IngestResult {
+    package func ingest(_ batch: ParsedBatch, receivedAt: Date, gold: GoldFeatures.Configuration = .standard) throws -> IngestResult {
         guard batch.rowCount > 0 else { throw StoreError.emptyBatch(file: batch.fileName) }
         if let existing = try ShopperStore.version(db, sha256: batch.sha256) {
             return .alreadyIngested(existing)
@@ -42,19 +42,19 @@ public struct StoreTransaction {
     }
 
     /// The newest store version (0 when empty).
-    public func currentVersion() throws -> Int {
+    package func currentVersion() throws -> Int {
         try ShopperStore.currentVersion(db)
     }
 
     /// Fails with `versionMoved` unless the store is still at `version`: guards a transaction that
     /// commits work prepared from reads made before it began.
-    public func requireCurrentVersion(_ version: Int) throws {
+    package func requireCurrentVersion(_ version: Int) throws {
         let found = try currentVersion()
         guard found == version else { throw StoreError.versionMoved(expected: version, found: found) }
     }
 
     /// Registers a model; returns its version.
-    public func registerModel(_ draft: ModelDraft, createdAt: Date = Date()) throws -> Int {
+    package func registerModel(_ draft: ModelDraft, createdAt: Date = Date()) throws -> Int {
         let digest = draft.modelFile.withUnsafeBytes { SHA256.hex(of: $0) }
         try db.execute(sql: """
             INSERT INTO models (created_at, params, metrics, importances, training_store_version,
@@ -70,7 +70,7 @@ public struct StoreTransaction {
 
     /// Points `alias` at model `version`, recording the change and its reason.
     @discardableResult
-    public func promote(version: Int, to alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws -> AliasChange {
+    package func promote(version: Int, to alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws -> AliasChange {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM models WHERE version = ?", arguments: [version]) != nil else {
             throw StoreError.unknownModel(version)
         }
@@ -86,7 +86,7 @@ public struct StoreTransaction {
 
     /// Unsets `alias`, recording why.
     @discardableResult
-    public func removeAlias(_ alias: ModelAlias, reason: String, at date: Date = Date()) throws -> AliasChange {
+    package func removeAlias(_ alias: ModelAlias, reason: String, at date: Date = Date()) throws -> AliasChange {
         guard let previous = try ShopperStore.aliases(db)[alias] else { throw StoreError.aliasNotSet(alias) }
         let change = AliasChange(alias: alias, action: .remove, fromVersion: previous, toVersion: nil,
                                  reason: reason, changedAt: date)
@@ -95,7 +95,7 @@ public struct StoreTransaction {
     }
 
     /// Stores a batch's predictions by one model, replacing any earlier ones for that pair.
-    public func savePredictions(_ predictions: [Prediction], batchVersion: Int, modelVersion: Int) throws {
+    package func savePredictions(_ predictions: [Prediction], batchVersion: Int, modelVersion: Int) throws {
         try ShopperStore.requireBatchAndModel(db, batchVersion: batchVersion, modelVersion: modelVersion)
         try db.execute(sql: "DELETE FROM predictions WHERE batch_version = ? AND model_version = ?",
                        arguments: [batchVersion, modelVersion])
@@ -113,7 +113,7 @@ public struct StoreTransaction {
     }
 
     /// Records a model's realised performance on a labelled batch.
-    public func recordPerformance(_ performance: BatchPerformance) throws {
+    package func recordPerformance(_ performance: BatchPerformance) throws {
         try ShopperStore.requireBatchAndModel(db, batchVersion: performance.batchVersion, modelVersion: performance.modelVersion)
         try db.execute(sql: """
             INSERT INTO batch_performance (batch_version, model_version, row_count, positive_count, threshold,
@@ -129,7 +129,7 @@ public struct StoreTransaction {
 
 extension ShopperStore {
     /// Runs `body` as one write transaction: committed when it returns, rolled back if it throws.
-    public func transaction<T>(_ body: (StoreTransaction) throws -> T) throws(StoreError) -> T {
+    package func transaction<T>(_ body: (StoreTransaction) throws -> T) throws(StoreError) -> T {
         try write { db in try body(StoreTransaction(db: db)) }
     }
 }

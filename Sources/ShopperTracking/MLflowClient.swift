@@ -2,17 +2,17 @@ import Foundation
 
 /// MLflow's REST API 2.0, the calls shopperd needs, typed. Every call has the settings' timeout;
 /// an HTTP error becomes `MLflowError.server` with MLflow's `error_code` and message.
-public struct MLflowClient: Sendable {
-    public let transport: any HTTPTransport
-    public let settings: MLflowSettings
+package struct MLflowClient: Sendable {
+    package let transport: any HTTPTransport
+    package let settings: MLflowSettings
 
-    public init(settings: MLflowSettings, transport: (any HTTPTransport)? = nil) {
+    package init(settings: MLflowSettings, transport: (any HTTPTransport)? = nil) {
         self.settings = settings
         self.transport = transport ?? URLSessionTransport(baseURL: settings.trackingURI)
     }
 
     /// The server's `/health` answers 200.
-    public func health() async throws(MLflowError) {
+    package func health() async throws(MLflowError) {
         let request = HTTPRequest(method: .get, path: "/health", timeout: settings.requestTimeout)
         let response = try await transport.send(request)
         guard response.status == 200 else { throw Self.error(request, response) }

@@ -1,7 +1,7 @@
 import ShopperStore
 
 /// Why mirroring into MLflow failed, with what to do about it.
-public enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The tracking URI is not an http(s) URL.
     case invalidTrackingURI(String, reason: String)
     /// An experiment or model name, or a duration, that cannot work.
@@ -22,7 +22,7 @@ public enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
     /// True when the server as a whole is unavailable (unreachable, 5xx, throttled, or not an
     /// MLflow server: a 404 without MLflow's error body): the pass stops and is retried with
     /// backoff. Other errors concern one entity; the pass goes on without it.
-    public var isServerUnavailable: Bool {
+    package var isServerUnavailable: Bool {
         switch self {
         case .unreachable: true
         case .server(_, 404, nil, _): true
@@ -31,7 +31,7 @@ public enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidTrackingURI(let uri, let reason):
             "invalid MLflow tracking URI \"\(uri)\": \(reason)"

@@ -4,15 +4,15 @@ import Foundation
 // MLflow's protobuf JSON). These endpoints are the same in MLflow 2 and 3.
 
 /// A run metric: one point of a (possibly stepped) series.
-public struct MLflowMetric: Codable, Sendable, Hashable {
-    public var key: String
-    public var value: Double
+package struct MLflowMetric: Codable, Sendable, Hashable {
+    package var key: String
+    package var value: Double
     /// Milliseconds since 1970. Replays send the same timestamp, so the server's duplicate check
     /// (key, value, timestamp, step) keeps a replayed metric from becoming a second point.
-    public var timestamp: Int64
-    public var step: Int64
+    package var timestamp: Int64
+    package var step: Int64
 
-    public init(key: String, value: Double, timestamp: Int64, step: Int64 = 0) {
+    package init(key: String, value: Double, timestamp: Int64, step: Int64 = 0) {
         self.key = key
         self.value = value
         self.timestamp = timestamp
@@ -21,22 +21,22 @@ public struct MLflowMetric: Codable, Sendable, Hashable {
 }
 
 /// A run parameter (written once; the same value may be written again).
-public struct MLflowParam: Codable, Sendable, Hashable {
-    public var key: String
-    public var value: String
+package struct MLflowParam: Codable, Sendable, Hashable {
+    package var key: String
+    package var value: String
 
-    public init(key: String, value: String) {
+    package init(key: String, value: String) {
         self.key = key
         self.value = value
     }
 }
 
 /// A run, experiment or model-version tag.
-public struct MLflowTag: Codable, Sendable, Hashable {
-    public var key: String
-    public var value: String
+package struct MLflowTag: Codable, Sendable, Hashable {
+    package var key: String
+    package var value: String
 
-    public init(key: String, value: String) {
+    package init(key: String, value: String) {
         self.key = key
         self.value = value
     }

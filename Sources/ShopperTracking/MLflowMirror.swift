@@ -20,14 +20,14 @@ import ShopperStore
 /// unreadable stored entity) is recorded against it with its own backoff and the pass goes on;
 /// alias changes stay strictly ordered (a later one never overtakes an earlier one), and an
 /// alias waits until its model is on the server.
-public actor MLflowMirror {
-    public let settings: MLflowSettings
+package actor MLflowMirror {
+    package let settings: MLflowSettings
     let store: ShopperStore
     let client: MLflowClient
     let now: @Sendable () -> Date
 
     /// Standing changes ("falling behind", "caught up"), for the journal.
-    public nonisolated let events: AsyncStream<MirrorEvent>
+    package nonisolated let events: AsyncStream<MirrorEvent>
     private let eventSink: AsyncStream<MirrorEvent>.Continuation
 
     private var experimentIDs: [String: String] = [:]
@@ -48,7 +48,7 @@ public actor MLflowMirror {
     /// - Parameters:
     ///   - transport: how requests reach the server; nil for the real one (URLSession).
     ///   - now: the clock (tests move it to make backoff deadlines pass).
-    public init(store: ShopperStore, settings: MLflowSettings, transport: (any HTTPTransport)? = nil,
+    package init(store: ShopperStore, settings: MLflowSettings, transport: (any HTTPTransport)? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.settings = settings
@@ -66,7 +66,7 @@ public actor MLflowMirror {
     /// Mirrors until the calling task is cancelled: a pass, then a wait for `nudge()`, the next
     /// due retry or the poll interval; after a failed pass, exponential backoff (nudges do not cut
     /// a backoff short, so a stream of batches cannot hammer a server that is down).
-    public func run() async {
+    package func run() async {
         while !Task.isCancelled {
             let progress = await syncOnce()
             if Task.isCancelled { break }
@@ -87,7 +87,7 @@ public actor MLflowMirror {
 
     /// Asks the background loop for a pass now (after a batch, a training, a promotion). Cheap;
     /// never waits for the server.
-    public func nudge() {
+    package func nudge() {
         nudged = true
         guard wakeUpOnNudge else { return }  // a backoff runs its course; the nudge waits for the pass after it
         wake()
@@ -136,7 +136,7 @@ public actor MLflowMirror {
 
     /// Where the mirror stands (read from the store; the last pass's own failure when the store
     /// itself cannot be read).
-    public func status() -> MirrorStatus {
+    package func status() -> MirrorStatus {
         do {
             var status = try MirrorStatus.read(store: store, target: settings.target)
             if status.lastError == nil, status.health != .caughtUp, let failure = lastPassFailure {
@@ -156,7 +156,7 @@ public actor MLflowMirror {
     /// One pass over everything pending. Passes never overlap: a call during a pass waits for it.
     ///
     /// - Parameter force: retry failed entities now, ignoring their backoff (`shopperd mlflow sync`).
-    public func syncOnce(force: Bool = false) async -> MirrorProgress {
+    package func syncOnce(force: Bool = false) async -> MirrorProgress {
         await acquirePass()
         defer { releasePass() }
         var progress = MirrorProgress()

@@ -2,29 +2,29 @@ import Foundation
 
 /// Where and how shopperd mirrors into MLflow. The daemon fills it from its configuration
 /// (`--mlflow-uri`, `MLFLOW_TRACKING_URI`, the config file); `shopperd mlflow` from its options.
-public struct MLflowSettings: Sendable, Hashable {
+package struct MLflowSettings: Sendable, Hashable {
     /// The environment variable MLflow's own clients read; shopperd reads it too.
-    public static let environmentVariable = "MLFLOW_TRACKING_URI"
+    package static let environmentVariable = "MLFLOW_TRACKING_URI"
 
     /// The tracking server's base URL (`http://host:port`, optionally with a path prefix).
-    public let trackingURI: URL
+    package let trackingURI: URL
     /// The experiment that gets one run per trained model.
-    public var trainingExperiment: String
+    package var trainingExperiment: String
     /// The experiment that gets one run per drift-checked batch.
-    public var monitoringExperiment: String
+    package var monitoringExperiment: String
     /// The registered model that gets one version per trained model, and the aliases.
-    public var registeredModel: String
+    package var registeredModel: String
     /// Longest wait for one API call (connect, send, answer).
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// Longest wait for one artifact upload (a model file is a few MB).
-    public var uploadTimeout: Duration
+    package var uploadTimeout: Duration
     /// How often the background mirror looks for new entities when not nudged.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// Backoff after a failed pass (server down or erroring): doubles from `retryBase` up to `retryCap`.
-    public var retryBase: Duration
-    public var retryCap: Duration
+    package var retryBase: Duration
+    package var retryCap: Duration
 
-    public init(
+    package init(
         trackingURI: String, trainingExperiment: String = "shopperd-training",
         monitoringExperiment: String = "shopperd-monitoring", registeredModel: String = "shopperd-purchase-intent",
         requestTimeout: Duration = .seconds(15), uploadTimeout: Duration = .seconds(60),
@@ -43,14 +43,14 @@ public struct MLflowSettings: Sendable, Hashable {
     }
 
     /// The settings for the URI in `MLFLOW_TRACKING_URI`, or nil when it is unset or empty.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(MLflowError) -> MLflowSettings? {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(MLflowError) -> MLflowSettings? {
         guard let uri = environment[environmentVariable], !uri.isEmpty else { return nil }
         return try MLflowSettings(trackingURI: uri)
     }
 
     /// The destination's identity for progress records: server, experiments and registered
     /// model. Changing any of them makes the mirror send everything to the new destination.
-    public var target: String {
+    package var target: String {
         Self.target(uri: trackingURI, training: trainingExperiment, monitoring: monitoringExperiment, model: registeredModel)
     }
 
@@ -65,7 +65,7 @@ public struct MLflowSettings: Sendable, Hashable {
 
     /// Checks the names against what MLflow accepts, so a bad setting fails at start-up rather
     /// than on every write.
-    public func validate() throws(MLflowError) {
+    package func validate() throws(MLflowError) {
         for (name, value) in [("training experiment", trainingExperiment), ("monitoring experiment", monitoringExperiment),
                               ("registered model", registeredModel)] {
             if value.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -2,18 +2,18 @@ import Foundation
 import ShopperStore
 
 /// How many entities of each kind.
-public struct MirrorCounts: Sendable, Hashable, Codable {
-    public var models: Int
-    public var aliasChanges: Int
-    public var jobs: Int
+package struct MirrorCounts: Sendable, Hashable, Codable {
+    package var models: Int
+    package var aliasChanges: Int
+    package var jobs: Int
 
-    public init(models: Int = 0, aliasChanges: Int = 0, jobs: Int = 0) {
+    package init(models: Int = 0, aliasChanges: Int = 0, jobs: Int = 0) {
         self.models = models
         self.aliasChanges = aliasChanges
         self.jobs = jobs
     }
 
-    public var total: Int { models + aliasChanges + jobs }
+    package var total: Int { models + aliasChanges + jobs }
 
     subscript(kind: MirrorKind) -> Int {
         get {
@@ -37,7 +37,7 @@ public struct MirrorCounts: Sendable, Hashable, Codable {
         case aliasChanges = "alias_changes"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(models, forKey: .models)
         try container.encode(aliasChanges, forKey: .aliasChanges)
@@ -45,7 +45,7 @@ public struct MirrorCounts: Sendable, Hashable, Codable {
         try container.encode(total, forKey: .total)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         models = try container.decode(Int.self, forKey: .models)
         aliasChanges = try container.decode(Int.self, forKey: .aliasChanges)
@@ -55,8 +55,8 @@ public struct MirrorCounts: Sendable, Hashable, Codable {
 
 /// Where the mirror stands for one destination: what is pending, what fails and why, when it last
 /// succeeded. Read from the store alone, so `shopperd mlflow status` works with the server down.
-public struct MirrorStatus: Sendable, Hashable, Codable {
-    public enum Health: String, Sendable, Hashable, Codable {
+package struct MirrorStatus: Sendable, Hashable, Codable {
+    package enum Health: String, Sendable, Hashable, Codable {
         /// Nothing pending.
         case caughtUp = "caught_up"
         /// Entities pending, none has failed: the next pass sends them.
@@ -66,22 +66,22 @@ public struct MirrorStatus: Sendable, Hashable, Codable {
     }
 
     /// The destination (`MLflowSettings.target`).
-    public var target: String
-    public var health: Health
+    package var target: String
+    package var health: Health
     /// Not yet on the server.
-    public var pending: MirrorCounts
+    package var pending: MirrorCounts
     /// On the server.
-    public var mirrored: MirrorCounts
+    package var mirrored: MirrorCounts
     /// The pending entities whose last attempt failed, with the error and the next attempt time.
-    public var failures: [MirrorRecord]
+    package var failures: [MirrorRecord]
     /// The most recent failure's message and time.
-    public var lastError: String?
-    public var lastErrorAt: Date?
+    package var lastError: String?
+    package var lastErrorAt: Date?
     /// When an entity was last mirrored.
-    public var lastSuccessAt: Date?
+    package var lastSuccessAt: Date?
 
     /// Reads the status of `target` from the store.
-    public static func read(store: ShopperStore, target: String) throws(StoreError) -> MirrorStatus {
+    package static func read(store: ShopperStore, target: String) throws(StoreError) -> MirrorStatus {
         let backlog = try store.mirrorBacklog(target: target)
         let records = try store.mirrorRecords(target: target)
         var mirrored = MirrorCounts()
@@ -104,7 +104,7 @@ public struct MirrorStatus: Sendable, Hashable, Codable {
     }
 
     /// Always writes every key (null when unset), so consumers see the whole shape.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(target, forKey: .target)
         try container.encode(health, forKey: .health)
@@ -116,7 +116,7 @@ public struct MirrorStatus: Sendable, Hashable, Codable {
         try container.encode(lastSuccessAt, forKey: .lastSuccessAt)
     }
 
-    public init(
+    package init(
         target: String, health: Health, pending: MirrorCounts, mirrored: MirrorCounts, failures: [MirrorRecord],
         lastError: String?, lastErrorAt: Date?, lastSuccessAt: Date?
     ) {
@@ -132,35 +132,35 @@ public struct MirrorStatus: Sendable, Hashable, Codable {
 }
 
 /// What one pass did.
-public struct MirrorProgress: Sendable, Hashable {
+package struct MirrorProgress: Sendable, Hashable {
     /// Entities sent in this pass.
-    public var mirrored = MirrorCounts()
+    package var mirrored = MirrorCounts()
     /// Entities whose attempt failed in this pass.
-    public var failed: [MirrorFailure] = []
+    package var failed: [MirrorFailure] = []
     /// Pending entities not attempted: an alias waiting for its model, a failed entity not due
     /// yet, or everything after the server became unavailable.
-    public var waiting = 0
+    package var waiting = 0
     /// The pass stopped because the server (or the store) was unavailable.
-    public var stoppedEarly = false
+    package var stoppedEarly = false
     /// Pending after the pass.
-    public var pending = MirrorCounts()
+    package var pending = MirrorCounts()
     /// The earliest time a failed entity is due again (nil: none waits).
-    public var nextRetryAt: Date?
+    package var nextRetryAt: Date?
 
-    public init() {}
+    package init() {}
 
     /// True when no attempt failed.
-    public var succeeded: Bool { failed.isEmpty && !stoppedEarly }
+    package var succeeded: Bool { failed.isEmpty && !stoppedEarly }
 }
 
 /// One failed attempt.
-public struct MirrorFailure: Sendable, Hashable, Codable {
+package struct MirrorFailure: Sendable, Hashable, Codable {
     /// `model:3`, `alias:7`, `job:000042`, or `store` for a failure reading the store.
-    public var entity: String
-    public var error: String
-    public var serverUnavailable: Bool
+    package var entity: String
+    package var error: String
+    package var serverUnavailable: Bool
 
-    public init(entity: String, error: String, serverUnavailable: Bool) {
+    package init(entity: String, error: String, serverUnavailable: Bool) {
         self.entity = entity
         self.error = error
         self.serverUnavailable = serverUnavailable
@@ -168,13 +168,13 @@ public struct MirrorFailure: Sendable, Hashable, Codable {
 }
 
 /// A change of the mirror's standing, for the journal.
-public enum MirrorEvent: Sendable, Hashable {
+package enum MirrorEvent: Sendable, Hashable {
     /// An attempt failed while entities are pending (said once, until caught up).
     case fallingBehind(MirrorStatus)
     /// Everything pending after falling behind has reached the server.
     case caughtUp(MirrorStatus)
 
-    public var status: MirrorStatus {
+    package var status: MirrorStatus {
         switch self {
         case .fallingBehind(let status), .caughtUp(let status): status
         }
@@ -190,7 +190,7 @@ public enum MirrorEvent: Sendable, Hashable {
     }
 
     /// A one-line message for the journal.
-    public var message: String {
+    package var message: String {
         switch self {
         case .fallingBehind(let status):
             "MLflow mirror falling behind: \(status.pending.total) pending (\(Self.count(status.pending.models, "model")), "

@@ -4,13 +4,13 @@ import ShopperStore
 
 /// The MLflow run of one drift-checked batch: the decision, the per-feature tests, and the HTML
 /// drift report.
-public enum MonitoringRun {
-    public static let htmlReportName = "drift_report.html"
+package enum MonitoringRun {
+    package static let htmlReportName = "drift_report.html"
 
     /// - Parameters:
     ///   - html: the rendered `DriftHTMLReport`, nil when its reference rows could not be rebuilt.
     ///   - referenceModel: the model whose training rows were the reference.
-    public static func content(job: JobRecord, report: DriftReport, html: String?, referenceModel: Int?) -> RunContent {
+    package static func content(job: JobRecord, report: DriftReport, html: String?, referenceModel: Int?) -> RunContent {
         let time = job.processedAt.millisecondsSince1970
         var params = [
             MLflowParam(key: "batch_version", value: job.batchVersion.map(String.init) ?? "None"),

@@ -3,20 +3,20 @@ import ShopperStore
 
 /// Everything one MLflow run receives, built from the store without talking to the server, so
 /// what is sent can be checked on its own.
-public struct RunContent: Sendable, Hashable {
+package struct RunContent: Sendable, Hashable {
     /// The entity the run mirrors; also its `shopperd.entity` tag, the key replays search for.
-    public var entity: MirrorEntity
-    public var runName: String
+    package var entity: MirrorEntity
+    package var runName: String
     /// The entity's own time (training or processing), in ms: runs sort by when things happened in
     /// shopperd, not by when they reached the server.
-    public var startTime: Int64
-    public var params: [MLflowParam]
-    public var metrics: [MLflowMetric]
+    package var startTime: Int64
+    package var params: [MLflowParam]
+    package var metrics: [MLflowMetric]
     /// Tags set when the run is created (the entity tag among them).
-    public var tags: [MLflowTag]
-    public var artifacts: [RunArtifact]
+    package var tags: [MLflowTag]
+    package var artifacts: [RunArtifact]
 
-    public init(entity: MirrorEntity, runName: String, startTime: Int64, params: [MLflowParam], metrics: [MLflowMetric],
+    package init(entity: MirrorEntity, runName: String, startTime: Int64, params: [MLflowParam], metrics: [MLflowMetric],
                 tags: [MLflowTag], artifacts: [RunArtifact]) {
         self.entity = entity
         self.runName = runName
@@ -28,19 +28,19 @@ public struct RunContent: Sendable, Hashable {
     }
 
     /// The value of one param, tag or the last value of a metric (for tests and messages).
-    public func param(_ key: String) -> String? { params.first { $0.key == key }?.value }
-    public func tag(_ key: String) -> String? { tags.first { $0.key == key }?.value }
-    public func metric(_ key: String) -> Double? { metrics.last { $0.key == key }?.value }
+    package func param(_ key: String) -> String? { params.first { $0.key == key }?.value }
+    package func tag(_ key: String) -> String? { tags.first { $0.key == key }?.value }
+    package func metric(_ key: String) -> Double? { metrics.last { $0.key == key }?.value }
 }
 
 /// A file uploaded into a run's artifacts.
-public struct RunArtifact: Sendable, Hashable {
+package struct RunArtifact: Sendable, Hashable {
     /// Relative to the run's artifact root (`model/model.json`, `drift_report.html`…).
-    public var path: String
-    public var data: Data
-    public var contentType: String
+    package var path: String
+    package var data: Data
+    package var contentType: String
 
-    public init(path: String, data: Data, contentType: String) {
+    package init(path: String, data: Data, contentType: String) {
         self.path = path
         self.data = data
         self.contentType = contentType
@@ -48,15 +48,15 @@ public struct RunArtifact: Sendable, Hashable {
 }
 
 /// What a store entity is to the mirror, and how it is named on the server.
-public enum MirrorEntity: Sendable, Hashable, CustomStringConvertible {
+package enum MirrorEntity: Sendable, Hashable, CustomStringConvertible {
     case model(version: Int)
     case aliasChange(id: Int)
     case job(id: String)
 
     /// The tag every run carries, so a replay finds the run instead of creating a second one.
-    public static let tagKey = "shopperd.entity"
+    package static let tagKey = "shopperd.entity"
 
-    public var kind: MirrorKind {
+    package var kind: MirrorKind {
         switch self {
         case .model: .model
         case .aliasChange: .alias
@@ -65,7 +65,7 @@ public enum MirrorEntity: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The key in the entity's own table, as text (the `mlflow_mirror.key`).
-    public var key: String {
+    package var key: String {
         switch self {
         case .model(let version): String(version)
         case .aliasChange(let id): String(id)
@@ -74,13 +74,13 @@ public enum MirrorEntity: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `model:3`, `alias:12`, `job:000042`.
-    public var description: String { "\(kind.rawValue):\(key)" }
+    package var description: String { "\(kind.rawValue):\(key)" }
 
-    public var tag: MLflowTag { MLflowTag(key: Self.tagKey, value: description) }
+    package var tag: MLflowTag { MLflowTag(key: Self.tagKey, value: description) }
 }
 
 /// The store's entity kinds (`MirrorEntityKind`), under the name this module uses.
-public typealias MirrorKind = MirrorEntityKind
+package typealias MirrorKind = MirrorEntityKind
 
 extension Date {
     /// Milliseconds since 1970, as MLflow counts time.

@@ -9,14 +9,14 @@ import ShopperStore
 /// The figures come from the model file (`ModelFile.decode`): ShopperML's own metadata, checked
 /// against the registry's SHA-256, whatever shape the registry's JSON blobs take. Those blobs are
 /// uploaded verbatim too, under `registry/`.
-public enum TrainingRun {
+package enum TrainingRun {
     /// The artifact directory of the model file; the registered version's source is `runs:/<run>/model`.
-    public static let modelDirectory = "model"
-    public static let modelFileName = "model.json"
+    package static let modelDirectory = "model"
+    package static let modelFileName = "model.json"
 
     /// - Parameters:
     ///   - cause: the job whose decision trained this model, when the daemon trained it.
-    public static func content(record: ModelRecord, model: ForestModel, modelFile: Data, cause: JobRecord?) -> RunContent {
+    package static func content(record: ModelRecord, model: ForestModel, modelFile: Data, cause: JobRecord?) -> RunContent {
         let time = record.createdAt.millisecondsSince1970
         let metadata = model.metadata
         let parameters = model.parameters
@@ -121,7 +121,7 @@ public enum TrainingRun {
     }
 
     /// The registered version's description.
-    public static func versionDescription(record: ModelRecord, model: ForestModel) -> String {
+    package static func versionDescription(record: ModelRecord, model: ForestModel) -> String {
         var text = "shopperd model \(record.version): trained on store versions \(record.trainingFromVersion ?? 1)…"
             + "\(record.trainingStoreVersion) (\(record.trainingRowCount) rows), threshold \(exact(model.threshold))"
         if let auc = model.metadata.holdout?.rocAUC { text += ", holdout ROC AUC \(String(format: "%.4f", auc))" }
@@ -129,7 +129,7 @@ public enum TrainingRun {
     }
 
     /// The registered version's tags.
-    public static func versionTags(record: ModelRecord) -> [MLflowTag] {
+    package static func versionTags(record: ModelRecord) -> [MLflowTag] {
         [
             MLflowTag(key: "shopperd.model_version", value: String(record.version)),
             MLflowTag(key: "shopperd.model_sha256", value: record.modelSHA256),

@@ -7,11 +7,11 @@ import FoundationNetworking
 /// HTTP through Foundation's URLSession (libcurl on Linux). Every request has a deadline: the
 /// request's own timeout, enforced by cancelling the request (URLSession's timer, a second later,
 /// is a backstop), so a server that accepts the connection and never answers cannot hold the mirror.
-public struct URLSessionTransport: HTTPTransport {
-    public let baseURL: URL
+package struct URLSessionTransport: HTTPTransport {
+    package let baseURL: URL
     private let session: URLSession
 
-    public init(baseURL: URL) {
+    package init(baseURL: URL) {
         self.baseURL = baseURL
         let configuration = URLSessionConfiguration.ephemeral
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -21,7 +21,7 @@ public struct URLSessionTransport: HTTPTransport {
         session = URLSession(configuration: configuration)
     }
 
-    public func send(_ request: HTTPRequest) async throws(MLflowError) -> HTTPResponse {
+    package func send(_ request: HTTPRequest) async throws(MLflowError) -> HTTPResponse {
         let url = try url(for: request)
         var urlRequest = URLRequest(url: url)
         urlRequest.httpMethod = request.method.rawValue

@@ -15,7 +15,7 @@ extension CLIExit {
 
 /// `3`, `champion` or `challenger` on the command line.
 extension ModelReference: ExpressibleByArgument {
-    public init?(argument: String) {
+    package init?(argument: String) {
         self.init(parsing: argument)
     }
 }

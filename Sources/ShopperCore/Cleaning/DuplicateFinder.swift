@@ -9,12 +9,12 @@
 /// the L2 cache, gets its own open-addressing table. Partitioning is stable, so within a partition
 /// rows come in file order and the first of equal rows is the one others point to. `Session ==`
 /// settles every fingerprint match, so a collision can never flag distinct rows.
-public enum DuplicateFinder {
+package enum DuplicateFinder {
     /// Rows per partition aimed at: its table (2 slots a row, 16 bytes a slot) stays near 512 KB.
     static let partitionTarget = 16_384
 
     /// For each session, the line of the first earlier identical session, or nil.
-    public static func duplicateOfLine(sessions: [Session], lines: [Int]) -> [Int?] {
+    package static func duplicateOfLine(sessions: [Session], lines: [Int]) -> [Int?] {
         duplicateOfLine(sessions: sessions, lines: lines, fingerprints: sessions.map(fingerprint))
     }
 

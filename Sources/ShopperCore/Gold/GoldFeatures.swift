@@ -9,45 +9,45 @@
 /// - `IsNearSpecialDay`: SpecialDay > 0 (6.2 % vs 16.5 %): sessions just before a holiday browse.
 ///
 /// All values are finite for every valid session (see `docs/cleaning.md` for the formulas).
-public struct GoldFeatures: Sendable, Hashable, Codable {
+package struct GoldFeatures: Sendable, Hashable, Codable {
     /// VisitorType is Returning_Visitor.
-    public var isReturningVisitor: Bool
+    package var isReturningVisitor: Bool
     /// PageValues / max(ExitRates, `exitRateFloor`): value seen per unit of exit propensity.
-    public var pageValueExitRateRatio: Double
+    package var pageValueExitRateRatio: Double
     /// The session's month is one of the configured peak months (Nov and Dec by default).
-    public var isPeakShoppingSeason: Bool
+    package var isPeakShoppingSeason: Bool
     /// Administrative + Informational + ProductRelated durations, in seconds.
-    public var totalDuration: Double
+    package var totalDuration: Double
     /// Administrative + Informational + ProductRelated page counts.
-    public var totalPages: Int
+    package var totalPages: Int
     /// PageValues > 0.
-    public var hasPageValue: Bool
+    package var hasPageValue: Bool
     /// TotalDuration / TotalPages, 0 when no page was seen.
-    public var averageSecondsPerPage: Double
+    package var averageSecondsPerPage: Double
     /// SpecialDay > 0.
-    public var isNearSpecialDay: Bool
+    package var isNearSpecialDay: Bool
 
     /// What gold derivation depends on beyond the session itself.
-    public struct Configuration: Sendable, Hashable, Codable {
+    package struct Configuration: Sendable, Hashable, Codable {
         /// The months counted as peak shopping season.
-        public var peakMonths: Set<Month>
+        package var peakMonths: Set<Month>
 
-        public init(peakMonths: Set<Month> = [.nov, .dec]) {
+        package init(peakMonths: Set<Month> = [.nov, .dec]) {
             self.peakMonths = peakMonths
         }
 
         /// November and December.
-        public static let standard = Configuration()
+        package static let standard = Configuration()
     }
 
     /// The divisor used instead of an ExitRates of 0 (or below it). Below the smallest positive exit
     /// rate in the bundled data (0.000176), so every observed positive rate divides as is; a session
     /// with no exits thus gets the largest ratio its PageValues allows (PageValues × 10,000), keeping
     /// the feature finite and monotone (fewer exits, higher ratio). With PageValues 0 the ratio is 0.
-    public static let exitRateFloor = 1e-4
+    package static let exitRateFloor = 1e-4
 
     /// Features as stored (the store reads gold back without recomputing it).
-    public init(
+    package init(
         isReturningVisitor: Bool, pageValueExitRateRatio: Double, isPeakShoppingSeason: Bool, totalDuration: Double,
         totalPages: Int, hasPageValue: Bool, averageSecondsPerPage: Double, isNearSpecialDay: Bool
     ) {
@@ -62,7 +62,7 @@ public struct GoldFeatures: Sendable, Hashable, Codable {
     }
 
     /// Derives the features of `session`.
-    public init(session: Session, configuration: Configuration = .standard) {
+    package init(session: Session, configuration: Configuration = .standard) {
         isReturningVisitor = session.visitorType == .returning
         pageValueExitRateRatio = session.pageValues / max(session.exitRates, GoldFeatures.exitRateFloor)
         isPeakShoppingSeason = configuration.peakMonths.contains(session.month)
@@ -74,7 +74,7 @@ public struct GoldFeatures: Sendable, Hashable, Codable {
     }
 
     /// The features by name, in a fixed order (the gold table's columns and `values`' order).
-    public enum Feature: String, CaseIterable, Sendable, Codable, Hashable {
+    package enum Feature: String, CaseIterable, Sendable, Codable, Hashable {
         case isReturningVisitor = "IsReturningVisitor"
         case pageValueExitRateRatio = "PageValue_ExitRate_Ratio"
         case isPeakShoppingSeason = "is_peak_shopping_season"
@@ -85,7 +85,7 @@ public struct GoldFeatures: Sendable, Hashable, Codable {
         case isNearSpecialDay = "IsNearSpecialDay"
 
         /// Flags (0/1) are categories for drift tests; the rest are quantities.
-        public var isCategorical: Bool {
+        package var isCategorical: Bool {
             switch self {
             case .isReturningVisitor, .isPeakShoppingSeason, .hasPageValue, .isNearSpecialDay: true
             case .pageValueExitRateRatio, .totalDuration, .totalPages, .averageSecondsPerPage: false
@@ -94,10 +94,10 @@ public struct GoldFeatures: Sendable, Hashable, Codable {
     }
 
     /// The feature names, in `Feature` order.
-    public static let names: [String] = Feature.allCases.map(\.rawValue)
+    package static let names: [String] = Feature.allCases.map(\.rawValue)
 
     /// A feature as a number (flags are 0 or 1).
-    public func value(_ feature: Feature) -> Double {
+    package func value(_ feature: Feature) -> Double {
         switch feature {
         case .isReturningVisitor: isReturningVisitor ? 1 : 0
         case .pageValueExitRateRatio: pageValueExitRateRatio
@@ -111,10 +111,10 @@ public struct GoldFeatures: Sendable, Hashable, Codable {
     }
 
     /// A feature by its name, or nil for an unknown name.
-    public func value(named name: String) -> Double? {
+    package func value(named name: String) -> Double? {
         Feature(rawValue: name).map(value)
     }
 
     /// Every feature's value, in `names` order.
-    public var values: [Double] { Feature.allCases.map(value) }
+    package var values: [Double] { Feature.allCases.map(value) }
 }

@@ -5,18 +5,18 @@
 /// LibreOffice or Sheets when the file is opened, so such a cell is prefixed with a single quote
 /// (OWASP's advice), which spreadsheets display as text. Numbers are written by `number(_:)` and
 /// never prefixed, so `-0.5` stays a number. Shared by `shopperd show` and the outbox writer.
-public struct CSVWriter: Sendable {
+package struct CSVWriter: Sendable {
     /// The text written so far.
-    public private(set) var text: String = ""
+    package private(set) var text: String = ""
     /// The line terminator (RFC 4180 says CRLF; Unix tools prefer LF, our default).
-    public var lineTerminator: String
+    package var lineTerminator: String
 
-    public init(lineTerminator: String = "\n") {
+    package init(lineTerminator: String = "\n") {
         self.lineTerminator = lineTerminator
     }
 
     /// Appends one record of text cells (each escaped by `escape(_:)`).
-    public mutating func writeRow(_ cells: [String]) {
+    package mutating func writeRow(_ cells: [String]) {
         var first = true
         for cell in cells {
             if !first { text += "," }
@@ -28,7 +28,7 @@ public struct CSVWriter: Sendable {
 
     /// Appends one record of already-formatted cells: numbers from `number(_:)` go through
     /// unchanged; text cells are escaped.
-    public mutating func writeRow(_ cells: [Cell]) {
+    package mutating func writeRow(_ cells: [Cell]) {
         writeRow(raw: cells.map { cell in
             switch cell {
             case .number(let formatted): formatted
@@ -43,16 +43,16 @@ public struct CSVWriter: Sendable {
     }
 
     /// A cell: a number (never neutralised) or text (quoted and neutralised as needed).
-    public enum Cell: Sendable, Hashable {
+    package enum Cell: Sendable, Hashable {
         case number(String)
         case text(String)
 
-        public static func double(_ value: Double) -> Cell { .number(CSVWriter.number(value)) }
-        public static func int(_ value: Int) -> Cell { .number(String(value)) }
+        package static func double(_ value: Double) -> Cell { .number(CSVWriter.number(value)) }
+        package static func int(_ value: Int) -> Cell { .number(String(value)) }
     }
 
     /// The shortest text that reads back as exactly `value`; integral values without `.0`.
-    public static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         if value.isFinite && value == value.rounded() && abs(value) < 1e15 {
             return String(Int64(value))
         }
@@ -60,7 +60,7 @@ public struct CSVWriter: Sendable {
     }
 
     /// Escapes one text cell: neutralises a formula trigger, then quotes if needed.
-    public static func escape(_ cell: String) -> String {
+    package static func escape(_ cell: String) -> String {
         var value = cell
         if let first = value.unicodeScalars.first, formulaTriggers.contains(first) {
             value = "'" + value
@@ -77,5 +77,5 @@ public struct CSVWriter: Sendable {
     }
 
     /// Leading characters spreadsheets treat as the start of a formula.
-    public static let formulaTriggers: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+    package static let formulaTriggers: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 }

@@ -2,9 +2,9 @@
 /// identical sessions (numbers are written in their shortest exact form).
 ///
 /// For tools that cut the bundled data into batches (the demo, tests, benchmarks).
-public enum SessionCSV {
+package enum SessionCSV {
     /// The header and one row per session; `Revenue` is written only when `labelled`.
-    public static func encode(_ sessions: [Session], labelled: Bool) -> String {
+    package static func encode(_ sessions: [Session], labelled: Bool) -> String {
         let columns = labelled ? Column.allCases : Column.inputs
         var writer = CSVWriter()
         writer.writeRow(columns.map(\.name))

@@ -100,7 +100,7 @@ enum ASCIIMatching {
 
 extension Month {
     /// Parses a month from UTF-8 bytes, accepting exactly what `init(parsing:)` accepts.
-    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard let month = ASCIIMatching.month(bytes) else { return nil }
         self = month
     }
@@ -108,7 +108,7 @@ extension Month {
 
 extension VisitorType {
     /// Parses a visitor type from UTF-8 bytes, accepting exactly what `init(parsing:)` accepts.
-    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+    package init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard let type = ASCIIMatching.visitorType(bytes) else { return nil }
         self = type
     }

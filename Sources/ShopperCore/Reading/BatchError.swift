@@ -2,7 +2,7 @@
 ///
 /// Each case's `description` says what is wrong and what to do; `issues` gives the same as
 /// structured `ValidationIssue`s (for `NAME.rejected.json`).
-public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The file could not be opened or read.
     case unreadable(file: String, reason: String)
     /// The file is larger than the reader's `maxBytes`.
@@ -24,7 +24,7 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     case noValidRows(file: String, issues: [ValidationIssue], issueCount: Int, rowCount: Int)
 
     /// The file the error is about.
-    public var file: String {
+    package var file: String {
         switch self {
         case .unreadable(let file, _), .tooLarge(let file, _, _), .empty(let file), .headerOnly(let file, _),
             .notText(let file, _, _), .invalidHeader(let file, _), .unterminatedQuote(let file, _),
@@ -36,7 +36,7 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The problems as structured issues (one for file-level errors). An issue has a line only
     /// when one line is at fault: a header-only file's issue names the header's line; an empty,
     /// unreadable or oversized file's issue has none.
-    public var issues: [ValidationIssue] {
+    package var issues: [ValidationIssue] {
         switch self {
         case .invalidHeader(_, let issues), .invalidRows(_, let issues, _, _, _), .noValidRows(_, let issues, _, _):
             return issues
@@ -53,7 +53,7 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// One line: what is wrong.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .unreadable(_, let reason):
             "cannot read the file: \(reason)"
@@ -78,13 +78,13 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// What the operator should do about it, in words that do not depend on the program that read
     /// the batch (see `advice(keepValidRows:)`).
-    public var advice: String { advice(keepValidRows: nil) }
+    package var advice: String { advice(keepValidRows: nil) }
 
     /// What the operator should do about it. `keepValidRows` says how the caller's operator
     /// switches to the `quarantine-rows` policy — `shopperd ingest` has a flag, the daemon a
     /// setting — e.g. "ingest with --on-invalid quarantine-rows"; nil (a caller without that
     /// choice, like `shopperd score`): fixing the rows is the only advice.
-    public func advice(keepValidRows: String?) -> String {
+    package func advice(keepValidRows: String?) -> String {
         switch self {
         case .unreadable:
             "Check that the path exists and is a readable regular file."
@@ -106,11 +106,11 @@ public enum BatchError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { report(maxIssues: BatchReader.issueLimit) }
+    package var description: String { report(maxIssues: BatchReader.issueLimit) }
 
     /// The error for a terminal or a log: the summary, at most `maxIssues` issues (then how many
     /// more), and the advice (`keepValidRows`: see `advice(keepValidRows:)`).
-    public func report(maxIssues: Int, keepValidRows: String? = nil) -> String {
+    package func report(maxIssues: Int, keepValidRows: String? = nil) -> String {
         var text = "\(file): \(summary)"
         switch self {
         case .invalidHeader, .invalidRows, .noValidRows:

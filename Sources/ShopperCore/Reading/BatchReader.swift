@@ -17,46 +17,46 @@ import Darwin
 /// Works on bytes: one pass splits records and fields as byte ranges, cells are parsed in place, and
 /// a String exists only for what is reported. Nothing is partial: either a `ParsedBatch` with every
 /// valid row, or a `BatchError` saying what is wrong and where.
-public struct BatchReader: Sendable {
+package struct BatchReader: Sendable {
     /// What to do with invalid rows.
-    public var policy: InvalidRowPolicy
+    package var policy: InvalidRowPolicy
     /// Files larger than this are refused before being read (nil: no limit).
-    public var maxBytes: Int?
+    package var maxBytes: Int?
 
     /// Whether a large file's SHA-256 is computed on a second thread while the first parses.
     /// Hashing costs about as much as parsing (≈ 260 MB/s in Swift, no SHA instructions), so on a
     /// machine with a spare core this halves the time of `read`. Off: everything on the caller's thread.
     /// Either way `read` is synchronous: for files of megabytes, call it off latency-sensitive
     /// actors (the caller's thread waits for the hashing thread at the end).
-    public var concurrentHashing: Bool
+    package var concurrentHashing: Bool
 
     /// At most this many issues are listed in a `BatchError` (all are counted).
-    public static let issueLimit = 1_000
+    package static let issueLimit = 1_000
 
     /// A header with more fields than this is refused: the schema has 18 columns, so thousands of
     /// extra ones are not a batch; and the bound keeps a record's bookkeeping small whatever the
     /// file holds (data rows with more fields are ragged rows, counted but not stored).
-    public static let maxColumns = 4_096
+    package static let maxColumns = 4_096
 
     /// Files at least this large are hashed concurrently (when `concurrentHashing`); below it a
     /// thread hop costs more than it saves.
     static let concurrentHashThreshold = 1 << 20
 
-    public init(policy: InvalidRowPolicy = .reject, maxBytes: Int? = nil, concurrentHashing: Bool = true) {
+    package init(policy: InvalidRowPolicy = .reject, maxBytes: Int? = nil, concurrentHashing: Bool = true) {
         self.policy = policy
         self.maxBytes = maxBytes
         self.concurrentHashing = concurrentHashing
     }
 
     /// Reads the file at `url`; the batch is named by the file's last path component.
-    public func read(contentsOf url: URL) throws(BatchError) -> ParsedBatch {
+    package func read(contentsOf url: URL) throws(BatchError) -> ParsedBatch {
         let name = url.lastPathComponent
         let bytes = try FileBytes.contents(path: url.path, fileName: name, maxBytes: maxBytes)
         return try read(bytes: bytes, fileName: name)
     }
 
     /// Reads a batch held in memory.
-    public func read(bytes: [UInt8], fileName: String) throws(BatchError) -> ParsedBatch {
+    package func read(bytes: [UInt8], fileName: String) throws(BatchError) -> ParsedBatch {
         if let maxBytes, bytes.count > maxBytes {
             throw .tooLarge(file: fileName, byteSize: bytes.count, limit: maxBytes)
         }

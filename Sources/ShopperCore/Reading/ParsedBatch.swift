@@ -5,32 +5,32 @@
 /// (see `docs/cleaning.md`: duplicates are flagged, never dropped). The raw text of each accepted
 /// record (bronze) is kept as the file's bytes plus offsets, so reading a million rows does not
 /// allocate a million strings; get it with `rawRecord(at:)` or `withRawRecordBytes(at:_:)`.
-public struct ParsedBatch: Sendable {
+package struct ParsedBatch: Sendable {
     /// The file name as given to the reader (no directory).
-    public let fileName: String
+    package let fileName: String
     /// The size of the file in bytes.
-    public let byteSize: Int
+    package let byteSize: Int
     /// The SHA-256 of the file's bytes, lowercase hexadecimal: the batch's identity.
-    public let sha256: String
+    package let sha256: String
     /// The header names as written (surrounding blanks trimmed), in file order.
-    public let header: [String]
+    package let header: [String]
     /// Header names that are not one of the 18 columns: reported, their cells ignored.
-    public let unknownColumns: [String]
+    package let unknownColumns: [String]
     /// Whether the header has the `Revenue` column. Its cells may still be blank: see `isLabelled`.
-    public let hasLabelColumn: Bool
+    package let hasLabelColumn: Bool
     /// The valid rows, typed and normalised, in file order.
-    public let sessions: [Session]
+    package let sessions: [Session]
     /// The 1-based physical line where each session's record starts.
-    public let lines: [Int]
+    package let lines: [Int]
     /// For each session, the line of the first earlier row of this batch with identical values.
-    public let duplicateOfLine: [Int?]
+    package let duplicateOfLine: [Int?]
     /// Rows set aside under the `quarantine-rows` policy (always empty under `reject`).
-    public let quarantined: [QuarantinedRow]
+    package let quarantined: [QuarantinedRow]
 
     /// How many valid rows have a label (`Revenue` TRUE or FALSE). A blank `Revenue` cell means
     /// "no label for this row": the row is scored like any other, but neither trains a model nor
     /// counts in realised performance.
-    public let labelledCount: Int
+    package let labelledCount: Int
 
     /// The file's bytes, and where each accepted record lies in them (terminator excluded).
     private let bytes: [UInt8]
@@ -59,42 +59,42 @@ public struct ParsedBatch: Sendable {
     }
 
     /// The number of valid rows.
-    public var rowCount: Int { sessions.count }
+    package var rowCount: Int { sessions.count }
 
     /// The number of data records in the file: valid plus quarantined.
-    public var recordCount: Int { sessions.count + quarantined.count }
+    package var recordCount: Int { sessions.count + quarantined.count }
 
     /// Whether at least one valid row has a label: the batch can train and be measured against.
     /// False without a `Revenue` column and when that column is blank on every row; true for a
     /// partially labelled batch, whose labelled rows are `labelledCount` of `rowCount`.
-    public var isLabelled: Bool { labelledCount > 0 }
+    package var isLabelled: Bool { labelledCount > 0 }
 
     /// Whether every valid row has a label.
-    public var isFullyLabelled: Bool { labelledCount == sessions.count }
+    package var isFullyLabelled: Bool { labelledCount == sessions.count }
 
     /// The positions in `sessions` of the rows with a label, in file order.
-    public var labelledIndices: [Int] { sessions.indices.filter { sessions[$0].revenue != nil } }
+    package var labelledIndices: [Int] { sessions.indices.filter { sessions[$0].revenue != nil } }
 
     /// How many valid rows have `Revenue` TRUE (0 for an unlabelled batch).
-    public var positiveCount: Int { sessions.reduce(0) { $0 + ($1.revenue == true ? 1 : 0) } }
+    package var positiveCount: Int { sessions.reduce(0) { $0 + ($1.revenue == true ? 1 : 0) } }
 
     /// How many valid rows repeat an earlier row of the batch exactly.
-    public var duplicateCount: Int { duplicateOfLine.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+    package var duplicateCount: Int { duplicateOfLine.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
     /// The raw text of the record of `sessions[index]`, as written (valid UTF-8, checked by the reader).
-    public func rawRecord(at index: Int) -> String {
+    package func rawRecord(at index: Int) -> String {
         withRawRecordBytes(at: index) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Calls `body` with the raw UTF-8 bytes of the record of `sessions[index]`, without copying.
-    public func withRawRecordBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    package func withRawRecordBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try bytes.withUnsafeBufferPointer { all in
             try body(UnsafeBufferPointer(rebasing: all[recordStarts[index]..<recordEnds[index]]))
         }
     }
 
     /// Calls `body` with the whole file's bytes and the record ranges, for bulk writers.
-    public func withRawRecords<R>(
+    package func withRawRecords<R>(
         _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ starts: [Int], _ ends: [Int]) throws -> R
     ) rethrows -> R {
         try bytes.withUnsafeBufferPointer { try body($0, recordStarts, recordEnds) }

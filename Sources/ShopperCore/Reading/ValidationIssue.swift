@@ -5,30 +5,30 @@
 /// causes (empty, unreadable, too large) has no line.
 /// Codable so the daemon can write them into `NAME.rejected.json` and the store can keep them with
 /// quarantined rows.
-public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConvertible {
+package struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The batch's file name, as given to the reader.
-    public var file: String
+    package var file: String
     /// The 1-based physical line where the record starts; nil when no line is at fault (the JSON
     /// then has no `line` key).
-    public var line: Int?
+    package var line: Int?
     /// The column's header name, or `(record)` for problems of the whole record (made printable
     /// like `value`).
-    public var column: String
+    package var column: String
     /// The offending cell as written: trimmed, at most `ValidationIssue.maxValueLength` characters,
     /// and printable — control characters and invisible formatting characters are shown as escapes
     /// (`\n`, `\t`, `\u{1B}`, `\u{202E}`), so a hostile cell cannot split a report line in two,
     /// forge a log line, drive a terminal, or hide or reorder what the operator reads.
-    public var value: String
+    package var value: String
     /// What is wrong, in words an operator can act on.
-    public var reason: String
+    package var reason: String
 
     /// Cells longer than this are shortened in reports (with `…`), so one huge cell cannot bloat them.
-    public static let maxValueLength = 120
+    package static let maxValueLength = 120
 
     /// The column name used for problems that concern a whole record rather than one cell.
-    public static let recordColumn = "(record)"
+    package static let recordColumn = "(record)"
 
-    public init(file: String, line: Int?, column: String, value: String, reason: String) {
+    package init(file: String, line: Int?, column: String, value: String, reason: String) {
         self.file = file
         self.line = line
         self.column = Self.printable(column)
@@ -70,11 +70,11 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
     }
 
     /// "line N", or "no line" for a problem of the whole file.
-    public var location: String {
+    package var location: String {
         line.map { "line \($0)" } ?? "no line"
     }
 
-    public var description: String {
+    package var description: String {
         "\(file)\(line.map { ":\($0)" } ?? ""): column \(column), value \"\(value)\": \(reason)"
     }
 }

@@ -1,6 +1,6 @@
 /// Why the configuration was refused. Each message names the key, where its value came from and
 /// what it accepts; `shopperd run` exits 78 (EX_CONFIG) with it.
-public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownKey(String, source: SettingSource)
     case invalidValue(key: String, value: SettingValue, expected: String)
     case duplicateKey(String, file: String)
@@ -9,7 +9,7 @@ public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConverti
     /// A reload changed settings that only a restart can change.
     case needsRestart(keys: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unknownKey(key, source):
             "unknown setting \"\(key)\" in \(source); `shopperd run --help` lists the settings"

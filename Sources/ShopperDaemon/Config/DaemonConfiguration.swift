@@ -17,9 +17,9 @@ import ShopperTracking
 /// Unknown keys in the file or in `--set` are errors (a typo must not silently fall back to a
 /// default), and every value is checked, with the same rules whatever its source, before the
 /// daemon starts (``SettingsReader``): the message names the key, the source and the expected type.
-public enum DaemonConfiguration {
+package enum DaemonConfiguration {
     /// Every key, with what it means. `docs/daemon.md` lists them.
-    public static let keys: [(key: String, help: String)] = [
+    package static let keys: [(key: String, help: String)] = [
         ("inbox", "directory watched for CSV batches (default ./inbox)"),
         ("outbox", "directory for predictions, reports and rejections (default ./outbox)"),
         ("state", "state directory: store, spool bookkeeping, archive, quarantine (default ./state)"),
@@ -67,7 +67,7 @@ public enum DaemonConfiguration {
     /// The file read when `--config` is not given: `shopperd.json` in the first directory of
     /// `$CONFIGURATION_DIRECTORY` (systemd sets it for `ConfigurationDirectory=shopperd`, i.e.
     /// `/etc/shopperd`). `nil` outside such a unit.
-    public static func defaultConfigFile(environment: [String: String]) -> String? {
+    package static func defaultConfigFile(environment: [String: String]) -> String? {
         guard let directories = environment["CONFIGURATION_DIRECTORY"],
               let first = directories.split(separator: ":").first, !first.isEmpty else { return nil }
         return String(first) + "/shopperd.json"
@@ -79,7 +79,7 @@ public enum DaemonConfiguration {
     ///   - commandLine: the keys given on the command line, each with the option that gave it.
     ///   - configFile: `--config FILE`: must exist. When `nil`, ``defaultConfigFile(environment:)``
     ///     is read if it exists, and missing means the defaults.
-    public static func load(
+    package static func load(
         commandLine: [String: SettingValue], configFile: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> DaemonSettings {
         for (key, value) in commandLine where !knownKeys.contains(key) {
@@ -95,12 +95,12 @@ public enum DaemonConfiguration {
     }
 
     /// Command-line keys given as `--set` texts (tests and tools).
-    public static func commandLine(_ values: [String: String]) -> [String: SettingValue] {
+    package static func commandLine(_ values: [String: String]) -> [String: SettingValue] {
         values.mapValues { SettingValue(.text($0), from: .commandLine(option: "--set")) }
     }
 
     /// `drift.min-effect` → `SHOPPERD_DRIFT_MIN_EFFECT`.
-    public static func environmentName(for key: String) -> String {
+    package static func environmentName(for key: String) -> String {
         "SHOPPERD_" + String(key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 

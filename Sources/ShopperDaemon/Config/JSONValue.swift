@@ -7,7 +7,7 @@ import Foundation
 /// sub-keys (so `"trees": {"x": 1}` left `training.trees` unset and silently defaulted). The
 /// configuration file is therefore decoded into this type and every key checked against the type
 /// it expects (``SettingsReader``).
-public indirect enum JSONValue: Sendable, Equatable, Decodable {
+package indirect enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)
     case integer(Int)
@@ -16,7 +16,7 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -36,12 +36,12 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// Parses a whole document.
-    public static func parse(_ data: Data) throws -> JSONValue {
+    package static func parse(_ data: Data) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
     /// What the type is called in a message.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "JSON null"
         case .bool: "a JSON boolean"
@@ -53,7 +53,7 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     /// Compact JSON text, for messages.
-    public var jsonText: String {
+    package var jsonText: String {
         switch self {
         case .null: "null"
         case .bool(let value): value ? "true" : "false"

@@ -2,11 +2,11 @@ import ShopperCore
 
 /// When a session happened, as far as the data tells: its month and its closeness to a holiday
 /// (`SpecialDay`). Two sessions with the same key were seen at the same point of the calendar.
-public struct CalendarKey: Hashable, Comparable, Sendable, Codable {
-    public var month: Month
-    public var specialDay: Double
+package struct CalendarKey: Hashable, Comparable, Sendable, Codable {
+    package var month: Month
+    package var specialDay: Double
 
-    public init(_ session: Session) {
+    package init(_ session: Session) {
         month = session.month
         specialDay = session.specialDay
     }
@@ -18,13 +18,13 @@ public struct CalendarKey: Hashable, Comparable, Sendable, Codable {
         return key
     }
 
-    public static func < (lhs: CalendarKey, rhs: CalendarKey) -> Bool {
+    package static func < (lhs: CalendarKey, rhs: CalendarKey) -> Bool {
         lhs.month != rhs.month ? lhs.month < rhs.month : lhs.specialDay < rhs.specialDay
     }
 }
 
 /// How closely the reference rows a batch was compared with match the batch's calendar.
-public enum CalendarMatchLevel: String, Sendable, Codable, Equatable {
+package enum CalendarMatchLevel: String, Sendable, Codable, Equatable {
     /// The reference rows of the batch's (month, SpecialDay) pairs.
     case monthAndSpecialDay = "month_and_special_day"
     /// The reference rows of the batch's months, near a holiday (SpecialDay > 0) or not, as the
@@ -39,7 +39,7 @@ public enum CalendarMatchLevel: String, Sendable, Codable, Equatable {
 
 extension CalendarMatchLevel {
     /// "month and SpecialDay", "month and holiday or not", "month" (for messages).
-    public var matchedOn: String {
+    package var matchedOn: String {
         switch self {
         case .monthAndSpecialDay: "month and SpecialDay"
         case .monthAndHoliday: "month and holiday or not"
@@ -55,11 +55,11 @@ extension CalendarMatchLevel {
 /// the calendar too (TrafficType differs by month, bounce and exit rates near a holiday). A
 /// May-only batch compared with a Feb–Dec reference "drifts" although nothing changed but the
 /// date. Compared with the reference's own May rows, it only drifts if May shoppers changed.
-public struct CalendarMatch: Sendable {
-    public let level: CalendarMatchLevel
+package struct CalendarMatch: Sendable {
+    package let level: CalendarMatchLevel
     /// The batch's months that the compared rows come from (empty for `.none`).
-    public let months: [Month]
-    public let sample: ReferenceSample
+    package let months: [Month]
+    package let sample: ReferenceSample
 }
 
 extension DriftReference {
@@ -69,7 +69,7 @@ extension DriftReference {
     /// The matched rows are taken in the batch's own calendar mix (``proportional(_:_:)``). A
     /// batch row whose key the reference lacks stays in the batch (it is compared with the
     /// matched rows), so a handful of stray rows cannot switch the comparison off.
-    public func calendarMatch(for batch: [Session], minimumRows: Int) -> CalendarMatch {
+    package func calendarMatch(for batch: [Session], minimumRows: Int) -> CalendarMatch {
         let counts = Self.calendarCounts(batch)
         for level in [CalendarMatchLevel.monthAndSpecialDay, .monthAndHoliday, .month] {
             if let match = proportional(level, groups(level, counts)), match.sample.rowCount >= minimumRows { return match }
@@ -78,7 +78,7 @@ extension DriftReference {
     }
 
     /// The rows a report was computed against, rebuilt from its level and batch (for charts).
-    public func calendarMatch(for batch: [Session], level: CalendarMatchLevel) -> CalendarMatch {
+    package func calendarMatch(for batch: [Session], level: CalendarMatchLevel) -> CalendarMatch {
         proportional(level, groups(level, Self.calendarCounts(batch))) ?? CalendarMatch(level: .none, months: [], sample: whole)
     }
 

@@ -8,10 +8,10 @@
 /// cell is itself below the threshold, the least frequent remaining category joins it. The
 /// choice depends only on the table's margins, so under the null the test stays a valid
 /// conditional test.
-public enum CategoryPooling {
+package enum CategoryPooling {
     /// Groups of category indices, one group per cell of the pooled table: untouched
     /// categories as singletons (in input order), then the pooled cell (if any).
-    public static func cells(reference: [Int], current: [Int], minimumExpected: Double) -> [[Int]] {
+    package static func cells(reference: [Int], current: [Int], minimumExpected: Double) -> [[Int]] {
         let totals = zip(reference, current).map { $0 + $1 }
         let grandTotal = totals.reduce(0, +)
         guard grandTotal > 0 else { return totals.indices.map { [$0] } }

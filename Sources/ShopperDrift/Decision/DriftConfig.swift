@@ -1,7 +1,7 @@
 import ShopperCore
 
 /// How categorical features are tested.
-public enum CategoricalMethod: Sendable, Equatable, Codable {
+package enum CategoricalMethod: Sendable, Equatable, Codable {
     /// `chi2_contingency(correction=False)` on the full table, as scipy (the golden cases).
     /// Anti-conservative when categories are sparse: see ``CategoryPooling``.
     case plain
@@ -12,7 +12,7 @@ public enum CategoricalMethod: Sendable, Equatable, Codable {
     case monteCarlo(replicates: Int, seed: UInt64)
 
     /// One line for reports.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .plain: "chi-square (scipy chi2_contingency, no pooling)"
         case .pooled(let minimum): "chi-square with categories of expected count < \(minimum.formatted) pooled"
@@ -22,29 +22,29 @@ public enum CategoricalMethod: Sendable, Equatable, Codable {
 }
 
 /// Everything that decides whether a batch has drifted.
-public struct DriftConfig: Sendable, Codable, Equatable {
+package struct DriftConfig: Sendable, Codable, Equatable {
     /// The level each (adjusted) p-value is compared with: a feature drifts when `p_adjusted < α`.
-    public var alpha: Double
-    public var correction: MultipleTestingCorrection
+    package var alpha: Double
+    package var correction: MultipleTestingCorrection
     /// When set, a feature also needs an effect of at least this size to count as drifted: the
     /// KS statistic D for numeric features, the total variation distance between the category
     /// distributions for categorical ones (both in [0, 1]; equal for a binary feature). Keeps a
     /// huge batch from triggering a retrain over a significant but negligible shift.
-    public var minEffect: Double?
-    public var ksMethod: KSMethod
-    public var categoricalMethod: CategoricalMethod
+    package var minEffect: Double?
+    package var ksMethod: KSMethod
+    package var categoricalMethod: CategoricalMethod
     /// Columns that say *when* a session happened, not how people shopped (default Month and
     /// SpecialDay). They are tested and reported (`calendar: true`) but never decide
     /// `critical_drift`; the correction runs over the other columns only.
-    public var calendarColumns: [Column]
+    package var calendarColumns: [Column]
     /// Compare a batch with the reference rows of its own calendar (``DriftReference/calendarMatch(for:minimumRows:)``)
     /// rather than with the whole reference.
-    public var calendarMatching: Bool
+    package var calendarMatching: Bool
     /// The fewest reference rows a calendar match may use; below it the next coarser match
     /// (month × SpecialDay → month → whole reference) is taken.
-    public var minimumMatchedRows: Int
+    package var minimumMatchedRows: Int
 
-    public init(
+    package init(
         alpha: Double = 0.05,
         correction: MultipleTestingCorrection = .bh,
         minEffect: Double? = nil,
@@ -65,7 +65,7 @@ public struct DriftConfig: Sendable, Codable, Equatable {
     }
 
     /// Decodes configurations written before the calendar fields existed (they get the defaults).
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = DriftConfig()
         alpha = try container.decode(Double.self, forKey: .alpha)
@@ -81,14 +81,14 @@ public struct DriftConfig: Sendable, Codable, Equatable {
     /// The reference design this project started from: every feature at α = 0.05, no
     /// correction, plain chi-square, the whole reference. Kept for comparison in the
     /// calibration benchmark.
-    public static let uncorrected = DriftConfig(correction: .none, categoricalMethod: .plain, calendarColumns: [], calendarMatching: false)
+    package static let uncorrected = DriftConfig(correction: .none, categoricalMethod: .plain, calendarColumns: [], calendarMatching: false)
 
     /// The defaults before calendar columns were told apart (issue 14): every one of the 17
     /// features decides, against the whole reference. Kept for comparison in the benchmark.
-    public static let calendarBlind = DriftConfig(calendarColumns: [], calendarMatching: false)
+    package static let calendarBlind = DriftConfig(calendarColumns: [], calendarMatching: false)
 
     /// Checks the values an operator can type.
-    public func validated() throws(DriftError) -> DriftConfig {
+    package func validated() throws(DriftError) -> DriftConfig {
         guard alpha > 0, alpha < 1 else { throw .invalidAlpha(alpha) }
         if let minEffect, !(minEffect >= 0 && minEffect <= 1) { throw .invalidMinEffect(minEffect) }
         if case .pooled(let minimum) = categoricalMethod, !(minimum > 0) { throw .invalidPoolingThreshold(minimum) }
@@ -99,7 +99,7 @@ public struct DriftConfig: Sendable, Codable, Equatable {
 }
 
 /// Why a drift check could not run. Messages say what to change.
-public enum DriftError: Error, Equatable, CustomStringConvertible {
+package enum DriftError: Error, Equatable, CustomStringConvertible {
     case emptyReference
     case emptyCurrent
     case invalidAlpha(Double)
@@ -108,7 +108,7 @@ public enum DriftError: Error, Equatable, CustomStringConvertible {
     case invalidReplicates(Int)
     case invalidMinimumMatchedRows(Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .emptyReference: "the reference has no rows; point --reference at the data the model was trained on"
         case .emptyCurrent: "the current batch has no rows; nothing to compare"

@@ -8,21 +8,21 @@ import ShopperCore
 /// the p-values are adjusted for multiplicity and compared with α, optionally with an
 /// effect-size floor. The calendar columns (Month, SpecialDay) form their own family: they are
 /// reported but never decide. `critical_drift` is true when any behavioural feature drifts.
-public struct DriftDetector: Sendable {
-    public let config: DriftConfig
+package struct DriftDetector: Sendable {
+    package let config: DriftConfig
 
     /// A batch at least this share of whose rows come from months the reference has no row of is
     /// outside the model's experience (a Feb–Jul champion meeting November): there the calendar
     /// is the change, and Month's own test (adjusted among the calendar columns) may decide too.
     /// A batch of months the reference holds never meets it, so it adds no false alarm to
     /// single-month or single-week batches of unchanged behaviour (docs/drift.md).
-    public static let unseenSeasonShare = 0.5
+    package static let unseenSeasonShare = 0.5
 
-    public init(config: DriftConfig = DriftConfig()) throws(DriftError) {
+    package init(config: DriftConfig = DriftConfig()) throws(DriftError) {
         self.config = try config.validated()
     }
 
-    public func check(_ current: [Session], against reference: DriftReference) throws(DriftError) -> DriftReport {
+    package func check(_ current: [Session], against reference: DriftReference) throws(DriftError) -> DriftReport {
         guard reference.rowCount > 0 else { throw .emptyReference }
         guard !current.isEmpty else { throw .emptyCurrent }
         let match = config.calendarMatching

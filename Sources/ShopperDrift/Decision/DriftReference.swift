@@ -1,15 +1,15 @@
 import ShopperCore
 
 /// How often each category occurs in a sample, with a stable display order.
-public struct CategoryCounts: Sendable, Codable, Equatable {
-    public private(set) var counts: [String: Int] = [:]
+package struct CategoryCounts: Sendable, Codable, Equatable {
+    package private(set) var counts: [String: Int] = [:]
     /// Sort keys (`Session.numericValue`: month number, code…) so categories list in natural order.
     private var sortKeys: [String: Double] = [:]
-    public private(set) var total = 0
+    package private(set) var total = 0
 
-    public init() {}
+    package init() {}
 
-    public func count(_ label: String) -> Int { counts[label] ?? 0 }
+    package func count(_ label: String) -> Int { counts[label] ?? 0 }
 
     /// Adds another sample's counts (the union of two sets of rows).
     mutating func add(_ other: CategoryCounts) {
@@ -78,18 +78,18 @@ public struct CategoryCounts: Sendable, Codable, Equatable {
 /// stratum (month × SpecialDay), so a batch can be compared with the rows of its own dates
 /// (``calendarMatch(for:minimumRows:)``). A check then only sorts and counts the batch itself
 /// (and merges the sorted strata it matched).
-public struct DriftReference: Sendable, Codable {
+package struct DriftReference: Sendable, Codable {
     /// The columns tested, in published order.
-    public let columns: [Column]
+    package let columns: [Column]
     /// All rows.
-    public let whole: ReferenceSample
+    package let whole: ReferenceSample
     /// The rows of each calendar key the reference holds, in calendar order.
     let strata: [CalendarStratum]
 
-    public var rowCount: Int { whole.rowCount }
+    package var rowCount: Int { whole.rowCount }
 
     /// Prepares the 17 input features of `sessions`.
-    public init(sessions: [Session], columns: [Column] = Column.inputs) {
+    package init(sessions: [Session], columns: [Column] = Column.inputs) {
         self.columns = columns
         var groups = [CalendarKey: [Session]]()
         for session in sessions { groups[CalendarKey(session), default: []].append(session) }
@@ -98,7 +98,7 @@ public struct DriftReference: Sendable, Codable {
     }
 
     /// The batch's months the reference has no row of, and the share of the batch's rows in them.
-    public func unseenMonths(of batch: [Session]) -> (months: [Month], share: Double) {
+    package func unseenMonths(of batch: [Session]) -> (months: [Month], share: Double) {
         let seen = Set(strata.map(\.key.month))
         var unseen = [Month: Int]()
         for session in batch where !seen.contains(session.month) { unseen[session.month, default: 0] += 1 }
@@ -107,15 +107,15 @@ public struct DriftReference: Sendable, Codable {
     }
 
     /// The reference rows of each month, in calendar order.
-    public var rowsByMonth: [(month: Month, rows: Int)] {
+    package var rowsByMonth: [(month: Month, rows: Int)] {
         var rows = [Month: Int]()
         for stratum in strata { rows[stratum.key.month, default: 0] += stratum.sample.rowCount }
         return rows.keys.sorted().map { ($0, rows[$0]!) }
     }
 
     /// The reference values of a numeric column over all rows, ascending (empty for a categorical column).
-    public func sortedValues(_ column: Column) -> [Double] { whole.sortedValues(column) }
+    package func sortedValues(_ column: Column) -> [Double] { whole.sortedValues(column) }
 
     /// The reference category counts of a categorical column over all rows (empty for a numeric column).
-    public func categoryCounts(_ column: Column) -> CategoryCounts { whole.categoryCounts(column) }
+    package func categoryCounts(_ column: Column) -> CategoryCounts { whole.categoryCounts(column) }
 }

@@ -2,17 +2,17 @@ import ShopperCore
 
 /// Numeric features are compared as distributions of values (KS), categorical ones as
 /// distributions over categories (chi-square).
-public enum FeatureKind: String, Sendable, Codable {
+package enum FeatureKind: String, Sendable, Codable {
     case numeric, categorical
 }
 
 /// The test a feature got.
-public enum DriftTest: String, Sendable, Codable {
+package enum DriftTest: String, Sendable, Codable {
     case ks, chi2
 }
 
 /// How big a shift is, independent of sample size.
-public enum EffectMeasure: String, Sendable, Codable {
+package enum EffectMeasure: String, Sendable, Codable {
     /// The KS statistic D: the largest gap between the two ECDFs.
     case ksD = "ks_d"
     /// Total variation distance ½ Σ |p_ref − p_cur| between the category distributions.
@@ -20,31 +20,31 @@ public enum EffectMeasure: String, Sendable, Codable {
 }
 
 /// One feature's verdict.
-public struct ColumnDrift: Sendable, Codable, Equatable {
-    public var column: Column
-    public var kind: FeatureKind
-    public var test: DriftTest
+package struct ColumnDrift: Sendable, Codable, Equatable {
+    package var column: Column
+    package var kind: FeatureKind
+    package var test: DriftTest
     /// KS D, or Pearson's chi-square statistic of the table actually tested (after pooling).
-    public var statistic: Double
-    public var pValue: Double
-    public var pAdjusted: Double
-    public var effectSize: Double
-    public var effectMeasure: EffectMeasure
+    package var statistic: Double
+    package var pValue: Double
+    package var pAdjusted: Double
+    package var effectSize: Double
+    package var effectMeasure: EffectMeasure
     /// `p_adjusted < α` and, when a floor is set, `effect_size ≥ min_effect`.
-    public var drifted: Bool
+    package var drifted: Bool
     /// KS only: `exact` or `asymp`.
-    public var method: KSMethod?
+    package var method: KSMethod?
     /// KS only: the value where the two ECDFs are furthest apart (scipy's `statistic_location`).
-    public var statisticLocation: Double?
+    package var statisticLocation: Double?
     /// Chi-square only: degrees of freedom of the table tested.
-    public var degreesOfFreedom: Int?
+    package var degreesOfFreedom: Int?
     /// Chi-square only: categories merged into one cell because their expected counts were small.
-    public var pooledCategories: [String]?
+    package var pooledCategories: [String]?
     /// Chi-square only: categories present in the batch but never seen in the reference.
-    public var unseenCategories: [String]?
+    package var unseenCategories: [String]?
     /// A calendar column (Month, SpecialDay): tested and reported, adjusted among the calendar
     /// columns only, never deciding `critical_drift`.
-    public var calendar = false
+    package var calendar = false
 
     enum CodingKeys: String, CodingKey {
         case column, kind, test, statistic, method, drifted
@@ -62,7 +62,7 @@ public struct ColumnDrift: Sendable, Codable, Equatable {
 
 extension ColumnDrift {
     /// Reads reports written before `calendar` existed (false: every column decided then).
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         column = try container.decode(Column.self, forKey: .column)
         kind = try container.decode(FeatureKind.self, forKey: .kind)
@@ -83,33 +83,33 @@ extension ColumnDrift {
 }
 
 /// The answer to "does this batch still look like the training data?".
-public struct DriftReport: Sendable, Codable, Equatable {
+package struct DriftReport: Sendable, Codable, Equatable {
     /// True when at least one behavioural (non-calendar) feature drifted: retrain.
-    public var criticalDrift: Bool
+    package var criticalDrift: Bool
     /// The rule in words, so a log line or a report is self-explanatory.
-    public var rule: String
+    package var rule: String
     /// When `criticalDrift`: the behavioural features that drifted (they decided), most
     /// significant first, then the calendar features that drifted (context, not cause). Empty
     /// otherwise — a calendar shift alone is no drift.
-    public var drivers: [Column]
-    public var alpha: Double
-    public var correction: MultipleTestingCorrection
-    public var minEffect: Double?
+    package var drivers: [Column]
+    package var alpha: Double
+    package var correction: MultipleTestingCorrection
+    package var minEffect: Double?
     /// All rows of the reference (the model's training rows).
-    public var referenceRows: Int
-    public var currentRows: Int
+    package var referenceRows: Int
+    package var currentRows: Int
     /// One entry per feature, in published column order.
-    public var columns: [ColumnDrift]
+    package var columns: [ColumnDrift]
     /// How the compared reference rows were chosen from the batch's calendar.
-    public var calendarMatch: CalendarMatchLevel = .none
+    package var calendarMatch: CalendarMatchLevel = .none
     /// The months of the compared reference rows (empty: the whole reference).
-    public var monthsMatched: [Month] = []
+    package var monthsMatched: [Month] = []
     /// The reference rows the batch was actually compared with (`referenceRows` unless matched).
-    public var referenceRowsCompared: Int = 0
+    package var referenceRowsCompared: Int = 0
     /// The batch's months of which the reference has no row at all. When they hold at least half
     /// of the batch (``DriftDetector/unseenSeasonShare``), the batch is outside the model's
     /// experience and Month's own test may decide (see `rule`).
-    public var unseenMonths: [Month] = []
+    package var unseenMonths: [Month] = []
 
     enum CodingKeys: String, CodingKey {
         case rule, drivers, alpha, correction, columns
@@ -142,7 +142,7 @@ public struct DriftReport: Sendable, Codable, Equatable {
     }
 
     /// Reads reports written before the calendar keys existed (whole reference, nothing matched).
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         criticalDrift = try container.decode(Bool.self, forKey: .criticalDrift)
         rule = try container.decode(String.self, forKey: .rule)
@@ -160,7 +160,7 @@ public struct DriftReport: Sendable, Codable, Equatable {
     }
 
     /// Always writes `min_effect` (null when unset), so consumers see every key.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(criticalDrift, forKey: .criticalDrift)
         try container.encode(rule, forKey: .rule)
@@ -179,7 +179,7 @@ public struct DriftReport: Sendable, Codable, Equatable {
 
     /// Drifted behavioural features first, then drifted calendar features (smallest adjusted p
     /// first within each), then the rest by adjusted p — the order of `drivers`.
-    public var columnsByConcern: [ColumnDrift] {
+    package var columnsByConcern: [ColumnDrift] {
         func rank(_ column: ColumnDrift) -> Int { column.drifted ? (column.calendar ? 1 : 0) : 2 }
         return columns.sorted { lhs, rhs in
             if rank(lhs) != rank(rhs) { return rank(lhs) < rank(rhs) }

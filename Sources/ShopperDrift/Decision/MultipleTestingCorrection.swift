@@ -2,7 +2,7 @@
 ///
 /// With 17 features tested at α = 0.05 each, an unchanged batch raises at least one alarm most
 /// of the time (41–47 % measured); a correction makes α the chance of *any* false alarm.
-public enum MultipleTestingCorrection: String, Sendable, Codable, CaseIterable {
+package enum MultipleTestingCorrection: String, Sendable, Codable, CaseIterable {
     /// Benjamini–Hochberg step-up: controls the false discovery rate, and on a batch that has
     /// not drifted at all (every null true) the chance of any alarm, at α, for independent or
     /// positively dependent tests. Less conservative than Bonferroni when several features move.
@@ -13,7 +13,7 @@ public enum MultipleTestingCorrection: String, Sendable, Codable, CaseIterable {
     case none
 
     /// The adjusted p-values, in the order given. NaN counts as 1 (no evidence).
-    public func adjust(_ pValues: [Double]) -> [Double] {
+    package func adjust(_ pValues: [Double]) -> [Double] {
         let p = pValues.map { $0.isNaN ? 1 : $0 }
         let m = Double(p.count)
         switch self {
@@ -36,7 +36,7 @@ public enum MultipleTestingCorrection: String, Sendable, Codable, CaseIterable {
     }
 
     /// The name used in reports.
-    public var displayName: String {
+    package var displayName: String {
         switch self {
         case .bh: "Benjamini–Hochberg"
         case .bonferroni: "Bonferroni"

@@ -3,8 +3,8 @@ import ShopperCore
 /// A set of reference rows prepared for testing: each numeric column sorted, each categorical
 /// one counted. A ``DriftReference`` holds one for all its rows and one per calendar stratum;
 /// a check compares the batch with the union of the strata that match it.
-public struct ReferenceSample: Sendable, Codable, Equatable {
-    public let rowCount: Int
+package struct ReferenceSample: Sendable, Codable, Equatable {
+    package let rowCount: Int
     private let sorted: [Column: [Double]]
     private let categories: [Column: CategoryCounts]
 
@@ -62,10 +62,10 @@ public struct ReferenceSample: Sendable, Codable, Equatable {
     }
 
     /// The values of a numeric column, ascending (empty for a categorical column).
-    public func sortedValues(_ column: Column) -> [Double] { sorted[column] ?? [] }
+    package func sortedValues(_ column: Column) -> [Double] { sorted[column] ?? [] }
 
     /// The category counts of a categorical column (empty for a numeric column).
-    public func categoryCounts(_ column: Column) -> CategoryCounts { categories[column] ?? CategoryCounts() }
+    package func categoryCounts(_ column: Column) -> CategoryCounts { categories[column] ?? CategoryCounts() }
 
     /// Merges ascending arrays pairwise (a balanced tree: log₂ k passes over the values).
     static func merge(_ arrays: [[Double]]) -> [Double] {

@@ -3,15 +3,15 @@ import ShopperCore
 /// The `html` format: one self-contained page (inline CSS and SVG, nothing fetched) with the
 /// decision on top, the per-feature table, and for every feature the reference and current
 /// distributions — drifted features first — as users of drift tools such as Evidently expect.
-public struct DriftHTMLReport {
-    public let report: DriftReport
-    public let reference: DriftReference
-    public let current: [Session]
-    public var title: String
+package struct DriftHTMLReport {
+    package let report: DriftReport
+    package let reference: DriftReference
+    package let current: [Session]
+    package var title: String
     /// The reference rows the report compared the batch with (its calendar match).
     let compared: ReferenceSample
 
-    public init(report: DriftReport, reference: DriftReference, current: [Session], title: String = "Drift report") {
+    package init(report: DriftReport, reference: DriftReference, current: [Session], title: String = "Drift report") {
         self.report = report
         self.reference = reference
         self.current = current
@@ -19,7 +19,7 @@ public struct DriftHTMLReport {
         compared = reference.calendarMatch(for: current, level: report.calendarMatch).sample
     }
 
-    public func render() -> String {
+    package func render() -> String {
         var html = """
         <!doctype html>
         <html lang="en">

@@ -1,6 +1,6 @@
 /// The `text` format: one line per feature in published order, then the decision.
-public enum DriftTextReport {
-    public static func render(_ report: DriftReport) -> String {
+package enum DriftTextReport {
+    package static func render(_ report: DriftReport) -> String {
         let widths = [24, 12, 5, 11, 11, 11, 8]
         var lines = [row(["column", "kind", "test", "statistic", "p_value", "p_adjusted", "effect"], widths) + "  drifted"]
         for column in report.columns {

@@ -1,13 +1,13 @@
 /// The result of a chi-square test of homogeneity on a 2 × k table.
-public struct ChiSquareTestResult: Sendable, Codable, Equatable {
+package struct ChiSquareTestResult: Sendable, Codable, Equatable {
     /// Pearson's statistic Σ (O − E)²/E over the 2k cells.
-    public var statistic: Double
+    package var statistic: Double
     /// `P(χ²_dof > statistic)`.
-    public var pValue: Double
+    package var pValue: Double
     /// k − 1 (0 when only one category is left: statistic 0, p-value 1, as scipy).
-    public var degreesOfFreedom: Int
+    package var degreesOfFreedom: Int
 
-    public init(statistic: Double, pValue: Double, degreesOfFreedom: Int) {
+    package init(statistic: Double, pValue: Double, degreesOfFreedom: Int) {
         self.statistic = statistic
         self.pValue = pValue
         self.degreesOfFreedom = degreesOfFreedom
@@ -15,7 +15,7 @@ public struct ChiSquareTestResult: Sendable, Codable, Equatable {
 }
 
 /// Why a chi-square test could not be computed.
-public enum ChiSquareTestError: Error, Equatable, CustomStringConvertible {
+package enum ChiSquareTestError: Error, Equatable, CustomStringConvertible {
     /// The two rows have different numbers of categories.
     case mismatchedCategories(reference: Int, current: Int)
     /// A count is negative.
@@ -23,7 +23,7 @@ public enum ChiSquareTestError: Error, Equatable, CustomStringConvertible {
     /// A row or a category has no observations at all, so an expected count is zero.
     case zeroExpectedFrequency
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .mismatchedCategories(let reference, let current):
             "the reference has \(reference) category counts and the current batch \(current); pass one count per category on both sides"
@@ -40,8 +40,8 @@ public enum ChiSquareTestError: Error, Equatable, CustomStringConvertible {
 /// 2 × k table `[reference; current]`: expected counts `row·column/total`, Pearson's statistic
 /// summed in NumPy's order, `k − 1` degrees of freedom, p-value from the chi-square survival
 /// function.
-public enum ChiSquareHomogeneityTest {
-    public static func test(reference: [Int], current: [Int]) throws(ChiSquareTestError) -> ChiSquareTestResult {
+package enum ChiSquareHomogeneityTest {
+    package static func test(reference: [Int], current: [Int]) throws(ChiSquareTestError) -> ChiSquareTestResult {
         guard reference.count == current.count else {
             throw .mismatchedCategories(reference: reference.count, current: current.count)
         }

@@ -5,8 +5,8 @@
 ///
 /// Exact in distribution however sparse the categories are, at the price of B table draws and
 /// a p-value resolution of 1/(B + 1). Seeded, so a batch always gets the same answer.
-public enum ChiSquareMonteCarlo {
-    public static func pValue(
+package enum ChiSquareMonteCarlo {
+    package static func pValue(
         reference: [Int], current: [Int], replicates: Int, seed: UInt64
     ) throws(ChiSquareTestError) -> ChiSquareTestResult {
         let plain = try ChiSquareHomogeneityTest.test(reference: reference, current: current)

@@ -17,7 +17,7 @@ import Darwin
 /// that keeps ~1e-14 relative accuracy without scipy's Temme expansion, which only pays off for
 /// `a` in the hundreds (a chi-square test here has at most a few dozen degrees of freedom, and
 /// the tests check a grid up to a = 500 against scipy).
-public enum IncompleteGamma {
+package enum IncompleteGamma {
     static let machineEpsilon = 0x1p-53
     /// `log(Double.greatestFiniteMagnitude)`: below `−maxLog` the prefactor underflows to 0.
     static let maxLog = 709.782712893384
@@ -26,13 +26,13 @@ public enum IncompleteGamma {
     static let bigInverse = 2.22044604925031308085e-16
 
     /// `P(χ²_df > x)`, scipy's `chdtrc(df, x)` = `chi2.sf(x, df)`.
-    public static func chiSquareSurvival(_ x: Double, degreesOfFreedom df: Double) -> Double {
+    package static func chiSquareSurvival(_ x: Double, degreesOfFreedom df: Double) -> Double {
         if x < 0 { return .nan }
         return upperRegularized(a: df / 2, x: x / 2)
     }
 
     /// `Q(a, x)`, regularised upper incomplete gamma, for a ≥ 0, x ≥ 0.
-    public static func upperRegularized(a: Double, x: Double) -> Double {
+    package static func upperRegularized(a: Double, x: Double) -> Double {
         if a.isNaN || x.isNaN || x < 0 || a < 0 { return .nan }
         if a == 0 { return x > 0 ? 0 : .nan }
         if x == 0 { return 1 }

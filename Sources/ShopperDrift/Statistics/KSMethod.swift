@@ -1,6 +1,6 @@
 /// How the p-value of a two-sample Kolmogorov–Smirnov test is computed, as in
 /// `scipy.stats.ks_2samp(method=…)`.
-public enum KSMethod: String, Sendable, Codable, CaseIterable {
+package enum KSMethod: String, Sendable, Codable, CaseIterable {
     /// Exact when both samples have at most ``KolmogorovSmirnovTest/maxAutoExactSize`` values,
     /// asymptotic otherwise (scipy's `MAX_AUTO_N = 10000`).
     case auto

@@ -5,20 +5,20 @@
 /// Why replicate scipy rather than "a" KS test: the drift decision was specified against
 /// scipy's numbers, and the golden fixture checks the statistic to 1e-12 and the p-value to
 /// 1e-9 absolute or 1e-7 relative.
-public enum KolmogorovSmirnovTest {
+package enum KolmogorovSmirnovTest {
     /// `auto` uses the exact distribution when both samples are at most this large.
-    public static let maxAutoExactSize = 10_000
+    package static let maxAutoExactSize = 10_000
 
     /// Tests two unsorted samples. Sorts copies; use ``twoSided(sortedX:sortedY:method:)`` when
     /// one side (a drift reference) is sorted once and reused.
-    public static func twoSided(
+    package static func twoSided(
         _ x: [Double], _ y: [Double], method: KSMethod = .auto
     ) throws(KSTestError) -> KSTestResult {
         try twoSided(sortedX: x.radixSorted(), sortedY: y.radixSorted(), method: method)
     }
 
     /// Tests two samples that are already sorted ascending.
-    public static func twoSided(
+    package static func twoSided(
         sortedX x: [Double], sortedY y: [Double], method: KSMethod = .auto
     ) throws(KSTestError) -> KSTestResult {
         guard !x.isEmpty, !y.isEmpty else { throw .emptySample }

@@ -4,17 +4,17 @@
 /// minimises Σ wᵢ (yᵢ − ŷᵢ)²: adjacent values that violate the order are pooled into one block whose
 /// value is their weighted mean, until no block's value exceeds the next one's. The result is
 /// unique; it is what scikit-learn's `isotonic_regression(y, sample_weight=w)` returns.
-public enum PoolAdjacentViolators {
+package enum PoolAdjacentViolators {
     /// One pooled block: the positions `range` of the input, their total weight and weighted mean.
-    public struct Block: Sendable, Hashable {
-        public var range: Range<Int>
-        public var weight: Double
-        public var value: Double
+    package struct Block: Sendable, Hashable {
+        package var range: Range<Int>
+        package var weight: Double
+        package var value: Double
     }
 
     /// The blocks of the fit, in input order, their values strictly increasing. Equal neighbours
     /// are pooled too (the fit is the same), so every step of the result is a real rise.
-    public static func blocks(values: [Double], weights: [Double]) -> [Block] {
+    package static func blocks(values: [Double], weights: [Double]) -> [Block] {
         precondition(values.count == weights.count, "values and weights differ in length")
         precondition(weights.allSatisfy { $0 > 0 && $0.isFinite }, "weights must be positive")
         var stack: [Block] = []
@@ -34,7 +34,7 @@ public enum PoolAdjacentViolators {
     }
 
     /// The fitted value of every position (scikit-learn's `isotonic_regression`).
-    public static func fit(values: [Double], weights: [Double]? = nil) -> [Double] {
+    package static func fit(values: [Double], weights: [Double]? = nil) -> [Double] {
         let weights = weights ?? [Double](repeating: 1, count: values.count)
         var out = [Double](repeating: 0, count: values.count)
         for block in blocks(values: values, weights: weights) {

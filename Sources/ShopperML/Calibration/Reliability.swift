@@ -9,17 +9,17 @@
 /// - Brier score: the mean of (p − y)² with y 1 for a buyer, 0 otherwise; a proper scoring rule
 ///   (lower is better) that rewards both calibration and ranking. The base rate alone scores
 ///   r(1 − r), 0.131 for the bundled data.
-public struct Reliability: Sendable, Codable, Hashable {
-    public var ece: Double
-    public var brier: Double
+package struct Reliability: Sendable, Codable, Hashable {
+    package var ece: Double
+    package var brier: Double
     /// The bins with at least one row, lowest first.
-    public var bins: [ReliabilityBin]
+    package var bins: [ReliabilityBin]
 
     /// The bins `ece` is computed over.
-    public static let binCount = 10
+    package static let binCount = 10
 
     /// Nil without rows; NaN probabilities are not allowed.
-    public init?(probabilities: [Double], labels: [Bool]) {
+    package init?(probabilities: [Double], labels: [Bool]) {
         precondition(probabilities.count == labels.count, "probabilities and labels differ in length")
         guard !probabilities.isEmpty else { return nil }
         var count = [Int](repeating: 0, count: Self.binCount)
@@ -46,10 +46,10 @@ public struct Reliability: Sendable, Codable, Hashable {
 }
 
 /// One bin of a reliability table: predictions in [lower, upper) (the last bin includes 1).
-public struct ReliabilityBin: Sendable, Codable, Hashable {
-    public var lower: Double
-    public var upper: Double
-    public var count: Int
-    public var meanPredicted: Double
-    public var observedRate: Double
+package struct ReliabilityBin: Sendable, Codable, Hashable {
+    package var lower: Double
+    package var upper: Double
+    package var count: Int
+    package var meanPredicted: Double
+    package var observedRate: Double
 }

@@ -16,20 +16,20 @@ import Foundation
 /// lines between the blocks' centres (each block's weighted mean score, at its rate): strictly
 /// increasing between the first and the last centre, so it keeps the forest's ranking and the
 /// threshold rule flags the same rows; below the first centre and above the last it is flat.
-public struct ScoreCalibration: Sendable, Codable, Hashable {
+package struct ScoreCalibration: Sendable, Codable, Hashable {
     /// `isotonic`: linear interpolation between isotonic blocks' centres.
-    public var method: String
+    package var method: String
     /// The knots' raw scores, strictly increasing, finite.
-    public var scores: [Double]
+    package var scores: [Double]
     /// The probability at each knot, non-decreasing, in [0, 1].
-    public var probabilities: [Double]
+    package var probabilities: [Double]
     /// Which predictions it was fitted on (`outOfBag`), and how many rows.
-    public var fittedOn: String
-    public var rows: Int
+    package var fittedOn: String
+    package var rows: Int
 
-    public static let isotonicMethod = "isotonic"
+    package static let isotonicMethod = "isotonic"
 
-    public init(scores: [Double], probabilities: [Double], fittedOn: String, rows: Int) throws(ForestError) {
+    package init(scores: [Double], probabilities: [Double], fittedOn: String, rows: Int) throws(ForestError) {
         method = Self.isotonicMethod
         self.scores = scores
         self.probabilities = probabilities
@@ -39,7 +39,7 @@ public struct ScoreCalibration: Sendable, Codable, Hashable {
     }
 
     /// The calibrated probability of a raw score. NaN stays NaN.
-    public func callAsFunction(_ score: Double) -> Double {
+    package func callAsFunction(_ score: Double) -> Double {
         guard !score.isNaN else { return score }
         // First knot whose score is > `score`.
         var low = 0
@@ -56,7 +56,7 @@ public struct ScoreCalibration: Sendable, Codable, Hashable {
     }
 
     /// Throws `invalidModelFile` unless the knots make a non-decreasing map into [0, 1].
-    public func validate() throws(ForestError) {
+    package func validate() throws(ForestError) {
         guard method == Self.isotonicMethod else {
             throw .invalidModelFile("calibration method is \"\(method)\", expected \"\(Self.isotonicMethod)\"")
         }
@@ -75,7 +75,7 @@ public struct ScoreCalibration: Sendable, Codable, Hashable {
     /// The isotonic calibration of `scores` against `labels` (NaN scores left out); nil without
     /// a scored row. Equal scores are pooled first (their mean label, weighted by their count), as
     /// scikit-learn's `IsotonicRegression` does.
-    public static func isotonic(scores: [Double], labels: [Bool], fittedOn: String) -> ScoreCalibration? {
+    package static func isotonic(scores: [Double], labels: [Bool], fittedOn: String) -> ScoreCalibration? {
         precondition(scores.count == labels.count, "scores and labels differ in length")
         let order = scores.indices.filter { !scores[$0].isNaN }.sorted { scores[$0] < scores[$1] }
         guard !order.isEmpty else { return nil }

@@ -10,39 +10,39 @@ import Foundation
 /// is asymptotically standard normal. The components come from mid-ranks (Sun & Xu 2014, "fast
 /// DeLong"): O(N log N) per model, not O(m·n). The figures agree with R's pROC
 /// `roc.test(method = "delong", paired = TRUE)` to ~1e-12 (`delong_golden.json`).
-public struct DeLongTest: Sendable, Equatable, Codable {
-    public var rows: Int
-    public var positives: Int
+package struct DeLongTest: Sendable, Equatable, Codable {
+    package var rows: Int
+    package var positives: Int
     /// ROC AUC of A and of B (scikit-learn's and pROC's definition: ties count half).
-    public var aucA: Double
-    public var aucB: Double
-    public var varianceA: Double
-    public var varianceB: Double
-    public var covariance: Double
+    package var aucA: Double
+    package var aucB: Double
+    package var varianceA: Double
+    package var varianceB: Double
+    package var covariance: Double
 
     /// `aucB − aucA`.
-    public var difference: Double { aucB - aucA }
+    package var difference: Double { aucB - aucA }
     /// Standard error of the difference (0 when the two models rank every row alike).
-    public var standardError: Double { max(0, varianceA + varianceB - 2 * covariance).squareRoot() }
+    package var standardError: Double { max(0, varianceA + varianceB - 2 * covariance).squareRoot() }
     /// Correlation of the two AUC estimates (nil when a variance is 0).
-    public var correlation: Double? {
+    package var correlation: Double? {
         varianceA > 0 && varianceB > 0 ? covariance / (varianceA * varianceB).squareRoot() : nil
     }
 
     /// `difference / standardError`: 0 when both are 0 (the same ranking), ±∞ when only the
     /// standard error is.
-    public var z: Double {
+    package var z: Double {
         let se = standardError
         if se > 0 { return difference / se }
         return difference == 0 ? 0 : (difference > 0 ? .infinity : -.infinity)
     }
 
     /// Two-sided p-value of H₀: AUC_A = AUC_B.
-    public var pValue: Double { min(1, 2 * NormalDistribution.survival(abs(z))) }
+    package var pValue: Double { min(1, 2 * NormalDistribution.survival(abs(z))) }
 
     /// One-sided p-value of H₀: `aucB − aucA ≥ −margin` against "B is worse by more than
     /// `margin`": small when B is significantly worse.
-    public func pValueWorse(margin: Double = 0) -> Double {
+    package func pValueWorse(margin: Double = 0) -> Double {
         let se = standardError
         let shifted = difference + margin
         if se > 0 { return NormalDistribution.cdf(shifted / se) }
@@ -50,13 +50,13 @@ public struct DeLongTest: Sendable, Equatable, Codable {
     }
 
     /// Two-sided `level` confidence interval for `aucB − aucA` (pROC's `conf.int`).
-    public func confidenceInterval(level: Double = 0.95) -> ClosedRange<Double> {
+    package func confidenceInterval(level: Double = 0.95) -> ClosedRange<Double> {
         let half = NormalDistribution.quantile(0.5 + level / 2) * standardError
         return (difference - half)...(difference + half)
     }
 
     /// Compares A's and B's scores of the same rows. Nil when a class is absent (no ROC curve).
-    public init?(labels: [Bool], scoresA: [Double], scoresB: [Double]) {
+    package init?(labels: [Bool], scoresA: [Double], scoresB: [Double]) {
         precondition(labels.count == scoresA.count && labels.count == scoresB.count, "labels and scores differ in length")
         let positiveRows = labels.indices.filter { labels[$0] }
         let negativeRows = labels.indices.filter { !labels[$0] }

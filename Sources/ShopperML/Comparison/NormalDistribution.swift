@@ -3,19 +3,19 @@ import Foundation
 /// The standard normal distribution: the reference distribution of DeLong's z and of normal
 /// confidence intervals. Its quantile is exact to double precision (Acklam's rational
 /// approximation refined by one Halley step on `erfc`), so intervals agree with R's `qnorm`.
-public enum NormalDistribution {
+package enum NormalDistribution {
     /// P(Z ≤ z).
-    public static func cdf(_ z: Double) -> Double {
+    package static func cdf(_ z: Double) -> Double {
         0.5 * erfc(-z / 2.0.squareRoot())
     }
 
     /// P(Z > z), accurate far in the upper tail (where `1 − cdf(z)` would cancel).
-    public static func survival(_ z: Double) -> Double {
+    package static func survival(_ z: Double) -> Double {
         0.5 * erfc(z / 2.0.squareRoot())
     }
 
     /// The z with P(Z ≤ z) = `p`, for p in (0, 1).
-    public static func quantile(_ p: Double) -> Double {
+    package static func quantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1, "a normal quantile needs a probability in (0, 1)")
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]

@@ -7,30 +7,30 @@
 /// models' figures on the **same** resampled rows: the pairing is what makes the interval narrow
 /// when both models err on the same rows. The generator is `Xoshiro256` seeded from `seed`: the
 /// same rows, scores and seed give the same interval on every machine.
-public struct PairedBootstrap: Sendable {
+package struct PairedBootstrap: Sendable {
     /// A model's figure of its scores against the labels; nil when undefined.
-    public typealias Statistic = @Sendable (_ scores: [Double], _ labels: [Bool]) -> Double?
+    package typealias Statistic = @Sendable (_ scores: [Double], _ labels: [Bool]) -> Double?
 
-    public var draws: Int
-    public var seed: UInt64
+    package var draws: Int
+    package var seed: UInt64
 
-    public init(draws: Int = 2_000, seed: UInt64 = 42) {
+    package init(draws: Int = 2_000, seed: UInt64 = 42) {
         precondition(draws >= 1, "a bootstrap needs at least one draw")
         self.draws = draws
         self.seed = seed
     }
 
     /// The outcome: the observed difference `B − A` and the draws' differences, sorted.
-    public struct Result: Sendable, Equatable {
-        public var valueA: Double
-        public var valueB: Double
+    package struct Result: Sendable, Equatable {
+        package var valueA: Double
+        package var valueB: Double
         /// Sorted differences `B − A` of the draws where both figures were defined.
-        public var differences: [Double]
+        package var differences: [Double]
 
-        public var difference: Double { valueB - valueA }
+        package var difference: Double { valueB - valueA }
 
         /// Standard deviation of the draws' differences: the difference's standard error.
-        public var standardError: Double {
+        package var standardError: Double {
             guard differences.count > 1 else { return 0 }
             let mean = differences.reduce(0, +) / Double(differences.count)
             let sum = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
@@ -38,27 +38,27 @@ public struct PairedBootstrap: Sendable {
         }
 
         /// Two-sided percentile interval at `level`.
-        public func confidenceInterval(level: Double = 0.95) -> ClosedRange<Double> {
+        package func confidenceInterval(level: Double = 0.95) -> ClosedRange<Double> {
             percentile((1 - level) / 2)...percentile((1 + level) / 2)
         }
 
         /// One-sided p-value of H₀: `B − A ≥ −margin` against "B is worse by more than `margin`":
         /// the share of draws at or above `−margin`, counted as in Davison & Hinkley (1 + k)/(1 + B)
         /// so it is never 0.
-        public func pValueWorse(margin: Double = 0) -> Double {
+        package func pValueWorse(margin: Double = 0) -> Double {
             let atOrAbove = differences.count - lowerBound(-margin)
             return Double(1 + atOrAbove) / Double(1 + differences.count)
         }
 
         /// Two-sided p-value of "no difference": twice the smaller tail of the draws around 0, each
         /// counted as (1 + k)/(1 + B); at most 1.
-        public var pValueTwoSided: Double {
+        package var pValueTwoSided: Double {
             let above = differences.lazy.filter { $0 >= 0 }.count, below = differences.lazy.filter { $0 <= 0 }.count
             return min(1, 2 * Double(1 + min(above, below)) / Double(1 + differences.count))
         }
 
         /// The `q` quantile of the draws (type 7, R's default: linear between order statistics).
-        public func percentile(_ q: Double) -> Double {
+        package func percentile(_ q: Double) -> Double {
             guard !differences.isEmpty else { return difference }
             let h = Double(differences.count - 1) * min(1, max(0, q))
             let low = Int(h.rounded(.down)), high = min(low + 1, differences.count - 1)
@@ -78,7 +78,7 @@ public struct PairedBootstrap: Sendable {
 
     /// Bootstraps `statisticB(scoresB) − statisticA(scoresA)` over the rows. Nil when the observed
     /// figures are undefined.
-    public func compare(
+    package func compare(
         labels: [Bool], scoresA: [Double], scoresB: [Double], statisticA: Statistic, statisticB: Statistic
     ) -> Result? {
         precondition(labels.count == scoresA.count && labels.count == scoresB.count, "labels and scores differ in length")

@@ -17,17 +17,17 @@ import ShopperStore
 ///   A `stored` job (a labelled batch kept as data while the first champion waits for evidence)
 ///   has this file only: nothing was scored.
 /// - `NAME.rejected.json` for a rejected or duplicate input.
-public struct OutboxWriter: Sendable {
-    public let directory: String
-    public let store: ShopperStore
+package struct OutboxWriter: Sendable {
+    package let directory: String
+    package let store: ShopperStore
 
-    public init(directory: String, store: ShopperStore) {
+    package init(directory: String, store: ShopperStore) {
         self.directory = directory
         self.store = store
     }
 
     /// The outbox files of a job, in the order they are written.
-    public static func files(of job: JobRecord) -> [String] {
+    package static func files(of job: JobRecord) -> [String] {
         switch job.outcome {
         case .scored: [job.outboxStem + ".predictions.csv", job.outboxStem + ".report.json"]
         case .stored: [job.outboxStem + ".report.json"]
@@ -37,7 +37,7 @@ public struct OutboxWriter: Sendable {
 
     /// Writes the job's files; returns their names.
     @discardableResult
-    public func deliver(_ job: JobRecord) throws(PipelineError) -> [String] {
+    package func deliver(_ job: JobRecord) throws(PipelineError) -> [String] {
         let names = Self.files(of: job)
         do {
             switch job.outcome {
@@ -59,7 +59,7 @@ public struct OutboxWriter: Sendable {
 
     /// The predictions file's text for a stored batch and model (`PredictionTable`, the same layout
     /// `shopperd score` writes).
-    public func predictionsCSV(batchVersion: Int, modelVersion: Int) throws -> String {
+    package func predictionsCSV(batchVersion: Int, modelVersion: Int) throws -> String {
         let predictions = try store.predictions(batchVersion: batchVersion, modelVersion: modelVersion)
         let lines = try store.sessions(fromVersion: batchVersion, throughVersion: batchVersion).map(\.line)
         guard lines.count == predictions.count else {

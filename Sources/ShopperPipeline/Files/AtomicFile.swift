@@ -7,8 +7,8 @@ import Glibc
 /// directory is flushed too so the rename survives a power cut.
 ///
 /// Readers watching the outbox ignore dot-files, so the temporary name is `.NAME.tmp-PID`.
-public enum AtomicFile {
-    public static func write(_ bytes: some Collection<UInt8>, to directory: String, name: String, mode: mode_t = 0o644) throws(FileSystemError) {
+package enum AtomicFile {
+    package static func write(_ bytes: some Collection<UInt8>, to directory: String, name: String, mode: mode_t = 0o644) throws(FileSystemError) {
         let finalPath = directory + "/" + name
         let tempPath = directory + "/" + temporaryName(for: name, pid: getpid())
         let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
@@ -55,7 +55,7 @@ public enum AtomicFile {
     /// anything) or no process has that pid; a live writer's file is left alone. Best effort: a
     /// directory that cannot be listed or a file that cannot be removed is left as it is (a stray
     /// hidden file is harmless; refusing to start over it is not).
-    public static func removeDeadTemporaries(in directory: String) {
+    package static func removeDeadTemporaries(in directory: String) {
         var removedAny = false
         for name in (try? Spool.list(directory)) ?? [] {
             guard let pid = writerPID(ofTemporary: name) else { continue }
@@ -66,7 +66,7 @@ public enum AtomicFile {
     }
 
     /// Flushes a directory's entries (creations, renames) to disk.
-    public static func syncDirectory(_ directory: String) throws(FileSystemError) {
+    package static func syncDirectory(_ directory: String) throws(FileSystemError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError("open directory", path: directory) }
         defer { close(fd) }
@@ -75,7 +75,7 @@ public enum AtomicFile {
 
     /// Copies a regular file into `directory/name` atomically (used when a rename would cross file
     /// systems).
-    public static func copy(from source: String, to directory: String, name: String) throws(FileSystemError) {
+    package static func copy(from source: String, to directory: String, name: String) throws(FileSystemError) {
         let fd = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError("open", path: source) }
         defer { close(fd) }

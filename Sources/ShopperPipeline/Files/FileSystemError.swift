@@ -5,23 +5,23 @@ import Glibc
 /// A failed file-system call, with the path, the operation and errno, worded so an operator knows
 /// what to fix. Transient conditions (a full disk, a read-only or unwritable directory) are marked
 /// retryable: the pipeline keeps the batch pending and tries again with backoff instead of losing it.
-public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let operation: String
-    public let path: String
-    public let code: Int32
+package struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let operation: String
+    package let path: String
+    package let code: Int32
 
-    public init(_ operation: String, path: String, code: Int32 = errno) {
+    package init(_ operation: String, path: String, code: Int32 = errno) {
         self.operation = operation
         self.path = path
         self.code = code
     }
 
     /// Conditions that go away when an operator frees space or fixes permissions.
-    public var isRetryable: Bool {
+    package var isRetryable: Bool {
         [ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO, EAGAIN, EINTR, EMFILE, ENFILE, ENOMEM, EBUSY].contains(code)
     }
 
-    public var description: String {
+    package var description: String {
         let reason = String(cString: strerror(code))
         let advice: String
         switch code {

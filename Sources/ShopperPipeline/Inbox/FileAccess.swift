@@ -4,15 +4,15 @@ import Glibc
 
 /// Who owns a file, its mode, and who the service runs as: what an operator needs to see why the
 /// service may not read it, and to fix it.
-public struct FileAccess: Sendable, Equatable, CustomStringConvertible {
-    public let owner: String
-    public let group: String
+package struct FileAccess: Sendable, Equatable, CustomStringConvertible {
+    package let owner: String
+    package let group: String
     /// The permission bits (`0600`).
-    public let mode: UInt32
-    public let serviceUser: String
-    public let serviceGroup: String
+    package let mode: UInt32
+    package let serviceUser: String
+    package let serviceGroup: String
 
-    public init(_ info: stat) {
+    package init(_ info: stat) {
         owner = Self.userName(info.st_uid)
         group = Self.groupName(info.st_gid)
         mode = UInt32(info.st_mode) & 0o7777
@@ -20,7 +20,7 @@ public struct FileAccess: Sendable, Equatable, CustomStringConvertible {
         serviceGroup = Self.groupName(getegid())
     }
 
-    public var description: String {
+    package var description: String {
         let octal = String(mode, radix: 8)
         return "owned by \(owner):\(group) with mode \(String(repeating: "0", count: max(0, 4 - octal.count)) + octal), "
             + "and shopperd runs as \(serviceUser):\(serviceGroup)"

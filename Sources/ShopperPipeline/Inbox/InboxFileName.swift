@@ -5,13 +5,13 @@
 /// `String` and back would silently replace those bytes (U+FFFD) and the daemon would then open a
 /// *different* path, or none. So the name travels as raw bytes from `inotify`/`readdir` to
 /// `openat`, and only its `description` is ever rendered for humans.
-public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
+package struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     /// The name's bytes, without any directory part and without a terminating NUL.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// A name made of `bytes`, or `nil` when those bytes cannot name a directory entry
     /// (empty, `.`, `..`, or containing `/` or NUL).
-    public init?(bytes: some Sequence<UInt8>) {
+    package init?(bytes: some Sequence<UInt8>) {
         let bytes = Array(bytes)
         guard !bytes.isEmpty, bytes != [0x2E], bytes != [0x2E, 0x2E],
               !bytes.contains(0x2F), !bytes.contains(0) else { return nil }
@@ -19,7 +19,7 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A name spelled as text (its UTF-8 bytes); `nil` when it cannot name a directory entry.
-    public init?(_ string: String) {
+    package init?(_ string: String) {
         self.init(bytes: Array(string.utf8))
     }
 
@@ -29,18 +29,18 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     /// (`sessions.csv.tmp`, `sessions.csv.part`, as curl and browsers do) and rename when done;
     /// the rename is atomic, so the final name only ever appears complete. The daemon's own
     /// bookkeeping inside the inbox, if any, must use dot-names for the same reason.
-    public var isIgnored: Bool {
+    package var isIgnored: Bool {
         bytes.first == 0x2E || bytes.hasSuffix(Self.tmpSuffix) || bytes.hasSuffix(Self.partSuffix)
     }
 
     /// The name as text when its bytes are valid UTF-8, otherwise `nil` (never a lossy repair).
-    public var string: String? {
+    package var string: String? {
         String(validating: bytes, as: UTF8.self)
     }
 
     /// The name without its last extension (`sessions-0423.csv` → `sessions-0423`); a name whose
     /// only dot is its first byte has no extension. The result keeps the raw bytes.
-    public var stem: [UInt8] {
+    package var stem: [UInt8] {
         guard let dot = bytes.lastIndex(of: 0x2E), dot > 0 else { return bytes }
         return Array(bytes[..<dot])
     }
@@ -49,7 +49,7 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     /// shell-less hook: ``stem`` for a `.csv` name (the name itself otherwise), with anything but
     /// ASCII letters, digits, `.`, `_`, `-` and `+` replaced by `_`, never starting with `.` or `-`,
     /// at most 120 bytes. `sessions-0423.csv` → `sessions-0423`; `-rf x.csv` → `_-rf_x`.
-    public var outboxStem: String {
+    package var outboxStem: String {
         let lower = bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
         let base = lower.hasSuffix(Array(".csv".utf8)) ? Array(bytes.dropLast(4)) : bytes
         var out = String(decoding: base.prefix(120).map { byte -> UInt8 in
@@ -65,7 +65,7 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     /// A printable, single-line rendering for messages: valid UTF-8 is kept, control characters
     /// and backslashes are escaped (`\n`, `\t`, `\\`, `\u{7f}`), and bytes that are not UTF-8 are
     /// shown as `\xNN`. Two different names never render the same.
-    public var description: String {
+    package var description: String {
         var out = ""
         var index = 0
         while index < bytes.count {
@@ -97,7 +97,7 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with the name as a NUL-terminated C string, for `openat`, `fstatat`, `renameat`.
-    public func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
+    package func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
         var terminated = bytes
         terminated.append(0)
         return try terminated.withUnsafeBufferPointer { buffer in
@@ -106,14 +106,14 @@ public struct InboxFileName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `directory/name` as bytes, for system calls that take a path.
-    public struct Path {
-        public let bytes: [UInt8]
+    package struct Path {
+        package let bytes: [UInt8]
 
-        public init(directory: String, name: InboxFileName) {
+        package init(directory: String, name: InboxFileName) {
             bytes = Array(directory.utf8) + [UInt8(ascii: "/")] + name.bytes + [0]
         }
 
-        public func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
+        package func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
             try bytes.withUnsafeBufferPointer { buffer in
                 try buffer.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
             }

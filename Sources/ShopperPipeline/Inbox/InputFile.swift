@@ -4,7 +4,7 @@ import Glibc
 
 /// Why a claimed entry is not read at all. Each is final: the entry goes to quarantine with a
 /// `rejected.json` saying this.
-public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
+package enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
     case symbolicLink
     case fifo
     case deviceNode
@@ -17,7 +17,7 @@ public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
     /// the file's mode, and it must not hold up the batches behind it.
     case unreadable(FileAccess)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .symbolicLink: "a symbolic link: refused without following it (inbox entries must be regular files)"
         case .fifo: "a FIFO (named pipe): refused without reading it (inbox entries must be regular files)"
@@ -36,7 +36,7 @@ public enum RefusalReason: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// What reading a claimed entry gave.
-public enum InputFileContent: Sendable, Equatable {
+package enum InputFileContent: Sendable, Equatable {
     case bytes([UInt8])
     case refused(RefusalReason)
     /// Size or modification time changed while we read: a writer still has the file open. The
@@ -47,8 +47,8 @@ public enum InputFileContent: Sendable, Equatable {
 /// Reads a claimed inbox entry defensively: never follows a symlink (`O_NOFOLLOW`), never blocks on
 /// a FIFO (`O_NONBLOCK`), accepts only a regular file with a single name, refuses one over the size
 /// limit from its `fstat` size without reading it, and detects a file modified during the read.
-public enum InputFile {
-    public static func read(path: String, maxBytes: Int) throws(FileSystemError) -> InputFileContent {
+package enum InputFile {
+    package static func read(path: String, maxBytes: Int) throws(FileSystemError) -> InputFileContent {
         var linkInfo = stat()
         guard lstat(path, &linkInfo) == 0 else { throw FileSystemError("stat", path: path) }
         if let refusal = refusal(for: linkInfo, maxBytes: maxBytes) { return .refused(refusal) }

@@ -4,17 +4,17 @@ import Glibc
 import Synchronization
 
 /// One claimed input: an arrival number and the original name.
-public struct SpoolEntry: Sendable, Hashable, Comparable {
+package struct SpoolEntry: Sendable, Hashable, Comparable {
     /// 20 decimal digits, increasing in arrival order; also the batch's job id in the store.
-    public let id: String
-    public let name: InboxFileName
+    package let id: String
+    package let name: InboxFileName
 
-    public init(id: String, name: InboxFileName) {
+    package init(id: String, name: InboxFileName) {
         self.id = id
         self.name = name
     }
 
-    public static func < (lhs: SpoolEntry, rhs: SpoolEntry) -> Bool { lhs.id < rhs.id }
+    package static func < (lhs: SpoolEntry, rhs: SpoolEntry) -> Bool { lhs.id < rhs.id }
 }
 
 /// The daemon's queue of claimed inputs.
@@ -31,13 +31,13 @@ public struct SpoolEntry: Sendable, Hashable, Comparable {
 /// unfinished, so after a crash `pending()` is exactly the work left. A finished entry is filed in
 /// the state directory: `archive/ID--STEM.csv` (accepted) or `quarantine/ID--STEM.csv` (rejected)
 /// — renamed when on the same file system, otherwise copied, flushed, then removed.
-public struct Spool: Sendable {
-    public let inboxDirectory: String
-    public let claimDirectory: String
-    public let archiveDirectory: String
-    public let quarantineDirectory: String
+package struct Spool: Sendable {
+    package let inboxDirectory: String
+    package let claimDirectory: String
+    package let archiveDirectory: String
+    package let quarantineDirectory: String
 
-    public init(inboxDirectory: String, stateDirectory: String) throws(FileSystemError) {
+    package init(inboxDirectory: String, stateDirectory: String) throws(FileSystemError) {
         self.inboxDirectory = inboxDirectory
         claimDirectory = inboxDirectory + "/.shopperd/claimed"
         archiveDirectory = stateDirectory + "/archive"
@@ -52,7 +52,7 @@ public struct Spool: Sendable {
     /// it stays in the inbox, and its writer's close (`IN_CLOSE_WRITE`) or a later rescan claims it.
     /// The read lease is held across the rename only, so no writer can open the file in between
     /// and none waits on it longer than that.
-    public func claim(_ name: InboxFileName) throws(FileSystemError) -> SpoolEntry? {
+    package func claim(_ name: InboxFileName) throws(FileSystemError) -> SpoolEntry? {
         let source = InboxFileName.Path(directory: inboxDirectory, name: name)
         var probe = stat()
         guard source.withCString({ lstat($0, &probe) }) == 0 else {
@@ -83,7 +83,7 @@ public struct Spool: Sendable {
 
     /// Unfinished entries, oldest first. Removes what a crash can leave behind: a sidecar whose entry
     /// was never moved (it is still in the inbox and will be claimed again) and temporaries.
-    public func pending() throws(FileSystemError) -> [SpoolEntry] {
+    package func pending() throws(FileSystemError) -> [SpoolEntry] {
         var names = try Spool.list(claimDirectory)
         for temporary in names where temporary.hasPrefix(".") {
             unlink(claimDirectory + "/" + temporary)
@@ -104,11 +104,11 @@ public struct Spool: Sendable {
     }
 
     /// Where the claimed entry is while it is pending.
-    public func dataPath(_ entry: SpoolEntry) -> String { claimDirectory + "/" + entry.id + ".data" }
+    package func dataPath(_ entry: SpoolEntry) -> String { claimDirectory + "/" + entry.id + ".data" }
 
     /// Files an accepted entry in `archive/`; returns its new path.
     @discardableResult
-    public func archive(_ entry: SpoolEntry) throws(FileSystemError) -> String {
+    package func archive(_ entry: SpoolEntry) throws(FileSystemError) -> String {
         try finish(entry, into: archiveDirectory)
     }
 
@@ -117,13 +117,13 @@ public struct Spool: Sendable {
     /// across file systems it cannot be copied, so it is removed and a `.txt` note says what it was.
     /// A hard link is never kept (its other name may be outside the inbox): only the note.
     @discardableResult
-    public func quarantine(_ entry: SpoolEntry) throws(FileSystemError) -> String {
+    package func quarantine(_ entry: SpoolEntry) throws(FileSystemError) -> String {
         try finish(entry, into: quarantineDirectory)
     }
 
     /// Where `quarantine(_:)` files an entry (known before it happens, for the rejection report):
     /// the note `….csv.txt` when only a note can be kept.
-    public func quarantinePath(_ entry: SpoolEntry) -> String {
+    package func quarantinePath(_ entry: SpoolEntry) -> String {
         if isUnreadableFile(dataPath(entry)) && renameCrossesMounts(to: quarantineDirectory) { return unreadableKeepPath(entry) }
         return quarantineDirectory + "/" + Self.finishedName(entry) + (keepsOnlyANote(dataPath(entry), in: quarantineDirectory) ? ".txt" : "")
     }

@@ -17,9 +17,9 @@ import Glibc
 /// When the kernel refuses for those reasons (`EACCES`, `EPERM`, `EINVAL`, …) — files dropped by
 /// another user under the hardened unit, or a network file system — the answer is ``unknown`` and
 /// the caller falls back to the settle-time rule (a file unmodified for a while is complete).
-public enum WriterLease {
+package enum WriterLease {
     /// What the probe found out.
-    public enum Probe: Sendable, Equatable {
+    package enum Probe: Sendable, Equatable {
         /// No writer has the file open; the lease is held on `descriptor` until ``release(_:)``.
         case noWriter(descriptor: Int32)
         /// Some process has the file open for writing: leave it for a later rescan or its
@@ -39,7 +39,7 @@ public enum WriterLease {
     /// Probes the regular, single-name file at `path` (a NUL-terminated byte path). Opens it
     /// read-only without following a symlink and without blocking; a file that is not a plain
     /// regular file is never opened.
-    public static func probe(_ path: InboxFileName.Path) -> Probe {
+    package static func probe(_ path: InboxFileName.Path) -> Probe {
         ignoreSIGIO
         var info = stat()
         guard path.withCString({ lstat($0, &info) }) == 0,
@@ -70,7 +70,7 @@ public enum WriterLease {
     private static let ignoreSIGIO: Void = { _ = signal(SIGIO, SIG_IGN) }()
 
     /// Releases a lease taken by ``probe(_:)`` and closes its descriptor.
-    public static func release(_ probe: Probe) {
+    package static func release(_ probe: Probe) {
         guard case .noWriter(let fd) = probe else { return }
         _ = fcntl(fd, setLease, Int32(F_UNLCK))
         close(fd)

@@ -2,7 +2,7 @@
 ///
 /// Store failures stay `StoreError` and forest failures `ForestError`; these are the catalog's
 /// own: a training window without labels, and registry entries that cannot be trusted.
-public enum CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The store holds no labelled row as of `storeVersion` (0: the store is empty).
     case noLabelledRows(storeVersion: Int)
     /// One of a registered model's JSON documents (`params`, `metrics`, `importances`) cannot be
@@ -11,7 +11,7 @@ public enum CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A model file's bytes no longer match the SHA-256 recorded when it was registered.
     case corruptModelFile(version: Int, expectedSHA256: String, foundSHA256: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noLabelledRows(let version):
             version == 0

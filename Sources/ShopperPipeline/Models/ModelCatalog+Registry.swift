@@ -10,7 +10,7 @@ extension ModelCatalog {
     /// Every labelled silver row of versions 1…`asOf` (default: the current version), in ingest
     /// order, with the version they reflect. Throws `StoreError.unknownVersion` for a version the
     /// store does not have, `CatalogError.noLabelledRows` when there is nothing to train on.
-    public func trainingSessions(asOf version: Int? = nil) throws -> (storeVersion: Int, sessions: [Session]) {
+    package func trainingSessions(asOf version: Int? = nil) throws -> (storeVersion: Int, sessions: [Session]) {
         let current = try store.currentVersion()
         let target = version ?? current
         guard target >= 0, target <= current else { throw StoreError.unknownVersion(target, current: current) }
@@ -23,7 +23,7 @@ extension ModelCatalog {
     /// Registers a trained model and, if `alias` is given, points it there — one transaction, so
     /// a crash never leaves a model registered but not promoted as asked.
     @discardableResult
-    public func register(
+    package func register(
         _ model: ForestModel, trainingFromVersion: Int? = nil, promoteTo alias: ModelAlias? = nil, reason: String = "",
         at date: Date = Date()
     ) throws -> (record: ModelRecord, change: AliasChange?) {
@@ -37,17 +37,17 @@ extension ModelCatalog {
     }
 
     /// Every registered model with its documents decoded, oldest first.
-    public func entries() throws -> [RegisteredModel] {
+    package func entries() throws -> [RegisteredModel] {
         try store.models().map { record throws(CatalogError) in try RegisteredModel(record: record) }
     }
 
     /// One registered model with its documents decoded.
-    public func entry(_ reference: ModelReference) throws -> RegisteredModel {
+    package func entry(_ reference: ModelReference) throws -> RegisteredModel {
         try RegisteredModel(record: store.model(version: try version(of: reference)))
     }
 
     /// The version a reference names (throws `StoreError.unknownModel` / `aliasNotSet`).
-    public func version(of reference: ModelReference) throws -> Int {
+    package func version(of reference: ModelReference) throws -> Int {
         switch reference {
         case .version(let version):
             _ = try store.model(version: version)
@@ -59,13 +59,13 @@ extension ModelCatalog {
     }
 
     /// The model a reference names, loaded (and cached) like `model(version:)`.
-    public func model(_ reference: ModelReference) throws -> (version: Int, model: ForestModel) {
+    package func model(_ reference: ModelReference) throws -> (version: Int, model: ForestModel) {
         let version = try version(of: reference)
         return (version, try model(version: version))
     }
 
     /// A registered model file's bytes, checked against the SHA-256 recorded at registration.
-    public func modelFile(_ reference: ModelReference) throws -> (record: ModelRecord, bytes: Data) {
+    package func modelFile(_ reference: ModelReference) throws -> (record: ModelRecord, bytes: Data) {
         let record = try store.model(version: try version(of: reference))
         let bytes = try store.modelFile(version: record.version)
         let digest = bytes.withUnsafeBytes { SHA256.hex(of: $0) }

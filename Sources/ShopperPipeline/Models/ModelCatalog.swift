@@ -10,21 +10,21 @@ import Synchronization
 ///
 /// `shopperd train`, `models`, `score` and the daemon all go through it, so a model is registered
 /// and read one way only.
-public final class ModelCatalog: Sendable {
-    public let store: ShopperStore
+package final class ModelCatalog: Sendable {
+    package let store: ShopperStore
     /// Decoded models, least recently used first. Bounded: a daemon promotes model after model for
     /// months, each decoded forest holds megabytes (tens, for forests grown on tens of thousands of
     /// rows), and only the serving model is asked for again; a rollback decodes its model anew.
     private let cache = Mutex<[(version: Int, model: ForestModel)]>([])
     static let cacheLimit = 1
 
-    public init(store: ShopperStore) {
+    package init(store: ShopperStore) {
         self.store = store
     }
 
     /// A registry entry for a trained model. `trainingFromVersion` is the oldest store version of
     /// its training window (nil: from the first version).
-    public static func draft(for model: ForestModel, trainingFromVersion: Int?) throws -> ModelDraft {
+    package static func draft(for model: ForestModel, trainingFromVersion: Int?) throws -> ModelDraft {
         let payloads = try RegistryPayload.encode(model)
         let provenance = model.metadata.provenance
         return ModelDraft(
@@ -36,7 +36,7 @@ public final class ModelCatalog: Sendable {
 
     /// Trains a model on labelled sessions (the `Trainer` workflow: tuned and thresholded out of bag,
     /// measured on a holdout, refitted on every row), stamped with the store version it reflects.
-    public static func train(
+    package static func train(
         _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws -> ForestModel {
@@ -49,7 +49,7 @@ public final class ModelCatalog: Sendable {
     }
 
     /// A registered model, decoded from its file (once, while it stays among the most recently used).
-    public func model(version: Int) throws -> ForestModel {
+    package func model(version: Int) throws -> ForestModel {
         let cached = cache.withLock { entries -> ForestModel? in
             guard let index = entries.firstIndex(where: { $0.version == version }) else { return nil }
             entries.append(entries.remove(at: index))
@@ -69,14 +69,14 @@ public final class ModelCatalog: Sendable {
     var cachedVersions: [Int] { cache.withLock { $0.map(\.version) } }
 
     /// The model an alias points at, with its version.
-    public func model(alias: ModelAlias) throws -> (version: Int, model: ForestModel) {
+    package func model(alias: ModelAlias) throws -> (version: Int, model: ForestModel) {
         guard let version = try store.aliases()[alias] else { throw StoreError.aliasNotSet(alias) }
         return (version, try model(version: version))
     }
 
     /// Probabilities and labels for `sessions` (row numbers 1-based, in order). Fails with
     /// `ForestError.featureMismatch` when the model reads features this build cannot compute.
-    public static func score(
+    package static func score(
         _ sessions: [Session], with model: ForestModel, workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws -> [Prediction] {
         let features = try FeatureSet.named(model.featureNames)

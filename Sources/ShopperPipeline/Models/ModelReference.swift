@@ -2,12 +2,12 @@ import ShopperStore
 
 /// How an operator names a registered model: by version number, or by an alias (`champion`,
 /// `challenger`) resolved when the command runs.
-public enum ModelReference: Sendable, Hashable, CustomStringConvertible {
+package enum ModelReference: Sendable, Hashable, CustomStringConvertible {
     case version(Int)
     case alias(ModelAlias)
 
     /// Parses `3`, `champion` or `challenger` (case-insensitive); nil for anything else.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         if let alias = ModelAlias(rawValue: text.lowercased()) {
             self = .alias(alias)
         } else if let version = Int(text), version >= 1 {
@@ -17,7 +17,7 @@ public enum ModelReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .version(let version): "\(version)"
         case .alias(let alias): alias.rawValue

@@ -8,17 +8,17 @@ import ShopperStore
 /// CSV goes through ShopperCore's `CSVWriter` (the outbox's writer): probabilities in their
 /// shortest exact form (they read back as the very same `Double`), labels `TRUE`/`FALSE` like the
 /// data's `Revenue` column. JSON uses the same keys, `true`/`false` labels.
-public struct PredictionTable: Sendable {
+package struct PredictionTable: Sendable {
     /// The columns, in order: `row` (1-based data row number), `line` (physical line in the file),
     /// `probability`, `label`, `model_version`.
-    public static let columns = ["row", "line", "probability", "label", "model_version"]
+    package static let columns = ["row", "line", "probability", "label", "model_version"]
 
-    public let predictions: [Prediction]
-    public let lines: [Int]
-    public let modelVersion: Int
+    package let predictions: [Prediction]
+    package let lines: [Int]
+    package let modelVersion: Int
 
     /// `lines[i]` is the line of the row `predictions[i]` was made for (`ParsedBatch.lines`).
-    public init(predictions: [Prediction], lines: [Int], modelVersion: Int) {
+    package init(predictions: [Prediction], lines: [Int], modelVersion: Int) {
         precondition(predictions.count == lines.count, "one line per prediction")
         self.predictions = predictions
         self.lines = lines
@@ -26,7 +26,7 @@ public struct PredictionTable: Sendable {
     }
 
     /// The table as CSV, header first, LF line ends.
-    public func csv() -> String {
+    package func csv() -> String {
         var writer = CSVWriter()
         writer.writeRow(Self.columns)
         for (prediction, line) in zip(predictions, lines) {
@@ -39,7 +39,7 @@ public struct PredictionTable: Sendable {
     }
 
     /// The table as a JSON array of objects, one per line.
-    public func json() -> String {
+    package func json() -> String {
         var text = "["
         for (index, (prediction, line)) in zip(predictions, lines).enumerated() {
             text += index == 0 ? "\n  {" : ",\n  {"

@@ -8,17 +8,17 @@ import ShopperStore
 /// The store keeps `params`, `metrics` and `importances` opaque; their formats belong to
 /// `ShopperML.RegistryPayload`, so they are decoded here, once, with a clear error if a document
 /// was written by a build that this one cannot read.
-public struct RegisteredModel: Sendable, Hashable {
+package struct RegisteredModel: Sendable, Hashable {
     /// The store's record: version, dates, lineage, file size and SHA-256, aliases.
-    public var record: ModelRecord
+    package var record: ModelRecord
     /// Forest parameters, feature names and the threshold.
-    public var parameters: RegistryPayload.Parameters
+    package var parameters: RegistryPayload.Parameters
     /// Threshold choice, holdout and out-of-bag reports, tuning trials, provenance.
-    public var metrics: RegistryPayload.Metrics
+    package var metrics: RegistryPayload.Metrics
     /// Feature importances, most important first.
-    public var importances: RegistryPayload.Importances
+    package var importances: RegistryPayload.Importances
 
-    public init(record: ModelRecord) throws(CatalogError) {
+    package init(record: ModelRecord) throws(CatalogError) {
         self.record = record
         parameters = try Self.decode(RegistryPayload.Parameters.self, from: record.params, document: "params", version: record.version)
         metrics = try Self.decode(RegistryPayload.Metrics.self, from: record.metrics, document: "metrics", version: record.version)
@@ -26,7 +26,7 @@ public struct RegisteredModel: Sendable, Hashable {
                                       version: record.version)
     }
 
-    public var version: Int { record.version }
+    package var version: Int { record.version }
 
     private static func decode<T: Decodable>(_ type: T.Type, from data: Data, document: String, version: Int) throws(CatalogError) -> T {
         do {

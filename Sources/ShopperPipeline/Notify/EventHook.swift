@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// How one run of the operator's `--on-event` program ended.
-public enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
+package enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
     case killedBySignal(Int32)
     /// Still running at the deadline: its process group was killed.
@@ -14,9 +14,9 @@ public enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
     /// More hooks were already running than allowed; this one was not started.
     case skippedBusy(running: Int)
 
-    public var succeeded: Bool { self == .exited(0) }
+    package var succeeded: Bool { self == .exited(0) }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .killedBySignal(let signal): "killed by signal \(signal)"
@@ -31,19 +31,19 @@ public enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
 /// /dev/null, stdout sent to our stderr — with a deadline, so a mail or chat hook can alert on
 /// drift, promotion, rejection or a skipped retrain without ever holding up a batch: callers start
 /// it in a task of its own, and a hung hook's whole process group is killed at the deadline.
-public actor EventHook {
-    public nonisolated let program: String
-    public nonisolated let timeoutSeconds: Double
-    public let maxRunning: Int
+package actor EventHook {
+    package nonisolated let program: String
+    package nonisolated let timeoutSeconds: Double
+    package let maxRunning: Int
     private var running = 0
 
-    public init(program: String, timeoutSeconds: Double = 10, maxRunning: Int = 4) {
+    package init(program: String, timeoutSeconds: Double = 10, maxRunning: Int = 4) {
         self.program = program
         self.timeoutSeconds = timeoutSeconds
         self.maxRunning = maxRunning
     }
 
-    public func run(event: String, reportPath: String) async -> HookOutcome {
+    package func run(event: String, reportPath: String) async -> HookOutcome {
         guard running < maxRunning else { return .skippedBusy(running: running) }
         running += 1
         defer { running -= 1 }

@@ -5,16 +5,16 @@ import ShopperML
 import ShopperStore
 
 /// What became of a batch, for the daemon's journal events and hooks.
-public struct BatchOutcome: Sendable {
-    public var job: JobRecord
+package struct BatchOutcome: Sendable {
+    package var job: JobRecord
     /// Set when it was scored (or stored: no champion yet).
-    public var report: BatchReport?
+    package var report: BatchReport?
     /// Set when it was rejected or a duplicate.
-    public var rejection: RejectionReport?
+    package var rejection: RejectionReport?
     /// Set when a trigger called for retraining that did not give a judged challenger.
-    public var retrainSkipped: RetrainSkipped?
+    package var retrainSkipped: RetrainSkipped?
 
-    public init(job: JobRecord, report: BatchReport? = nil, rejection: RejectionReport? = nil, retrainSkipped: RetrainSkipped? = nil) {
+    package init(job: JobRecord, report: BatchReport? = nil, rejection: RejectionReport? = nil, retrainSkipped: RetrainSkipped? = nil) {
         self.job = job
         let accepted = job.outcome == .scored || job.outcome == .stored
         self.report = report ?? (accepted ? try? JSONDecoder().decode(BatchReport.self, from: job.report) : nil)

@@ -4,7 +4,7 @@ import ShopperML
 import ShopperStore
 
 /// What `--bootstrap FILE` did.
-public enum BootstrapResult: Sendable, Equatable {
+package enum BootstrapResult: Sendable, Equatable {
     /// There already was a champion: nothing done.
     case championExists
     /// The first champion was trained and promoted (its version), with the evidence it passed.
@@ -58,7 +58,7 @@ extension BatchProcessor {
     /// content already is) and tries to train the first champion on the store's labelled rows, by
     /// the same rule as a labelled batch (`FirstChampion`). Not enough evidence is no error: the
     /// rows stay stored and the daemon starts without a champion.
-    public func bootstrapChampion(from path: String) async throws(PipelineError) -> BootstrapResult {
+    package func bootstrapChampion(from path: String) async throws(PipelineError) -> BootstrapResult {
         do {
             guard try store.aliases()[.champion] == nil else { return .championExists }
             let batch: ParsedBatch

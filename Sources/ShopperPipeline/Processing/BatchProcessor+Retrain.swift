@@ -73,8 +73,8 @@ extension BatchProcessor {
 }
 
 /// Why a trigger did not lead to a judged challenger.
-public struct RetrainSkipped: Sendable, Equatable {
-    public enum Cause: String, Sendable, Equatable {
+package struct RetrainSkipped: Sendable, Equatable {
+    package enum Cause: String, Sendable, Equatable {
         /// Fewer labelled rows since the champion than `retrain.min-labelled-rows`.
         case notEnoughLabels = "not-enough-labels"
         /// The last challenger trial already used every one of them.
@@ -85,12 +85,12 @@ public struct RetrainSkipped: Sendable, Equatable {
         case trainingFailed = "training-failed"
     }
 
-    public var cause: Cause
-    public var reason: String
-    public var labelledRows: Int
-    public var requiredRows: Int
+    package var cause: Cause
+    package var reason: String
+    package var labelledRows: Int
+    package var requiredRows: Int
 
-    public init(cause: Cause, reason: String, labelledRows: Int, requiredRows: Int) {
+    package init(cause: Cause, reason: String, labelledRows: Int, requiredRows: Int) {
         self.cause = cause
         self.reason = reason
         self.labelledRows = labelledRows

@@ -12,15 +12,15 @@ import ShopperStore
 /// Everything before the transaction only reads, so a crash or a stop anywhere before it leaves
 /// nothing behind, and a crash after it leaves a complete outcome: `process` on the same spool entry
 /// then returns the recorded job instead of doing the work twice.
-public actor BatchProcessor {
-    public nonisolated let store: ShopperStore
-    public nonisolated let catalog: ModelCatalog
-    public nonisolated let spool: Spool
-    public private(set) var settings: PipelineSettings
+package actor BatchProcessor {
+    package nonisolated let store: ShopperStore
+    package nonisolated let catalog: ModelCatalog
+    package nonisolated let spool: Spool
+    package private(set) var settings: PipelineSettings
     /// The serving model and its reference, until the champion changes (`currentChampion`, `commit`).
     var championCache: Champion?
 
-    public init(store: ShopperStore, spool: Spool, settings: PipelineSettings) {
+    package init(store: ShopperStore, spool: Spool, settings: PipelineSettings) {
         self.store = store
         self.catalog = ModelCatalog(store: store)
         self.spool = spool
@@ -28,18 +28,18 @@ public actor BatchProcessor {
     }
 
     /// Applies new settings (a config reload); the next batch uses them.
-    public func update(_ settings: PipelineSettings) {
+    package func update(_ settings: PipelineSettings) {
         self.settings = settings
     }
 
     /// The champion's version, or nil while there is none.
-    public func championVersion() throws(PipelineError) -> Int? {
+    package func championVersion() throws(PipelineError) -> Int? {
         do { return try store.aliases()[.champion] } catch { throw .store(error) }
     }
 
     /// Processes one claimed entry to its committed outcome (or returns the outcome recorded before
     /// a crash). Throws only when the batch must wait: it stays in the spool.
-    public func process(_ entry: SpoolEntry, receivedAt: Date = Date()) async throws(PipelineError) -> BatchOutcome {
+    package func process(_ entry: SpoolEntry, receivedAt: Date = Date()) async throws(PipelineError) -> BatchOutcome {
         do {
             if let job = try store.job(id: entry.id) { return BatchOutcome(job: job) }
             return try await prepareAndCommit(entry, receivedAt: receivedAt)
@@ -127,7 +127,7 @@ public actor BatchProcessor {
 
     /// Rejects an input that can never be processed (a permanent failure, retries past their
     /// ceiling, a writer that never finished); the caller files it in quarantine.
-    public func rejectFinally(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
+    package func rejectFinally(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
         do { return try reject(entry, reason: reason, issues: [], issueCount: 0) } catch { throw PipelineError.wrap(error) }
     }
 

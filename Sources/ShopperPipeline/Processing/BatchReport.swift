@@ -9,51 +9,51 @@ import ShopperML
 /// `outcome` is `scored` (predictions in `NAME.predictions.csv`) or `stored`: no champion yet, the
 /// labelled batch is kept in the store as data for the first one and `evidence` says what that
 /// champion still waits for; there is no predictions file and `models.serving` is null.
-public struct BatchReport: Sendable, Codable, Equatable {
-    public var shopperdVersion = ShopperdVersion.current
-    public var jobID: String
+package struct BatchReport: Sendable, Codable, Equatable {
+    package var shopperdVersion = ShopperdVersion.current
+    package var jobID: String
     /// The input's name as it arrived (escaped when not printable UTF-8).
-    public var input: String
-    public var outcome = "scored"
-    public var rows: Int
+    package var input: String
+    package var outcome = "scored"
+    package var rows: Int
     /// Whether at least one row has a label (see `labelledRows`).
-    public var labelled: Bool
-    public var storeVersion: Int
-    public var duplicateRowsInBatch: Int
-    public var quarantinedRows: Int
+    package var labelled: Bool
+    package var storeVersion: Int
+    package var duplicateRowsInBatch: Int
+    package var quarantinedRows: Int
     /// What is wrong with the quarantined rows: the first `BatchReader.issueLimit` issues, each
     /// naming file, line, column, value and reason (as in `NAME.rejected.json`). Nil in reports
     /// written before it existed.
-    public var quarantinedIssues: [ValidationIssue]?
+    package var quarantinedIssues: [ValidationIssue]?
     /// All the issues of the quarantined rows, listed or not.
-    public var quarantinedIssueCount: Int?
+    package var quarantinedIssueCount: Int?
     /// Rows with a label (`Revenue` TRUE or FALSE): what training and realised performance use.
     /// A blank `Revenue` cell is a row without a label, scored like the others. Nil in reports
     /// written before partially labelled batches were accepted (then: all rows or none).
-    public var labelledRows: Int?
-    public var unknownColumns: [String]
-    public var decision: BatchDecision
+    package var labelledRows: Int?
+    package var unknownColumns: [String]
+    package var decision: BatchDecision
     /// Why: drift, the realised-performance trigger, or neither.
-    public var reason: String
-    public var drift: DriftReport?
-    public var realised: RealisedPerformance?
+    package var reason: String
+    package var drift: DriftReport?
+    package var realised: RealisedPerformance?
     /// The evidence rule's verdict (`EvidenceRule`) when a model was trained or waits to be: the
     /// first champion's, or the challenger's.
-    public var evidence: EvidenceVerdict?
-    public var models: ModelsSection
+    package var evidence: EvidenceVerdict?
+    package var models: ModelsSection
     /// nil for a `stored` batch: nothing was scored.
-    public var predictionsFile: String?
-    public var timingsMS: Timings
-    public var processedAt: String
+    package var predictionsFile: String?
+    package var timingsMS: Timings
+    package var processedAt: String
 
     /// Which models served and how the challenger fared.
-    public struct ModelsSection: Sendable, Codable, Equatable {
+    package struct ModelsSection: Sendable, Codable, Equatable {
         /// The model whose predictions are in the predictions file (nil: none yet, `stored`).
-        public var serving: Int?
+        package var serving: Int?
         /// The champion when the batch arrived (nil: there was none).
-        public var championBefore: Int?
-        public var challenger: Int?
-        public var evaluation: ChallengerEvaluation?
+        package var championBefore: Int?
+        package var challenger: Int?
+        package var evaluation: ChallengerEvaluation?
 
         enum CodingKeys: String, CodingKey {
             case serving, challenger, evaluation
@@ -62,25 +62,25 @@ public struct BatchReport: Sendable, Codable, Equatable {
     }
 
     /// The champion's figures on a labelled batch it scored before seeing the labels.
-    public struct RealisedPerformance: Sendable, Codable, Equatable {
-        public var modelVersion: Int
+    package struct RealisedPerformance: Sendable, Codable, Equatable {
+        package var modelVersion: Int
         /// The labelled rows the figures were measured on (rows with a blank `Revenue` are left
         /// out), and the buyers among them. Nil in reports written before they were recorded.
-        public var rows: Int?
-        public var positives: Int?
-        public var threshold: Double
-        public var rocAUC: Double?
-        public var recall: Double?
-        public var precision: Double?
+        package var rows: Int?
+        package var positives: Int?
+        package var threshold: Double
+        package var rocAUC: Double?
+        package var recall: Double?
+        package var precision: Double?
         /// Reliability of the served probabilities on these rows: ECE (10 equal-width bins) and
         /// Brier score. Nil in reports written before calibration existed.
-        public var ece: Double?
-        public var brier: Double?
+        package var ece: Double?
+        package var brier: Double?
         /// The champion's own validation ROC AUC, the yardstick for the trigger.
-        public var validationROCAUC: Double?
-        public var margin: Double?
+        package var validationROCAUC: Double?
+        package var margin: Double?
         /// Whether the drop beyond the margin triggered a retrain.
-        public var triggered: Bool
+        package var triggered: Bool
 
         enum CodingKeys: String, CodingKey {
             case threshold, recall, precision, margin, triggered, rows, positives, ece, brier
@@ -91,18 +91,18 @@ public struct BatchReport: Sendable, Codable, Equatable {
     }
 
     /// Champion against challenger on new labelled rows neither trained on.
-    public struct ChallengerEvaluation: Sendable, Codable, Equatable {
-        public var metric: PromotionMetric
-        public var rows: Int
-        public var positives: Int
-        public var champion: Double?
-        public var challenger: Double?
-        public var tolerance: Double
-        public var promoted: Bool
-        public var trainingRows: Int
+    package struct ChallengerEvaluation: Sendable, Codable, Equatable {
+        package var metric: PromotionMetric
+        package var rows: Int
+        package var positives: Int
+        package var champion: Double?
+        package var challenger: Double?
+        package var tolerance: Double
+        package var promoted: Bool
+        package var trainingRows: Int
         /// The paired test behind `promoted`: difference, interval, p-value and rule (nil when the
         /// metric was undefined, and in reports written before the paired test).
-        public var pairedTest: PairedComparison? = nil
+        package var pairedTest: PairedComparison? = nil
 
         enum CodingKeys: String, CodingKey {
             case metric, rows, positives, champion, challenger, tolerance, promoted
@@ -112,14 +112,14 @@ public struct BatchReport: Sendable, Codable, Equatable {
     }
 
     /// Milliseconds per stage, up to the commit (writing this file comes after).
-    public struct Timings: Sendable, Codable, Equatable {
-        public var read: Double = 0
-        public var validate: Double = 0
-        public var drift: Double = 0
-        public var retrain: Double = 0
-        public var score: Double = 0
-        public var commit: Double = 0
-        public var total: Double = 0
+    package struct Timings: Sendable, Codable, Equatable {
+        package var read: Double = 0
+        package var validate: Double = 0
+        package var drift: Double = 0
+        package var retrain: Double = 0
+        package var score: Double = 0
+        package var commit: Double = 0
+        package var total: Double = 0
     }
 
     enum CodingKeys: String, CodingKey {
@@ -140,28 +140,28 @@ public struct BatchReport: Sendable, Codable, Equatable {
 }
 
 /// `outbox/NAME.rejected.json`: why an input was not accepted, and where it was kept.
-public struct RejectionReport: Sendable, Codable, Equatable {
-    public var shopperdVersion = ShopperdVersion.current
-    public var jobID: String
-    public var input: String
+package struct RejectionReport: Sendable, Codable, Equatable {
+    package var shopperdVersion = ShopperdVersion.current
+    package var jobID: String
+    package var input: String
     /// `rejected` or `duplicate`.
-    public var outcome: String
+    package var outcome: String
     /// One line an operator can act on.
-    public var reason: String
+    package var reason: String
     /// Every violation found (capped by the reader; see `issueCount`), each naming file, line,
     /// column, value and reason.
-    public var issues: [ValidationIssue]
-    public var issueCount: Int
+    package var issues: [ValidationIssue]
+    package var issueCount: Int
     /// For a duplicate: the store version that already holds this content.
-    public var duplicateOf: DuplicateOf?
+    package var duplicateOf: DuplicateOf?
     /// Where the original is kept (`STATE/quarantine/…`).
-    public var keptAs: String
-    public var processedAt: String
+    package var keptAs: String
+    package var processedAt: String
 
-    public struct DuplicateOf: Sendable, Codable, Equatable {
-        public var storeVersion: Int
-        public var file: String
-        public var sha256: String
+    package struct DuplicateOf: Sendable, Codable, Equatable {
+        package var storeVersion: Int
+        package var file: String
+        package var sha256: String
 
         enum CodingKeys: String, CodingKey {
             case file, sha256

@@ -22,19 +22,19 @@ import ShopperML
 /// Defaults: 5 held-out rows of each class (ROC AUC standard error about 0.1 at AUC 0.85) and 25
 /// training rows of each class (= 5 / 0.2, the trainer's holdout share, so a first champion that
 /// passes rule 1 usually passes rule 2, and ≥ 11 buyers remain for the threshold).
-public struct EvidenceRule: Sendable, Equatable {
+package struct EvidenceRule: Sendable, Equatable {
     /// Buyers, and non-buyers, needed among the labelled rows a first champion trains on.
-    public var minClassRows: Int = 25
+    package var minClassRows: Int = 25
     /// Buyers, and non-buyers, needed among the held-out rows a model is judged on.
-    public var minHeldOutClassRows: Int = 5
+    package var minHeldOutClassRows: Int = 5
 
-    public init(minClassRows: Int = 25, minHeldOutClassRows: Int = 5) {
+    package init(minClassRows: Int = 25, minHeldOutClassRows: Int = 5) {
         self.minClassRows = minClassRows
         self.minHeldOutClassRows = minHeldOutClassRows
     }
 
     /// Rule 1 (and the row minimum): may a first champion be trained on these labelled rows?
-    public func canTrain(rows: Int, buyers: Int, minRows: Int) -> EvidenceVerdict {
+    package func canTrain(rows: Int, buyers: Int, minRows: Int) -> EvidenceVerdict {
         var needs: [String] = []
         if rows < minRows { needs.append("≥ \(minRows) labelled rows (have \(rows))") }
         if buyers < minClassRows { needs.append("≥ \(minClassRows) buyers (have \(buyers))") }
@@ -43,14 +43,14 @@ public struct EvidenceRule: Sendable, Equatable {
     }
 
     /// Rule 2 before training a challenger: can these held-out rows judge it?
-    public func canJudge(heldOutRows rows: Int, buyers: Int, metric: PromotionMetric) -> EvidenceVerdict {
+    package func canJudge(heldOutRows rows: Int, buyers: Int, metric: PromotionMetric) -> EvidenceVerdict {
         let heldOut = EvidenceVerdict.HeldOut(rows: rows, buyers: buyers, metric: metric.rawValue, value: nil, standardError: nil)
         return EvidenceVerdict(labelledRows: nil, buyers: nil, heldOut: heldOut, threshold: nil, needs: heldOutNeeds(heldOut))
     }
 
     /// Rules 2 and 3 for a trained model: `heldOut` is the report it is judged on (nil: none),
     /// `outOfBag` the report at its threshold on the rows it trained on.
-    public func mayServe(
+    package func mayServe(
         choice: ThresholdChoice?, outOfBag: ClassificationReport?, heldOut report: ClassificationReport?,
         metric: PromotionMetric = .rocAUC, labelledRows: Int? = nil, buyers: Int? = nil
     ) -> EvidenceVerdict {
@@ -99,7 +99,7 @@ public struct EvidenceRule: Sendable, Equatable {
 
     /// Hanley & McNeil (1982): the standard error of a ROC AUC `a` measured on P positives and N
     /// negatives, √[(a(1−a) + (P−1)(Q₁−a²) + (N−1)(Q₂−a²)) / (P·N)], Q₁ = a/(2−a), Q₂ = 2a²/(1+a).
-    public static func aucStandardError(auc a: Double, positives p: Int, negatives n: Int) -> Double? {
+    package static func aucStandardError(auc a: Double, positives p: Int, negatives n: Int) -> Double? {
         guard p > 0, n > 0 else { return nil }
         let q1 = a / (2 - a)
         let q2 = 2 * a * a / (1 + a)
@@ -112,18 +112,18 @@ public struct EvidenceRule: Sendable, Equatable {
 
 /// The rule's verdict with its numbers: in the batch report (`evidence`) and the registry's reason.
 /// Undefined figures are null, never NaN.
-public struct EvidenceVerdict: Sendable, Codable, Equatable {
+package struct EvidenceVerdict: Sendable, Codable, Equatable {
     /// Whether the model may serve (or be trained, or judged, at the stage checked).
-    public var sufficient: Bool
-    public var labelledRows: Int?
-    public var buyers: Int?
-    public var nonBuyers: Int?
-    public var heldOut: HeldOut?
-    public var threshold: Threshold?
+    package var sufficient: Bool
+    package var labelledRows: Int?
+    package var buyers: Int?
+    package var nonBuyers: Int?
+    package var heldOut: HeldOut?
+    package var threshold: Threshold?
     /// What is missing, one line each (empty when sufficient).
-    public var needs: [String]
+    package var needs: [String]
 
-    public init(labelledRows: Int?, buyers: Int?, heldOut: HeldOut?, threshold: Threshold?, needs: [String]) {
+    package init(labelledRows: Int?, buyers: Int?, heldOut: HeldOut?, threshold: Threshold?, needs: [String]) {
         self.sufficient = needs.isEmpty
         self.labelledRows = labelledRows
         self.buyers = buyers
@@ -134,17 +134,17 @@ public struct EvidenceVerdict: Sendable, Codable, Equatable {
     }
 
     /// The rows a model is judged on, and its figure there.
-    public struct HeldOut: Sendable, Codable, Equatable {
-        public var rows: Int
-        public var buyers: Int
-        public var nonBuyers: Int
-        public var metric: String
+    package struct HeldOut: Sendable, Codable, Equatable {
+        package var rows: Int
+        package var buyers: Int
+        package var nonBuyers: Int
+        package var metric: String
         /// The metric on these rows; nil when undefined (a class is missing).
-        public var value: Double?
+        package var value: Double?
         /// The ROC AUC's standard error (Hanley & McNeil); nil when undefined.
-        public var standardError: Double?
+        package var standardError: Double?
 
-        public init(rows: Int, buyers: Int, metric: String, value: Double?, standardError: Double?) {
+        package init(rows: Int, buyers: Int, metric: String, value: Double?, standardError: Double?) {
             self.rows = rows
             self.buyers = buyers
             self.nonBuyers = rows - buyers
@@ -160,7 +160,7 @@ public struct EvidenceVerdict: Sendable, Codable, Equatable {
         }
 
         /// Undefined figures are written as null (not left out): a reader sees the key either way.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(rows, forKey: .rows)
             try c.encode(buyers, forKey: .buyers)
@@ -172,14 +172,14 @@ public struct EvidenceVerdict: Sendable, Codable, Equatable {
     }
 
     /// The operating threshold and what it promises.
-    public struct Threshold: Sendable, Codable, Equatable {
-        public var value: Double
-        public var flagsEveryRow: Bool
-        public var recall: Double
-        public var recallLowerBound: Double
-        public var targetRecall: Double
-        public var confidence: Double
-        public var outOfBagBuyers: Int
+    package struct Threshold: Sendable, Codable, Equatable {
+        package var value: Double
+        package var flagsEveryRow: Bool
+        package var recall: Double
+        package var recallLowerBound: Double
+        package var targetRecall: Double
+        package var confidence: Double
+        package var outOfBagBuyers: Int
 
         enum CodingKeys: String, CodingKey {
             case value, recall, confidence
@@ -191,7 +191,7 @@ public struct EvidenceVerdict: Sendable, Codable, Equatable {
     }
 
     /// One line: the figures, then what is missing.
-    public var summary: String {
+    package var summary: String {
         var parts: [String] = []
         if let labelledRows, let buyers { parts.append("\(labelledRows) labelled rows, \(buyers) buyers") }
         if let heldOut {

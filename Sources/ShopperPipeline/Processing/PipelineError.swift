@@ -5,7 +5,7 @@ import ShopperStore
 /// Why a batch could not be finished now. Input problems are not errors here; they are outcomes
 /// (`rejected.json`). What the drain does with each is its ``failureClass``: retry a transient one
 /// later while other batches go on, give a permanent one its outcome now (docs/daemon.md, "Failures").
-public enum PipelineError: Error, Sendable, CustomStringConvertible {
+package enum PipelineError: Error, Sendable, CustomStringConvertible {
     /// Reading or writing a file failed (disk full, read-only, permissions…).
     case fileSystem(FileSystemError)
     /// The store refused (busy beyond the timeout, disk full, corrupt…).
@@ -24,7 +24,7 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     /// The `--bootstrap` file can never train a first champion: a configuration error (exit 78).
     case unusableBootstrap(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .fileSystem(let error): error.description
         case .store(let error): error.description
@@ -39,7 +39,7 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     }
 
     /// A short tag for STATUS and the journal.
-    public var category: String {
+    package var category: String {
         switch self {
         case .fileSystem(let error): "file-system errno \(error.code)"
         case .store: "store"
@@ -53,7 +53,7 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     }
 
     /// How the drain treats this failure.
-    public var failureClass: FailureClass {
+    package var failureClass: FailureClass {
         switch self {
         case .fileSystem(let error): error.isRetryable ? .transient : .unknown
         case .store(let error):
@@ -70,7 +70,7 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Whether this is a stop cancelling the work (never a failure of the batch).
-    public var isCancellation: Bool {
+    package var isCancellation: Bool {
         if case .cancelled = self { return true }
         return false
     }
@@ -92,7 +92,7 @@ public enum PipelineError: Error, Sendable, CustomStringConvertible {
 }
 
 /// What a failure means for the batch it hit (docs/daemon.md, "Failures").
-public enum FailureClass: Sendable, Equatable {
+package enum FailureClass: Sendable, Equatable {
     /// It goes away by itself or by an operator's fix elsewhere (a full disk, a locked store, a
     /// read-only mount, an input still being written): the batch is retried with its own backoff
     /// while the others go on, up to the retry ceiling.

@@ -23,28 +23,28 @@ import ShopperML
 /// `margin` is the old `retrain.tolerance` (default 0): the shortfall accepted before "worse"
 /// counts. With identical rankings (standard error 0) the rule falls back to the point comparison
 /// `challenger ≥ champion − margin`.
-public struct PromotionRule: Sendable, Equatable {
+package struct PromotionRule: Sendable, Equatable {
     /// One-sided level of the "significantly worse" test.
-    public var alpha: Double = 0.05
+    package var alpha: Double = 0.05
     /// Shortfall of the challenger accepted before it counts as worse (≥ 0 in configuration).
-    public var margin: Double = 0
+    package var margin: Double = 0
     /// Bootstrap draws for metrics other than ROC AUC.
-    public var bootstrapDraws: Int = 2_000
+    package var bootstrapDraws: Int = 2_000
 
-    public init(alpha: Double = 0.05, margin: Double = 0, bootstrapDraws: Int = 2_000) {
+    package init(alpha: Double = 0.05, margin: Double = 0, bootstrapDraws: Int = 2_000) {
         self.alpha = alpha
         self.margin = margin
         self.bootstrapDraws = bootstrapDraws
     }
 
     /// The rule in one line, for reports, the journal and the alias history.
-    public var description: String {
+    package var description: String {
         "promoted unless significantly worse (one-sided p < \(Self.format(alpha)), margin \(Self.format(margin)))"
     }
 
     /// Judges the challenger's scores against the champion's on the same held-out rows. Nil when the
     /// metric is undefined on them (a class missing: it decides nothing).
-    public func judge(
+    package func judge(
         metric: PromotionMetric, labels: [Bool], champion: [Double], championThreshold: Double,
         challenger: [Double], challengerThreshold: Double, seed: UInt64
     ) -> PairedComparison? {
@@ -101,33 +101,33 @@ public struct PromotionRule: Sendable, Equatable {
 }
 
 /// Champion against challenger on the same held-out rows: the paired test behind a promotion.
-public struct PairedComparison: Sendable, Codable, Equatable {
-    public var metric: PromotionMetric
+package struct PairedComparison: Sendable, Codable, Equatable {
+    package var metric: PromotionMetric
     /// `delong` (ROC AUC) or `paired-bootstrap`.
-    public var test: String
-    public var champion: Double
-    public var challenger: Double
+    package var test: String
+    package var champion: Double
+    package var challenger: Double
     /// `challenger − champion`.
-    public var difference: Double
-    public var standardError: Double
+    package var difference: Double
+    package var standardError: Double
     /// Level of the two-sided interval: 1 − 2α, so its upper bound is the one-sided test's bound.
-    public var confidence: Double
-    public var intervalLow: Double
-    public var intervalHigh: Double
+    package var confidence: Double
+    package var intervalLow: Double
+    package var intervalHigh: Double
     /// One-sided p-value that the challenger is worse by more than `margin`.
-    public var pValueWorse: Double
+    package var pValueWorse: Double
     /// Two-sided p-value of "no difference" (for information; the rule is one-sided).
-    public var pValueTwoSided: Double
-    public var alpha: Double
-    public var margin: Double
+    package var pValueTwoSided: Double
+    package var alpha: Double
+    package var margin: Double
     /// The paired rule's verdict alone: not significantly worse. The evidence rule may still keep
     /// the challenger out (a threshold that flags every row): `ChallengerEvaluation.promoted` is
     /// the decision.
-    public var passed: Bool
-    public var rule: String
+    package var passed: Bool
+    package var rule: String
 
     /// One line: figures, difference, interval, p-value, rule.
-    public var summary: String {
+    package var summary: String {
         let f = { (v: Double) in String(format: "%.4f", v) }
         let signed = { (v: Double) in (v >= 0 ? "+" : "") + String(format: "%.4f", v) }
         let level = String(format: "%g", (confidence * 100).rounded())

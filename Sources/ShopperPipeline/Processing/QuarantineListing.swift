@@ -6,15 +6,15 @@ import ShopperCore
 ///
 /// A count alone ("3 rows quarantined") leaves the operator to dig the rows out of the store;
 /// the report and the `rows-quarantined` journal event say which rows and why.
-public enum QuarantineListing {
+package enum QuarantineListing {
     /// At most this many issues are listed in `NAME.report.json` (as in `NAME.rejected.json`).
-    public static let reportLimit = BatchReader.issueLimit
+    package static let reportLimit = BatchReader.issueLimit
 
     /// At most this many rows are listed in the `rows-quarantined` journal event.
-    public static let journalRowLimit = 20
+    package static let journalRowLimit = 20
 
     /// The issues of `rows`, in file order, at most `limit`; nil when nothing was quarantined.
-    public static func issues(_ rows: [QuarantinedRow], limit: Int = reportLimit) -> [ValidationIssue]? {
+    package static func issues(_ rows: [QuarantinedRow], limit: Int = reportLimit) -> [ValidationIssue]? {
         guard !rows.isEmpty else { return nil }
         var listed: [ValidationIssue] = []
         for row in rows {
@@ -25,12 +25,12 @@ public enum QuarantineListing {
     }
 
     /// How many issues `rows` have in all; nil when nothing was quarantined.
-    public static func issueCount(_ rows: [QuarantinedRow]) -> Int? {
+    package static func issueCount(_ rows: [QuarantinedRow]) -> Int? {
         rows.isEmpty ? nil : rows.reduce(0) { $0 + $1.issues.count }
     }
 
     /// The issues of the first `rowLimit` rows among `issues` (one row's issues share its line).
-    public static func firstRows(of issues: [ValidationIssue], rowLimit: Int = journalRowLimit) -> [ValidationIssue] {
+    package static func firstRows(of issues: [ValidationIssue], rowLimit: Int = journalRowLimit) -> [ValidationIssue] {
         var lines = Set<Int?>()
         var kept: [ValidationIssue] = []
         for issue in issues {
@@ -44,7 +44,7 @@ public enum QuarantineListing {
     }
 
     /// One line per issue: `line 5, column Month, value "Foo": not a month …`.
-    public static func text(_ issues: [ValidationIssue]) -> String {
+    package static func text(_ issues: [ValidationIssue]) -> String {
         issues.map { "\($0.location), column \($0.column), value \"\($0.value)\": \($0.reason)" }.joined(separator: "\n")
     }
 }

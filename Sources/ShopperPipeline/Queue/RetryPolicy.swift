@@ -10,20 +10,20 @@
 /// cleared. Two shorter rules catch what is not really transient: an input still being written
 /// after `maxChangingAttempts` reads, and an error of unknown kind that repeats identically
 /// `identicalRepeats` times in a row.
-public struct RetryPolicy: Sendable, Equatable {
-    public var firstDelay: Duration = .milliseconds(500)
-    public var maxDelay: Duration = .seconds(30)
+package struct RetryPolicy: Sendable, Equatable {
+    package var firstDelay: Duration = .milliseconds(500)
+    package var maxDelay: Duration = .seconds(30)
     /// The retry ceiling (`retry-limit-seconds`).
-    public var limit: Duration = .seconds(86_400)
+    package var limit: Duration = .seconds(86_400)
     /// How many reads of an input that keeps changing before it is rejected.
-    public var maxChangingAttempts = 10
+    package var maxChangingAttempts = 10
     /// How many identical failures in a row make an unknown error permanent.
-    public var identicalRepeats = 3
+    package var identicalRepeats = 3
 
-    public init() {}
+    package init() {}
 
     /// The wait after failed attempt number `attempt` (1-based).
-    public func delay(afterAttempt attempt: Int) -> Duration {
+    package func delay(afterAttempt attempt: Int) -> Duration {
         var delay = firstDelay
         for _ in 1..<max(1, min(attempt, 32)) { delay = min(delay * 2, maxDelay) }
         return delay

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// `report` is the exact JSON written to the outbox (`NAME.report.json` or `NAME.rejected.json`), so
 /// the outbox can always be rebuilt from the store after a crash, byte for byte.
-public struct JobRecord: Sendable, Hashable {
-    public enum Outcome: String, Sendable, Hashable, Codable {
+package struct JobRecord: Sendable, Hashable {
+    package enum Outcome: String, Sendable, Hashable, Codable {
         /// Ingested as a new version and scored: predictions and a report in the outbox.
         case scored
         /// Refused (invalid CSV, not a regular file, too large…): `NAME.rejected.json`.
@@ -18,28 +18,28 @@ public struct JobRecord: Sendable, Hashable {
     }
 
     /// The spool's arrival number.
-    public var id: String
+    package var id: String
     /// The inbox name's exact bytes.
-    public var inputName: [UInt8]
+    package var inputName: [UInt8]
     /// The outbox file stem chosen for this input (unique across jobs).
-    public var outboxStem: String
-    public var outcome: Outcome
+    package var outboxStem: String
+    package var outcome: Outcome
     /// What the pipeline decided (`score`, `retrain-promoted`, `reject`, …).
-    public var decision: String
+    package var decision: String
     /// The store version the batch became (nil when rejected).
-    public var batchVersion: Int?
+    package var batchVersion: Int?
     /// The model that scored it (nil when rejected).
-    public var modelVersion: Int?
-    public var rowCount: Int
+    package var modelVersion: Int?
+    package var rowCount: Int
     /// The drift check's JSON (`DriftReport`), when one ran.
-    public var driftReport: Data?
+    package var driftReport: Data?
     /// The outbox report's bytes.
-    public var report: Data
-    public var processedAt: Date
+    package var report: Data
+    package var processedAt: Date
     /// When the outbox files were written; the input is filed away right after (see `Pipeline`).
-    public var deliveredAt: Date?
+    package var deliveredAt: Date?
 
-    public init(
+    package init(
         id: String, inputName: [UInt8], outboxStem: String, outcome: Outcome, decision: String,
         batchVersion: Int?, modelVersion: Int?, rowCount: Int, driftReport: Data?, report: Data,
         processedAt: Date, deliveredAt: Date? = nil

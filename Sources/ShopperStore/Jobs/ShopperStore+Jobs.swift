@@ -3,7 +3,7 @@ import GRDB
 
 extension StoreTransaction {
     /// Records a finished job (its outcome and report). Fails if the id is already recorded.
-    public func recordJob(_ job: JobRecord) throws {
+    package func recordJob(_ job: JobRecord) throws {
         try db.execute(sql: """
             INSERT INTO jobs (id, input_name, outbox_stem, outcome, decision, batch_version, model_version, row_count,
                 drift_report, report, processed_at, delivered_at)
@@ -16,19 +16,19 @@ extension StoreTransaction {
     }
 
     /// Whether an outbox stem is already taken by another job.
-    public func isOutboxStemTaken(_ stem: String) throws -> Bool {
+    package func isOutboxStemTaken(_ stem: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE outbox_stem = ?", arguments: [stem]) != nil
     }
 }
 
 extension ShopperStore {
     /// One job, or nil when that arrival has not been processed yet.
-    public func job(id: String) throws(StoreError) -> JobRecord? {
+    package func job(id: String) throws(StoreError) -> JobRecord? {
         try read { db in try Self.jobs(db, whereClause: "WHERE id = ?", arguments: [id]).first }
     }
 
     /// Jobs in processing order, newest last (optionally only the last `limit`).
-    public func jobs(limit: Int? = nil) throws(StoreError) -> [JobRecord] {
+    package func jobs(limit: Int? = nil) throws(StoreError) -> [JobRecord] {
         try read { db in
             guard let limit else { return try Self.jobs(db, whereClause: "", arguments: []) }
             return try Self.jobs(db, whereClause: "WHERE id IN (SELECT id FROM jobs ORDER BY processed_at DESC, id DESC LIMIT ?)",
@@ -37,7 +37,7 @@ extension ShopperStore {
     }
 
     /// Marks a job's outbox files as written.
-    public func markDelivered(jobID: String, at date: Date = Date()) throws(StoreError) {
+    package func markDelivered(jobID: String, at date: Date = Date()) throws(StoreError) {
         try write { db in
             try db.execute(sql: "UPDATE jobs SET delivered_at = ? WHERE id = ?", arguments: [date.timeIntervalSince1970, jobID])
         }
@@ -65,7 +65,7 @@ extension ShopperStore {
 extension ShopperStore {
     /// How many inputs have their outcome recorded: the daemon's `STATUS=` "N batches", which
     /// therefore survives restarts.
-    public func jobCount() throws(StoreError) -> Int {
+    package func jobCount() throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
     }
 }

@@ -2,16 +2,16 @@ import Foundation
 import ShopperCore
 
 /// A silver row with where it came from.
-public struct StoredSession: Sendable, Hashable {
+package struct StoredSession: Sendable, Hashable {
     /// The store version that added the row.
-    public var version: Int
+    package var version: Int
     /// The 1-based line of the row in its batch file.
-    public var line: Int
+    package var line: Int
     /// The line of an earlier identical row in the same batch, if any (duplicates are kept, flagged).
-    public var duplicateOfLine: Int?
-    public var session: Session
+    package var duplicateOfLine: Int?
+    package var session: Session
 
-    public init(version: Int, line: Int, duplicateOfLine: Int?, session: Session) {
+    package init(version: Int, line: Int, duplicateOfLine: Int?, session: Session) {
         self.version = version
         self.line = line
         self.duplicateOfLine = duplicateOfLine
@@ -20,12 +20,12 @@ public struct StoredSession: Sendable, Hashable {
 }
 
 /// A gold row: the session with its derived features, ready for a model.
-public struct GoldRecord: Sendable, Hashable {
-    public var version: Int
-    public var line: Int
-    public var row: FeatureRow
+package struct GoldRecord: Sendable, Hashable {
+    package var version: Int
+    package var line: Int
+    package var row: FeatureRow
 
-    public init(version: Int, line: Int, row: FeatureRow) {
+    package init(version: Int, line: Int, row: FeatureRow) {
         self.version = version
         self.line = line
         self.row = row
@@ -33,13 +33,13 @@ public struct GoldRecord: Sendable, Hashable {
 }
 
 /// A bronze row: a data record exactly as received.
-public struct BronzeRecord: Sendable, Hashable, Codable {
-    public var version: Int
-    public var fileName: String
-    public var line: Int
-    public var rawText: String
+package struct BronzeRecord: Sendable, Hashable, Codable {
+    package var version: Int
+    package var fileName: String
+    package var line: Int
+    package var rawText: String
 
-    public init(version: Int, fileName: String, line: Int, rawText: String) {
+    package init(version: Int, fileName: String, line: Int, rawText: String) {
         self.version = version
         self.fileName = fileName
         self.line = line
@@ -48,13 +48,13 @@ public struct BronzeRecord: Sendable, Hashable, Codable {
 }
 
 /// A row quarantined when its batch was ingested, with its reasons.
-public struct StoredQuarantinedRow: Sendable, Hashable, Codable {
-    public var version: Int
-    public var line: Int
-    public var rawText: String
-    public var issues: [ValidationIssue]
+package struct StoredQuarantinedRow: Sendable, Hashable, Codable {
+    package var version: Int
+    package var line: Int
+    package var rawText: String
+    package var issues: [ValidationIssue]
 
-    public init(version: Int, line: Int, rawText: String, issues: [ValidationIssue]) {
+    package init(version: Int, line: Int, rawText: String, issues: [ValidationIssue]) {
         self.version = version
         self.line = line
         self.rawText = rawText

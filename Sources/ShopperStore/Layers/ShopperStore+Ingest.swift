@@ -9,7 +9,7 @@ extension ShopperStore {
     /// - Parameters:
     ///   - receivedAt: when the batch arrived (recorded in bronze).
     ///   - gold: what gold derivation depends on (peak months); recorded with the version.
-    public func ingest(
+    package func ingest(
         _ batch: ParsedBatch, receivedAt: Date, gold: GoldFeatures.Configuration = .standard
     ) throws(StoreError) -> IngestResult {
         try transaction { try $0.ingest(batch, receivedAt: receivedAt, gold: gold) }

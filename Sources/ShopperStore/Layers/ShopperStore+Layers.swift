@@ -8,7 +8,7 @@ import ShopperCore
 /// a primary key, whatever the store's size.
 extension ShopperStore {
     /// Silver rows of versions 1…`version` (default: the current version), in ingest order.
-    public func sessions(asOf version: Int? = nil, limit: Int? = nil) throws(StoreError) -> [StoredSession] {
+    package func sessions(asOf version: Int? = nil, limit: Int? = nil) throws(StoreError) -> [StoredSession] {
         try read { db in
             let (_, last) = try Self.lastRowID(db, asOf: version)
             return try Self.silver(db, range: 1...max(1, last), labelledOnly: false, limit: last == 0 ? 0 : limit)
@@ -16,7 +16,7 @@ extension ShopperStore {
     }
 
     /// Silver rows added by versions `from`…`through` (inclusive), in ingest order.
-    public func sessions(fromVersion from: Int, throughVersion through: Int) throws(StoreError) -> [StoredSession] {
+    package func sessions(fromVersion from: Int, throughVersion through: Int) throws(StoreError) -> [StoredSession] {
         try read { db in
             guard let range = try Self.rowRange(db, from: from, through: through) else { return [] }
             return try Self.silver(db, range: range, labelledOnly: false, limit: nil)
@@ -24,7 +24,7 @@ extension ShopperStore {
     }
 
     /// The labelled silver rows added by versions `from`…`through`: training data.
-    public func labelledSessions(fromVersion from: Int, throughVersion through: Int) throws(StoreError) -> [StoredSession] {
+    package func labelledSessions(fromVersion from: Int, throughVersion through: Int) throws(StoreError) -> [StoredSession] {
         try read { db in
             guard let range = try Self.rowRange(db, from: from, through: through) else { return [] }
             return try Self.silver(db, range: range, labelledOnly: true, limit: nil)
@@ -32,7 +32,7 @@ extension ShopperStore {
     }
 
     /// Gold rows (session and features, as stored) of versions 1…`version`, in ingest order.
-    public func gold(asOf version: Int? = nil, limit: Int? = nil) throws(StoreError) -> [GoldRecord] {
+    package func gold(asOf version: Int? = nil, limit: Int? = nil) throws(StoreError) -> [GoldRecord] {
         try read { db in
             let (_, last) = try Self.lastRowID(db, asOf: version)
             return try Self.gold(db, range: 1...max(1, last), labelledOnly: false, limit: last == 0 ? 0 : limit)
@@ -40,7 +40,7 @@ extension ShopperStore {
     }
 
     /// Gold rows added by versions `from`…`through`; only labelled ones if `labelledOnly`.
-    public func gold(fromVersion from: Int, throughVersion through: Int, labelledOnly: Bool = false) throws(StoreError) -> [GoldRecord] {
+    package func gold(fromVersion from: Int, throughVersion through: Int, labelledOnly: Bool = false) throws(StoreError) -> [GoldRecord] {
         try read { db in
             guard let range = try Self.rowRange(db, from: from, through: through) else { return [] }
             return try Self.gold(db, range: range, labelledOnly: labelledOnly, limit: nil)
@@ -48,7 +48,7 @@ extension ShopperStore {
     }
 
     /// Bronze rows (records as received) of versions 1…`version`, in ingest order.
-    public func bronze(asOf version: Int? = nil, limit: Int? = nil) throws(StoreError) -> [BronzeRecord] {
+    package func bronze(asOf version: Int? = nil, limit: Int? = nil) throws(StoreError) -> [BronzeRecord] {
         try read { db in
             let (_, last) = try Self.lastRowID(db, asOf: version)
             let statement = try RawStatement(db, sql: """
@@ -67,7 +67,7 @@ extension ShopperStore {
     }
 
     /// Rows quarantined by versions 1…`version`, with their reasons.
-    public func quarantined(asOf version: Int? = nil) throws(StoreError) -> [StoredQuarantinedRow] {
+    package func quarantined(asOf version: Int? = nil) throws(StoreError) -> [StoredQuarantinedRow] {
         try read { db in
             let (target, _) = try Self.lastRowID(db, asOf: version)
             return try Row.fetchAll(db, sql: "SELECT version, line, raw, issues FROM quarantined_rows WHERE version <= ? ORDER BY id",

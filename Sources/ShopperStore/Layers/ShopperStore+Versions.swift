@@ -4,24 +4,24 @@ import ShopperCore
 
 extension ShopperStore {
     /// Every version, oldest first.
-    public func versions() throws(StoreError) -> [StoreVersion] {
+    package func versions() throws(StoreError) -> [StoreVersion] {
         try read { db in try Self.versions(db, whereClause: "", arguments: []) }
     }
 
     /// The newest version, 0 for an empty store.
-    public func currentVersion() throws(StoreError) -> Int {
+    package func currentVersion() throws(StoreError) -> Int {
         try read { db in try Self.currentVersion(db) }
     }
 
     /// One version's record.
-    public func version(_ number: Int) throws(StoreError) -> StoreVersion {
+    package func version(_ number: Int) throws(StoreError) -> StoreVersion {
         let found = try read { db in try Self.versions(db, whereClause: "WHERE version = ?", arguments: [number]).first }
         guard let found else { throw .unknownVersion(number, current: try currentVersion()) }
         return found
     }
 
     /// The version that holds the batch with this SHA-256, if any.
-    public func version(sha256: String) throws(StoreError) -> StoreVersion? {
+    package func version(sha256: String) throws(StoreError) -> StoreVersion? {
         try read { db in try Self.version(db, sha256: sha256) }
     }
 

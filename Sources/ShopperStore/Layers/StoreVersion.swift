@@ -5,41 +5,41 @@ import ShopperCore
 ///
 /// Versions are numbered 1, 2, … in ingest order; version N's data is every row added by versions
 /// 1…N (rows are append-only). Version 0 is the empty store.
-public struct StoreVersion: Sendable, Hashable, Codable {
-    public var version: Int
+package struct StoreVersion: Sendable, Hashable, Codable {
+    package var version: Int
     /// The batch's file name.
-    public var fileName: String
-    public var byteSize: Int
+    package var fileName: String
+    package var byteSize: Int
     /// SHA-256 of the file's bytes (lowercase hex): the batch's identity.
-    public var sha256: String
+    package var sha256: String
     /// When the batch arrived (given by the caller: the inbox event time, or now).
-    public var receivedAt: Date
+    package var receivedAt: Date
     /// When the store committed it.
-    public var ingestedAt: Date
+    package var ingestedAt: Date
     /// Whether at least one of its rows has a label (`Revenue` TRUE or FALSE; see
     /// `ParsedBatch.isLabelled`).
-    public var isLabelled: Bool
+    package var isLabelled: Bool
     /// Silver rows added (valid rows, duplicates included).
-    public var rowCount: Int
+    package var rowCount: Int
     /// Rows with a label; the others had `Revenue` blank (or no `Revenue` column).
-    public var labelledCount: Int
+    package var labelledCount: Int
     /// Rows with Revenue TRUE.
-    public var positiveCount: Int
+    package var positiveCount: Int
     /// Rows flagged as exact duplicates of an earlier row of the same batch.
-    public var duplicateCount: Int
+    package var duplicateCount: Int
     /// Rows set aside under `quarantine-rows`.
-    public var quarantinedCount: Int
+    package var quarantinedCount: Int
     /// The header as written.
-    public var header: [String]
+    package var header: [String]
     /// Header names that are not columns of the schema.
-    public var unknownColumns: [String]
+    package var unknownColumns: [String]
     /// The invalid-row policy the batch was read with.
-    public var policy: InvalidRowPolicy
+    package var policy: InvalidRowPolicy
     /// The months gold counted as peak season for this batch.
-    public var peakMonths: [Month]
+    package var peakMonths: [Month]
     /// The store-wide ids of this version's rows in bronze, silver and gold (same id in each).
-    public var firstRowID: Int
-    public var lastRowID: Int
+    package var firstRowID: Int
+    package var lastRowID: Int
 
     enum CodingKeys: String, CodingKey {
         case version
@@ -63,7 +63,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
     }
 
     /// Month names (`"Nov"`) in JSON rather than numbers, for people reading `versions --format json`.
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(version, forKey: .version)
         try c.encode(fileName, forKey: .fileName)
@@ -85,7 +85,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         try c.encode(lastRowID, forKey: .lastRowID)
     }
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decode(Int.self, forKey: .version)
         fileName = try c.decode(String.self, forKey: .fileName)
@@ -108,7 +108,7 @@ public struct StoreVersion: Sendable, Hashable, Codable {
         lastRowID = try c.decode(Int.self, forKey: .lastRowID)
     }
 
-    public init(
+    package init(
         version: Int, fileName: String, byteSize: Int, sha256: String, receivedAt: Date, ingestedAt: Date,
         isLabelled: Bool, rowCount: Int, labelledCount: Int, positiveCount: Int, duplicateCount: Int, quarantinedCount: Int,
         header: [String], unknownColumns: [String], policy: InvalidRowPolicy, peakMonths: [Month],
@@ -136,20 +136,20 @@ public struct StoreVersion: Sendable, Hashable, Codable {
 }
 
 /// What `ingest` did.
-public enum IngestResult: Sendable, Hashable {
+package enum IngestResult: Sendable, Hashable {
     /// The batch is now this new version.
     case created(StoreVersion)
     /// A batch with the same SHA-256 is already this version: nothing was written.
     case alreadyIngested(StoreVersion)
 
     /// The version holding the batch, new or old.
-    public var version: StoreVersion {
+    package var version: StoreVersion {
         switch self {
         case .created(let version), .alreadyIngested(let version): version
         }
     }
 
-    public var isNew: Bool {
+    package var isNew: Bool {
         if case .created = self { return true }
         return false
     }

@@ -1,33 +1,33 @@
 import Foundation
 
 /// The registry's two aliases: the model that serves, and the one being tried against it.
-public enum ModelAlias: String, Sendable, Hashable, Codable, CaseIterable {
+package enum ModelAlias: String, Sendable, Hashable, Codable, CaseIterable {
     case champion
     case challenger
 }
 
 /// A trained model to register. The store keeps the payloads opaque (ShopperML owns their format),
 /// so the store does not depend on the ML module.
-public struct ModelDraft: Sendable, Hashable {
+package struct ModelDraft: Sendable, Hashable {
     /// Hyper-parameters, JSON.
-    public var params: Data
+    package var params: Data
     /// Held-out metrics and the operating threshold, JSON.
-    public var metrics: Data
+    package var metrics: Data
     /// Feature importances, JSON.
-    public var importances: Data
+    package var importances: Data
     /// The store version whose data the model was trained on (the newest version included).
-    public var trainingStoreVersion: Int
+    package var trainingStoreVersion: Int
     /// The oldest store version in the training window, when it did not start at version 1.
-    public var trainingFromVersion: Int?
+    package var trainingFromVersion: Int?
     /// How many rows the final model was fitted on.
-    public var trainingRowCount: Int
-    public var seed: UInt64
+    package var trainingRowCount: Int
+    package var seed: UInt64
     /// The shopperd version (or commit) that trained it.
-    public var codeVersion: String
+    package var codeVersion: String
     /// The model file's bytes.
-    public var modelFile: Data
+    package var modelFile: Data
 
-    public init(
+    package init(
         params: Data, metrics: Data, importances: Data, trainingStoreVersion: Int, trainingFromVersion: Int? = nil,
         trainingRowCount: Int, seed: UInt64, codeVersion: String, modelFile: Data
     ) {
@@ -44,40 +44,40 @@ public struct ModelDraft: Sendable, Hashable {
 }
 
 /// A registered model version (without its file's bytes: see `ShopperStore.modelFile(version:)`).
-public struct ModelRecord: Sendable, Hashable {
-    public var version: Int
-    public var createdAt: Date
-    public var params: Data
-    public var metrics: Data
-    public var importances: Data
-    public var trainingStoreVersion: Int
-    public var trainingFromVersion: Int?
-    public var trainingRowCount: Int
-    public var seed: UInt64
-    public var codeVersion: String
+package struct ModelRecord: Sendable, Hashable {
+    package var version: Int
+    package var createdAt: Date
+    package var params: Data
+    package var metrics: Data
+    package var importances: Data
+    package var trainingStoreVersion: Int
+    package var trainingFromVersion: Int?
+    package var trainingRowCount: Int
+    package var seed: UInt64
+    package var codeVersion: String
     /// The model file's size in bytes and SHA-256 (lowercase hex), to check a file against.
-    public var modelFileSize: Int
-    public var modelSHA256: String
+    package var modelFileSize: Int
+    package var modelSHA256: String
     /// The aliases currently pointing at this version.
-    public var aliases: [ModelAlias]
+    package var aliases: [ModelAlias]
 }
 
 /// One change of an alias: a promotion, a rollback or a removal.
-public struct AliasChange: Sendable, Hashable, Codable {
-    public enum Action: String, Sendable, Hashable, Codable {
+package struct AliasChange: Sendable, Hashable, Codable {
+    package enum Action: String, Sendable, Hashable, Codable {
         case promote
         case rollback
         case remove
     }
 
-    public var alias: ModelAlias
-    public var action: Action
+    package var alias: ModelAlias
+    package var action: Action
     /// The version the alias pointed at before (nil: unset).
-    public var fromVersion: Int?
+    package var fromVersion: Int?
     /// The version it points at after (nil: unset).
-    public var toVersion: Int?
-    public var reason: String
-    public var changedAt: Date
+    package var toVersion: Int?
+    package var reason: String
+    package var changedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case alias, action, reason

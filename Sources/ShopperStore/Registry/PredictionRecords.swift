@@ -1,15 +1,15 @@
 import Foundation
 
 /// One row's prediction by one model.
-public struct Prediction: Sendable, Hashable, Codable {
+package struct Prediction: Sendable, Hashable, Codable {
     /// The row's 1-based position among the batch's valid rows (file order).
-    public var rowNumber: Int
+    package var rowNumber: Int
     /// The predicted probability of a purchase.
-    public var probability: Double
+    package var probability: Double
     /// The predicted label at the model's threshold.
-    public var label: Bool
+    package var label: Bool
 
-    public init(rowNumber: Int, probability: Double, label: Bool) {
+    package init(rowNumber: Int, probability: Double, label: Bool) {
         self.rowNumber = rowNumber
         self.probability = probability
         self.label = label
@@ -22,22 +22,22 @@ public struct Prediction: Sendable, Hashable, Codable {
 }
 
 /// A model's realised performance on one labelled batch, scored as if unlabelled.
-public struct BatchPerformance: Sendable, Hashable, Codable {
-    public var batchVersion: Int
-    public var modelVersion: Int
+package struct BatchPerformance: Sendable, Hashable, Codable {
+    package var batchVersion: Int
+    package var modelVersion: Int
     /// The labelled rows the figures were measured on (a partially labelled batch's unlabelled
     /// rows are scored but not measured), and the buyers among them.
-    public var rowCount: Int
-    public var positiveCount: Int
+    package var rowCount: Int
+    package var positiveCount: Int
     /// The threshold the labels were predicted at.
-    public var threshold: Double
+    package var threshold: Double
     /// nil when undefined (a batch with one class only has no ROC AUC; no positive, no recall…).
-    public var rocAUC: Double?
-    public var recall: Double?
-    public var precision: Double?
-    public var recordedAt: Date
+    package var rocAUC: Double?
+    package var recall: Double?
+    package var precision: Double?
+    package var recordedAt: Date
 
-    public init(
+    package init(
         batchVersion: Int, modelVersion: Int, rowCount: Int, positiveCount: Int, threshold: Double,
         rocAUC: Double?, recall: Double?, precision: Double?, recordedAt: Date = Date()
     ) {

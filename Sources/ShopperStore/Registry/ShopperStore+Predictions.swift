@@ -5,12 +5,12 @@ import GRDB
 extension ShopperStore {
     /// Stores a batch's predictions by one model, in one transaction. Storing the same
     /// (batch, model) again replaces them, so a re-run after a crash cannot duplicate rows.
-    public func savePredictions(_ predictions: [Prediction], batchVersion: Int, modelVersion: Int) throws(StoreError) {
+    package func savePredictions(_ predictions: [Prediction], batchVersion: Int, modelVersion: Int) throws(StoreError) {
         try transaction { try $0.savePredictions(predictions, batchVersion: batchVersion, modelVersion: modelVersion) }
     }
 
     /// A batch's predictions by a model, in row order.
-    public func predictions(batchVersion: Int, modelVersion: Int) throws(StoreError) -> [Prediction] {
+    package func predictions(batchVersion: Int, modelVersion: Int) throws(StoreError) -> [Prediction] {
         try read { db in
             let query = try RawStatement(db, sql: """
                 SELECT row_number, probability, label FROM predictions WHERE batch_version = ? AND model_version = ?
@@ -27,12 +27,12 @@ extension ShopperStore {
     }
 
     /// Records a model's realised performance on a labelled batch.
-    public func recordPerformance(_ performance: BatchPerformance) throws(StoreError) {
+    package func recordPerformance(_ performance: BatchPerformance) throws(StoreError) {
         try transaction { try $0.recordPerformance(performance) }
     }
 
     /// Realised performance over time (of one model, or all), in the order recorded.
-    public func performance(modelVersion: Int? = nil) throws(StoreError) -> [BatchPerformance] {
+    package func performance(modelVersion: Int? = nil) throws(StoreError) -> [BatchPerformance] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT batch_version, model_version, row_count, positive_count, threshold, roc_auc, recall, precision,

@@ -8,25 +8,25 @@ import ShopperCore
 extension ShopperStore {
     /// Registers a model; returns its record (version numbers start at 1).
     @discardableResult
-    public func registerModel(_ draft: ModelDraft, createdAt: Date = Date()) throws(StoreError) -> ModelRecord {
+    package func registerModel(_ draft: ModelDraft, createdAt: Date = Date()) throws(StoreError) -> ModelRecord {
         let version = try transaction { try $0.registerModel(draft, createdAt: createdAt) }
         return try model(version: version)
     }
 
     /// Every registered model, oldest first.
-    public func models() throws(StoreError) -> [ModelRecord] {
+    package func models() throws(StoreError) -> [ModelRecord] {
         try read { db in try Self.models(db, whereClause: "", arguments: []) }
     }
 
     /// One model's record.
-    public func model(version: Int) throws(StoreError) -> ModelRecord {
+    package func model(version: Int) throws(StoreError) -> ModelRecord {
         let found = try read { db in try Self.models(db, whereClause: "WHERE m.version = ?", arguments: [version]).first }
         guard let found else { throw .unknownModel(version) }
         return found
     }
 
     /// The model an alias points at (throws `aliasNotSet` when none).
-    public func model(alias: ModelAlias) throws(StoreError) -> ModelRecord {
+    package func model(alias: ModelAlias) throws(StoreError) -> ModelRecord {
         guard let version = try aliases()[alias] else { throw .aliasNotSet(alias) }
         return try model(version: version)
     }
@@ -34,7 +34,7 @@ extension ShopperStore {
     /// The store version up to which the newest model registered since `champion` last took the
     /// `champion` alias trained (a challenger tried against it); nil when there is none. One query:
     /// the daemon asks on drifted batches, and neither the registry nor the alias history is read whole.
-    public func newestTrialTrainingVersion(sinceChampion champion: Int) throws(StoreError) -> Int? {
+    package func newestTrialTrainingVersion(sinceChampion champion: Int) throws(StoreError) -> Int? {
         try read { db in
             try Int.fetchOne(db, sql: """
                 SELECT MAX(training_store_version) FROM models
@@ -44,27 +44,27 @@ extension ShopperStore {
     }
 
     /// A model file's bytes.
-    public func modelFile(version: Int) throws(StoreError) -> Data {
+    package func modelFile(version: Int) throws(StoreError) -> Data {
         let data = try read { db in try Data.fetchOne(db, sql: "SELECT model_file FROM models WHERE version = ?", arguments: [version]) }
         guard let data else { throw .unknownModel(version) }
         return data
     }
 
     /// Where each alias points.
-    public func aliases() throws(StoreError) -> [ModelAlias: Int] {
+    package func aliases() throws(StoreError) -> [ModelAlias: Int] {
         try read { db in try Self.aliases(db) }
     }
 
     /// Points `alias` at model `version`, recording the change and its reason.
     @discardableResult
-    public func promote(version: Int, to alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
+    package func promote(version: Int, to alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
         try transaction { try $0.promote(version: version, to: alias, reason: reason, at: date) }
     }
 
     /// Points `alias` back at the model it had before the current one was promoted (repeatable:
     /// each rollback steps one promotion further back).
     @discardableResult
-    public func rollback(_ alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
+    package func rollback(_ alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
         try write { db in
             let stack = try Self.promotionStack(db, alias: alias)
             guard stack.count >= 2, let current = stack.last else { throw StoreError.nothingToRollBack(alias) }
@@ -77,12 +77,12 @@ extension ShopperStore {
 
     /// Unsets `alias` (e.g. the challenger once decided), recording why.
     @discardableResult
-    public func removeAlias(_ alias: ModelAlias, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
+    package func removeAlias(_ alias: ModelAlias, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
         try transaction { try $0.removeAlias(alias, reason: reason, at: date) }
     }
 
     /// Every alias change, oldest first (of one alias, or all).
-    public func aliasHistory(_ alias: ModelAlias? = nil) throws(StoreError) -> [AliasChange] {
+    package func aliasHistory(_ alias: ModelAlias? = nil) throws(StoreError) -> [AliasChange] {
         try read { db in try Self.history(db, alias: alias) }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// What an external tracking server (MLflow) receives from the store: each kind is one table the
 /// mirror replays, in that table's natural order.
-public enum MirrorEntityKind: String, Sendable, Hashable, Codable, CaseIterable {
+package enum MirrorEntityKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// A registered model (`models.version`): a training run and a registered model version.
     case model
     /// One alias change (`alias_history.id`): an MLflow registered-model alias set or deleted.
@@ -12,39 +12,39 @@ public enum MirrorEntityKind: String, Sendable, Hashable, Codable, CaseIterable 
 }
 
 /// One entry of the alias history, with the id that orders it.
-public struct AliasHistoryEntry: Sendable, Hashable {
+package struct AliasHistoryEntry: Sendable, Hashable {
     /// `alias_history.id`: increasing in the order the changes were made.
-    public var id: Int
-    public var change: AliasChange
+    package var id: Int
+    package var change: AliasChange
 
-    public init(id: Int, change: AliasChange) {
+    package init(id: Int, change: AliasChange) {
         self.id = id
         self.change = change
     }
 }
 
 /// What a destination has not received yet, in replay order.
-public struct MirrorBacklog: Sendable, Hashable {
+package struct MirrorBacklog: Sendable, Hashable {
     /// Model versions, ascending.
-    public var models: [Int]
+    package var models: [Int]
     /// Alias history ids, ascending.
-    public var aliasChanges: [Int]
+    package var aliasChanges: [Int]
     /// Job ids with a drift report, in processing order (`processed_at`, then id).
-    public var jobs: [String]
+    package var jobs: [String]
 
-    public init(models: [Int] = [], aliasChanges: [Int] = [], jobs: [String] = []) {
+    package init(models: [Int] = [], aliasChanges: [Int] = [], jobs: [String] = []) {
         self.models = models
         self.aliasChanges = aliasChanges
         self.jobs = jobs
     }
 
-    public var count: Int { models.count + aliasChanges.count + jobs.count }
-    public var isEmpty: Bool { count == 0 }
+    package var count: Int { models.count + aliasChanges.count + jobs.count }
+    package var isEmpty: Bool { count == 0 }
 }
 
 /// The mirror's progress on one entity for one destination (a row of `mlflow_mirror`).
-public struct MirrorRecord: Sendable, Hashable, Codable {
-    public enum State: String, Sendable, Hashable, Codable {
+package struct MirrorRecord: Sendable, Hashable, Codable {
+    package enum State: String, Sendable, Hashable, Codable {
         /// Everything the entity needs is on the server; it is not sent again.
         case done
         /// The last attempt failed; it is retried (see `nextAttemptAt`).
@@ -52,24 +52,24 @@ public struct MirrorRecord: Sendable, Hashable, Codable {
     }
 
     /// The destination (see `MLflowSettings.target`).
-    public var target: String
-    public var kind: MirrorEntityKind
+    package var target: String
+    package var kind: MirrorEntityKind
     /// The entity's key: model version, alias history id or job id, as text.
-    public var key: String
-    public var state: State
-    public var experimentID: String?
-    public var runID: String?
+    package var key: String
+    package var state: State
+    package var experimentID: String?
+    package var runID: String?
     /// The MLflow registered model version (models only).
-    public var registeredVersion: String?
+    package var registeredVersion: String?
     /// Failed attempts since the last success.
-    public var attempts: Int
-    public var lastError: String?
-    public var lastAttemptAt: Date?
+    package var attempts: Int
+    package var lastError: String?
+    package var lastAttemptAt: Date?
     /// Not retried before this time by the background mirror (nil: at the next pass).
-    public var nextAttemptAt: Date?
-    public var mirroredAt: Date?
+    package var nextAttemptAt: Date?
+    package var mirroredAt: Date?
 
-    public init(
+    package init(
         target: String, kind: MirrorEntityKind, key: String, state: State, experimentID: String? = nil,
         runID: String? = nil, registeredVersion: String? = nil, attempts: Int = 0, lastError: String? = nil,
         lastAttemptAt: Date? = nil, nextAttemptAt: Date? = nil, mirroredAt: Date? = nil
@@ -100,7 +100,7 @@ public struct MirrorRecord: Sendable, Hashable, Codable {
     }
 
     /// Writes every key (null when unset), so `shopperd mlflow status --format json` has one shape.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(target, forKey: .target)
         try container.encode(kind, forKey: .kind)
@@ -118,12 +118,12 @@ public struct MirrorRecord: Sendable, Hashable, Codable {
 }
 
 /// Where the server put a mirrored entity, recorded when it is done.
-public struct MirrorLocation: Sendable, Hashable {
-    public var experimentID: String?
-    public var runID: String?
-    public var registeredVersion: String?
+package struct MirrorLocation: Sendable, Hashable {
+    package var experimentID: String?
+    package var runID: String?
+    package var registeredVersion: String?
 
-    public init(experimentID: String? = nil, runID: String? = nil, registeredVersion: String? = nil) {
+    package init(experimentID: String? = nil, runID: String? = nil, registeredVersion: String? = nil) {
         self.experimentID = experimentID
         self.runID = runID
         self.registeredVersion = registeredVersion

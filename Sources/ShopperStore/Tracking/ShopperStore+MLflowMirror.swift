@@ -10,7 +10,7 @@ import GRDB
 /// transactions never touch this table.
 extension ShopperStore {
     /// Every alias change with its id, oldest first (optionally only ids in `ids`).
-    public func aliasHistoryEntries(ids: [Int]? = nil) throws(StoreError) -> [AliasHistoryEntry] {
+    package func aliasHistoryEntries(ids: [Int]? = nil) throws(StoreError) -> [AliasHistoryEntry] {
         try read { db in
             var sql = "SELECT id, alias, action, from_version, to_version, reason, changed_at FROM alias_history"
             var arguments: StatementArguments = []
@@ -31,13 +31,13 @@ extension ShopperStore {
     }
 
     /// The jobs that processed store version `batchVersion` (normally one).
-    public func jobs(batchVersion: Int) throws(StoreError) -> [JobRecord] {
+    package func jobs(batchVersion: Int) throws(StoreError) -> [JobRecord] {
         try read { db in try Self.jobs(db, whereClause: "WHERE batch_version = ?", arguments: [batchVersion]) }
     }
 
     /// What `target` has not received yet: every model, alias change and drift-checked job
     /// without a `done` record, each in its natural order.
-    public func mirrorBacklog(target: String) throws(StoreError) -> MirrorBacklog {
+    package func mirrorBacklog(target: String) throws(StoreError) -> MirrorBacklog {
         try read { db in
             func notDone(_ kind: MirrorEntityKind, key: String) -> String {
                 """
@@ -60,7 +60,7 @@ extension ShopperStore {
     }
 
     /// How many entities of each kind exist to be mirrored (jobs: those with a drift report).
-    public func mirrorableCounts() throws(StoreError) -> [MirrorEntityKind: Int] {
+    package func mirrorableCounts() throws(StoreError) -> [MirrorEntityKind: Int] {
         try read { db in
             [
                 .model: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM models") ?? 0,
@@ -71,7 +71,7 @@ extension ShopperStore {
     }
 
     /// The progress records of `target` (of one kind and/or state, or all), by kind then key.
-    public func mirrorRecords(
+    package func mirrorRecords(
         target: String, kind: MirrorEntityKind? = nil, state: MirrorRecord.State? = nil
     ) throws(StoreError) -> [MirrorRecord] {
         try read { db in
@@ -90,14 +90,14 @@ extension ShopperStore {
     }
 
     /// One entity's progress record for `target`, if it was ever attempted.
-    public func mirrorRecord(target: String, kind: MirrorEntityKind, key: String) throws(StoreError) -> MirrorRecord? {
+    package func mirrorRecord(target: String, kind: MirrorEntityKind, key: String) throws(StoreError) -> MirrorRecord? {
         try read { db in
             try Self.mirrorRecords(db, where: "target = ? AND kind = ? AND key = ?", arguments: [target, kind.rawValue, key]).first
         }
     }
 
     /// Records that `target` has everything of an entity, and where the server put it.
-    public func recordMirrored(
+    package func recordMirrored(
         target: String, kind: MirrorEntityKind, key: String, location: MirrorLocation, at date: Date = Date()
     ) throws(StoreError) {
         try write { db in
@@ -117,7 +117,7 @@ extension ShopperStore {
     /// Records a failed attempt (one more attempt, the error, when to try again); returns the
     /// attempts so far. Never downgrades a `done` entity.
     @discardableResult
-    public func recordMirrorFailure(
+    package func recordMirrorFailure(
         target: String, kind: MirrorEntityKind, key: String, error: String, at date: Date = Date(),
         nextAttemptAt: Date? = nil
     ) throws(StoreError) -> Int {
@@ -139,7 +139,7 @@ extension ShopperStore {
     /// checks every entity again; idempotent writes keep that from creating duplicates. Returns
     /// how many records were removed.
     @discardableResult
-    public func resetMirror(target: String) throws(StoreError) -> Int {
+    package func resetMirror(target: String) throws(StoreError) -> Int {
         try write { db in
             try db.execute(sql: "DELETE FROM mlflow_mirror WHERE target = ?", arguments: [target])
             return db.changesCount
@@ -147,7 +147,7 @@ extension ShopperStore {
     }
 
     /// Every destination with progress records, most recently attempted first.
-    public func mirrorTargets() throws(StoreError) -> [String] {
+    package func mirrorTargets() throws(StoreError) -> [String] {
         try read { db in
             try String.fetchAll(db, sql: """
                 SELECT target FROM mlflow_mirror GROUP BY target ORDER BY MAX(COALESCE(last_attempt_at, 0)) DESC, target
