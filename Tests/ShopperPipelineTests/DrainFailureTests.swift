@@ -162,6 +162,23 @@ import Glibc
         #expect(PipelineError.fileSystem(Self.eio).failureClass == .transient)
     }
 
+    /// An error no rule classifies keeps its type and its own words, so the operator sees what
+    /// failed (it used to arrive as bare text); it is retried, and permanent once it repeats.
+    @Test func anUnclassifiedErrorKeepsItsTypeAndMessage() {
+        struct LedgerMismatch: Error, CustomStringConvertible {
+            var description: String { "ledger row 7 does not add up" }
+        }
+        let wrapped = PipelineError.wrap(LedgerMismatch())
+        guard case .unexpected(let type, let message) = wrapped else {
+            Issue.record("\(wrapped) is not .unexpected")
+            return
+        }
+        #expect(type.hasSuffix("LedgerMismatch"))
+        #expect(message == "ledger row 7 does not add up")
+        #expect(wrapped.description.contains("LedgerMismatch") && wrapped.description.hasSuffix(": ledger row 7 does not add up"))
+        #expect(wrapped.category == "unexpected" && wrapped.failureClass == .unknown)
+    }
+
     private func waitFor(_ condition: () async -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
