@@ -17,6 +17,9 @@ package struct BatchOutcome: Sendable {
     package init(job: JobRecord, report: BatchReport? = nil, rejection: RejectionReport? = nil, retrainSkipped: RetrainSkipped? = nil) {
         self.job = job
         let accepted = job.outcome == .scored || job.outcome == .stored
+        // A recorded job's report is one this process type wrote and always decodes. One that does
+        // not (a damaged store) still reaches the outbox verbatim (`OutboxWriter` writes
+        // `job.report`); only the journal event loses its figures.
         self.report = report ?? (accepted ? try? JSONDecoder().decode(BatchReport.self, from: job.report) : nil)
         self.rejection = rejection ?? (accepted ? nil : try? JSONDecoder().decode(RejectionReport.self, from: job.report))
         self.retrainSkipped = retrainSkipped

@@ -88,7 +88,7 @@ package enum PipelineError: Error, Sendable, CustomStringConvertible {
         case let error as StoreError: .store(error)
         case let error as ForestError: .model("model error: \(error)")
         case let error as DriftError: .model("drift check failed: \(error)")
-        default: .unexpected(type: String(reflecting: Swift.type(of: error)), message: String(describing: error))
+        default: .unexpected(type: String(describing: Swift.type(of: error)), message: String(describing: error))
         }
     }
 }

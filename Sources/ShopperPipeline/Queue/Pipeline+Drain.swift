@@ -27,6 +27,8 @@ extension Pipeline {
         while true {
             try Task.checkCancellation()
             if stop() { return }
+            // Only picks which waiting entries to list: on a store that cannot be read now, the
+            // batch's own processing meets the same failure and reports it (retry, journal).
             let champion = try? await processor.championVersion()
             if queue.isEmpty || listedUnder != .some(champion) {
                 queue = await list(observer: observer, champion: champion)
