@@ -2,6 +2,7 @@ import Foundation
 import GRDB  // only to damage a stored metrics document on purpose: the store has no API for that
 import ShopperCore
 import ShopperML
+import ShopperStore
 import Testing
 @testable import ShopperPipeline
 
@@ -13,10 +14,17 @@ import Testing
         let dirs = try PipelineDirectories()
         let pipeline = try await dirs.pipeline()
         let observer = RecordingObserver()
-        try dirs.drop("0-bootstrap.csv", PipelineFixtures.bootstrap, labelled: true)
-        try await dirs.claimAll(pipeline)
-        try await pipeline.drain(observer: observer)
-        #expect(try pipeline.store.aliases()[.champion] == 1)
+        // `--bootstrap FILE`: one commit stores the file and promotes the first champion.
+        try dirs.temp.write("boot.csv", SessionCSV.encode(PipelineFixtures.bootstrap, labelled: true))
+        guard case .trained(let version, _) = try await pipeline.bootstrap(from: dirs.temp.file("boot.csv")) else {
+            Issue.record("the bootstrap file trained no champion")
+            return
+        }
+        let (champion, stored) = (try pipeline.store.aliases()[.champion], try pipeline.store.currentVersion())
+        #expect(version == 1 && champion == 1 && stored == 1)
+        let promotion = try #require(try pipeline.store.aliasHistory(.champion).first)
+        #expect(promotion.reason.hasPrefix("bootstrap: first champion, trained on \(PipelineFixtures.bootstrap.count) labelled rows of boot.csv "
+            + "and the store (store versions 1…1); evidence: "), "\(promotion.reason)")
 
         let queue = try DatabaseQueue(path: pipeline.store.path)
         try await queue.write { db in
