@@ -4,10 +4,12 @@ import ShopperDrift
 import ShopperML
 import ShopperStore
 
-/// One batch's life, from its claimed bytes to its committed outcome: read → validate → drift check
-/// against the champion's reference → decide (score, or retrain and maybe promote) → score → one
-/// store transaction holding the new version, any new model and alias changes, the predictions,
-/// the realised performance and the job's report.
+/// One batch's life, from its claimed bytes to its committed outcome: read and validate (a refused
+/// input is rejected, a known content a duplicate) → plan: with a champion, drift check, scoring,
+/// realised performance and the retrain rule (`RetrainPolicy`, `+Retrain`); without one, the first
+/// champion (`+FirstChampion`) → commit: one store transaction holding the new version, any new
+/// model and alias changes, the predictions, the realised performance and the job's report
+/// (`+Commit`, shared with `--bootstrap FILE`).
 ///
 /// Everything before the transaction only reads, so a crash or a stop anywhere before it leaves
 /// nothing behind, and a crash after it leaves a complete outcome: `process` on the same spool entry

@@ -63,7 +63,8 @@ extension Pipeline {
         let listed = Set(entries.map(\.id))
         waiting = waiting.filter { id, _ in listed.contains(id) }
         retries.keep(only: listed)
-        return entries.filter { waiting[$0.id] == nil || waiting[$0.id]! != champion }
+        // An entry waiting for a champion is listed again once the champion differs from the one it waited under.
+        return entries.filter { entry in waiting[entry.id].map { $0 != champion } ?? true }
     }
 
     /// One attempt at one entry: process (commits its outcome), then deliver and file it.
