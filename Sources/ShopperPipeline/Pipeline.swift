@@ -61,6 +61,8 @@ package actor Pipeline {
         // have one: outcomes are written before the job is marked delivered and inputs filed
         // before the entry leaves the spool. So an empty spool means nothing to sweep, and start-up
         // does not list an archive that grows with history.
+        // A spool that cannot be listed now is reported by the drain's first listing (retried under
+        // the key ""); the sweep waits for the next start.
         if let pending = try? spool.pending(), !pending.isEmpty {
             for directory in [outbox, spool.archiveDirectory, spool.quarantineDirectory] {
                 AtomicFile.removeDeadTemporaries(in: directory)

@@ -177,6 +177,7 @@ package struct MLflowClient: Sendable {
 
     /// MLflow's error for a non-2xx answer: its `error_code` and `message` when the body has them.
     static func error(_ request: HTTPRequest, _ response: HTTPResponse) -> MLflowError {
+        // Not every error answer is MLflow's JSON (a proxy's HTML page): then the raw text is the message.
         let body = try? JSONDecoder().decode(MLflowErrorBody.self, from: response.body)
         let text = String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return .server(endpoint: request.endpoint, status: response.status, code: body?.error_code,

@@ -20,7 +20,7 @@ extension MLflowMirror {
         }
         let cause = try storeCall { () throws(StoreError) in try store.jobs(batchVersion: record.trainingStoreVersion) }
             .last { $0.decision.lowercased().contains("train") }
-        let content = TrainingRun.content(record: record, model: model, modelFile: file, cause: cause)
+        let content = try TrainingRun.content(record: record, model: model, modelFile: file, cause: cause)
         let experimentID = try await experimentID(settings.trainingExperiment)
         let run = try await ensureRun(content, experimentID: experimentID)
         try await ensureRegisteredModel()
@@ -103,7 +103,14 @@ extension MLflowMirror {
     /// batches are checked against the same model).
     private func reference(model: Int, rows: Int) throws(MLflowError) -> DriftReference? {
         if let cached = referenceCache.reference(model: model) { return cached.rowCount == rows ? cached : nil }
-        guard let record = try? store.model(version: model) else { return nil }
+        let record: ModelRecord
+        do {
+            record = try store.model(version: model)
+        } catch .unknownModel {
+            return nil  // no such model: no reference to draw against
+        } catch {
+            throw .store(error)
+        }
         let sessions = try storeCall { () throws(StoreError) in
             try store.labelledSessions(fromVersion: record.trainingFromVersion ?? 1, throughVersion: record.trainingStoreVersion)
         }

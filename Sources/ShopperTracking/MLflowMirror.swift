@@ -56,6 +56,8 @@ package actor MLflowMirror {
         self.now = now
         (events, eventSink) = AsyncStream.makeStream(of: MirrorEvent.self, bufferingPolicy: .bufferingNewest(64))
         // A mirror that was behind when the process stopped says so when it catches up.
+        // Only decides whether a "caught up" event follows the first clean pass; a store that cannot
+        // be read fails that pass, which reports it.
         behind = ((try? store.mirrorRecords(target: settings.target, state: .failed)) ?? []).isEmpty == false
     }
 
@@ -167,11 +169,18 @@ package actor MLflowMirror {
             progress.stoppedEarly = true
             progress.failed.append(MirrorFailure(entity: "store", error: error.description, serverUnavailable: false))
         }
-        if let backlog = try? store.mirrorBacklog(target: settings.target) {
+        do {
+            let backlog = try store.mirrorBacklog(target: settings.target)
             progress.pending = MirrorCounts(models: backlog.models.count, aliasChanges: backlog.aliasChanges.count,
                                             jobs: backlog.jobs.count)
+            afterPass(progress)
+        } catch {
+            // Not "nothing pending" (that would announce a catch-up): the pass says it could not count.
+            let failure = MirrorFailure(entity: "store", error: "cannot count what is pending: \(error)", serverUnavailable: false)
+            progress.failed.append(failure)
+            lastPassFailure = failure
+            lastPassFailureAt = now()
         }
-        afterPass(progress)
         return progress
     }
 
@@ -275,7 +284,9 @@ package actor MLflowMirror {
             }
             let unavailable = error.isServerUnavailable
             let at = now()
-            let previous = (try? store.mirrorRecord(target: target, kind: entity.kind, key: entity.key))??.attempts ?? 0
+            let previous = try storeCall { () throws(StoreError) in
+                try store.mirrorRecord(target: target, kind: entity.kind, key: entity.key)
+            }?.attempts ?? 0
             // Server-wide trouble is paced by the pass backoff; an entity's own error by its own.
             let next: Date? = unavailable ? nil : at.addingTimeInterval(backoff(previous + 1).seconds)
             let message = error.description

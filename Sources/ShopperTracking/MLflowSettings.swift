@@ -42,12 +42,6 @@ package struct MLflowSettings: Sendable, Hashable {
         try validate()
     }
 
-    /// The settings for the URI in `MLFLOW_TRACKING_URI`, or nil when it is unset or empty.
-    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(MLflowError) -> MLflowSettings? {
-        guard let uri = environment[environmentVariable], !uri.isEmpty else { return nil }
-        return try MLflowSettings(trackingURI: uri)
-    }
-
     /// The destination's identity for progress records: server, experiments and registered
     /// model. Changing any of them makes the mirror send everything to the new destination.
     package var target: String {

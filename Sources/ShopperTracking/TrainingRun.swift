@@ -16,7 +16,12 @@ package enum TrainingRun {
 
     /// - Parameters:
     ///   - cause: the job whose decision trained this model, when the daemon trained it.
-    package static func content(record: ModelRecord, model: ForestModel, modelFile: Data, cause: JobRecord?) -> RunContent {
+    /// - Throws: `MLflowError.unreadableEntity` when `metrics.json` cannot be encoded (a figure
+    ///   that is not a finite number): the model's mirror fails and says why, rather than upload an
+    ///   empty artifact.
+    package static func content(
+        record: ModelRecord, model: ForestModel, modelFile: Data, cause: JobRecord?
+    ) throws(MLflowError) -> RunContent {
         let time = record.createdAt.millisecondsSince1970
         let metadata = model.metadata
         let parameters = model.parameters
@@ -110,7 +115,7 @@ package enum TrainingRun {
 
         var artifacts = [
             RunArtifact(path: "\(modelDirectory)/\(modelFileName)", data: modelFile, contentType: "application/json"),
-            RunArtifact(path: "metrics.json", data: metricsDocument(record: record, model: model), contentType: "application/json"),
+            RunArtifact(path: "metrics.json", data: try metricsDocument(record: record, model: model), contentType: "application/json"),
         ]
         for (name, blob) in [("params", record.params), ("metrics", record.metrics), ("importances", record.importances)]
         where !blob.isEmpty {
@@ -138,7 +143,7 @@ package enum TrainingRun {
     }
 
     /// `metrics.json`: the model's figures as ShopperML reports them (sorted keys, ISO dates).
-    static func metricsDocument(record: ModelRecord, model: ForestModel) -> Data {
+    static func metricsDocument(record: ModelRecord, model: ForestModel) throws(MLflowError) -> Data {
         struct Document: Encodable {
             var model_version: Int
             var threshold: Double
@@ -148,9 +153,12 @@ package enum TrainingRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        // Every field is a plain finite value (ShopperML's model files are JSON too).
-        return (try? encoder.encode(Document(model_version: record.version, threshold: model.threshold,
-                                             parameters: model.parameters, metadata: model.metadata))) ?? Data()
+        do {
+            return try encoder.encode(Document(model_version: record.version, threshold: model.threshold,
+                                               parameters: model.parameters, metadata: model.metadata))
+        } catch {
+            throw .unreadableEntity("model \(record.version)'s metrics.json cannot be encoded: \(error)")
+        }
     }
 
     /// The run's description in MLflow's UI (markdown).

@@ -57,6 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         defer { daemon.stop() }
         let readyAfter = try daemon.waitUntilReady(timeout: .seconds(600))
         let store = try ShopperStore.open(directory: URL(fileURLWithPath: state))
+        // No champion yet (the bootstrap waits for evidence): nothing to announce; each batch's line says what happened.
         if let champion = try? store.model(alias: .champion) {
             say("  champion v\(champion.version) ready after \(Self.seconds(readyAfter)) (daemon pid \(daemon.pid), tuning grid \(chosenGrid))")
         }
@@ -127,7 +128,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     static func makeWorkDirectory(_ given: String?) throws -> String {
         if let given {
-            let existing = (try? FileManager.default.contentsOfDirectory(atPath: given)) ?? []
+            let existing = FileManager.default.fileExists(atPath: given) ? try FileManager.default.contentsOfDirectory(atPath: given) : []
             guard existing.isEmpty else { throw ValidationError("--work \(given) is not empty; give a new or empty directory") }
             try FileManager.default.createDirectory(atPath: given, withIntermediateDirectories: true)
             return URL(fileURLWithPath: given).standardizedFileURL.path
@@ -332,8 +333,13 @@ struct DemoOutcome {
         default:
             break
         }
-        let flagged = (try? String(contentsOfFile: predictionsFile ?? "", encoding: .utf8))?
-            .split(separator: "\n").dropFirst().filter { $0.contains(",TRUE,") }.count ?? 0
+        let flagged: String
+        do {
+            flagged = String(try String(contentsOfFile: predictionsFile ?? "", encoding: .utf8)
+                .split(separator: "\n").dropFirst().filter { $0.contains(",TRUE,") }.count)
+        } catch {
+            flagged = "? (cannot read \(predictionsFile ?? "the predictions"): \(error))"
+        }
         lines.append("   decision \(report.decision.rawValue); scored by v\(report.models.serving ?? 0): \(flagged) of \(report.rows) "
             + "sessions flagged as likely buyers → outbox/\(report.predictionsFile ?? "-")  "
             + "(pipeline \(String(format: "%.0f", report.timingsMS.total)) ms, drop-to-outcome \(DemoCommand.seconds(wall)))")

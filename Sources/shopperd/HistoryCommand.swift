@@ -44,6 +44,7 @@ struct HistoryCommand: ParsableCommand {
 
     static func entries(_ jobs: [JobRecord]) -> [Entry] {
         jobs.map { job in
+            // An unreadable drift report lists as unknown (null), never as "no drift".
             let drift = job.driftReport.flatMap { try? JSONDecoder().decode(DriftReport.self, from: $0) }
             return Entry(
                 jobID: job.id, processedAt: Terminal.timestamp(job.processedAt),

@@ -48,8 +48,13 @@ struct PerformanceCommand: ParsableCommand {
         do {
             figures = try store.performance(modelVersion: model)
             for record in try store.models() {
-                let metrics = try? JSONDecoder().decode(RegistryPayload.Metrics.self, from: record.metrics)
-                validation[record.version] = metrics?.holdout?.rocAUC ?? metrics?.outOfBag?.rocAUC
+                do {
+                    let metrics = try JSONDecoder().decode(RegistryPayload.Metrics.self, from: record.metrics)
+                    validation[record.version] = metrics.holdout?.rocAUC ?? metrics.outOfBag?.rocAUC
+                } catch {
+                    Terminal.error("shopperd: model v\(record.version)'s stored metrics cannot be read (\(error)): "
+                        + "its validation ROC AUC is shown as unknown")
+                }
             }
         } catch {
             throw Terminal.fail(error)

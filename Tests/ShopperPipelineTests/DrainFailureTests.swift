@@ -113,7 +113,7 @@ import Glibc
         try await pipeline.drain(observer: observer)
         #expect(await observer.retries.map(\.attempt) == [1, 2])
         let reason = try #require(await observer.finished.first?.outcome.rejection?.reason)
-        #expect(reason.contains("failing.csv failed 3 times in a row with the same error: the mystery failure"), "\(reason)")
+        #expect(reason.contains("failing.csv failed 3 times in a row with the same error: unexpected Mystery: the mystery failure"), "\(reason)")
     }
 
     @Test func aStopLeavesTheBatchPendingWithNothingCommittedAndNoRetry() async throws {
@@ -160,6 +160,23 @@ import Glibc
         #expect(PipelineError.store(.busy(path: "/s", timeoutSeconds: 5)).failureClass == .transient)
         #expect(PipelineError.store(.corrupt(path: "/s", detail: "x")).failureClass == .fatal)
         #expect(PipelineError.fileSystem(Self.eio).failureClass == .transient)
+    }
+
+    /// An error no rule classifies keeps its type and its own words, so the operator sees what
+    /// failed (it used to arrive as bare text); it is retried, and permanent once it repeats.
+    @Test func anUnclassifiedErrorKeepsItsTypeAndMessage() {
+        struct LedgerMismatch: Error, CustomStringConvertible {
+            var description: String { "ledger row 7 does not add up" }
+        }
+        let wrapped = PipelineError.wrap(LedgerMismatch())
+        guard case .unexpected(let type, let message) = wrapped else {
+            Issue.record("\(wrapped) is not .unexpected")
+            return
+        }
+        #expect(type == "LedgerMismatch")
+        #expect(message == "ledger row 7 does not add up")
+        #expect(wrapped.description.contains("LedgerMismatch") && wrapped.description.hasSuffix(": ledger row 7 does not add up"))
+        #expect(wrapped.category == "unexpected" && wrapped.failureClass == .unknown)
     }
 
     private func waitFor(_ condition: () async -> Bool) async -> Bool {

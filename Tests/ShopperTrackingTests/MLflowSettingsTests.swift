@@ -45,11 +45,5 @@ extension ShopperTrackingSuite {
             #expect(try MLflowSettings(trackingURI: "http://127.0.0.1:5000", monitoringExperiment: "m & n").target
                 .hasSuffix("monitoring=m%20%26%20n&model=shopperd-purchase-intent"))
         }
-
-        @Test func theEnvironmentVariableIsRead() throws {
-            #expect(try MLflowSettings.fromEnvironment([:]) == nil)
-            #expect(try MLflowSettings.fromEnvironment(["MLFLOW_TRACKING_URI": ""]) == nil)
-            #expect(try MLflowSettings.fromEnvironment(["MLFLOW_TRACKING_URI": "http://h:9"])?.trackingURI.absoluteString == "http://h:9")
-        }
     }
 }

@@ -27,7 +27,10 @@ extension ShopperTrackingSuite {
             #expect(backlog.aliasChanges == [1, 2, 3, 4])
             #expect(backlog.jobs == ["000000", aug, nov])
             #expect(backlog.count == 9)
-            #expect(try store.mirrorableCounts() == [.model: 2, .alias: 4, .job: 3])
+            // Everything there is to mirror: every model, every alias change, every job with a drift report.
+            #expect(try store.models().count == 2)
+            #expect(try store.aliasHistoryEntries().count == 4)
+            #expect(try store.jobs().filter { $0.driftReport != nil }.count == 3)
             let history = try store.aliasHistoryEntries()
             #expect(history.map(\.id) == [1, 2, 3, 4])
             #expect(history.map(\.change.toVersion) == [1, 2, 2, nil])

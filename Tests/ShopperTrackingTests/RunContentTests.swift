@@ -17,7 +17,7 @@ extension ShopperTrackingSuite {
             let file = try store.modelFile(version: 2)
             let model = try ModelFile.decode(file)
             let cause = try store.jobs(batchVersion: 3).last
-            let content = TrainingRun.content(record: record, model: model, modelFile: file, cause: cause)
+            let content = try TrainingRun.content(record: record, model: model, modelFile: file, cause: cause)
 
             #expect(content.entity == .model(version: 2))
             #expect(content.tag("shopperd.entity") == "model:2")
@@ -98,9 +98,29 @@ extension ShopperTrackingSuite {
             let fixture = try await TrackingFixture.standard()
             let record = try fixture.store.model(version: 1)
             let file = try fixture.store.modelFile(version: 1)
-            let content = TrainingRun.content(record: record, model: try ModelFile.decode(file), modelFile: file, cause: nil)
+            let content = try TrainingRun.content(record: record, model: try ModelFile.decode(file), modelFile: file, cause: nil)
             #expect(content.tag("shopperd.decision") == nil)
             #expect(content.param("training_from_version") == "1")
+        }
+
+        /// A figure JSON cannot hold (NaN) used to upload `metrics.json` as an empty file; now the
+        /// model's mirror fails and its error names the artifact.
+        @Test func aMetricsDocumentThatCannotBeEncodedFailsTheRun() async throws {
+            let fixture = try await TrackingFixture.standard()
+            let record = try fixture.store.model(version: 1)
+            let file = try fixture.store.modelFile(version: 1)
+            var model = try ModelFile.decode(file)
+            model.threshold = .nan
+            let built = Result { () throws(MLflowError) in
+                try TrainingRun.content(record: record, model: model, modelFile: file, cause: nil)
+            }
+            switch built {
+            case .success(let content):
+                Issue.record("built a run with metrics.json of \(content.artifacts.first { $0.path == "metrics.json" }?.data.count ?? -1) bytes")
+            case .failure(let error):
+                guard case .unreadableEntity(let message) = error else { Issue.record("\(error)"); return }
+                #expect(message.contains("model 1's metrics.json cannot be encoded"))
+            }
         }
 
         @Test func aMonitoringRunCarriesEveryFeaturesTest() async throws {

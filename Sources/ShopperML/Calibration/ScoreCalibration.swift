@@ -106,6 +106,8 @@ package struct ScoreCalibration: Sendable, Codable, Hashable {
             knots.append(centre)
             values.append(min(1, max(0, block.value)))
         }
+        // Valid by construction, so never nil here: each knot lies in its own block's range of
+        // distinct finite scores (strictly increasing), and PAV values are non-decreasing, clamped to [0, 1].
         return try? ScoreCalibration(scores: knots, probabilities: values, fittedOn: fittedOn, rows: order.count)
     }
 }

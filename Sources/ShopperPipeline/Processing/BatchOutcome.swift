@@ -17,6 +17,9 @@ package struct BatchOutcome: Sendable {
     package init(job: JobRecord, report: BatchReport? = nil, rejection: RejectionReport? = nil, retrainSkipped: RetrainSkipped? = nil) {
         self.job = job
         let accepted = job.outcome == .scored || job.outcome == .stored
+        // A recorded job's report is one this process type wrote and always decodes. One that does
+        // not (a damaged store) still reaches the outbox verbatim (`OutboxWriter` writes
+        // `job.report`); only the journal event loses its figures.
         self.report = report ?? (accepted ? try? JSONDecoder().decode(BatchReport.self, from: job.report) : nil)
         self.rejection = rejection ?? (accepted ? nil : try? JSONDecoder().decode(RejectionReport.self, from: job.report))
         self.retrainSkipped = retrainSkipped
@@ -34,6 +37,8 @@ struct Champion: Sendable {
     let training: [VersionedSession]
     let reference: DriftReference
     let validationROCAUC: Double?
+    /// Why `validationROCAUC` is unknown when it should be known (unreadable stored metrics).
+    let validationUnknown: String?
 }
 
 /// A labelled row with the store version it came in (the batch being processed counts as the next
@@ -43,9 +48,16 @@ struct VersionedSession: Sendable {
     let session: Session
 }
 
+/// Where a batch came from: the spool (it gets a job, a report and outbox files) or
+/// `--bootstrap FILE` (it only becomes data, and may train the first champion).
+enum BatchSource: Sendable {
+    case spool(SpoolEntry)
+    case bootstrapFile(String)
+}
+
 /// Everything decided before the commit.
 struct PreparedBatch: Sendable {
-    let entry: SpoolEntry
+    let source: BatchSource
     let batch: ParsedBatch
     let baseVersion: Int
     let receivedAt: Date
@@ -60,6 +72,14 @@ struct PreparedBatch: Sendable {
     let skipped: RetrainSkipped?
     /// The evidence rule's verdict on the model trained (or not yet trainable) for this batch.
     let evidence: EvidenceVerdict?
+
+    /// The input's name, for reasons.
+    var batchName: String {
+        switch source {
+        case .spool(let entry): entry.name.description
+        case .bootstrapFile(let path): path
+        }
+    }
 
     var decisionCause: String {
         if drift?.criticalDrift == true { return "drift" }

@@ -3,47 +3,38 @@ import ShopperCore
 import ShopperML
 import ShopperStore
 
+/// What one commit wrote.
+struct CommittedBatch: Sendable {
+    /// The job and its report (a spooled batch); nil for `--bootstrap FILE`.
+    var job: JobRecord?
+    var report: BatchReport?
+    /// The champion after the commit (nil: none yet).
+    var serving: Int?
+    /// The model registered by the commit, if any.
+    var registered: Int?
+}
+
 extension BatchProcessor {
-    /// The one transaction that makes the batch's outcome real.
-    func commit(_ p: PreparedBatch, timings: BatchReport.Timings, started: ContinuousClock.Instant) throws -> BatchOutcome {
+    /// The one transaction that makes a batch's outcome real, for a spooled batch and
+    /// `--bootstrap FILE` alike: the batch as a store version, the model trained for it with its
+    /// alias changes, and for a spooled batch its predictions, realised performance and job.
+    func commit(_ p: PreparedBatch, timings: BatchReport.Timings, started: ContinuousClock.Instant) throws -> CommittedBatch {
         let clock = ContinuousClock()
         let commitStart = clock.now
         var timings = timings
-        let batchName = p.entry.name.description
         // Encoded before the write lock is taken; the version it names is checked inside.
         let draft: ModelDraft? = try p.trial.map { trial in
             try ModelCatalog.draft(for: trial.model, trainingFromVersion: trial.trainingFromVersion)
         }
-        let (job, report, championAfter) = try store.transaction { tx -> (JobRecord, BatchReport, Int?) in
+        let committed = try store.transaction { tx -> CommittedBatch in
             try tx.requireCurrentVersion(p.baseVersion)
-            guard case .created(let version) = try tx.ingest(p.batch, receivedAt: p.receivedAt, gold: settings.gold) else {
-                throw StoreError.database("\(batchName) was ingested by another process meanwhile")
-            }
-            let batchVersion = version.version
-            var serving = p.championBefore?.version
-            var challengerVersion: Int?
-            if let trial = p.trial, let draft {
-                let registered = try tx.registerModel(draft)
-                challengerVersion = registered
-                if let champion = p.championBefore {
-                    try tx.promote(version: registered, to: .challenger,
-                                   reason: "trained on \(trial.trainingRows) rows after \(p.decisionCause) in \(batchName) (store version \(batchVersion))")
-                    if trial.promoted {
-                        try tx.promote(version: registered, to: .champion,
-                                       reason: "not significantly worse than champion v\(champion.version) on held-out new rows: \(trial.verdict)")
-                        serving = registered
-                    }
-                    try tx.removeAlias(.challenger, reason: trial.promoted ? "promoted to champion" : "kept out: \(trial.verdict)")
-                } else {
-                    try tx.promote(version: registered, to: .champion,
-                                   reason: "first champion, trained on \(trial.trainingRows) labelled rows through store version \(batchVersion); "
-                                       + "evidence: \(p.evidence?.summary ?? "none recorded")")
-                    serving = registered
-                }
-            }
+            let batchVersion = try ingest(p, in: tx)
+            let (serving, registered) = try changeModels(p, draft: draft, batchVersion: batchVersion, in: tx)
             // Only a `stored` batch (no champion yet: kept as data) has no serving model.
             let stored = p.decision == .waitForChampion
             if serving == nil, !stored { throw StoreError.aliasNotSet(.champion) }
+            guard case .spool(let entry) = p.source else { return CommittedBatch(serving: serving, registered: registered) }
+
             if let serving { try tx.savePredictions(p.servingPredictions, batchVersion: batchVersion, modelVersion: serving) }
             if let champion = p.championBefore, serving != champion.version, p.realised != nil {
                 try tx.savePredictions(p.championPredictions, batchVersion: batchVersion, modelVersion: champion.version)
@@ -54,30 +45,77 @@ extension BatchProcessor {
                     positiveCount: p.batch.positiveCount, threshold: realised.threshold, rocAUC: realised.rocAUC,
                     recall: realised.recall, precision: realised.precision, recordedAt: p.receivedAt))
             }
-            let stem = try Self.uniqueStem(for: p.entry, in: tx)
+            let stem = try Self.uniqueStem(for: entry, in: tx)
             timings.commit = (clock.now - commitStart).milliseconds
             timings.total = (clock.now - started).milliseconds
             var report = BatchReport(
-                jobID: p.entry.id, input: batchName, rows: p.batch.rowCount, labelled: p.batch.isLabelled,
+                jobID: entry.id, input: entry.name.description, rows: p.batch.rowCount, labelled: p.batch.isLabelled,
                 storeVersion: batchVersion, duplicateRowsInBatch: p.batch.duplicateCount,
                 quarantinedRows: p.batch.quarantined.count, quarantinedIssues: QuarantineListing.issues(p.batch.quarantined),
                 quarantinedIssueCount: QuarantineListing.issueCount(p.batch.quarantined), labelledRows: p.batch.labelledCount,
                 unknownColumns: p.batch.unknownColumns, decision: p.decision,
                 reason: p.reason, drift: p.drift, realised: p.realised, evidence: p.evidence,
                 models: .init(serving: serving, championBefore: p.championBefore?.version,
-                              challenger: p.championBefore == nil ? nil : challengerVersion, evaluation: p.trial?.evaluation),
+                              challenger: p.championBefore == nil ? nil : registered, evaluation: p.trial?.evaluation),
                 predictionsFile: stored ? nil : stem + ".predictions.csv", timingsMS: timings,
                 processedAt: ReportJSON.timestamp(Date()))
             if stored { report.outcome = JobRecord.Outcome.stored.rawValue }
             let job = JobRecord(
-                id: p.entry.id, inputName: p.entry.name.bytes, outboxStem: stem, outcome: stored ? .stored : .scored,
+                id: entry.id, inputName: entry.name.bytes, outboxStem: stem, outcome: stored ? .stored : .scored,
                 decision: p.decision.rawValue, batchVersion: batchVersion, modelVersion: serving,
                 rowCount: p.batch.rowCount, driftReport: try p.drift.map { try ReportJSON.encode($0) },
                 report: try ReportJSON.encode(report), processedAt: Date())
             try tx.recordJob(job)
-            return (job, report, serving)
+            return CommittedBatch(job: job, report: report, serving: serving, registered: registered)
         }
-        if championAfter != championCache?.version { championCache = nil }
-        return BatchOutcome(job: job, report: report, retrainSkipped: p.skipped)
+        if committed.serving != championCache?.version { championCache = nil }
+        return committed
+    }
+
+    /// The batch as a new store version. A spooled batch's content is new (duplicates were
+    /// refused before); a `--bootstrap` file's may already be stored, and is then not stored twice.
+    private func ingest(_ p: PreparedBatch, in tx: StoreTransaction) throws -> Int {
+        switch try tx.ingest(p.batch, receivedAt: p.receivedAt, gold: settings.gold) {
+        case .created(let version):
+            return version.version
+        case .alreadyIngested(let version):
+            guard case .bootstrapFile = p.source else {
+                throw StoreError.database("\(p.batchName) was ingested by another process meanwhile")
+            }
+            return version.version
+        }
+    }
+
+    /// Registers the trained model, if any, and moves the aliases: a challenger is judged and
+    /// promoted or kept out; a first champion is promoted. Returns the serving and the registered version.
+    private func changeModels(
+        _ p: PreparedBatch, draft: ModelDraft?, batchVersion: Int, in tx: StoreTransaction
+    ) throws -> (serving: Int?, registered: Int?) {
+        guard let trial = p.trial, let draft else { return (p.championBefore?.version, nil) }
+        let registered = try tx.registerModel(draft)
+        guard let champion = p.championBefore else {
+            try tx.promote(version: registered, to: .champion, reason: firstChampionReason(p, trial: trial, batchVersion: batchVersion))
+            return (registered, registered)
+        }
+        try tx.promote(version: registered, to: .challenger,
+                       reason: "trained on \(trial.trainingRows) rows after \(p.decisionCause) in \(p.batchName) (store version \(batchVersion))")
+        if trial.promoted {
+            try tx.promote(version: registered, to: .champion,
+                           reason: "not significantly worse than champion v\(champion.version) on held-out new rows: \(trial.verdict)")
+        }
+        try tx.removeAlias(.challenger, reason: trial.promoted ? "promoted to champion" : "kept out: \(trial.verdict)")
+        return (trial.promoted ? registered : champion.version, registered)
+    }
+
+    private func firstChampionReason(_ p: PreparedBatch, trial: ChallengerTrial, batchVersion: Int) -> String {
+        switch p.source {
+        case .spool:
+            return "first champion, trained on \(trial.trainingRows) labelled rows through store version \(batchVersion); "
+                + "evidence: \(p.evidence?.summary ?? "none recorded")"
+        case .bootstrapFile:
+            let latest = max(batchVersion, p.baseVersion)
+            return "bootstrap: first champion, trained on \(trial.trainingRows) labelled rows of \(p.batch.fileName) and the store "
+                + "(store versions \(trial.trainingFromVersion ?? latest)…\(latest)); evidence: \(p.evidence?.summary ?? "none recorded")"
+        }
     }
 }

@@ -20,44 +20,21 @@ extension BatchProcessor {
     /// enough evidence (`FirstChampion`), and is then scored by it; otherwise it is stored with its
     /// one outcome now (`stored`: a report saying what the first champion waits for, no
     /// predictions) and the next labelled batch tries again with its rows too.
-    func bootstrap(
-        _ entry: SpoolEntry, _ batch: ParsedBatch, baseVersion: Int, receivedAt: Date,
-        timings: BatchReport.Timings, started: ContinuousClock.Instant
-    ) async throws -> BatchOutcome {
+    func planFirstChampion(
+        _ entry: SpoolEntry, _ batch: ParsedBatch, baseVersion: Int, receivedAt: Date, timings: inout BatchReport.Timings
+    ) async throws -> PreparedBatch {
         guard batch.isLabelled else {
             throw PipelineError.waitingForChampion(
                 "no champion yet: \(entry.name) is unlabelled and waits until labelled batches (or --bootstrap FILE) train one")
         }
-        let stored = try storedLabelledRows(through: baseVersion)
-        let labelled = stored + batch.sessions.filter { $0.revenue != nil }.map { VersionedSession(version: baseVersion + 1, session: $0) }
-        var timings = timings
-        let clock = ContinuousClock()
-        let trainStart = clock.now
-        let result = try await FirstChampion.attempt(labelled: labelled, settings: settings, storeVersion: baseVersion + 1)
-        timings.retrain = (clock.now - trainStart).milliseconds
-        switch result {
-        case .waiting(let verdict), .failed(_, let verdict):
-            let prepared = PreparedBatch(
-                entry: entry, batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: .waitForChampion,
-                reason: result.reason, drift: nil, championBefore: nil, realised: nil, trial: nil, championPredictions: [],
-                servingPredictions: [], skipped: nil, evidence: verdict)
-            return try commit(prepared, timings: timings, started: started)
-        case .trained(let trial, let verdict):
-            let scoreStart = clock.now
-            let predictions = try await ModelCatalog.score(batch.sessions, with: trial.model)
-            timings.score = (clock.now - scoreStart).milliseconds
-            let prepared = PreparedBatch(
-                entry: entry, batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: .bootstrapTrained,
-                reason: result.reason, drift: nil, championBefore: nil, realised: nil, trial: trial, championPredictions: [],
-                servingPredictions: predictions, skipped: nil, evidence: verdict)
-            return try commit(prepared, timings: timings, started: started)
-        }
+        return try await firstChampion(.spool(entry), batch, baseVersion: baseVersion, alreadyStored: false,
+                                       receivedAt: receivedAt, timings: &timings)
     }
 
     /// `--bootstrap FILE`: with no champion, stores the labelled file as a version (unless its
     /// content already is) and tries to train the first champion on the store's labelled rows, by
-    /// the same rule as a labelled batch (`FirstChampion`). Not enough evidence is no error: the
-    /// rows stay stored and the daemon starts without a champion.
+    /// the same rule and the same commit as a labelled batch (`FirstChampion`, `commit`). Not
+    /// enough evidence is no error: the rows are stored and the daemon starts without a champion.
     package func bootstrapChampion(from path: String) async throws(PipelineError) -> BootstrapResult {
         do {
             guard try store.aliases()[.champion] == nil else { return .championExists }
@@ -70,24 +47,52 @@ extension BatchProcessor {
             guard batch.isLabelled else {
                 throw PipelineError.model("bootstrap file \(path) has no labelled row (no Revenue column, or Revenue blank on every row): the first champion needs labelled rows")
             }
-            _ = try store.ingest(batch, receivedAt: Date(), gold: settings.gold)
-            let version = try store.currentVersion()
-            let result = try await FirstChampion.attempt(
-                labelled: try storedLabelledRows(through: version), settings: settings, storeVersion: version)
-            guard case .trained(let trial, let verdict) = result else {
-                return .waiting(reason: "bootstrap file \(path) stored; " + result.reason)
+            let baseVersion = try store.currentVersion()
+            let alreadyStored = try store.version(sha256: batch.sha256) != nil
+            var timings = BatchReport.Timings()
+            let prepared = try await firstChampion(.bootstrapFile(path), batch, baseVersion: baseVersion, alreadyStored: alreadyStored,
+                                                   receivedAt: Date(), timings: &timings)
+            let committed = try commit(prepared, timings: timings, started: ContinuousClock.now)
+            guard let registered = committed.registered, let evidence = prepared.evidence else {
+                return .waiting(reason: "bootstrap file \(path) stored; " + prepared.reason)
             }
-            let draft = try ModelCatalog.draft(for: trial.model, trainingFromVersion: trial.trainingFromVersion)
-            let registered = try store.transaction { tx in
-                let registered = try tx.registerModel(draft)
-                try tx.promote(version: registered, to: .champion,
-                               reason: "bootstrap: first champion, trained on \(trial.trainingRows) labelled rows of \(batch.fileName) and the store "
-                                   + "(store versions \(trial.trainingFromVersion ?? version)…\(version)); evidence: \(verdict.summary)")
-                return registered
-            }
-            return .trained(version: registered, evidence: verdict)
+            return .trained(version: registered, evidence: evidence)
         } catch {
             throw PipelineError.wrap(error)
+        }
+    }
+
+    /// The first-champion attempt both ways share: every labelled row the store holds, the batch's
+    /// own included (as the next version unless its content is already stored), then the model
+    /// that may serve (scoring a spooled batch with it) or the reason there is none yet.
+    private func firstChampion(
+        _ source: BatchSource, _ batch: ParsedBatch, baseVersion: Int, alreadyStored: Bool, receivedAt: Date,
+        timings: inout BatchReport.Timings
+    ) async throws -> PreparedBatch {
+        let storeVersion = alreadyStored ? baseVersion : baseVersion + 1
+        let own = alreadyStored ? [] : batch.sessions.filter { $0.revenue != nil }.map { VersionedSession(version: storeVersion, session: $0) }
+        let labelled = try storedLabelledRows(through: baseVersion) + own
+        let clock = ContinuousClock()
+        let trainStart = clock.now
+        let result = try await FirstChampion.attempt(labelled: labelled, settings: settings, storeVersion: storeVersion)
+        timings.retrain = (clock.now - trainStart).milliseconds
+        switch result {
+        case .waiting(let verdict), .failed(_, let verdict):
+            return PreparedBatch(
+                source: source, batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: .waitForChampion,
+                reason: result.reason, drift: nil, championBefore: nil, realised: nil, trial: nil, championPredictions: [],
+                servingPredictions: [], skipped: nil, evidence: verdict)
+        case .trained(let trial, let verdict):
+            var predictions: [Prediction] = []
+            if case .spool = source {
+                let scoreStart = clock.now
+                predictions = try await ModelCatalog.score(batch.sessions, with: trial.model)
+                timings.score = (clock.now - scoreStart).milliseconds
+            }
+            return PreparedBatch(
+                source: source, batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: .bootstrapTrained,
+                reason: result.reason, drift: nil, championBefore: nil, realised: nil, trial: trial, championPredictions: [],
+                servingPredictions: predictions, skipped: nil, evidence: verdict)
         }
     }
 

@@ -4,96 +4,65 @@ import ShopperDrift
 import ShopperML
 import ShopperStore
 
-/// What the retrain step decided for a batch that triggered one (drift, or the realised-performance
-/// drop).
+/// What the retrain step decided for a batch the champion scored, with the challenger trial when
+/// one ran.
 struct RetrainDecision: Sendable {
-    var decision: BatchDecision
-    var reason: String
+    var outcome: RetrainPolicy.Outcome
     var trial: ChallengerTrial?
-    var skipped: RetrainSkipped?
+    /// Whether drift or the realised-performance drop called for retraining.
+    var triggered: Bool
 }
 
 extension BatchProcessor {
-    /// Drift or the realised-performance trigger fired: trains and judges a challenger when the
-    /// labelled rows since the champion allow it, and says why not otherwise. Each way out has its
-    /// own decision and reason: too few labelled rows (`score-awaiting-labels`), rows the last trial
-    /// already used, held-out rows that cannot judge (`EvidenceRule`), a training failure
-    /// (`retrain-failed`). A cancelled training (`ForestError.cancelled`: the daemon is stopping)
-    /// is none of these: it propagates and nothing is committed.
-    func retrain(
-        why: String, champion: Champion, batch: ParsedBatch, baseVersion: Int
+    /// Runs the retrain rule (`RetrainPolicy`) on a batch the champion scored: gathers each fact
+    /// the rule asks for — the labelled rows since the champion, the last challenger trial, the
+    /// held-out split, a trained and judged challenger — until it decides. A cancelled training
+    /// (`ForestError.cancelled`: the daemon is stopping) is no decision: it propagates and nothing
+    /// is committed.
+    func decideRetrain(
+        drift: DriftReport, realised: BatchReport.RealisedPerformance?, champion: Champion, batch: ParsedBatch, baseVersion: Int
     ) async throws -> RetrainDecision {
+        let policy = RetrainPolicy(settings: settings)
+        var facts = RetrainPolicy.Facts(
+            drift: drift, realised: realised, championVersion: champion.version, batchIsLabelled: batch.isLabelled,
+            validationUnknown: champion.validationUnknown)
+        var newLabelled: [VersionedSession] = []
+        var plan: ChallengerTrial.Plan?
+        var trial: ChallengerTrial?
+        while true {
+            switch policy.next(facts) {
+            case .decided(let outcome):
+                let triggered = RetrainPolicy.trigger(drift: drift, realised: realised) != nil
+                return RetrainDecision(outcome: outcome, trial: trial, triggered: triggered)
+            case .countLabelledRows:
+                newLabelled = try labelledRows(since: champion, batch: batch, baseVersion: baseVersion)
+                facts.labelled = .init(count: newLabelled.count, newestVersion: newLabelled.map(\.version).max())
+            case .findLastTrial:
+                facts.lastTrial = try store.newestTrialTrainingVersion(sinceChampion: champion.version)
+                    .map { .trainedThrough(storeVersion: $0) } ?? RetrainPolicy.LastTrial.none
+            case .planHeldOut:
+                let planned = try ChallengerTrial.plan(champion: champion, newLabelled: newLabelled, settings: settings)
+                plan = planned
+                facts.heldOut = planned.verdict
+            case .train:
+                guard let plan else { throw PipelineError.model("internal: the retrain rule asked to train before the held-out split") }
+                do {
+                    let judged = try await ChallengerTrial.run(champion: champion, plan: plan, settings: settings, storeVersion: baseVersion + 1)
+                    trial = judged
+                    facts.training = .judged(promoted: judged.promoted, verdict: judged.verdict)
+                } catch let error as ForestError where error != .cancelled {
+                    facts.training = .failed(String(describing: error))
+                }
+            }
+        }
+    }
+
+    /// The labelled rows stored after the champion's training window, then the batch's own (as the
+    /// next store version).
+    private func labelledRows(since champion: Champion, batch: ParsedBatch, baseVersion: Int) throws -> [VersionedSession] {
         let stored = baseVersion > champion.trainingStoreVersion
             ? try store.labelledSessions(fromVersion: champion.trainingStoreVersion + 1, throughVersion: baseVersion) : []
-        let newLabelled = stored.filter { $0.session.revenue != nil }.map { VersionedSession(version: $0.version, session: $0.session) }
+        return stored.filter { $0.session.revenue != nil }.map { VersionedSession(version: $0.version, session: $0.session) }
             + batch.sessions.filter { $0.revenue != nil }.map { VersionedSession(version: baseVersion + 1, session: $0) }
-        let required = settings.minLabelledRows
-        guard newLabelled.count >= required else {
-            return RetrainDecision(
-                decision: .scoreAwaitingLabels,
-                reason: "\(why); retraining waits for labelled data (\(newLabelled.count) of \(required) labelled rows)",
-                skipped: RetrainSkipped(cause: .notEnoughLabels, reason: "not enough labelled rows",
-                                        labelledRows: newLabelled.count, requiredRows: required))
-        }
-        if !batch.isLabelled, let judged = try store.newestTrialTrainingVersion(sinceChampion: champion.version),
-           newLabelled.allSatisfy({ $0.version <= judged }) {
-            // A challenger trained since this champion took office (a rollback or a manual
-            // promotion starts afresh) already used every one of these labelled rows and was kept
-            // out. Training is seeded: the same rows would give the same challenger and the same
-            // verdict. A batch without labels waits for new ones.
-            return RetrainDecision(
-                decision: .scoreAwaitingLabels,
-                reason: "\(why); every one of the \(newLabelled.count) labelled rows since champion v\(champion.version) was already used by the last challenger trial (store version \(judged)); retraining waits for new labelled rows",
-                skipped: RetrainSkipped(cause: .alreadyJudged, reason: "no labelled rows since the last challenger trial",
-                                        labelledRows: newLabelled.count, requiredRows: required))
-        }
-        let plan = try ChallengerTrial.plan(champion: champion, newLabelled: newLabelled, settings: settings)
-        guard plan.verdict.sufficient else {
-            let needs = plan.verdict.needs.joined(separator: ", ")
-            return RetrainDecision(
-                decision: .scoreAwaitingLabels,
-                reason: "\(why); the held-out new rows cannot judge a challenger (\(settings.promotionMetric.rawValue) would be "
-                    + "undefined or decided by a handful of rows): need \(needs); retraining waits for labelled rows of both classes",
-                skipped: RetrainSkipped(cause: .heldOutCannotJudge, reason: "held-out rows cannot judge: need \(needs)",
-                                        labelledRows: newLabelled.count, requiredRows: required))
-        }
-        do {
-            let trial = try await ChallengerTrial.run(champion: champion, plan: plan, settings: settings, storeVersion: baseVersion + 1)
-            return RetrainDecision(
-                decision: trial.promoted ? .retrainPromoted : .retrainKept,
-                reason: "\(why): challenger \(trial.promoted ? "promoted" : "kept out") — \(trial.verdict)", trial: trial)
-        } catch let error as ForestError where error != .cancelled {
-            return RetrainDecision(
-                decision: .retrainFailed,
-                reason: "\(why): training a challenger on \(newLabelled.count) new labelled rows failed: \(error); the champion serves",
-                skipped: RetrainSkipped(cause: .trainingFailed, reason: "training failed: \(error)",
-                                        labelledRows: newLabelled.count, requiredRows: required))
-        }
-    }
-}
-
-/// Why a trigger did not lead to a judged challenger.
-package struct RetrainSkipped: Sendable, Equatable {
-    package enum Cause: String, Sendable, Equatable {
-        /// Fewer labelled rows since the champion than `retrain.min-labelled-rows`.
-        case notEnoughLabels = "not-enough-labels"
-        /// The last challenger trial already used every one of them.
-        case alreadyJudged = "already-judged"
-        /// The held-out new rows have too few of a class to judge (`EvidenceRule`).
-        case heldOutCannotJudge = "held-out-cannot-judge"
-        /// Training ran and failed.
-        case trainingFailed = "training-failed"
-    }
-
-    package var cause: Cause
-    package var reason: String
-    package var labelledRows: Int
-    package var requiredRows: Int
-
-    package init(cause: Cause, reason: String, labelledRows: Int, requiredRows: Int) {
-        self.cause = cause
-        self.reason = reason
-        self.labelledRows = labelledRows
-        self.requiredRows = requiredRows
     }
 }

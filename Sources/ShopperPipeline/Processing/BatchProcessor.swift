@@ -4,10 +4,12 @@ import ShopperDrift
 import ShopperML
 import ShopperStore
 
-/// One batch's life, from its claimed bytes to its committed outcome: read → validate → drift check
-/// against the champion's reference → decide (score, or retrain and maybe promote) → score → one
-/// store transaction holding the new version, any new model and alias changes, the predictions,
-/// the realised performance and the job's report.
+/// One batch's life, from its claimed bytes to its committed outcome: read and validate (a refused
+/// input is rejected, a known content a duplicate) → plan: with a champion, drift check, scoring,
+/// realised performance and the retrain rule (`RetrainPolicy`, `+Retrain`); without one, the first
+/// champion (`+FirstChampion`) → commit: one store transaction holding the new version, any new
+/// model and alias changes, the predictions, the realised performance and the job's report
+/// (`+Commit`, shared with `--bootstrap FILE`).
 ///
 /// Everything before the transaction only reads, so a crash or a stop anywhere before it leaves
 /// nothing behind, and a crash after it leaves a complete outcome: `process` on the same spool entry
@@ -48,180 +50,107 @@ package actor BatchProcessor {
         }
     }
 
-    // MARK: - The steps
+    // MARK: - Read → plan → commit
 
     private func prepareAndCommit(_ entry: SpoolEntry, receivedAt: Date) async throws -> BatchOutcome {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var timings = BatchReport.Timings()
-        var mark = started
-        func lap() -> Double {
-            let now = clock.now
-            defer { mark = now }
-            return (now - mark).milliseconds
+        var lap = Lap()
+        let batch: ParsedBatch
+        switch try read(entry, lap: &lap) {
+        case .rejected(let outcome): return outcome
+        case .parsed(let parsed): batch = parsed
         }
+        if let existing = try store.version(sha256: batch.sha256) {
+            return try rejectDuplicate(entry, of: existing)
+        }
+        let baseVersion = try store.currentVersion()
+        let prepared: PreparedBatch
+        if let champion = try currentChampion() {
+            prepared = try await plan(entry, batch, champion: champion, baseVersion: baseVersion, receivedAt: receivedAt, lap: &lap)
+        } else {
+            prepared = try await planFirstChampion(entry, batch, baseVersion: baseVersion, receivedAt: receivedAt, timings: &lap.timings)
+        }
+        let committed = try commit(prepared, timings: lap.timings, started: lap.started)
+        guard let job = committed.job else { throw PipelineError.model("internal: the commit of \(entry.name) recorded no job") }
+        return BatchOutcome(job: job, report: committed.report, retrainSkipped: prepared.skipped)
+    }
 
+    private enum ReadResult {
+        case parsed(ParsedBatch)
+        /// Refused: its outcome is committed.
+        case rejected(BatchOutcome)
+    }
+
+    /// Reads and validates the claimed bytes; an input that can never be processed is rejected.
+    private func read(_ entry: SpoolEntry, lap: inout Lap) throws -> ReadResult {
         let content = try InputFile.read(path: spool.dataPath(entry), maxBytes: settings.maxFileBytes)
-        timings.read = lap()
+        lap.timings.read = lap.next()
         let bytes: [UInt8]
         switch content {
         case .refused(let reason):
-            return try reject(entry, reason: "\(entry.name): \(reason)", issues: [], issueCount: 0)
+            return .rejected(try reject(entry, reason: "\(entry.name): \(reason)", issues: [], issueCount: 0))
         case .changedWhileReading:
             throw PipelineError.inputStillChanging(entry.name.description)
         case .bytes(let read):
             bytes = read
         }
-
-        let batch: ParsedBatch
         do {
-            batch = try BatchReader(policy: settings.invalidRowPolicy, maxBytes: settings.maxFileBytes)
+            let batch = try BatchReader(policy: settings.invalidRowPolicy, maxBytes: settings.maxFileBytes)
                 .read(bytes: bytes, fileName: entry.name.description)
+            lap.timings.validate = lap.next()
+            return .parsed(batch)
         } catch {
             let count: Int
             switch error {
             case .invalidRows(_, _, let issueCount, _, _), .noValidRows(_, _, let issueCount, _): count = issueCount
             default: count = error.issues.count
             }
-            return try reject(entry, reason: "\(error.file): \(error.summary). \(error.advice(keepValidRows: settings.keepValidRowsAdvice))",
-                              issues: error.issues, issueCount: count)
+            let reason = "\(error.file): \(error.summary). \(error.advice(keepValidRows: settings.keepValidRowsAdvice))"
+            return .rejected(try reject(entry, reason: reason, issues: error.issues, issueCount: count))
         }
-        timings.validate = lap()
+    }
 
-        if let existing = try store.version(sha256: batch.sha256) {
-            return try rejectDuplicate(entry, of: existing)
-        }
-        let baseVersion = try store.currentVersion()
-        guard let champion = try currentChampion() else {
-            return try await bootstrap(entry, batch, baseVersion: baseVersion, receivedAt: receivedAt, timings: timings, started: started)
-        }
-
+    /// With a champion: drift check, scoring, realised performance, the retrain rule, and the
+    /// promoted challenger's predictions when it serves.
+    private func plan(
+        _ entry: SpoolEntry, _ batch: ParsedBatch, champion: Champion, baseVersion: Int, receivedAt: Date, lap: inout Lap
+    ) async throws -> PreparedBatch {
         let drift = try DriftDetector(config: settings.drift).check(batch.sessions, against: champion.reference)
-        timings.drift = lap()
-
+        lap.timings.drift = lap.next()
         let championPredictions = try await ModelCatalog.score(batch.sessions, with: champion.model)
-        timings.score = lap()
+        lap.timings.score = lap.next()
         let realised = batch.isLabelled ? realisedPerformance(of: champion, on: batch.sessions, predictions: championPredictions) : nil
 
-        var step = RetrainDecision(decision: .score, reason: "no drift: \(drift.rule)")
-        if drift.criticalDrift || realised?.triggered == true {
-            let why = drift.criticalDrift
-                ? "drift in \(drift.drivers.map(\.name).joined(separator: ", "))"
-                : "realised ROC AUC fell more than the margin below the champion's validation figure"
-            step = try await retrain(why: why, champion: champion, batch: batch, baseVersion: baseVersion)
-            timings.retrain = lap()
-        }
-        let trial = step.trial
-
+        let retrain = try await decideRetrain(drift: drift, realised: realised, champion: champion, batch: batch, baseVersion: baseVersion)
+        if retrain.triggered { lap.timings.retrain = lap.next() }
         var servingPredictions = championPredictions
-        if let trial, trial.promoted {
+        if let trial = retrain.trial, trial.promoted {
             servingPredictions = try await ModelCatalog.score(batch.sessions, with: trial.model)
-            timings.score += lap()
+            lap.timings.score += lap.next()
         }
-        let prepared = PreparedBatch(
-            entry: entry, batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: step.decision, reason: step.reason,
-            drift: drift, championBefore: champion, realised: realised, trial: trial, championPredictions: championPredictions,
-            servingPredictions: servingPredictions, skipped: step.skipped, evidence: trial?.evidence)
-        return try commit(prepared, timings: timings, started: started)
+        return PreparedBatch(
+            source: .spool(entry), batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: retrain.outcome.decision,
+            reason: retrain.outcome.reason, drift: drift, championBefore: champion, realised: realised, trial: retrain.trial,
+            championPredictions: championPredictions, servingPredictions: servingPredictions, skipped: retrain.outcome.skipped,
+            evidence: retrain.trial?.evidence)
+    }
+}
+
+/// The time each step took, for the report's `timings_ms`.
+private struct Lap {
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    private var mark: ContinuousClock.Instant
+    var timings = BatchReport.Timings()
+
+    init() {
+        started = clock.now
+        mark = started
     }
 
-    /// Rejects an input that can never be processed (a permanent failure, retries past their
-    /// ceiling, a writer that never finished); the caller files it in quarantine.
-    package func rejectFinally(_ entry: SpoolEntry, reason: String) throws(PipelineError) -> BatchOutcome {
-        do { return try reject(entry, reason: reason, issues: [], issueCount: 0) } catch { throw PipelineError.wrap(error) }
-    }
-
-    /// Records a refusal; the caller files the input in quarantine.
-    private func reject(_ entry: SpoolEntry, reason: String, issues: [ValidationIssue], issueCount: Int) throws -> BatchOutcome {
-        try recordRejection(entry, outcome: .rejected, decision: .reject, reason: reason, issues: issues,
-                            issueCount: issueCount, duplicateOf: nil)
-    }
-
-    private func rejectDuplicate(_ entry: SpoolEntry, of existing: StoreVersion) throws -> BatchOutcome {
-        let reason = "\(entry.name): same content (SHA-256 \(existing.sha256.prefix(12))…) as \(existing.fileName), "
-            + "already stored as version \(existing.version); nothing stored twice"
-        return try recordRejection(
-            entry, outcome: .duplicate, decision: .duplicate, reason: reason, issues: [], issueCount: 0,
-            duplicateOf: .init(storeVersion: existing.version, file: existing.fileName, sha256: existing.sha256))
-    }
-
-    private func recordRejection(
-        _ entry: SpoolEntry, outcome: JobRecord.Outcome, decision: BatchDecision, reason: String,
-        issues: [ValidationIssue], issueCount: Int, duplicateOf: RejectionReport.DuplicateOf?
-    ) throws -> BatchOutcome {
-        let (job, rejection) = try store.transaction { tx -> (JobRecord, RejectionReport) in
-            let rejection = RejectionReport(
-                jobID: entry.id, input: entry.name.description, outcome: outcome.rawValue, reason: reason, issues: issues,
-                issueCount: max(issueCount, issues.count), duplicateOf: duplicateOf, keptAs: spool.quarantinePath(entry),
-                processedAt: ReportJSON.timestamp(Date()))
-            let job = JobRecord(
-                id: entry.id, inputName: entry.name.bytes, outboxStem: try Self.uniqueStem(for: entry, in: tx),
-                outcome: outcome, decision: decision.rawValue, batchVersion: nil, modelVersion: nil, rowCount: 0,
-                driftReport: nil, report: try ReportJSON.encode(rejection), processedAt: Date())
-            try tx.recordJob(job)
-            return (job, rejection)
-        }
-        return BatchOutcome(job: job, rejection: rejection)
-    }
-
-    /// `STEM`, or `STEM~2`, `STEM~3`… when an earlier input already used it: one input's outbox
-    /// files never overwrite another's.
-    static func uniqueStem(for entry: SpoolEntry, in tx: StoreTransaction) throws -> String {
-        let base = entry.name.outboxStem
-        var candidate = base
-        var n = 1
-        while try tx.isOutboxStemTaken(candidate) {
-            n += 1
-            candidate = "\(base)~\(n)"
-        }
-        return candidate
-    }
-
-    // MARK: - Champion and reference
-
-    /// The serving model and the data it was trained on (the drift reference), cached until the
-    /// champion changes.
-    private func currentChampion() throws -> Champion? {
-        guard let version = try store.aliases()[.champion] else {
-            championCache = nil
-            return nil
-        }
-        if let cached = championCache, cached.version == version { return cached }
-        let record = try store.model(version: version)
-        let model = try catalog.model(version: version)
-        let from = record.trainingFromVersion ?? 1
-        let training = try store.labelledSessions(fromVersion: from, throughVersion: record.trainingStoreVersion)
-            .map { VersionedSession(version: $0.version, session: $0.session) }
-        guard !training.isEmpty else {
-            throw PipelineError.model("champion v\(version) has no labelled rows in store versions \(from)…\(record.trainingStoreVersion) to serve as the drift reference")
-        }
-        let metrics = try? JSONDecoder().decode(RegistryPayload.Metrics.self, from: record.metrics)
-        let champion = Champion(
-            version: version, model: model, trainingFromVersion: from, trainingStoreVersion: record.trainingStoreVersion,
-            training: training, reference: DriftReference(sessions: training.map(\.session)),
-            validationROCAUC: metrics?.holdout?.rocAUC ?? metrics?.outOfBag?.rocAUC)
-        championCache = champion
-        return champion
-    }
-
-    private func realisedPerformance(of champion: Champion, on sessions: [Session], predictions: [Prediction]) -> BatchReport.RealisedPerformance {
-        // Only rows with a label: a blank Revenue says nothing about the prediction.
-        let labelled = sessions.indices.filter { sessions[$0].revenue != nil }
-        let report = ClassificationReport(
-            dataset: "batch", scores: labelled.map { predictions[$0].probability }, labels: labelled.map { sessions[$0].revenue == true },
-            threshold: champion.model.threshold)
-        let triggered: Bool
-        if let margin = settings.performanceMargin, let validation = champion.validationROCAUC, let realised = report.rocAUC {
-            triggered = realised < validation - margin
-        } else {
-            triggered = false
-        }
-        return .init(
-            modelVersion: champion.version, rows: labelled.count, positives: report.positives,
-            threshold: champion.model.threshold, rocAUC: report.rocAUC,
-            recall: report.positives > 0 ? report.recall : nil,
-            precision: report.confusion.truePositives + report.confusion.falsePositives > 0 ? report.precision : nil,
-            ece: report.reliability?.ece, brier: report.reliability?.brier,
-            validationROCAUC: champion.validationROCAUC, margin: settings.performanceMargin, triggered: triggered)
+    /// Milliseconds since the previous lap.
+    mutating func next() -> Double {
+        let now = clock.now
+        defer { mark = now }
+        return (now - mark).milliseconds
     }
 }

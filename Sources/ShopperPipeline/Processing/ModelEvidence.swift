@@ -58,10 +58,11 @@ package struct EvidenceRule: Sendable, Equatable {
         var heldOut: EvidenceVerdict.HeldOut?
         if let report {
             let auc = report.rocAUC
-            heldOut = .init(
+            let measured = EvidenceVerdict.HeldOut(
                 rows: report.rows, buyers: report.positives, metric: metric.rawValue, value: metric.value(of: report),
                 standardError: auc.flatMap { Self.aucStandardError(auc: $0, positives: report.positives, negatives: report.rows - report.positives) })
-            needs += heldOutNeeds(heldOut!)
+            heldOut = measured
+            needs += heldOutNeeds(measured)
         } else {
             needs.append("held-out rows to measure it on (none were held out)")
         }

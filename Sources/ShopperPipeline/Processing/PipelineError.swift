@@ -17,8 +17,9 @@ package enum PipelineError: Error, Sendable, CustomStringConvertible {
     /// Training, scoring or drift testing failed deterministically: the same input (and store)
     /// fails the same way every time.
     case model(String)
-    /// An error of a kind no rule here classifies: retried, and permanent once it repeats identically.
-    case unexpected(String)
+    /// An error of a kind no rule here classifies, with its Swift type and its own description:
+    /// retried, and permanent once it repeats identically.
+    case unexpected(type: String, message: String)
     /// The task was cancelled (the daemon is stopping): nothing was committed, the batch stays pending.
     case cancelled
     /// The `--bootstrap` file can never train a first champion: a configuration error (exit 78).
@@ -30,7 +31,8 @@ package enum PipelineError: Error, Sendable, CustomStringConvertible {
         case .store(let error): error.description
         case .inputStillChanging(let name): "\(name) changed while it was read (its writer still has it open); waiting for it to settle"
         case .waitingForChampion(let reason): reason
-        case .model(let message), .unexpected(let message): message
+        case .model(let message): message
+        case .unexpected(let type, let message): "unexpected \(type): \(message)"
         case .cancelled: "cancelled by a stop before its outcome was committed; nothing was kept"
         case .unusableBootstrap(let path, let reason):
             "the bootstrap file \(path) cannot train a first champion: \(reason). Fix the file (labelled rows of both "
@@ -86,7 +88,7 @@ package enum PipelineError: Error, Sendable, CustomStringConvertible {
         case let error as StoreError: .store(error)
         case let error as ForestError: .model("model error: \(error)")
         case let error as DriftError: .model("drift check failed: \(error)")
-        default: .unexpected(String(describing: error))
+        default: .unexpected(type: String(describing: Swift.type(of: error)), message: String(describing: error))
         }
     }
 }

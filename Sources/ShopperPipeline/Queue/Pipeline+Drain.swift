@@ -27,6 +27,8 @@ extension Pipeline {
         while true {
             try Task.checkCancellation()
             if stop() { return }
+            // Only picks which waiting entries to list: on a store that cannot be read now, the
+            // batch's own processing meets the same failure and reports it (retry, journal).
             let champion = try? await processor.championVersion()
             if queue.isEmpty || listedUnder != .some(champion) {
                 queue = await list(observer: observer, champion: champion)
@@ -61,7 +63,8 @@ extension Pipeline {
         let listed = Set(entries.map(\.id))
         waiting = waiting.filter { id, _ in listed.contains(id) }
         retries.keep(only: listed)
-        return entries.filter { waiting[$0.id] == nil || waiting[$0.id]! != champion }
+        // An entry waiting for a champion is listed again once the champion differs from the one it waited under.
+        return entries.filter { entry in waiting[entry.id].map { $0 != champion } ?? true }
     }
 
     /// One attempt at one entry: process (commits its outcome), then deliver and file it.

@@ -59,17 +59,6 @@ extension ShopperStore {
         }
     }
 
-    /// How many entities of each kind exist to be mirrored (jobs: those with a drift report).
-    package func mirrorableCounts() throws(StoreError) -> [MirrorEntityKind: Int] {
-        try read { db in
-            [
-                .model: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM models") ?? 0,
-                .alias: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alias_history") ?? 0,
-                .job: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE drift_report IS NOT NULL") ?? 0,
-            ]
-        }
-    }
-
     /// The progress records of `target` (of one kind and/or state, or all), by kind then key.
     package func mirrorRecords(
         target: String, kind: MirrorEntityKind? = nil, state: MirrorRecord.State? = nil
