@@ -77,7 +77,9 @@ let package = Package(
         .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
         .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline"], swiftSettings: strict),
+        // What the test targets share: temporary directories, `eventually`, a notify socket.
+        .target(name: "ShopperTestSupport", dependencies: ["ShopperDaemon"], path: "Tests/ShopperTestSupport", swiftSettings: strict),
+        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline", "ShopperTestSupport"], swiftSettings: strict),
         // Test helper for ShopperDaemonTests: a minimal daemon made of ShopperDaemon's parts, run as a
         // real child process (NOTIFY_SOCKET, watchdog, signals, exit status, systemd-analyze).
         .executableTarget(
@@ -87,11 +89,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "shopperd-daemon-probe"], swiftSettings: strict
+            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "ShopperTestSupport", "shopperd-daemon-probe"], swiftSettings: strict
         ),
         // Fills real stores by running the real `shopperd` binary (built with the tests), as EndToEndTests do.
         .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
-        .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperTestSupport"],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import ShopperPipeline
 import ShopperStore
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// The daemon's life across stops and starts, on the real binary: SIGTERM in the middle of a
@@ -14,7 +15,7 @@ extension DaemonEndToEndTests {
 
         @Test func sigtermDuringAHungBatchExitsZeroAndTheRestartProcessesItOnceWithNothingLost() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             // The test seam makes batches named slow-… hang until cancelled.
             let daemon = try await workspace.start(["--set", "stop-grace-seconds=1"],
                                                    environment: ["NOTIFY_SOCKET": socket.path, "SHOPPERD_TEST_HANG_ON": "slow-"])
@@ -25,7 +26,7 @@ extension DaemonEndToEndTests {
             #expect(await socket.waitFor { $0.hasPrefix("STATUS=processing slow-batch.csv") } != nil)
             // Arrives while the batch hangs: it waits its turn in the inbox.
             try workspace.deliver(DaemonBatches.stationary(part: 2), as: "queued.csv")
-            #expect(await waitUntil { workspace.inboxFiles == ["queued.csv"] })
+            #expect(await eventually { workspace.inboxFiles == ["queued.csv"] })
 
             let beforeStop = socket.count
             daemon.send(SIGTERM)
@@ -54,7 +55,7 @@ extension DaemonEndToEndTests {
 
         @Test func sigtermWhileARetrainRunsLetsTheBatchFinishThenExitsZero() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path])
             try workspace.deliver(DaemonBatches.stationary(part: 0, labelled: true), as: "stationary.csv")
             try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
@@ -83,7 +84,7 @@ extension DaemonEndToEndTests {
             try workspace.write(DaemonBatches.stationary(part: 4), as: "unfinished.csv.part")
             let daemon = try await workspace.start()
             for stem in ["alpha", "mike", "zulu", "bravo"] { #expect(await workspace.waitForOutcome(stem)) }
-            #expect(await waitUntil { daemon.events("batch-scored").count == 4 })
+            #expect(await eventually { daemon.events("batch-scored").count == 4 })
             #expect(daemon.events("batch-scored").compactMap { $0["SHOPPERD_BATCH"] } == ["bravo.csv", "mike.csv", "zulu.csv", "alpha.csv"])
             daemon.send(SIGTERM)
             #expect(await daemon.exitStatus() == 0)
@@ -93,7 +94,7 @@ extension DaemonEndToEndTests {
 
         @Test func unlabelledBatchesWaitForAChampionThenTheFirstLabelledBatchBootstrapsIt() async throws {
             let workspace = try DaemonWorkspace()  // no --bootstrap, no champion
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path])
             let ready = try #require(await socket.waitFor { $0 == "READY=1" })
             #expect(socket.datagrams[ready].assignments.contains("STATUS=idle · no champion yet · 0 batches"))

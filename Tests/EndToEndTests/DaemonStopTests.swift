@@ -3,6 +3,7 @@ import ShopperPipeline
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
@@ -21,7 +22,7 @@ extension DaemonEndToEndTests {
         @Test(arguments: ["two SIGTERMs", "grace outlasted"])
         func aChallengerTrainingCancelledByAStopCommitsNothingAndIsRedoneOnTheNextStart(stop: String) async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let grace = stop == "grace outlasted" ? ["--set", "stop-grace-seconds=1"] : []
             let daemon = try await workspace.start(Self.slowTraining + grace, environment: ["NOTIFY_SOCKET": socket.path])
             try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
@@ -66,7 +67,7 @@ extension DaemonEndToEndTests {
                                            directory: workspace.root)
             // The file is stored (version 1) before the training starts.
             let database = workspace.state + "/shopperd.sqlite"
-            #expect(await waitUntil(timeout: .seconds(120)) {
+            #expect(await eventually(timeout: .seconds(120)) {
                 !daemon.isRunning || (FileManager.default.fileExists(atPath: database) && (try? workspace.store().currentVersion()) == 1)
             })
             daemon.send(SIGTERM)

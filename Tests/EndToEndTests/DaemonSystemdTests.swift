@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// The real `shopperd run` as systemd sees it: the notify protocol on a socket the test binds
@@ -12,7 +13,7 @@ extension DaemonEndToEndTests {
 
         @Test func readyStatusFollowsBatchesWatchdogPingsOnlyWhileHealthyStoppingThenExitZero() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(
                 ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
                 environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds),
@@ -20,7 +21,7 @@ extension DaemonEndToEndTests {
 
             let ready = try #require(await socket.waitFor { $0 == "READY=1" })
             #expect(socket.datagrams[ready].assignments.contains("STATUS=idle · champion v1 · 0 batches"))
-            #expect(await waitUntil { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 3 })
+            #expect(await eventually { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 3 })
             let started = try #require(await daemon.waitForEvent("service-started"))
             #expect(started["WATCHDOG_USEC"] == String(Self.watchdogMicroseconds))
 
@@ -37,7 +38,7 @@ extension DaemonEndToEndTests {
             #expect(line.wholeMatch(of: /STATUS=idle · champion v2 · 2 batches · last drift \d\d:\d\d/) != nil, "\(line)")
             #expect(try workspace.report("holiday").decision == .retrainPromoted)
             // Healthy and idle again: the pings go on.
-            #expect(await waitUntil { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
+            #expect(await eventually { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
 
             // A batch that hangs: past the 1 s stuck limit STATUS says so and the pings stop.
             try workspace.deliver(DaemonBatches.stationary(part: 1), as: "hang-me.csv")
@@ -47,7 +48,7 @@ extension DaemonEndToEndTests {
             })
             let stuckSeen = socket.datagrams[stuck].receivedAt
             // Six ping intervals: not one WATCHDOG=1 may come.
-            _ = await waitUntil(timeout: .milliseconds(1_200)) { false }
+            _ = await eventually(timeout: .milliseconds(1_200)) { false }
             #expect(ContinuousClock.now - stuckSeen >= .milliseconds(1_200))
             #expect(!socket.assignments(from: stuck + 1).contains("WATCHDOG=1"), "pings went on while the batch was stuck")
             let stuckEvent = try #require(await daemon.waitForEvent("batch-stuck", batch: "hang-me.csv"))
@@ -65,7 +66,7 @@ extension DaemonEndToEndTests {
         @Test func driftAlertsReachTheRealJournalWithTheirFields() async throws {
             try await DaemonJournal.ensureRunning()
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path], logTarget: "journal")
             #expect(await socket.waitFor { $0 == "READY=1" } != nil)
 
@@ -124,7 +125,7 @@ enum DaemonJournal {
             throw DaemonTestError("no journald listening on \(socketPath): start /lib/systemd/systemd-journald as root")
         }
         try started.get()
-        guard await waitUntil(timeout: .seconds(20), { isListening }) else {
+        guard await eventually(timeout: .seconds(20), { isListening }) else {
             throw DaemonTestError("systemd-journald did not start listening on \(socketPath)")
         }
     }
@@ -169,7 +170,7 @@ enum DaemonJournal {
     /// Polls until entries matching `matches` appear (journald writes asynchronously).
     static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
         var found: [[String: Any]] = []
-        _ = try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
+        _ = try await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
             found = try await entries(matching: matches)
             return found.count >= count
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// The real `shopperd run` refusing to start, as systemd sees it: a `service-start-refused` event
 /// at priority err in a real journald (so `journalctl -u shopperd -p err` shows why the service

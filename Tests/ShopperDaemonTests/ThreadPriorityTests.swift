@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// Under the hardened unit (user `shopperd`, no capabilities) every start logged "Failed to set
 /// thread priority for worker thread … errno=13": libdispatch starts worker threads with

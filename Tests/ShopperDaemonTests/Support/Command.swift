@@ -1,4 +1,5 @@
 import Foundation
+import ShopperTestSupport
 
 /// Runs a system tool to completion and captures what it printed (through files, and polling
 /// for the exit, so no cooperative thread is blocked while it runs).

@@ -1,5 +1,6 @@
 import Foundation
 import ShopperDaemon
+import ShopperTestSupport
 
 /// Access to a real systemd-journald for the journal tests.
 ///
