@@ -11,13 +11,12 @@ extension DaemonEndToEndTests {
         /// systemd's watchdog timeout for the daemon: it must ping every 200 ms while healthy.
         static let watchdogMicroseconds = 400_000
 
-        @Test func readyStatusFollowsBatchesWatchdogPingsOnlyWhileHealthyStoppingThenExitZero() async throws {
+        @Test func readyStatusFollowsBatchesWatchdogPingsWhileHealthyStoppingThenExitZero() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
             let socket = try NotifySocket()
             let daemon = try await workspace.start(
                 ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
-                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds),
-                              "SHOPPERD_TEST_HANG_ON": "hang-"])
+                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds)])
 
             let ready = try #require(await socket.waitFor { $0 == "READY=1" })
             #expect(socket.datagrams[ready].assignments.contains("STATUS=idle · champion v1 · 0 batches"))
@@ -40,9 +39,28 @@ extension DaemonEndToEndTests {
             // Healthy and idle again: the pings go on.
             #expect(await eventually { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
 
-            // A batch that hangs: past the 1 s stuck limit STATUS says so and the pings stop.
-            try workspace.deliver(DaemonBatches.stationary(part: 1), as: "hang-me.csv")
-            let hung = try #require(await socket.waitFor(from: promoted) { $0.hasPrefix("STATUS=processing hang-me.csv") })
+            // SIGTERM while idle: STOPPING=1, exit status 0.
+            let beforeStop = socket.count
+            daemon.send(SIGTERM)
+            #expect(await socket.waitFor(from: beforeStop) { $0 == "STOPPING=1" } != nil)
+            #expect(await daemon.exitStatus() == 0)
+            #expect(daemon.events("service-failed").isEmpty)
+        }
+
+        /// A batch that outlasts the stuck limit (a retrain with slow settings: minutes of real work,
+        /// not a test hook in the binary) stops the watchdog pings, and a stop still abandons it cleanly.
+        @Test func aBatchPastTheStuckLimitWithholdsWatchdogPingsAndAStopAbandonsItThenExitZero() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let socket = try NotifySocket()
+            let daemon = try await workspace.start(
+                DaemonWorkspace.slowTraining + ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
+                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds)])
+            let ready = try #require(await socket.waitFor { $0 == "READY=1" })
+            #expect(await eventually { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 2 })
+
+            // A batch still running past the 1 s stuck limit: STATUS says so and the pings stop.
+            try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "hang-me.csv")
+            let hung = try #require(await socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing hang-me.csv") })
             let stuck = try #require(await socket.waitFor(from: hung) {
                 $0.hasPrefix("STATUS=STUCK: batch hang-me.csv over the 1 s limit, watchdog pings withheld")
             })
@@ -54,7 +72,7 @@ extension DaemonEndToEndTests {
             let stuckEvent = try #require(await daemon.waitForEvent("batch-stuck", batch: "hang-me.csv"))
             #expect(stuckEvent["PRIORITY"] == "2" && stuckEvent["LIMIT_MS"] == "1000")
 
-            // SIGTERM: STOPPING=1, the hung batch abandoned after the 1 s grace, exit status 0.
+            // SIGTERM: STOPPING=1, the stuck batch abandoned after the 1 s grace, exit status 0.
             let beforeStop = socket.count
             daemon.send(SIGTERM)
             #expect(await socket.waitFor(from: beforeStop) { $0 == "STOPPING=1" } != nil)

@@ -23,6 +23,11 @@ final class DaemonWorkspace: @unchecked Sendable {  // immutable after init
         "--set", "training.grid=quick", "--set", "training.trees=20", "--set", "retrain.min-labelled-rows=100",
     ]
 
+    /// Settings that make a retrain take minutes (the full grid, 14 fits, of 300 trees): a drifted,
+    /// labelled batch is then still in flight, its challenger training, when a test stops the
+    /// daemon or watches it get stuck. Training is cancellable, so a stop ends it.
+    static let slowTraining = ["--set", "retrain.tuning=full", "--set", "training.grid=standard", "--set", "training.trees=300"]
+
     /// Empty directories and an empty state: no champion.
     init() throws {
         scratch = try TemporaryDirectory("shopperd-e2e")

@@ -239,7 +239,6 @@ import ShopperTestSupport
         try notifier.status("a\nb")
         try notifier.watchdog()
         try notifier.reloading()
-        try notifier.extendTimeout(by: .seconds(5))
         try notifier.stopping()
     }
 }
