@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // Only its UnixSignals product (libdispatch signal sources, awaited until registered).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
@@ -52,7 +54,10 @@ let package = Package(
         // inotify watcher, systemd notify + journal, signals, service lifecycle.
         .target(
             name: "ShopperDaemon",
-            dependencies: ["ShopperPipeline", "ShopperTracking", "CSystemd"],
+            dependencies: [
+                "ShopperPipeline", "ShopperTracking", "CSystemd",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
