@@ -82,7 +82,7 @@ extension DaemonEndToEndTests {
         }
 
         @Test func driftAlertsReachTheRealJournalWithTheirFields() async throws {
-            try await DaemonJournal.ensureRunning()
+            try await Journald.ensureRunning()
             let workspace = try await DaemonWorkspace.bootstrapped()
             let socket = try NotifySocket()
             let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path], logTarget: "journal")
@@ -97,7 +97,7 @@ extension DaemonEndToEndTests {
             let report = try workspace.report(stem)
             let drift = try #require(report.drift)
 
-            let entries = try await DaemonJournal.waitForEntries(matching: [
+            let entries = try await Journald.waitForEntries(matching: [
                 "MESSAGE_ID=1281d81328f946139ceca24f756954ae", "SHOPPERD_BATCH=\(name)",
             ])
             try #require(entries.count == 1)
@@ -115,11 +115,11 @@ extension DaemonEndToEndTests {
             #expect(entry["_PID"] as? String == String(daemon.pid))
             #expect(entry["_TRANSPORT"] as? String == "journal")
             // The other events of that batch are there too, under their own IDs.
-            let promoted = try await DaemonJournal.waitForEntries(matching: [
+            let promoted = try await Journald.waitForEntries(matching: [
                 "MESSAGE_ID=80a0ce1ffd964fd1b1ffe826a640d9d0", "SHOPPERD_BATCH=\(name)",
             ])
             #expect(promoted.first?["MODEL_VERSION"] as? String == "v2" && promoted.first?["PREVIOUS_MODEL_VERSION"] as? String == "v1")
-            let calm = try await DaemonJournal.waitForEntries(matching: ["SHOPPERD_BATCH=calm-\(name)"])
+            let calm = try await Journald.waitForEntries(matching: ["SHOPPERD_BATCH=calm-\(name)"])
             #expect(calm.first?["SHOPPERD_EVENT"] as? String == "batch-scored" && calm.first?["DRIFT"] as? String == "no")
             #expect(calm.first?["PRIORITY"] as? String == "6")
 
@@ -127,71 +127,5 @@ extension DaemonEndToEndTests {
             #expect(await daemon.exitStatus() == 0)
             #expect(daemon.stderr.isEmpty, "events must go to the journal only: \(daemon.stderr)")
         }
-    }
-}
-
-/// A real systemd-journald for the journal test. systemd is not PID 1 on CI machines, so CI starts
-/// journald by hand as root; when its socket is not listening and the tests run as root, this
-/// starts `/lib/systemd/systemd-journald` itself (once per test process; it keeps running, as a
-/// system journald would).
-enum DaemonJournal {
-    static let socketPath = "/run/systemd/journal/socket"
-
-    static func ensureRunning() async throws {
-        if isListening { return }
-        guard getuid() == 0 else {
-            throw DaemonTestError("no journald listening on \(socketPath): start /lib/systemd/systemd-journald as root")
-        }
-        try started.get()
-        guard await eventually(timeout: .seconds(20), { isListening }) else {
-            throw DaemonTestError("systemd-journald did not start listening on \(socketPath)")
-        }
-    }
-
-    /// Whether a journald accepts datagrams on the socket (a dead one leaves its file behind).
-    static var isListening: Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
-    }
-
-    private static let started: Result<Void, DaemonTestError> = {
-        let journald = Process()
-        journald.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
-        journald.standardInput = FileHandle.nullDevice
-        journald.standardOutput = FileHandle.nullDevice
-        journald.standardError = FileHandle.nullDevice
-        do {
-            try journald.run()
-            return .success(())
-        } catch {
-            return .failure(DaemonTestError("cannot start /lib/systemd/systemd-journald: \(error)"))
-        }
-    }()
-
-    /// `journalctl -o json MATCH…`, one object per entry.
-    static func entries(matching matches: [String]) async throws -> [[String: Any]] {
-        let journalctl = try await DaemonProcess.run(["--no-pager", "-o", "json"] + matches, executable: "/usr/bin/journalctl")
-        return journalctl.stdout.split(separator: "\n").compactMap { line in
-            try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        }
-    }
-
-    /// Polls until entries matching `matches` appear (journald writes asynchronously).
-    static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
-        var found: [[String: Any]] = []
-        _ = try await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
-            found = try await entries(matching: matches)
-            return found.count >= count
-        }
-        return found
     }
 }

@@ -1,18 +1,17 @@
 import Foundation
 import ShopperDaemon
-import ShopperTestSupport
 
-/// Access to a real systemd-journald for the journal tests.
+/// Access to a real systemd-journald for the journal tests (ShopperDaemonTests and EndToEndTests).
 ///
 /// systemd is not PID 1 on CI machines, so nothing starts journald; CI starts it by hand (as
 /// root) before `swift test`, and if its socket is still missing the tests start
 /// `/lib/systemd/systemd-journald` themselves. It stays running afterwards, as a system
 /// journald would.
-enum Journald {
-    static let socketPath = "/run/systemd/journal/socket"
+package enum Journald {
+    package static let socketPath = "/run/systemd/journal/socket"
 
     /// Makes sure journald listens, starting it if needed; throws with instructions otherwise.
-    static func ensureRunning() async throws {
+    package static func ensureRunning() async throws {
         if socketExists { return }
         guard getuid() == 0 else {
             throw TestFailure("no journal socket at \(socketPath): start /lib/systemd/systemd-journald as root")
@@ -27,7 +26,7 @@ enum Journald {
     /// `systemd-journald-dev-log.socket` sets up; a journald started by hand creates only the
     /// socket): `syslog(3)` callers, libdispatch among them, then reach the journal as on a real
     /// system.
-    static func ensureSyslogSocket() async throws {
+    package static func ensureSyslogSocket() async throws {
         try await ensureRunning()
         let devLog = "/run/systemd/journal/dev-log"
         guard await eventually(timeout: .seconds(20), { LogEnvironment.isListening(devLog) }) else {
@@ -59,7 +58,7 @@ enum Journald {
     }()
 
     /// `journalctl -o json MATCH...`, one decoded object per entry.
-    static func entries(matching matches: [String]) throws -> [[String: Any]] {
+    package static func entries(matching matches: [String]) throws -> [[String: Any]] {
         let journalctl = Process()
         journalctl.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
         journalctl.arguments = ["--no-pager", "-o", "json"] + matches
@@ -75,9 +74,9 @@ enum Journald {
     }
 
     /// Polls `journalctl` until entries matching `matches` appear (journald writes asynchronously).
-    static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
+    package static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
         var found: [[String: Any]] = []
-        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(50)) {
+        _ = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
             found = try entries(matching: matches)
             return found.count >= count
         }
