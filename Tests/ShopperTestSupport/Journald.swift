@@ -57,18 +57,11 @@ package enum Journald {
         }
     }()
 
-    /// `journalctl -o json MATCH...`, one decoded object per entry.
-    package static func entries(matching matches: [String]) throws -> [[String: Any]] {
-        let journalctl = Process()
-        journalctl.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-        journalctl.arguments = ["--no-pager", "-o", "json"] + matches
-        let output = Pipe()
-        journalctl.standardOutput = output
-        journalctl.standardError = FileHandle.nullDevice
-        try journalctl.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        journalctl.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+    /// `journalctl -o json MATCH...`, one decoded object per entry (run without blocking a
+    /// cooperative thread: ``Command`` polls for its exit).
+    package static func entries(matching matches: [String]) async throws -> [[String: Any]] {
+        let journalctl = try await Command.run("/usr/bin/journalctl", ["--no-pager", "-o", "json"] + matches)
+        return journalctl.stdout.split(separator: "\n").compactMap { line in
             try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         }
     }
@@ -77,7 +70,7 @@ package enum Journald {
     package static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
         var found: [[String: Any]] = []
         _ = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
-            found = try entries(matching: matches)
+            found = try await entries(matching: matches)
             return found.count >= count
         }
         return found
