@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
         .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        // What the test targets share: temporary directories, `eventually`, a notify socket.
+        // What the test targets share: temporary directories, `eventually`, a notify socket, journald, Command.
         .target(name: "ShopperTestSupport", dependencies: ["ShopperDaemon"], path: "Tests/ShopperTestSupport", swiftSettings: strict),
         .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline", "ShopperTestSupport"], swiftSettings: strict),
         // Test helper for ShopperDaemonTests: a minimal daemon made of ShopperDaemon's parts, run as a
