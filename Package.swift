@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // Only its UnixSignals product (libdispatch signal sources, awaited until registered).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
@@ -52,7 +54,10 @@ let package = Package(
         // inotify watcher, systemd notify + journal, signals, service lifecycle.
         .target(
             name: "ShopperDaemon",
-            dependencies: ["ShopperPipeline", "ShopperTracking", "CSystemd"],
+            dependencies: [
+                "ShopperPipeline", "ShopperTracking", "CSystemd",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -77,7 +82,9 @@ let package = Package(
         .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
         .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline"], swiftSettings: strict),
+        // What the test targets share: temporary directories, `eventually`, a notify socket, journald, Command.
+        .target(name: "ShopperTestSupport", dependencies: ["ShopperDaemon"], path: "Tests/ShopperTestSupport", swiftSettings: strict),
+        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline", "ShopperTestSupport"], swiftSettings: strict),
         // Test helper for ShopperDaemonTests: a minimal daemon made of ShopperDaemon's parts, run as a
         // real child process (NOTIFY_SOCKET, watchdog, signals, exit status, systemd-analyze).
         .executableTarget(
@@ -87,11 +94,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "shopperd-daemon-probe"], swiftSettings: strict
+            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "ShopperTestSupport", "shopperd-daemon-probe"], swiftSettings: strict
         ),
         // Fills real stores by running the real `shopperd` binary (built with the tests), as EndToEndTests do.
         .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
-        .testTarget(name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperTestSupport"],
+            swiftSettings: strict
+        ),
     ]
 )

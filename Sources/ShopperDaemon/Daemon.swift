@@ -132,13 +132,6 @@ package struct Daemon: Sendable {
     private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
         let (lock, pipeline) = try await openPipeline(settings)
         defer { withExtendedLifetime(lock) {} }
-        if let pattern = ProcessInfo.processInfo.environment["SHOPPERD_TEST_HANG_ON"], !pattern.isEmpty {
-            // Test seam (docs/daemon.md): a batch whose name contains the pattern hangs until
-            // cancelled, so the watchdog test can watch the pings stop. Never set in production.
-            await pipeline.setBeforeProcessing { entry in
-                if entry.name.description.contains(pattern) { try await Task.sleep(for: .seconds(86_400)) }
-            }
-        }
         let hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
         let mirror = settings.mlflow.map { MLflowMirror(store: pipeline.store, settings: $0) }
         await live.attach(pipeline: pipeline, hooks: hooks)

@@ -1,3 +1,4 @@
+import UnixSignals
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -66,8 +67,7 @@ package struct ServiceRunner: Sendable {
         body: @escaping @Sendable (ServiceContext) async throws -> Void
     ) async -> ServiceExit {
         signal(SIGPIPE, SIG_IGN)
-        let listener = SignalListener()
-        await listener.waitUntilInstalled()
+        let signals = await SignalListener.listen()
         let stop = StopRequest()
         let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: stop, reloadVerdicts: reloadVerdicts)
         let work = Task { try await body(context) }
@@ -77,7 +77,7 @@ package struct ServiceRunner: Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await watchdog.run() }
                 group.addTask {
-                    await handleSignals(listener.signals, stop: stop, work: work, reload: reload)
+                    await handleSignals(signals, stop: stop, work: work, reload: reload)
                 }
             }
         }
@@ -87,20 +87,20 @@ package struct ServiceRunner: Sendable {
             work.cancel()
         }
         supervisor.cancel()
-        listener.cancel()
         await supervisor.value
         return await conclude(result, stop: stop)
     }
 
     /// Reacts to signals until the supervisor is cancelled.
     private func handleSignals(
-        _ signals: AsyncStream<ServiceSignal>, stop: StopRequest, work: Task<Void, any Error>,
+        _ signals: UnixSignalsSequence, stop: StopRequest, work: Task<Void, any Error>,
         reload: @escaping @Sendable () async throws -> String
     ) async {
         var graceTimer: Task<Void, Never>?
         defer { graceTimer?.cancel() }
         var reloads = 0
-        for await signal in signals {
+        for await caught in signals {
+            let signal = ServiceSignal(caught)
             switch signal {
             case .stop:
                 guard stop.request(reason: signal.name) else {

@@ -1,3 +1,4 @@
+import UnixSignals
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,6 +11,11 @@ package enum ServiceSignal: Equatable, Sendable {
     case stop(signal: Int32)
     /// `SIGHUP` (systemctl reload, via the unit's `ExecReload=`): read the configuration again.
     case reload
+
+    /// What a signal caught by ``SignalListener`` asks for: `SIGHUP` reloads, the others stop.
+    init(_ caught: UnixSignal) {
+        self = caught == .sighup ? .reload : .stop(signal: caught.rawValue)
+    }
 
     /// `SIGTERM`, `SIGINT` or `SIGHUP` by name, for messages.
     package var name: String {

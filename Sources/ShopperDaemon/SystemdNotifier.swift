@@ -73,14 +73,6 @@ package struct SystemdNotifier: Sendable {
         try send(["RELOADING=1", "MONOTONIC_USEC=\(microseconds)"])
     }
 
-    /// `EXTEND_TIMEOUT_USEC=`: asks systemd for more time in the current start or stop phase,
-    /// e.g. while a batch finishes during shutdown.
-    package func extendTimeout(by duration: Duration) throws(SystemdNotifierError) {
-        let (seconds, attoseconds) = duration.components
-        let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-        try send(["EXTEND_TIMEOUT_USEC=\(max(0, microseconds))"])
-    }
-
     /// Sends raw `KEY=value` assignments in one datagram. A no-op when ``isEnabled`` is false.
     package func send(_ assignments: [String]) throws(SystemdNotifierError) {
         guard isEnabled, !assignments.isEmpty else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ShopperTestSupport
 
 /// `shopperd-bench`'s command line (swift-argument-parser): help for every suite, and a message,
 /// not a crash with a backtrace, for a missing data file or a bad option. (Before: `--help` and a
@@ -18,11 +19,11 @@ import Testing
     }
 
     @Test func aMissingDataFileOrABadOptionIsAMessage() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory("shopperd-e2e")
         for suite in ["forest", "ingest", "drift", "drift-calibration", "daemon", "load"] {
-            let missing = try ShopperdBinary.run([suite, "--data", scratch.path("nope.csv")], executable: Self.bench, in: scratch.url)
+            let missing = try ShopperdBinary.run([suite, "--data", scratch.file("nope.csv")], executable: Self.bench, in: scratch.url)
             #expect(missing.status == 64, "\(suite): \(missing.stderr)")
-            #expect(missing.stderr.contains("no readable data file at \(scratch.path("nope.csv"))"), "\(suite): \(missing.stderr)")
+            #expect(missing.stderr.contains("no readable data file at \(scratch.file("nope.csv"))"), "\(suite): \(missing.stderr)")
             #expect(!missing.stderr.contains("Fatal error") && !missing.stderr.contains("backtrace"), "\(suite): \(missing.stderr)")
         }
         let bad = try ShopperdBinary.run(["ingest", "--rows", "lots", "--data", IngestEndToEndTests.bundled], executable: Self.bench)

@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// `shopperd run`'s configuration on the real binary: a JSON file, `SHOPPERD_*` environment
@@ -157,7 +158,7 @@ extension DaemonEndToEndTests {
             let workspace = try await DaemonWorkspace.bootstrapped()
             try workspace.write(DaemonBatches.stationary(part: 0), as: "first.csv")
             #expect(try await workspace.runOnce().exitStatus() == 0)
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start([], environment: ["NOTIFY_SOCKET": socket.path])
             #expect(await socket.waitFor { $0.hasPrefix("STATUS=idle · champion v1 · 1 batch") } != nil, "\(socket.assignments())")
             daemon.send(SIGTERM)
@@ -167,7 +168,7 @@ extension DaemonEndToEndTests {
         @Test func sighupReloadsTheFileAndTheNextBatchUsesTheNewValue() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
             let config = try writeConfig(workspace, #"{"drift": {"alpha": 0.05}}"#)
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(["--config", config], environment: ["NOTIFY_SOCKET": socket.path])
 
             try workspace.deliver(DaemonBatches.stationary(part: 0), as: "before.csv")

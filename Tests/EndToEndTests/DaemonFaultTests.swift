@@ -4,6 +4,7 @@ import ShopperStore
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
@@ -22,7 +23,7 @@ extension DaemonEndToEndTests {
         @Test func readOnlyOutboxKeepsTheBatchPendingUntilItIsWritable() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
             try FileManager.default.createDirectory(atPath: workspace.outbox, withIntermediateDirectories: true)
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
             try FaultMounts.makeReadOnly(workspace.outbox)
             var mounted = true
@@ -44,7 +45,7 @@ extension DaemonEndToEndTests {
             let workspace = try await DaemonWorkspace.bootstrapped()
             try FaultMounts.tmpfs(at: workspace.outbox, kilobytes: 256)
             defer { FaultMounts.unmount(workspace.outbox) }
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
             let filler = try FaultMounts.fill(workspace.outbox, name: ".filler")
 
@@ -70,7 +71,7 @@ extension DaemonEndToEndTests {
             for name in try FileManager.default.contentsOfDirectory(atPath: template) {
                 try FileManager.default.copyItem(atPath: template + "/" + name, toPath: workspace.state + "/" + name)
             }
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
             let filler = try FaultMounts.fill(workspace.state, name: "filler")
 
@@ -86,7 +87,7 @@ extension DaemonEndToEndTests {
 
         @Test func stateTurnedReadOnlyWhileRunningKeepsTheBatchPending() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
             try FaultMounts.makeReadOnly(workspace.state)
             var mounted = true
@@ -108,7 +109,7 @@ extension DaemonEndToEndTests {
         @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 command-line tool"))
         func storeLockedByAnotherProcessIsRetriedUntilTheLockIsReleased() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
 
             // Another process takes the store's write lock and keeps it for 12 s (the daemon's
@@ -118,7 +119,7 @@ extension DaemonEndToEndTests {
             let locker = try DaemonProcess(
                 arguments: ["-cmd", "BEGIN IMMEDIATE;", "-cmd", ".shell touch \(held)", "-cmd", ".shell sleep 12", database, "COMMIT;"],
                 executable: "/usr/bin/sqlite3")
-            try #require(await waitUntil(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: held) }, "\(locker.stderr)")
+            try #require(await eventually(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: held) }, "\(locker.stderr)")
 
             try workspace.deliver(DaemonBatches.stationary(rows: 50, part: 5), as: "locked.csv")
             let retries = try await Self.expectRetries(daemon, socket: socket, batch: "locked.csv",
@@ -154,7 +155,7 @@ extension DaemonEndToEndTests {
             let statesBefore = DaemonWorkspace.list(workspace.state).filter { !companions($0) }
 
             try workspace.deliver(DaemonBatches.stationary(rows: 50, part: 6), as: "after-damage.csv")
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let refused = try DaemonProcess(arguments: workspace.runArguments(), environment: ["NOTIFY_SOCKET": socket.path],
                                             directory: workspace.root)
             #expect(await refused.exitStatus(timeout: .seconds(60)) == 65)
@@ -180,7 +181,7 @@ extension DaemonEndToEndTests {
             let workspace = try await DaemonWorkspace.bootstrapped()
             let database = workspace.state + "/" + ShopperStore.fileName
             do { _ = try workspace.store() }  // checkpointed: every page in the file, none in a log
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(Self.fastRetry, environment: ["NOTIFY_SOCKET": socket.path])
 
             // Idle (its page caches released), the daemon's database is damaged under it: every
@@ -210,9 +211,9 @@ extension DaemonEndToEndTests {
         /// `error-retrying` naming the batch and carrying every phrase of `error`, and for a
         /// `STATUS=` that starts with `status` and names the same error. Returns how many
         /// retries were logged by then.
-        static func expectRetries(_ daemon: DaemonProcess, socket: DaemonNotifySocket, batch: String, error: [String],
+        static func expectRetries(_ daemon: DaemonProcess, socket: NotifySocket, batch: String, error: [String],
                                   status: String) async throws -> Int {
-            let retried = await waitUntil(timeout: .seconds(90), every: .milliseconds(50)) {
+            let retried = await eventually(timeout: .seconds(90), every: .milliseconds(50)) {
                 daemon.events("error-retrying").filter { $0["SHOPPERD_BATCH"] == batch }.count >= 2 || !daemon.isRunning
             }
             let retries = daemon.events("error-retrying").filter { $0["SHOPPERD_BATCH"] == batch }

@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// `--on-event PROGRAM` on the real daemon: the program is run as `PROGRAM EVENT REPORT_PATH` (no
@@ -36,7 +37,7 @@ extension DaemonEndToEndTests {
             // A rejection: the hook starts and hangs.
             try workspace.deliver(DaemonBatches.invalid(), as: "broken.csv")
             #expect(await workspace.waitForOutcome("broken"))
-            #expect(await waitUntil { FileManager.default.fileExists(atPath: pids) })
+            #expect(await eventually { FileManager.default.fileExists(atPath: pids) })
             let hung = try String(contentsOfFile: pids, encoding: .utf8).split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             try #require(hung.count == 2)
 
@@ -60,14 +61,14 @@ extension DaemonEndToEndTests {
             #expect(failed["HOOK_EVENT"] == "rejection" && failed["HOOK_PROGRAM"] == hook)
             #expect(failed["HOOK_OUTCOME"] == "still running after 6.0 s: killed")
             #expect(failed["REPORT"] == outbox + "/broken.rejected.json" && failed["PRIORITY"] == "4")
-            #expect(await waitUntil { !hung.contains(where: Self.isAlive) })
+            #expect(await eventually { !hung.contains(where: Self.isAlive) })
 
             let expected = [
                 "rejection \(outbox)/broken.rejected.json",
                 "drift \(outbox)/holiday.report.json", "promotion \(outbox)/holiday.report.json",
                 "drift \(outbox)/holiday-unlabelled.report.json", "retrain-skipped \(outbox)/holiday-unlabelled.report.json",
             ]
-            #expect(await waitUntil {
+            #expect(await eventually {
                 ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count >= expected.count
             })
             // Hooks run concurrently, so their lines may interleave in any order.

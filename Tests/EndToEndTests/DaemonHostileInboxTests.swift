@@ -5,6 +5,7 @@ import ShopperStore
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
@@ -92,7 +93,7 @@ extension DaemonEndToEndTests {
             let alive = DaemonBatches.stationary(rows: 3, part: 5)
             let arrivals = driver.arrivals + [HostileArrival(caseName: "alive-after", name: Array("alive-after.csv".utf8),
                                                              outcome: .accepted(rows: 3, bytes: Array(alive.utf8)))]
-            #expect(await waitUntil(timeout: .seconds(120), every: .milliseconds(50)) {
+            #expect(await eventually(timeout: .seconds(120), every: .milliseconds(50)) {
                 Self.outcomeCount(workspace) >= arrivals.count - 1 || !daemon.isRunning
             }, "\(group.name): \(Self.outcomeCount(workspace)) outcomes of \(arrivals.count - 1)")
             let settled = ContinuousClock.now
@@ -151,7 +152,7 @@ extension DaemonEndToEndTests {
             let fd = try workspace.open("mine.csv")
             let cut = mine.index(mine.firstIndex(of: "\n")!, offsetBy: 20)
             try workspace.append(String(mine[..<cut]), to: fd)
-            let held = await waitUntil(timeout: Self.hold) { workspace.hasOutcome("mine") || !workspace.inboxFiles.contains("mine.csv") }
+            let held = await eventually(timeout: Self.hold) { workspace.hasOutcome("mine") || !workspace.inboxFiles.contains("mine.csv") }
             #expect(!held, "claimed while open")
             try workspace.append(String(mine[cut...]), to: fd)
             close(fd)

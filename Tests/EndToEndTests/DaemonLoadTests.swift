@@ -1,6 +1,7 @@
 import Foundation
 import ShopperStore
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// Many files at once through the real daemon: every input gets exactly one outcome.
@@ -20,7 +21,7 @@ extension DaemonEndToEndTests {
             }
             for stem in stems { try workspace.rename("." + stem + ".csv", to: stem + ".csv") }
 
-            #expect(await waitUntil(timeout: .seconds(240), every: .milliseconds(100)) {
+            #expect(await eventually(timeout: .seconds(240), every: .milliseconds(100)) {
                 stems.allSatisfy { workspace.hasOutcome($0) }
             })
             daemon.send(SIGTERM)

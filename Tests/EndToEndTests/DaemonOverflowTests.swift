@@ -3,6 +3,7 @@ import ShopperStore
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
@@ -37,7 +38,7 @@ extension DaemonEndToEndTests {
             let overflow = try #require(await daemon.waitForEvent("inbox-overflow", timeout: .seconds(20)), "\(daemon.stderr)")
             #expect(Int(overflow["SHOPPERD_CLAIMED"] ?? "") ?? 0 > 0)
             #expect(overflow["PRIORITY"] == "4" && overflow["MESSAGE"]?.contains("fs.inotify.max_queued_events") == true)
-            #expect(await waitUntil(timeout: .seconds(120), every: .milliseconds(100)) {
+            #expect(await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
                 daemon.events("batch-scored").count >= Self.fileCount || !daemon.isRunning
             })
             let elapsed = ContinuousClock.now - resumed

@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// Issue 14, item 9, through the real daemon: a blank `Revenue` is a row without a label (every
@@ -89,7 +90,7 @@ extension DaemonEndToEndTests {
 
             // Under quarantine-rows (the same bytes again: a rejected batch is not stored), events
             // to the real journal. A name no other run can have produced, so the query finds only ours.
-            try await DaemonJournal.ensureRunning()
+            try await Journald.ensureRunning()
             let name = "kept-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).csv"
             let stem = String(name.dropLast(4))
             try workspace.deliver(invalid, as: name)
@@ -106,7 +107,7 @@ extension DaemonEndToEndTests {
             #expect(issues.first { $0.column == "Month" }?.value == "Smarch")
             #expect(report.quarantinedIssueCount == 3)
 
-            let entries = try await DaemonJournal.waitForEntries(matching: [
+            let entries = try await Journald.waitForEntries(matching: [
                 "MESSAGE_ID=307878c5328b4d15a3f371c879a4f940", "SHOPPERD_BATCH=\(name)",
             ])
             try #require(entries.count == 1)

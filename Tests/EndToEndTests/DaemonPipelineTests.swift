@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// `shopperd run` on real directories with real inotify: how files arrive, and what the pipeline
@@ -137,7 +138,7 @@ extension DaemonEndToEndTests {
             #expect(rejection.issueCount == 1)
             #expect(rejection.keptAs.hasPrefix(workspace.state + "/quarantine/"))
             // The input is filed right after its outcome is written.
-            #expect(await waitUntil { FileManager.default.fileExists(atPath: rejection.keptAs) })
+            #expect(await eventually { FileManager.default.fileExists(atPath: rejection.keptAs) })
             #expect(try String(contentsOfFile: rejection.keptAs, encoding: .utf8) == invalid)
             #expect(!workspace.exists("broken.predictions.csv") && !workspace.exists("broken.report.json"))
             let rejectedEvent = try #require(await daemon.waitForEvent("batch-rejected", batch: "broken.csv"))

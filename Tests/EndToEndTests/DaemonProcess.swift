@@ -1,22 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
-
-/// Polls `condition` every few milliseconds until it holds or `timeout` passes. The daemon tests
-/// wait for asynchronous effects (inotify, a child process, journald) this way, never with fixed
-/// sleeps; the timeouts are generous because the machine running the suite may be loaded.
-func waitUntil(
-    timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(10),
-    _ condition: () async throws -> Bool
-) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: interval)
-    }
-    return try await condition()
-}
 
 /// A failure of the test's own set-up (not of the daemon), with what to do about it.
 struct DaemonTestError: Error, CustomStringConvertible {
@@ -32,7 +18,7 @@ struct DaemonTestError: Error, CustomStringConvertible {
 /// decodes them, so tests check the same fields the journal gets.
 final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for what is used here
     let process = Process()
-    private let output: Scratch
+    private let output: TemporaryDirectory
 
     /// Environment variables that belong to a service manager or select settings; the child starts
     /// without them (plus what the test sets), so the developer's own environment cannot leak in.
@@ -48,9 +34,9 @@ final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for 
         guard executable != nil || FileManager.default.isExecutableFile(atPath: ShopperdBinary.url.path) else {
             throw ShopperdBinary.Missing(path: ShopperdBinary.url.path)
         }
-        output = try Scratch()
-        _ = FileManager.default.createFile(atPath: output.path("stdout"), contents: nil)
-        _ = FileManager.default.createFile(atPath: output.path("stderr"), contents: nil)
+        output = try TemporaryDirectory("shopperd-e2e")
+        _ = FileManager.default.createFile(atPath: output.file("stdout"), contents: nil)
+        _ = FileManager.default.createFile(atPath: output.file("stderr"), contents: nil)
         // Through nice(1), which execs the program in place (same pid): these daemons train forests
         // and write thousands of files, and at normal priority they would starve the timing-sensitive
         // tests that run in parallel with them on a small machine.
@@ -59,16 +45,16 @@ final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for 
         process.environment = Self.cleanEnvironment().merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: output.path("stdout"))
-        process.standardError = FileHandle(forWritingAtPath: output.path("stderr"))
+        process.standardOutput = FileHandle(forWritingAtPath: output.file("stdout"))
+        process.standardError = FileHandle(forWritingAtPath: output.file("stderr"))
         try process.run()
     }
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
 
-    var stdout: String { (try? String(contentsOfFile: output.path("stdout"), encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: output.path("stderr"), encoding: .utf8)) ?? "" }
+    var stdout: String { (try? String(contentsOfFile: output.file("stdout"), encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: output.file("stderr"), encoding: .utf8)) ?? "" }
 
     /// The events logged so far (stderr lines that are JSON objects), oldest first.
     var events: [DaemonLogEvent] {
@@ -87,7 +73,7 @@ final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for 
     /// Waits for an event of `kind` (about `batch`, when given); returns it.
     func waitForEvent(_ kind: String, batch: String? = nil, timeout: Duration = .seconds(60)) async -> DaemonLogEvent? {
         var found: DaemonLogEvent?
-        _ = await waitUntil(timeout: timeout) {
+        _ = await eventually(timeout: timeout) {
             found = events(kind).first { batch == nil || $0["SHOPPERD_BATCH"] == batch }
             return found != nil || !isRunning
         }
@@ -118,7 +104,7 @@ final class DaemonProcess: @unchecked Sendable {  // Process is thread-safe for 
     /// Waits for the process to end; its exit status, or nil if it was killed by a signal or
     /// still ran after `timeout` (it is then killed).
     func exitStatus(timeout: Duration = .seconds(60)) async -> Int32? {
-        guard await waitUntil(timeout: timeout, every: .milliseconds(5), { !process.isRunning }) else {
+        guard await eventually(timeout: timeout, every: .milliseconds(5), { !process.isRunning }) else {
             kill(pid, SIGKILL)
             process.waitUntilExit()
             return nil

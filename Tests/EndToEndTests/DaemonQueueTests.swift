@@ -3,6 +3,7 @@ import ShopperPipeline
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
@@ -35,7 +36,7 @@ extension DaemonEndToEndTests {
             // Out of the claim area, into the quarantine (a rename needs no read permission).
             #expect(rejection.keptAs.hasPrefix(workspace.state + "/quarantine/") && rejection.keptAs.hasSuffix("--secret.csv"))
             #expect(FileManager.default.fileExists(atPath: rejection.keptAs))
-            #expect(await waitUntil { workspace.claimedFiles.isEmpty })
+            #expect(await eventually { workspace.claimedFiles.isEmpty })
             #expect(daemon.events("error-retrying").isEmpty, "\(daemon.events("error-retrying").map { $0["MESSAGE"] ?? "" })")
             let rejected = try #require(daemon.events("batch-rejected").first { $0["SHOPPERD_BATCH"] == "secret.csv" })
             #expect(rejected["REASON"]?.contains("owned by root:root with mode 0600") == true)
@@ -62,7 +63,7 @@ extension DaemonEndToEndTests {
             let rejection = try workspace.rejection("secret")
             #expect(rejection.keptAs.hasPrefix(workspace.inbox + "/.unreadable--") && rejection.keptAs.hasSuffix("--secret.csv"),
                     "\(rejection.keptAs)")
-            #expect(await waitUntil { workspace.claimedFiles.isEmpty })
+            #expect(await eventually { workspace.claimedFiles.isEmpty })
             #expect(workspace.inboxFiles == [String(rejection.keptAs.dropFirst(workspace.inbox.count + 1))])
             #expect(workspace.quarantineFiles.isEmpty && workspace.exists("after.report.json"))
             // The bytes are intact: the operator's fix is chmod and a rename.
@@ -115,7 +116,7 @@ extension DaemonEndToEndTests {
                             database, "COMMIT;"],
                 executable: "/usr/bin/sqlite3")
             defer { _ = FileManager.default.createFile(atPath: release, contents: nil) }
-            try #require(await waitUntil(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: held) }, "\(locker.stderr)")
+            try #require(await eventually(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: held) }, "\(locker.stderr)")
 
             let once = try await workspace.runOnce()
             #expect(await once.exitStatus() == 75, "\(once.stderr)")

@@ -3,16 +3,13 @@ import ShopperPipeline
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
     /// Stops at awkward moments, and a `--bootstrap` file that can never train (issue 14, item 4 and
     /// item 13's "retrying in 500 ms"), on the real binary.
     @Suite struct DaemonStopTests {
-        /// Settings that make training take long enough for a stop to land in it: the full grid
-        /// (14 fits) of many trees.
-        static let slowTraining = ["--set", "retrain.tuning=full", "--set", "training.grid=standard", "--set", "training.trees=300"]
-
         /// A challenger training cancelled by a stop (two SIGTERMs 0.1 s apart, or one that outlasts
         /// `stop-grace-seconds`) was committed as `score-awaiting-labels` ("training failed: training
         /// was cancelled"), and the log said "retrying in 500 ms". Now nothing is committed: the
@@ -21,9 +18,9 @@ extension DaemonEndToEndTests {
         @Test(arguments: ["two SIGTERMs", "grace outlasted"])
         func aChallengerTrainingCancelledByAStopCommitsNothingAndIsRedoneOnTheNextStart(stop: String) async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let grace = stop == "grace outlasted" ? ["--set", "stop-grace-seconds=1"] : []
-            let daemon = try await workspace.start(Self.slowTraining + grace, environment: ["NOTIFY_SOCKET": socket.path])
+            let daemon = try await workspace.start(DaemonWorkspace.slowTraining + grace, environment: ["NOTIFY_SOCKET": socket.path])
             try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
             #expect(await socket.waitFor { $0.hasPrefix("STATUS=processing holiday.csv") } != nil)
             // Past the drift check and the champion's scoring, into the challenger's training (which
@@ -62,11 +59,11 @@ extension DaemonEndToEndTests {
         @Test func sigtermDuringBootstrapTrainingExitsZero() async throws {
             let workspace = try DaemonWorkspace()
             let bootstrap = try workspace.scratch.write("bootstrap.csv", DaemonBatches.bootstrap)
-            let daemon = try DaemonProcess(arguments: workspace.runArguments(["--bootstrap", bootstrap] + Self.slowTraining),
+            let daemon = try DaemonProcess(arguments: workspace.runArguments(["--bootstrap", bootstrap] + DaemonWorkspace.slowTraining),
                                            directory: workspace.root)
             // The file is stored (version 1) before the training starts.
             let database = workspace.state + "/shopperd.sqlite"
-            #expect(await waitUntil(timeout: .seconds(120)) {
+            #expect(await eventually(timeout: .seconds(120)) {
                 !daemon.isRunning || (FileManager.default.fileExists(atPath: database) && (try? workspace.store().currentVersion()) == 1)
             })
             daemon.send(SIGTERM)

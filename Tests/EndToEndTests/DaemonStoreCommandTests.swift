@@ -3,6 +3,7 @@ import ShopperDrift
 import ShopperPipeline
 import Synchronization
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// The read-only commands an operator runs against a store the daemon filled — `status`,
@@ -176,7 +177,7 @@ extension DaemonEndToEndTests {
             let filled = try await FilledStore.shared.value
             let state = filled.workspace.state
             let holiday = try filled.workspace.report("holiday")
-            let scratch = try Scratch()
+            let scratch = try TemporaryDirectory("shopperd-e2e")
             let bootstrapFile = try scratch.write("bootstrap.csv", DaemonBatches.bootstrap)
             let holidayFile = try scratch.write("holiday.csv", filled.holiday)
             // The champion (v2) was trained on store versions 1…3: its reference is every labelled

@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// The real `shopperd run` as systemd sees it: the notify protocol on a socket the test binds
@@ -10,17 +11,16 @@ extension DaemonEndToEndTests {
         /// systemd's watchdog timeout for the daemon: it must ping every 200 ms while healthy.
         static let watchdogMicroseconds = 400_000
 
-        @Test func readyStatusFollowsBatchesWatchdogPingsOnlyWhileHealthyStoppingThenExitZero() async throws {
+        @Test func readyStatusFollowsBatchesWatchdogPingsWhileHealthyStoppingThenExitZero() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(
                 ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
-                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds),
-                              "SHOPPERD_TEST_HANG_ON": "hang-"])
+                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds)])
 
             let ready = try #require(await socket.waitFor { $0 == "READY=1" })
             #expect(socket.datagrams[ready].assignments.contains("STATUS=idle · champion v1 · 0 batches"))
-            #expect(await waitUntil { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 3 })
+            #expect(await eventually { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 3 })
             let started = try #require(await daemon.waitForEvent("service-started"))
             #expect(started["WATCHDOG_USEC"] == String(Self.watchdogMicroseconds))
 
@@ -37,23 +37,42 @@ extension DaemonEndToEndTests {
             #expect(line.wholeMatch(of: /STATUS=idle · champion v2 · 2 batches · last drift \d\d:\d\d/) != nil, "\(line)")
             #expect(try workspace.report("holiday").decision == .retrainPromoted)
             // Healthy and idle again: the pings go on.
-            #expect(await waitUntil { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
+            #expect(await eventually { socket.assignments(from: promoted).filter { $0 == "WATCHDOG=1" }.count >= 2 })
 
-            // A batch that hangs: past the 1 s stuck limit STATUS says so and the pings stop.
-            try workspace.deliver(DaemonBatches.stationary(part: 1), as: "hang-me.csv")
-            let hung = try #require(await socket.waitFor(from: promoted) { $0.hasPrefix("STATUS=processing hang-me.csv") })
+            // SIGTERM while idle: STOPPING=1, exit status 0.
+            let beforeStop = socket.count
+            daemon.send(SIGTERM)
+            #expect(await socket.waitFor(from: beforeStop) { $0 == "STOPPING=1" } != nil)
+            #expect(await daemon.exitStatus() == 0)
+            #expect(daemon.events("service-failed").isEmpty)
+        }
+
+        /// A batch that outlasts the stuck limit (a retrain with slow settings: minutes of real work,
+        /// not a test hook in the binary) stops the watchdog pings, and a stop still abandons it cleanly.
+        @Test func aBatchPastTheStuckLimitWithholdsWatchdogPingsAndAStopAbandonsItThenExitZero() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let socket = try NotifySocket()
+            let daemon = try await workspace.start(
+                DaemonWorkspace.slowTraining + ["--set", "stuck-limit-seconds=1", "--set", "stop-grace-seconds=1"],
+                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds)])
+            let ready = try #require(await socket.waitFor { $0 == "READY=1" })
+            #expect(await eventually { socket.assignments(from: ready).filter { $0 == "WATCHDOG=1" }.count >= 2 })
+
+            // A batch still running past the 1 s stuck limit: STATUS says so and the pings stop.
+            try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "hang-me.csv")
+            let hung = try #require(await socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing hang-me.csv") })
             let stuck = try #require(await socket.waitFor(from: hung) {
                 $0.hasPrefix("STATUS=STUCK: batch hang-me.csv over the 1 s limit, watchdog pings withheld")
             })
             let stuckSeen = socket.datagrams[stuck].receivedAt
             // Six ping intervals: not one WATCHDOG=1 may come.
-            _ = await waitUntil(timeout: .milliseconds(1_200)) { false }
+            _ = await eventually(timeout: .milliseconds(1_200)) { false }
             #expect(ContinuousClock.now - stuckSeen >= .milliseconds(1_200))
             #expect(!socket.assignments(from: stuck + 1).contains("WATCHDOG=1"), "pings went on while the batch was stuck")
             let stuckEvent = try #require(await daemon.waitForEvent("batch-stuck", batch: "hang-me.csv"))
             #expect(stuckEvent["PRIORITY"] == "2" && stuckEvent["LIMIT_MS"] == "1000")
 
-            // SIGTERM: STOPPING=1, the hung batch abandoned after the 1 s grace, exit status 0.
+            // SIGTERM: STOPPING=1, the stuck batch abandoned after the 1 s grace, exit status 0.
             let beforeStop = socket.count
             daemon.send(SIGTERM)
             #expect(await socket.waitFor(from: beforeStop) { $0 == "STOPPING=1" } != nil)
@@ -63,9 +82,9 @@ extension DaemonEndToEndTests {
         }
 
         @Test func driftAlertsReachTheRealJournalWithTheirFields() async throws {
-            try await DaemonJournal.ensureRunning()
+            try await Journald.ensureRunning()
             let workspace = try await DaemonWorkspace.bootstrapped()
-            let socket = try DaemonNotifySocket()
+            let socket = try NotifySocket()
             let daemon = try await workspace.start(environment: ["NOTIFY_SOCKET": socket.path], logTarget: "journal")
             #expect(await socket.waitFor { $0 == "READY=1" } != nil)
 
@@ -78,7 +97,7 @@ extension DaemonEndToEndTests {
             let report = try workspace.report(stem)
             let drift = try #require(report.drift)
 
-            let entries = try await DaemonJournal.waitForEntries(matching: [
+            let entries = try await Journald.waitForEntries(matching: [
                 "MESSAGE_ID=1281d81328f946139ceca24f756954ae", "SHOPPERD_BATCH=\(name)",
             ])
             try #require(entries.count == 1)
@@ -96,11 +115,11 @@ extension DaemonEndToEndTests {
             #expect(entry["_PID"] as? String == String(daemon.pid))
             #expect(entry["_TRANSPORT"] as? String == "journal")
             // The other events of that batch are there too, under their own IDs.
-            let promoted = try await DaemonJournal.waitForEntries(matching: [
+            let promoted = try await Journald.waitForEntries(matching: [
                 "MESSAGE_ID=80a0ce1ffd964fd1b1ffe826a640d9d0", "SHOPPERD_BATCH=\(name)",
             ])
             #expect(promoted.first?["MODEL_VERSION"] as? String == "v2" && promoted.first?["PREVIOUS_MODEL_VERSION"] as? String == "v1")
-            let calm = try await DaemonJournal.waitForEntries(matching: ["SHOPPERD_BATCH=calm-\(name)"])
+            let calm = try await Journald.waitForEntries(matching: ["SHOPPERD_BATCH=calm-\(name)"])
             #expect(calm.first?["SHOPPERD_EVENT"] as? String == "batch-scored" && calm.first?["DRIFT"] as? String == "no")
             #expect(calm.first?["PRIORITY"] as? String == "6")
 
@@ -108,71 +127,5 @@ extension DaemonEndToEndTests {
             #expect(await daemon.exitStatus() == 0)
             #expect(daemon.stderr.isEmpty, "events must go to the journal only: \(daemon.stderr)")
         }
-    }
-}
-
-/// A real systemd-journald for the journal test. systemd is not PID 1 on CI machines, so CI starts
-/// journald by hand as root; when its socket is not listening and the tests run as root, this
-/// starts `/lib/systemd/systemd-journald` itself (once per test process; it keeps running, as a
-/// system journald would).
-enum DaemonJournal {
-    static let socketPath = "/run/systemd/journal/socket"
-
-    static func ensureRunning() async throws {
-        if isListening { return }
-        guard getuid() == 0 else {
-            throw DaemonTestError("no journald listening on \(socketPath): start /lib/systemd/systemd-journald as root")
-        }
-        try started.get()
-        guard await waitUntil(timeout: .seconds(20), { isListening }) else {
-            throw DaemonTestError("systemd-journald did not start listening on \(socketPath)")
-        }
-    }
-
-    /// Whether a journald accepts datagrams on the socket (a dead one leaves its file behind).
-    static var isListening: Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
-    }
-
-    private static let started: Result<Void, DaemonTestError> = {
-        let journald = Process()
-        journald.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
-        journald.standardInput = FileHandle.nullDevice
-        journald.standardOutput = FileHandle.nullDevice
-        journald.standardError = FileHandle.nullDevice
-        do {
-            try journald.run()
-            return .success(())
-        } catch {
-            return .failure(DaemonTestError("cannot start /lib/systemd/systemd-journald: \(error)"))
-        }
-    }()
-
-    /// `journalctl -o json MATCH…`, one object per entry.
-    static func entries(matching matches: [String]) async throws -> [[String: Any]] {
-        let journalctl = try await DaemonProcess.run(["--no-pager", "-o", "json"] + matches, executable: "/usr/bin/journalctl")
-        return journalctl.stdout.split(separator: "\n").compactMap { line in
-            try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        }
-    }
-
-    /// Polls until entries matching `matches` appear (journald writes asynchronously).
-    static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
-        var found: [[String: Any]] = []
-        _ = try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
-            found = try await entries(matching: matches)
-            return found.count >= count
-        }
-        return found
     }
 }

@@ -4,17 +4,18 @@ import ShopperStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 /// A daemon's directories for one test — `inbox/`, `outbox/`, `state/` in a fresh temporary
 /// directory — and the operator's actions on them: drop batches, start `shopperd run`, read the
 /// outbox, the archive, the quarantine and the store.
 final class DaemonWorkspace: @unchecked Sendable {  // immutable after init
-    let scratch: Scratch
+    let scratch: TemporaryDirectory
     var root: String { scratch.url.path }
-    var inbox: String { scratch.path("inbox") }
-    var outbox: String { scratch.path("outbox") }
-    var state: String { scratch.path("state") }
+    var inbox: String { scratch.file("inbox") }
+    var outbox: String { scratch.file("outbox") }
+    var state: String { scratch.file("state") }
 
     /// Settings that keep training fast in a debug build (one tuning candidate, 20 trees) and let a
     /// 300-row drifted batch retrain.
@@ -22,9 +23,14 @@ final class DaemonWorkspace: @unchecked Sendable {  // immutable after init
         "--set", "training.grid=quick", "--set", "training.trees=20", "--set", "retrain.min-labelled-rows=100",
     ]
 
+    /// Settings that make a retrain take minutes (the full grid, 14 fits, of 300 trees): a drifted,
+    /// labelled batch is then still in flight, its challenger training, when a test stops the
+    /// daemon or watches it get stuck. Training is cancellable, so a stop ends it.
+    static let slowTraining = ["--set", "retrain.tuning=full", "--set", "training.grid=standard", "--set", "training.trees=300"]
+
     /// Empty directories and an empty state: no champion.
     init() throws {
-        scratch = try Scratch()
+        scratch = try TemporaryDirectory("shopperd-e2e")
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
     }
 
@@ -144,7 +150,7 @@ final class DaemonWorkspace: @unchecked Sendable {  // immutable after init
 
     /// Waits until `stem` has its outcome.
     func waitForOutcome(_ stem: String, timeout: Duration = .seconds(90)) async -> Bool {
-        await waitUntil(timeout: timeout) { hasOutcome(stem) }
+        await eventually(timeout: timeout) { hasOutcome(stem) }
     }
 
     func report(_ stem: String) throws -> BatchReport {
@@ -203,7 +209,7 @@ final class DaemonWorkspace: @unchecked Sendable {  // immutable after init
 enum BootstrappedTemplate {
     static let shared = Task<String, any Error> {
         let workspace = try DaemonWorkspace()
-        let bootstrap = workspace.scratch.path("bootstrap.csv")
+        let bootstrap = workspace.scratch.file("bootstrap.csv")
         try Data(DaemonBatches.bootstrap.utf8).write(to: URL(fileURLWithPath: bootstrap))
         let run = try await workspace.runOnce(["--bootstrap", bootstrap])
         guard await run.exitStatus() == 0, run.events("model-promoted").first?["MODEL_VERSION"] == "v1" else {

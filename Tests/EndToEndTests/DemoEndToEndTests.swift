@@ -1,6 +1,7 @@
 import Foundation
 import ShopperPipeline
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// `shopperd demo`, README's first command, end to end: the real binary bootstraps on Feb–Jul,
@@ -13,8 +14,8 @@ extension DaemonEndToEndTests {
                             "dec-first-half", "dec-second-half"]
 
         @Test func theDemoDriftsPromotesRejectsTheBrokenExportAndLeavesExactlyOneOutcomePerBatch() async throws {
-            let scratch = try Scratch()
-            let work = scratch.path("demo")
+            let scratch = try TemporaryDirectory("shopperd-e2e")
+            let work = scratch.file("demo")
             let run = try await DaemonProcess.run(
                 ["demo", "--work", work, "--data", IngestEndToEndTests.bundled], timeout: .seconds(600))
             #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")

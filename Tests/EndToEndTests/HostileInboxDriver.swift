@@ -2,6 +2,7 @@ import Foundation
 import ShopperPipeline
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 /// What one entry that reaches the inbox must end as.
@@ -128,7 +129,7 @@ final class HostileInboxDriver: @unchecked Sendable {  // used by one test task 
             let second = try HostileInboxCorpus.file(generator.second!)
             try stageAndRename(name) { try Self.write(first, to: $0) }
             // The second lands as soon as the first is claimed, while the daemon is at work on it.
-            guard await waitUntil(timeout: .seconds(30), every: .milliseconds(1), { !exists(name) }) else {
+            guard await eventually(timeout: .seconds(30), every: .milliseconds(1), { !exists(name) }) else {
                 throw DaemonTestError("\(hostile.name): the first file was never claimed")
             }
             try stageAndRename(name) { try Self.write(second, to: $0) }

@@ -4,6 +4,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 /// `shopperd ingest`, `versions` and `show` as an operator runs them: the real binary, real files,
@@ -29,8 +30,8 @@ import Glibc
     }
 
     @Test func ingestVersionsShowAndReingest() throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
 
         let first = try ShopperdBinary.run(["ingest", Self.bundled, "--state", state])
         #expect(first.status == 0, "\(first.stderr)")
@@ -69,8 +70,8 @@ import Glibc
     }
 
     @Test func invalidBatchIsRejectedWithWhereAndWhy() throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
         let header = Column.allCases.map(\.name).joined(separator: ",")
         let file = try scratch.write("bad.csv", """
             \(header)
@@ -97,8 +98,8 @@ import Glibc
     /// label, and the store, `ingest` and `versions` count the labelled rows. Item 13: a header-only
     /// file's rejection named no line in the text and line 0 in its issue.
     @Test func partiallyLabelledFilesAreStoredWithTheirLabelledRowCount() throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
         let header = Column.allCases.map(\.name).joined(separator: ",")
         let row = "0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,"
         let file = try scratch.write("partial.csv", [header, row + "TRUE", row, row + "FALSE", row.replacingOccurrences(of: "Feb", with: "Mar")]
@@ -117,9 +118,9 @@ import Glibc
     }
 
     @Test func exitStatusesAndHelp() throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
-        let missing = try ShopperdBinary.run(["ingest", scratch.path("nope.csv"), "--state", state])
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
+        let missing = try ShopperdBinary.run(["ingest", scratch.file("nope.csv"), "--state", state])
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("nope.csv"))
 
@@ -161,8 +162,8 @@ import Glibc
     }
 
     @Test func csvOutputNeutralisesFormulas() throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
         let header = "Note," + Column.allCases.map(\.name).joined(separator: ",")
         let file = try scratch.write("formula.csv", """
             \(header)
@@ -184,8 +185,8 @@ import Glibc
     /// storing a large batch and with part of it already written to the WAL: the store must come
     /// back at the previous version, fully readable, and take the next batch as the next version.
     @Test func killDashNineMidIngestLeavesThePreviousVersion() throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
         #expect(try ShopperdBinary.run(["ingest", Self.bundled, "--state", state]).status == 0)
 
         // ~123,000 rows: the bundled rows ten times (duplicates are kept, so all are stored).

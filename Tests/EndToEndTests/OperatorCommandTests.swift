@@ -1,6 +1,7 @@
 import Foundation
 import ShopperStore
 import Testing
+import ShopperTestSupport
 
 extension DaemonEndToEndTests {
     /// Operator commands on the real binary: reading never creates state, a promotion that changes
@@ -10,13 +11,13 @@ extension DaemonEndToEndTests {
         /// no directory or store left behind (before: an empty store, and `status` then said
         /// "0 versions").
         @Test func readOnlyCommandsWithAMistypedStateCreateNothing() async throws {
-            let scratch = try Scratch()
+            let scratch = try TemporaryDirectory("shopperd-e2e")
             let batch = try scratch.write("batch.csv", DaemonBatches.stationary(part: 0))
-            let typo = scratch.path("stat")  // meant ./state
+            let typo = scratch.file("stat")  // meant ./state
             let commands: [[String]] = [
                 ["versions"], ["show", "--layer", "bronze"], ["mlflow", "status"], ["status"], ["history"], ["performance"],
                 ["models", "list"], ["models", "show", "1"], ["models", "history"],
-                ["models", "export", "1", "--out", scratch.path("model.json")],
+                ["models", "export", "1", "--out", scratch.file("model.json")],
                 ["drift", "--reference", "1", "--current", "2"], ["score", batch],
             ]
             for command in commands {
@@ -44,24 +45,24 @@ extension DaemonEndToEndTests {
         /// Installed as docs/systemd.md says (PREFIX/bin/shopperd, the data in
         /// PREFIX/share/shopperd/), `shopperd demo` run from anywhere finds the data set.
         @Test func anInstalledDemoFindsItsDataNextToTheBinary() async throws {
-            let prefix = try Scratch()
-            try FileManager.default.createDirectory(atPath: prefix.path("bin"), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: prefix.path("share/shopperd"), withIntermediateDirectories: true)
-            let binary = prefix.path("bin/shopperd")
+            let prefix = try TemporaryDirectory("shopperd-e2e")
+            try FileManager.default.createDirectory(atPath: prefix.file("bin"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: prefix.file("share/shopperd"), withIntermediateDirectories: true)
+            let binary = prefix.file("bin/shopperd")
             try FileManager.default.copyItem(atPath: ShopperdBinary.url.path, toPath: binary)
-            let elsewhere = try Scratch()  // not the package directory
+            let elsewhere = try TemporaryDirectory("shopperd-e2e")  // not the package directory
             // A non-empty --work stops the demo right after it has found and read the data.
-            try FileManager.default.createDirectory(atPath: elsewhere.path("work"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: elsewhere.file("work"), withIntermediateDirectories: true)
             _ = try elsewhere.write("work/taken", "")
 
-            let missing = try ShopperdBinary.run(["demo", "--work", elsewhere.path("work")], executable: binary, in: elsewhere.url)
+            let missing = try ShopperdBinary.run(["demo", "--work", elsewhere.file("work")], executable: binary, in: elsewhere.url)
             #expect(missing.status == 66, "\(missing.stderr)")
-            #expect(missing.stderr.contains("\(prefix.path("share/shopperd"))/online_shoppers_intention.csv"), "\(missing.stderr)")
+            #expect(missing.stderr.contains("\(prefix.file("share/shopperd"))/online_shoppers_intention.csv"), "\(missing.stderr)")
             #expect(missing.stderr.contains("install it with the binary"), "\(missing.stderr)")
 
             try FileManager.default.copyItem(atPath: IngestEndToEndTests.bundled,
-                                             toPath: prefix.path("share/shopperd/online_shoppers_intention.csv"))
-            let found = try ShopperdBinary.run(["demo", "--work", elsewhere.path("work")], executable: binary, in: elsewhere.url)
+                                             toPath: prefix.file("share/shopperd/online_shoppers_intention.csv"))
+            let found = try ShopperdBinary.run(["demo", "--work", elsewhere.file("work")], executable: binary, in: elsewhere.url)
             #expect(found.stderr.contains("is not empty"), "the data was found and read, then the demo stopped at --work: \(found.stderr)")
             #expect(!found.stderr.contains("not found"), "\(found.stderr)")
         }

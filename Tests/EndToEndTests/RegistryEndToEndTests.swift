@@ -4,6 +4,7 @@ import ShopperML
 import ShopperPipeline
 import ShopperStore
 import Testing
+import ShopperTestSupport
 
 /// `shopperd train`, `models` and `score` as an operator runs them: the real binary on a real
 /// store built from the bundled data, exit statuses and messages; results checked against the
@@ -133,8 +134,8 @@ import Testing
     }
 
     @Test func trainListShowPromoteRollbackScoreAndExport() async throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
         let first = try scratch.write("first.csv", Self.slice(offset: 0, labelled: true))
         let second = try scratch.write("second.csv", Self.slice(offset: 3, labelled: true))
         #expect(try await run(["ingest", first, second, "--state", state]).status == 0)
@@ -222,7 +223,7 @@ import Testing
 
         // Score an unlabelled file with a blank line in it, with the champion (model 1).
         let batch = try scratch.write("batch.csv", Self.slice(offset: 1, labelled: false, limit: 300, blankLineAfter: 2))
-        let predictionsFile = scratch.path("predictions.csv")
+        let predictionsFile = scratch.file("predictions.csv")
         let scored = try await run(["score", batch, "--state", state, "--out", predictionsFile])
         #expect(scored.status == 0, "\(scored.stderr)")
         #expect(scored.stdout.contains("300 rows scored with model version 1"))
@@ -251,7 +252,7 @@ import Testing
         #expect(try store.currentVersion() == 2)  // score stored nothing
 
         // Export: the file loads, is the registered one, and scores like the registry's model.
-        let exportPath = scratch.path("model-1.json")
+        let exportPath = scratch.file("model-1.json")
         let exported = try await run(["models", "export", "1", "--state", state, "--out", exportPath])
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(exported.stdout.contains("SHA-256 \(model1.model_file.sha256)"))
@@ -264,8 +265,8 @@ import Testing
     }
 
     @Test func errorsSayWhatToDoWithTheirExitStatus() async throws {
-        let scratch = try Scratch()
-        let state = scratch.path("state")
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
 
         let noStore = try await run(["models", "list", "--state", state])
         #expect(noStore.status == 66)
@@ -309,12 +310,12 @@ import Testing
         #expect(mismatch.stderr.contains("PagesPerMinute"))
         #expect(try await run(["models", "show", "champion", "--state", state]).stdout.contains("PagesPerMinute"))
 
-        let missingFile = try await run(["score", scratch.path("nope.csv"), "--state", state])
+        let missingFile = try await run(["score", scratch.file("nope.csv"), "--state", state])
         #expect(missingFile.status == 66)
         let invalid = try await run(["score", try scratch.write("bad.csv", "PageValues\n1\n"), "--state", state])
         #expect(invalid.status == 65)
         #expect(invalid.stderr.contains("invalid header"))
-        let unwritable = try await run(["models", "export", "1", "--state", state, "--out", scratch.path("no/such/dir/m.json")])
+        let unwritable = try await run(["models", "export", "1", "--state", state, "--out", scratch.file("no/such/dir/m.json")])
         #expect(unwritable.status == 73)
         #expect(unwritable.stderr.contains("cannot write the output"))
 

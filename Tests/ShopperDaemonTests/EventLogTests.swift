@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import ShopperDaemon
 import ShopperPipeline
+import ShopperTestSupport
 
 /// The stderr sink (one JSON object per line, same fields as the journal) and the sink choice.
 @Suite struct EventLogTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// The unit's sandbox, exercised on the real daemon parts where it can be outside systemd
 /// (systemd is not PID 1 here, so the unit itself cannot be started):

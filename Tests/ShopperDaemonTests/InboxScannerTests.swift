@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// Listing what waits in a real directory: order, filter, exact names.
 @Suite struct InboxScannerTests {

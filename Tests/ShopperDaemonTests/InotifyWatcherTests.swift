@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import ShopperDaemon
 import ShopperPipeline
+import ShopperTestSupport
 
 /// The watcher on a real directory with real writers. Each test ends its scenario with a
 /// "sentinel" arrival, so it can assert what did *not* arrive without sleeping.

@@ -3,6 +3,7 @@ import Testing
 import ShopperCore
 import ShopperDaemon
 import ShopperPipeline
+import ShopperTestSupport
 
 /// Events written with `sd_journal_sendv` to a real journald and read back with `journalctl`.
 @Suite struct JournalTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ShopperTestSupport
 
 /// `systemd/shopperd-mlflow.conf`, the drop-in that opens the hardened unit to an MLflow server,
 /// checked with systemd's own tools on a copy of the unit plus the drop-in, installed side by side

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// The notify protocol end to end: a real child process (the probe daemon, composed of
 /// ServiceRunner, HealthMonitor, Watchdog, InotifyWatcher) talks to a datagram socket this test
@@ -238,7 +239,6 @@ import ShopperDaemon
         try notifier.status("a\nb")
         try notifier.watchdog()
         try notifier.reloading()
-        try notifier.extendTimeout(by: .seconds(5))
         try notifier.stopping()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ShopperTestSupport
 #endif
 
 /// The unit's `SystemCallFilter=` and `RestrictAddressFamilies=` against the real `shopperd run`,

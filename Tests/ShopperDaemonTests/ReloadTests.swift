@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ShopperDaemon
+import ShopperTestSupport
 
 /// What a reload (SIGHUP) may change while the daemon runs.
 @Suite struct ReloadTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// The real `shopperd run` refusing to start, as systemd sees it: a `service-start-refused` event
 /// at priority err in a real journald (so `journalctl -u shopperd -p err` shows why the service
@@ -39,7 +40,7 @@ import ShopperDaemon
         #expect(error.contains(#"setting "training.trees" = true (a JSON boolean) from the configuration file \#(config)"#), "\(error)")
         #expect(error.contains("expected an integer in 1...10000"), "\(error)")
         // What an operator types finds it.
-        #expect(try !Journald.entries(matching: ["-p", "err", "_PID=\(run.pid)"]).isEmpty)
+        #expect(try await !Journald.entries(matching: ["-p", "err", "_PID=\(run.pid)"]).isEmpty)
         // Not double-logged on stderr (systemd would file that at priority info), nothing created.
         #expect(((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").isEmpty)
         #expect(!FileManager.default.fileExists(atPath: work.file("state")))

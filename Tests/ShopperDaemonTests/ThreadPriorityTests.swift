@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// Under the hardened unit (user `shopperd`, no capabilities) every start logged "Failed to set
 /// thread priority for worker thread … errno=13": libdispatch starts worker threads with
@@ -39,7 +40,7 @@ import ShopperDaemon
         // The daemon's own stopping event proves its entries reached this journald...
         _ = try await Journald.waitForEntries(matching: ["MESSAGE_ID=\(DaemonEventKind.serviceStopping.messageID.hex)", "_PID=\(pid)"])
         // ...and none of them is libdispatch's complaint (syslog or otherwise).
-        let all = try Journald.entries(matching: ["_PID=\(pid)"])
+        let all = try await Journald.entries(matching: ["_PID=\(pid)"])
         let complaints = all.compactMap { $0["MESSAGE"] as? String }.filter { $0.contains("Failed to set thread priority") }
         #expect(complaints.isEmpty, "\(complaints)")
         #expect(!traced.stderrLines.contains { $0.contains("Failed to set thread priority") })

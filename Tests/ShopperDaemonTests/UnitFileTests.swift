@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ShopperDaemon
+import ShopperTestSupport
 
 /// The shipped systemd files, checked with systemd's own tools.
 @Suite struct UnitFileTests {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import ShopperPipeline
+import ShopperTestSupport
 
 @Suite struct AtomicFileTests {
     @Test func writesTheWholeFileAndLeavesNoTemporary() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let payload = Array(repeating: UInt8(ascii: "x"), count: 1 << 20)
         try AtomicFile.write(payload, to: temp.path, name: "out.csv")
         #expect(temp.entries() == ["out.csv"])
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func replacesAnExistingFileWhole() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         try AtomicFile.write(Array("old content".utf8), to: temp.path, name: "f")
         try AtomicFile.write(Array("new".utf8), to: temp.path, name: "f")
         #expect(try String(contentsOfFile: temp.file("f"), encoding: .utf8) == "new")

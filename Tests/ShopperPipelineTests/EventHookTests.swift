@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 @testable import ShopperPipeline
+import ShopperTestSupport
 
 @Suite struct EventHookTests {
     /// Writes an executable script through a close-on-exec descriptor: a plain write could leak the
     /// writable descriptor into a process another test spawns at that moment, and exec'ing the
     /// script would then fail with "text file busy".
-    private func script(_ temp: TempDirectory, _ body: String) throws -> String {
+    private func script(_ temp: TemporaryDirectory, _ body: String) throws -> String {
         let path = temp.file("hook.sh")
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         #expect(fd >= 0)
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func passesEventAndReportAsSeparateArgumentsWithoutAShell() async throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let out = temp.file("args")
         let hook = EventHook(program: try script(temp, "printf '%s|' \"$@\" > \(out)"))
         let outcome = await hook.run(event: "drift", reportPath: "/tmp/a b;$(touch x).json")
@@ -26,13 +27,13 @@ import Testing
     }
 
     @Test func reportsAFailingHook() async throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let hook = EventHook(program: try script(temp, "exit 3"))
         #expect(await hook.run(event: "promotion", reportPath: "r") == .exited(3))
     }
 
     @Test func killsAHangingHookAtTheDeadline() async throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let hook = EventHook(program: try script(temp, "sleep 30"), timeoutSeconds: 0.3)
         let started = ContinuousClock.now
         let outcome = await hook.run(event: "rejection", reportPath: "r")

@@ -3,6 +3,7 @@ import Synchronization
 import ShopperCore
 import ShopperML
 @testable import ShopperPipeline
+import ShopperTestSupport
 
 /// The bundled data, cut into batches the way the demo does, and a pipeline on real directories.
 enum PipelineFixtures {
@@ -55,12 +56,13 @@ actor RecordingObserver: PipelineObserver {
 
 /// Inbox, outbox and state directories for one pipeline.
 final class PipelineDirectories: @unchecked Sendable {
-    let temp = TempDirectory("shopperd-pipeline")
+    let temp: TemporaryDirectory
     let inbox: String
     let outbox: String
     let state: String
 
     init() throws {
+        temp = try TemporaryDirectory("shopperd-pipeline")
         inbox = try temp.subdirectory("inbox")
         outbox = try temp.subdirectory("outbox")
         state = temp.file("state")

@@ -5,12 +5,13 @@ import ShopperML
 import ShopperStore
 import Testing
 @testable import ShopperPipeline
+import ShopperTestSupport
 
 /// The catalog calls behind `shopperd train`, `models` and `score`, on a real store in a temporary
 /// directory and real (small) forests.
 @Suite struct RegistryCatalogTests {
     /// A store holding `batches`, each ingested as one version through the real reader.
-    static func store(_ directory: TempDirectory, batches: [[Session]], labelled: [Bool]) throws -> ShopperStore {
+    static func store(_ directory: TemporaryDirectory, batches: [[Session]], labelled: [Bool]) throws -> ShopperStore {
         let store = try ShopperStore.open(directory: URL(fileURLWithPath: directory.path))
         for (index, sessions) in batches.enumerated() {
             let text = SessionCSV.encode(sessions, labelled: labelled[index])
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func trainingSessionsAreEveryLabelledRowUpToTheVersion() throws {
-        let directory = TempDirectory()
+        let directory = try TemporaryDirectory()
         let first = QuickTraining.sessions(count: 40, seed: 1)
         let unlabelled = QuickTraining.sessions(count: 30, seed: 2)
         let third = QuickTraining.sessions(count: 25, seed: 3)
@@ -39,16 +40,16 @@ import Testing
     }
 
     @Test func noLabelledRowIsACatalogError() throws {
-        let directory = TempDirectory()
+        let directory = try TemporaryDirectory()
         let catalog = ModelCatalog(store: try Self.store(directory, batches: [QuickTraining.sessions(count: 20)], labelled: [false]))
         #expect(throws: CatalogError.noLabelledRows(storeVersion: 1)) { try catalog.trainingSessions() }
-        let empty = ModelCatalog(store: try ShopperStore.open(directory: URL(fileURLWithPath: TempDirectory().path)))
+        let empty = ModelCatalog(store: try ShopperStore.open(directory: URL(fileURLWithPath: try TemporaryDirectory().path)))
         #expect(throws: CatalogError.noLabelledRows(storeVersion: 0)) { try empty.trainingSessions() }
         #expect(CatalogError.noLabelledRows(storeVersion: 1).description.contains("Revenue"))
     }
 
     @Test func registerPromotesInTheSameStepAndEntriesDecodeTheDocuments() async throws {
-        let directory = TempDirectory()
+        let directory = try TemporaryDirectory()
         let store = try ShopperStore.open(directory: URL(fileURLWithPath: directory.path))
         let catalog = ModelCatalog(store: store)
         let model = try await ModelCatalog.train(
@@ -83,7 +84,7 @@ import Testing
 
     @Test func promotingAnUnknownAliasTargetRegistersNothing() async throws {
         // The transaction is all or nothing: a failing promotion leaves no orphan model behind.
-        let directory = TempDirectory()
+        let directory = try TemporaryDirectory()
         let store = try ShopperStore.open(directory: URL(fileURLWithPath: directory.path))
         let model = try await ModelCatalog.train(
             QuickTraining.sessions(count: 300), features: .inputs, configuration: QuickTraining.configuration, storeVersion: 1)
@@ -98,7 +99,7 @@ import Testing
     }
 
     @Test func damagedEntriesAreReportedNotTrusted() async throws {
-        let directory = TempDirectory()
+        let directory = try TemporaryDirectory()
         let store = try ShopperStore.open(directory: URL(fileURLWithPath: directory.path))
         let catalog = ModelCatalog(store: store)
         let model = try await ModelCatalog.train(

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import ShopperPipeline
+import ShopperTestSupport
 
 @Suite struct SpoolTests {
     @Test func claimMovesTheFileAndRemembersItsName() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         try temp.write("inbox/sessions 1.csv", "a,b\n1,2\n")
         let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func claimingAVanishedFileGivesNil() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
         #expect(try spool.claim(InboxFileName("gone.csv")!) == nil)
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func aFileStillOpenForWritingIsLeftInTheInboxUntilItsWriterCloses() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
         let writer = open(inbox + "/slow.csv", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test func aReadOnlyDescriptorDoesNotHoldTheClaimBack() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         try temp.write("inbox/done.csv", "a,b\n1,2\n")
         let reader = open(inbox + "/done.csv", O_RDONLY | O_CLOEXEC)
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func aHardLinkIsQuarantinedAsANoteNeverAsAnotherNameOfTheFile() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         try temp.write("outside.csv", "secret\n")
         #expect(link(temp.file("outside.csv"), inbox + "/hard.csv") == 0)
@@ -77,7 +78,7 @@ import Testing
     /// rejection report promises (`kept_as`) is the one written.
     @Test(.enabled(if: getuid() == 0, "mounts a tmpfs: needs root"))
     func acrossFileSystemsAFileIsCopiedAndAFIFOLeavesTheNoteThatWasPromised() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let state = try temp.subdirectory("state")
         #expect(mount("tmpfs", state, "tmpfs", 0, "size=1m") == 0, "mount tmpfs: errno \(errno)")
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func aSymlinkIsClaimedAsALinkAndQuarantinedWithoutFollowingIt() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         try temp.write("secret", "do not read")
         try FileManager.default.createSymbolicLink(atPath: inbox + "/link.csv", withDestinationPath: temp.file("secret"))
@@ -110,7 +111,7 @@ import Testing
     }
 
     @Test func pendingIsInArrivalOrderAndSurvivesARestart() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
         var claimed: [SpoolEntry] = []
@@ -124,7 +125,7 @@ import Testing
     }
 
     @Test func aSidecarWithoutDataIsACrashBeforeTheMoveAndIsDropped() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
         try temp.write("inbox/.shopperd/claimed/00000000000000000001.name", "x.csv")
@@ -133,7 +134,7 @@ import Testing
     }
 
     @Test func archiveAndQuarantineEmptyTheSpool() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let spool = try Spool(inboxDirectory: inbox, stateDirectory: temp.file("state"))
         try temp.write("inbox/good.csv", "ok")
@@ -150,7 +151,7 @@ import Testing
     }
 
     @Test func nonUTF8NamesAreClaimedByTheirBytes() throws {
-        let temp = TempDirectory()
+        let temp = try TemporaryDirectory()
         let inbox = try temp.subdirectory("inbox")
         let name = InboxFileName(bytes: Array("bad".utf8) + [0xff, 0x0a] + Array(".csv".utf8))!
         let fd = InboxFileName.Path(directory: inbox, name: name).withCString { open($0, O_CREAT | O_WRONLY, 0o644) }

@@ -154,6 +154,10 @@ check_outcomes() {
 
 # Test-only drop-in: a short watchdog and an environment file read at each start (and removed as
 # soon as the daemon has read it, so systemd's restart runs without it).
+# Settings that make a retrain take minutes (full tuning grid, 10,000 trees): a drifted labelled batch
+# is then still in flight when the watchdog or a stop comes.
+slow_training=$'SHOPPERD_RETRAIN_TUNING=full\nSHOPPERD_TRAINING_GRID=standard\nSHOPPERD_TRAINING_TREES=10000'
+
 with_test_environment() {
     write_file "$dropins/ci-test.conf" $'[Service]\nWatchdogSec=10s\nEnvironmentFile=-/run/shopperd-ci/test.env'
     write_file /run/shopperd-ci/test.env "$1"
@@ -165,7 +169,7 @@ with_test_environment() {
 
 check_watchdog() {
     local restarts pid
-    with_test_environment $'SHOPPERD_TEST_HANG_ON=hang-\nSHOPPERD_STUCK_LIMIT_SECONDS=2'
+    with_test_environment "$slow_training"$'\nSHOPPERD_STUCK_LIMIT_SECONDS=2'
     restarts=$(prop NRestarts)
     pid=$(prop MainPID)
     drop hang-watchdog.csv
@@ -180,7 +184,7 @@ check_watchdog() {
 }
 
 check_stop_mid_batch() {
-    with_test_environment $'SHOPPERD_TEST_HANG_ON=slow-\nSHOPPERD_STOP_GRACE_SECONDS=2'
+    with_test_environment "$slow_training"$'\nSHOPPERD_STOP_GRACE_SECONDS=2'
     drop slow-stop.csv
     wait_until 60 '[[ "$(prop StatusText)" == *"processing slow-stop.csv"* ]]' || true
     local rc=0

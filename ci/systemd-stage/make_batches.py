@@ -61,8 +61,9 @@ with open(f"{out}/scored.csv") as a, open(f"{out}/scored-again.csv", "w") as b:
 with open(f"{out}/rejected.csv", "w") as handle:
     handle.write(",".join(header) + "\nx,y\n")
 drifting("drifting.csv", 400, 4.0)
-unlabelled("hang-watchdog.csv", 200)
-unlabelled("slow-stop.csv", 200)
+# Drifted and labelled: they retrain, which the watchdog and stop checks make slow with settings.
+drifting("hang-watchdog.csv", 400, 10.0)
+drifting("slow-stop.csv", 400, 12.0)
 unlabelled("kill-scored.csv", 200)
 drifting("kill-drifting.csv", 400, 6.0)
 with open(f"{out}/kill-rejected.csv", "w") as handle:

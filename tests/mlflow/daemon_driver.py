@@ -39,7 +39,7 @@ class Daemon:
         for key, value in settings.items():
             command += ["--set", f"{key}={value}"]
         environment = dict(os.environ)
-        for variable in ("MLFLOW_TRACKING_URI", "NOTIFY_SOCKET", "WATCHDOG_USEC", "SHOPPERD_TEST_HANG_ON"):
+        for variable in ("MLFLOW_TRACKING_URI", "NOTIFY_SOCKET", "WATCHDOG_USEC"):
             environment.pop(variable, None)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=environment)

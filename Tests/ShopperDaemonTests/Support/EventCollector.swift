@@ -1,6 +1,7 @@
 import ShopperDaemon
 import Synchronization
 import ShopperPipeline
+import ShopperTestSupport
 
 /// Drains an `InotifyWatcher`'s stream in the background and keeps what arrived, so tests can
 /// wait for an expected arrival and then check everything that came before it.

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperTestSupport
 
 /// Thin wrappers over the system calls the tests use to create inbox entries, with raw-byte
 /// paths so hostile names are created exactly.

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperTestSupport
 
 /// The test helper daemon (`shopperd-daemon-probe`, built from ShopperDaemon's parts) running as a
 /// real child process, its stdout and stderr captured in files.

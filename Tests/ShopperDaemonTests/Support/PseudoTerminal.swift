@@ -1,4 +1,5 @@
 import Foundation
+import ShopperTestSupport
 
 /// A pseudo-terminal pair, so a child process can have a real terminal as stderr.
 final class PseudoTerminal: @unchecked Sendable {  // immutable after init

@@ -1,17 +1,17 @@
 import Foundation
 import ShopperDaemon
 
-/// Access to a real systemd-journald for the journal tests.
+/// Access to a real systemd-journald for the journal tests (ShopperDaemonTests and EndToEndTests).
 ///
 /// systemd is not PID 1 on CI machines, so nothing starts journald; CI starts it by hand (as
 /// root) before `swift test`, and if its socket is still missing the tests start
 /// `/lib/systemd/systemd-journald` themselves. It stays running afterwards, as a system
 /// journald would.
-enum Journald {
-    static let socketPath = "/run/systemd/journal/socket"
+package enum Journald {
+    package static let socketPath = "/run/systemd/journal/socket"
 
     /// Makes sure journald listens, starting it if needed; throws with instructions otherwise.
-    static func ensureRunning() async throws {
+    package static func ensureRunning() async throws {
         if socketExists { return }
         guard getuid() == 0 else {
             throw TestFailure("no journal socket at \(socketPath): start /lib/systemd/systemd-journald as root")
@@ -26,7 +26,7 @@ enum Journald {
     /// `systemd-journald-dev-log.socket` sets up; a journald started by hand creates only the
     /// socket): `syslog(3)` callers, libdispatch among them, then reach the journal as on a real
     /// system.
-    static func ensureSyslogSocket() async throws {
+    package static func ensureSyslogSocket() async throws {
         try await ensureRunning()
         let devLog = "/run/systemd/journal/dev-log"
         guard await eventually(timeout: .seconds(20), { LogEnvironment.isListening(devLog) }) else {
@@ -57,27 +57,20 @@ enum Journald {
         }
     }()
 
-    /// `journalctl -o json MATCH...`, one decoded object per entry.
-    static func entries(matching matches: [String]) throws -> [[String: Any]] {
-        let journalctl = Process()
-        journalctl.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-        journalctl.arguments = ["--no-pager", "-o", "json"] + matches
-        let output = Pipe()
-        journalctl.standardOutput = output
-        journalctl.standardError = FileHandle.nullDevice
-        try journalctl.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        journalctl.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+    /// `journalctl -o json MATCH...`, one decoded object per entry (run without blocking a
+    /// cooperative thread: ``Command`` polls for its exit).
+    package static func entries(matching matches: [String]) async throws -> [[String: Any]] {
+        let journalctl = try await Command.run("/usr/bin/journalctl", ["--no-pager", "-o", "json"] + matches)
+        return journalctl.stdout.split(separator: "\n").compactMap { line in
             try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         }
     }
 
     /// Polls `journalctl` until entries matching `matches` appear (journald writes asynchronously).
-    static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
+    package static func waitForEntries(matching matches: [String], count: Int = 1) async throws -> [[String: Any]] {
         var found: [[String: Any]] = []
-        _ = try await eventually(timeout: .seconds(20), every: .milliseconds(50)) {
-            found = try entries(matching: matches)
+        _ = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+            found = try await entries(matching: matches)
             return found.count >= count
         }
         return found

@@ -2,15 +2,15 @@ import Foundation
 
 /// Runs a system tool to completion and captures what it printed (through files, and polling
 /// for the exit, so no cooperative thread is blocked while it runs).
-struct Command {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+package struct Command: Sendable {
+    package let status: Int32
+    package let stdout: String
+    package let stderr: String
 
     /// Everything the tool printed, both streams.
-    var output: String { stdout + stderr }
+    package var output: String { stdout + stderr }
 
-    static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Command {
+    package static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Command {
         let files = try TemporaryDirectory("command")
         _ = FileManager.default.createFile(atPath: files.file("out"), contents: nil)
         _ = FileManager.default.createFile(atPath: files.file("err"), contents: nil)
@@ -31,10 +31,10 @@ struct Command {
             stderr: (try? String(contentsOfFile: files.file("err"), encoding: .utf8)) ?? "")
     }
 
-    /// The repository root (this file is Tests/ShopperDaemonTests/Support/Command.swift).
-    static let repositoryRoot: String = {
+    /// The repository root (this file is Tests/ShopperTestSupport/Command.swift).
+    package static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 }
