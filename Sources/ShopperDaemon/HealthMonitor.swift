@@ -1,3 +1,4 @@
+import ShopperInbox
 import ShopperPipeline
 /// The pipeline's health, as the watchdog must see it, and the `STATUS=` line that explains it.
 ///

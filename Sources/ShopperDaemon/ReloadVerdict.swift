@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ShopperIO
 
 /// The daemon's answer to its latest reload request (`SIGHUP`), published so that `shopperd
 /// reload` (the unit's `ExecReload=`) can wait for it and fail when the configuration was
@@ -63,7 +64,7 @@ package struct ReloadVerdictFile: Sendable {
     ///   publishes no verdict within `timeout`.
     package func requestReload(of pid: Int32, timeout: Duration, poll: Duration = .milliseconds(50)) async throws(ReloadRequestError) -> ReloadVerdict {
         let before = read().flatMap { $0.pid == pid ? $0.generation : nil } ?? 0
-        guard kill(pid, SIGHUP) == 0 else { throw .cannotSignal(pid: pid, reason: String(cString: strerror(errno))) }
+        guard kill(pid, SIGHUP) == 0 else { throw .cannotSignal(pid: pid, reason: ErrnoText.message(errno)) }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let verdict = read(), verdict.pid == pid, verdict.generation > before { return verdict }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ShopperIO
 
 /// Delivers `SIGTERM`, `SIGINT` and `SIGHUP` as an `AsyncStream` of ``ServiceSignal``.
 ///

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShopperDrift
+import ShopperInbox
 import ShopperPipeline
 import ShopperStore
 

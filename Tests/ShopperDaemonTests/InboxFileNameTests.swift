@@ -1,4 +1,5 @@
 import Testing
+@testable import ShopperInbox
 import ShopperDaemon
 import ShopperPipeline
 

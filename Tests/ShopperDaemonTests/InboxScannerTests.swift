@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ShopperInbox
 import ShopperDaemon
 
 /// Listing what waits in a real directory: order, filter, exact names.
@@ -21,7 +22,7 @@ import ShopperDaemon
             try FileOps.write(inbox.bytes(of: name), "x")
             try FileOps.setModificationTime(inbox.bytes(of: name), seconds: seconds, nanoseconds: nanoseconds)
         }
-        let pending = try InboxScanner(directory: inbox.path).pending()
+        let pending = try InboxScanner(directory: inbox.path).entries().map(\.name)
         #expect(pending.map(\.bytes) == [
             [0xFF] + Array("binary.csv".utf8), Array("early-ns.csv".utf8), Array("a.csv".utf8),
             Array("b.csv".utf8), Array("c.csv".utf8), Array("new\nline.csv".utf8),
@@ -44,9 +45,9 @@ import ShopperDaemon
 
     @Test func anEmptyInboxHasNothingWaitingAndAMissingOneIsAnError() throws {
         let inbox = try TemporaryDirectory("inbox")
-        #expect(try InboxScanner(directory: inbox.path).pending().isEmpty)
+        #expect(try InboxScanner(directory: inbox.path).entries().isEmpty)
         #expect(throws: InboxError.cannotOpen(directory: inbox.file("missing"), errno: ENOENT)) {
-            try InboxScanner(directory: inbox.file("missing")).pending()
+            try InboxScanner(directory: inbox.file("missing")).entries()
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ShopperInbox
 import ShopperDaemon
 
 /// The notify protocol end to end: a real child process (the probe daemon, composed of

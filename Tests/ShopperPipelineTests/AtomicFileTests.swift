@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ShopperPipeline
+@testable import ShopperIO
 
 @Suite struct AtomicFileTests {
     @Test func writesTheWholeFileAndLeavesNoTemporary() throws {

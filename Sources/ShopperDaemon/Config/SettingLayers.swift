@@ -1,4 +1,5 @@
 import Foundation
+import ShopperIO
 
 /// The three places a setting can come from, merged into one value per key: the command line
 /// wins, then the environment, then the configuration file. Nothing is converted here; every
@@ -68,7 +69,7 @@ struct SettingLayers {
     /// denied"), which Foundation's own message hides.
     private static func read(_ path: String) throws(ConfigurationError) -> Data {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadableFile(path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .unreadableFile(path, reason: ErrnoText.message(errno)) }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
             return try handle.readToEnd() ?? Data()
