@@ -105,6 +105,12 @@ package struct Spool: Sendable {
         return entries.sorted()
     }
 
+    /// How many entries are claimed and unfinished in the inbox laid out as `layout` (the `ID.data`
+    /// files ``pending()`` lists), without creating or cleaning anything: for `shopperd status`.
+    package static func claimedCount(in layout: InboxLayout) -> Int {
+        ((try? Directory.list(layout.claimed)) ?? []).filter { !$0.hasPrefix(".") && $0.hasSuffix(".data") }.count
+    }
+
     /// Where the claimed entry is while it is pending.
     package func dataPath(_ entry: SpoolEntry) -> String { claimDirectory + "/" + entry.id + ".data" }
 
