@@ -1,5 +1,4 @@
 import ShopperInbox
-import ShopperPipeline
 /// The verdict of ``HealthMonitor`` at one instant.
 package enum Health: Equatable, Sendable {
     /// Pings go on.

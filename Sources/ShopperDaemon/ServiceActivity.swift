@@ -1,5 +1,4 @@
 import ShopperInbox
-import ShopperPipeline
 /// What the daemon is doing right now, the first part of its `STATUS=` line.
 package enum ServiceActivity: Equatable, Sendable {
     case starting

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import ShopperDrift
 import ShopperInbox
-import ShopperPipeline
 import ShopperStore
 
 /// `shopperd history`: what the daemon did with each input, oldest first.

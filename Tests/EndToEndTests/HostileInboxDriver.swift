@@ -1,6 +1,5 @@
 import Foundation
 import ShopperInbox
-import ShopperPipeline
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -6,7 +6,6 @@ import Glibc
 import Musl
 #endif
 import ShopperInbox
-import ShopperPipeline
 
 /// A stand-in for `shopperd run`, composed exactly as the real run loop will be (runner, watcher,
 /// scanner, health monitor, event log), but whose "batches" are tiny command files, so tests can

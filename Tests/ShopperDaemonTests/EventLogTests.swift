@@ -2,7 +2,6 @@ import Foundation
 import Testing
 @testable import ShopperInbox
 @testable import ShopperDaemon
-import ShopperPipeline
 
 /// The stderr sink (one JSON object per line, same fields as the journal) and the sink choice.
 @Suite struct EventLogTests {

@@ -3,7 +3,6 @@ import Foundation
 import Testing
 @testable import ShopperInbox
 @testable import ShopperDaemon
-import ShopperPipeline
 
 /// The watcher on a real directory with real writers. Each test ends its scenario with a
 /// "sentinel" arrival, so it can assert what did *not* arrive without sleeping.

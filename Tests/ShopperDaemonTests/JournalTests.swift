@@ -3,7 +3,6 @@ import Testing
 @testable import ShopperInbox
 import ShopperCore
 import ShopperDaemon
-import ShopperPipeline
 
 /// Events written with `sd_journal_sendv` to a real journald and read back with `journalctl`.
 @Suite struct JournalTests {

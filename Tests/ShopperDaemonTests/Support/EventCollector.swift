@@ -1,7 +1,6 @@
 import ShopperDaemon
 @testable import ShopperInbox
 import Synchronization
-import ShopperPipeline
 
 /// Drains an `InotifyWatcher`'s stream in the background and keeps what arrived, so tests can
 /// wait for an expected arrival and then check everything that came before it.
