@@ -44,18 +44,24 @@ package struct ReloadVerdictFile: Sendable {
         path = (runtime ?? state) + "/" + Self.fileName
     }
 
-    /// Replaces the published verdict. Best effort: a daemon that cannot write it keeps running
-    /// (the waiter then times out and says where it looked).
+    /// Replaces the published verdict (``AtomicFile``). Best effort: a daemon that cannot write it
+    /// keeps running (the waiter then times out and says where it looked).
+    ///
+    /// The start-up verdict (generation 0) is published before any other: it first removes the
+    /// temporary a predecessor killed mid-publish left behind (nothing else sweeps this directory,
+    /// which may be the state directory).
     package func publish(_ verdict: ReloadVerdict) {
         guard let data = try? JSONEncoder().encode(verdict) else { return }
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        if verdict.generation == 0 { AtomicFile.removeDeadTemporaries(in: directory) }
+        try? AtomicFile.write(data, to: directory, name: name)
     }
 
     /// The published verdict, `nil` when there is none (or it cannot be read).
     package func read() -> ReloadVerdict? {
-        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: $0) }
+        (try? WholeFile.read(path: path)).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: Data($0)) }
     }
 
     /// Sends `SIGHUP` to `pid` and waits for its verdict on that request.
