@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SystemPackage
 
 /// Reading and writing whole buffers on a descriptor. swift-system retries a call interrupted by a
@@ -47,7 +52,7 @@ extension FileDescriptor {
 
     /// Flushes the file's data and metadata to disk (`fsync`).
     package func sync() throws(Errno) {
-        if system_fsync(rawValue) != 0 { throw Errno.current }
+        if fsync(rawValue) != 0 { throw Errno(rawValue: errno) }
     }
 
     /// Opens `path`, mapping swift-system's untyped error to its `Errno`.
@@ -72,13 +77,10 @@ extension Errno {
     static func from(_ error: any Error) -> Errno {
         error as? Errno ?? .ioError
     }
-
-    /// The calling thread's `errno`.
-    static var current: Errno { Errno(rawValue: system_errno) }
 }
 
 extension FileDescriptor.OpenOptions {
     /// `O_NOCTTY`: opening a terminal device never makes it this process's controlling terminal
     /// (swift-system does not name it).
-    package static var noControllingTerminal: Self { Self(rawValue: system_O_NOCTTY) }
+    package static var noControllingTerminal: Self { Self(rawValue: O_NOCTTY) }
 }
