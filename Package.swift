@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // shopperd: a self-healing MLOps pipeline for e-commerce purchase intent, in one daemon.
-// Data flows one way: Core → Store → ML / Drift → Pipeline → Daemon → CLI.
+// Data flows one way: IO → Core → Store → ML / Drift → Pipeline → Daemon → CLI; IO → Inbox → Pipeline.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         // Only its UnixSignals product (libdispatch signal sources, awaited until registered).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
@@ -27,12 +28,26 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // The one POSIX file I/O layer (on swift-system's FileDescriptor and Errno): read a whole file,
+        // write all, atomic replace, mkdir -p, errno text. EINTR is retried here and nowhere else.
+        .target(
+            name: "ShopperIO",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
         // Schema, strict CSV reading and validation, feature engineering. Pure: no I/O policy.
-        .target(name: "ShopperCore", swiftSettings: strict),
+        .target(name: "ShopperCore", dependencies: ["ShopperIO"], swiftSettings: strict),
+        // The inbox and its rules: the naming rule, the `.shopperd` layout, claiming (Spool), writer
+        // leases, defensive reading of entries, the inotify watcher and the start-up scan.
+        .target(
+            name: "ShopperInbox",
+            dependencies: ["ShopperIO", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
         // The versioned store (SQLite through GRDB): batches, layers, models, predictions.
         .target(
             name: "ShopperStore",
-            dependencies: ["ShopperCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ShopperCore", "ShopperIO", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // Random forest, metrics, model files. Numeric, depends on nothing of ours but Core's vocabulary.
@@ -42,7 +57,7 @@ let package = Package(
         // One batch's life: ingest → drift → retrain/promote or score → outbox.
         .target(
             name: "ShopperPipeline",
-            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
+            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperIO", "ShopperInbox"],
             swiftSettings: strict
         ),
         // Mirrors the store's registry, alias history and drift checks into an MLflow tracking server.
@@ -51,11 +66,12 @@ let package = Package(
             dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
             swiftSettings: strict
         ),
-        // inotify watcher, systemd notify + journal, signals, service lifecycle.
+        // systemd notify + journal, signals, service lifecycle, configuration.
         .target(
             name: "ShopperDaemon",
             dependencies: [
-                "ShopperPipeline", "ShopperTracking", "CSystemd",
+                "ShopperIO", "ShopperInbox", "ShopperPipeline", "ShopperTracking", "CSystemd",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -64,7 +80,7 @@ let package = Package(
             name: "shopperd",
             dependencies: [
                 "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline", "ShopperDaemon",
-                "ShopperTracking",
+                "ShopperTracking", "ShopperIO", "ShopperInbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -73,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "shopperd-bench",
             dependencies: [
-                "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline",
+                "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline", "ShopperInbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -84,23 +100,23 @@ let package = Package(
         .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
         // What the test targets share: temporary directories, `eventually`, a notify socket, journald, Command.
         .target(name: "ShopperTestSupport", dependencies: ["ShopperDaemon"], path: "Tests/ShopperTestSupport", swiftSettings: strict),
-        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline", "ShopperTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline", "ShopperInbox", "ShopperIO", "ShopperTestSupport"], swiftSettings: strict),
         // Test helper for ShopperDaemonTests: a minimal daemon made of ShopperDaemon's parts, run as a
         // real child process (NOTIFY_SOCKET, watchdog, signals, exit status, systemd-analyze).
         .executableTarget(
             name: "shopperd-daemon-probe",
-            dependencies: ["ShopperDaemon"],
+            dependencies: ["ShopperDaemon", "ShopperInbox"],
             path: "Tests/ShopperDaemonProbe",
             swiftSettings: strict
         ),
         .testTarget(
-            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "ShopperTestSupport", "shopperd-daemon-probe"], swiftSettings: strict
+            name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "ShopperInbox", "ShopperTestSupport", "shopperd-daemon-probe"], swiftSettings: strict
         ),
         // Fills real stores by running the real `shopperd` binary (built with the tests), as EndToEndTests do.
         .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperTestSupport"],
+            name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"],
             swiftSettings: strict
         ),
     ]

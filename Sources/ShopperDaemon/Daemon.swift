@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import ShopperCore
+import ShopperIO
+import ShopperInbox
 import ShopperPipeline
 import ShopperStore
 import ShopperTracking
@@ -121,7 +123,9 @@ package struct Daemon: Sendable {
     /// The directories, the instance lock (held by the caller for as long as it runs), then the
     /// pipeline on them: the lock comes before anything in the state directory or the inbox is touched.
     private static func openPipeline(_ settings: DaemonSettings) async throws -> (InstanceLock, Pipeline) {
-        try AtomicFileDirectories.ensure([settings.inbox, settings.outbox, settings.state, settings.inbox + "/.shopperd"])
+        for directory in [settings.inbox, settings.outbox, settings.state, InboxLayout(inbox: settings.inbox).bookkeeping] {
+            try Directory.createAll(directory)
+        }
         let lock = try InstanceLock.acquire(state: settings.state, inbox: settings.inbox)
         let pipeline = try Pipeline(inbox: settings.inbox, outbox: settings.outbox, state: settings.state, settings: settings.pipeline,
                                     busyTimeout: storeBusyTimeout)
@@ -284,21 +288,6 @@ actor LiveState {
         await pipeline.processor.update(settings.pipeline)
         await pipeline.setRetryPolicy(settings.retryPolicy)
         hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
-    }
-}
-
-enum AtomicFileDirectories {
-    /// Creates missing directories (`mkdir -p`), with the system's reason when it fails.
-    static func ensure(_ paths: [String]) throws {
-        for path in paths {
-            var prefix = path.hasPrefix("/") ? "" : "."
-            for component in path.split(separator: "/") {
-                prefix += "/" + component
-                if mkdir(prefix, 0o750) != 0 && errno != EEXIST {
-                    throw FileSystemError("create directory", path: prefix)
-                }
-            }
-        }
     }
 }
 

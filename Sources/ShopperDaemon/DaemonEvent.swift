@@ -1,4 +1,5 @@
 import ShopperCore
+import ShopperInbox
 import ShopperPipeline
 /// Something the daemon did that an operator may want to read, filter or alert on.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperInbox
 import ShopperPipeline
 import ShopperStore
 import ShopperTracking

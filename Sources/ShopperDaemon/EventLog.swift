@@ -1,5 +1,7 @@
 import CSystemd
+import ShopperIO
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -91,17 +93,8 @@ package final class EventLog: Sendable {
     private func writeLine(_ fields: [JournalField]) {
         let line = JSONLineEncoder.encode([JournalField("TIMESTAMP", WallClock.rfc3339Now())] + fields)
         stderrLock.withLock { _ in
-            line.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(stderrFD, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return  // stderr closed or full: nowhere left to report to
-                    }
-                    offset += written
-                }
-            }
+            // A failure means stderr is closed or full: nowhere left to report to.
+            try? FileDescriptor(rawValue: stderrFD).write(all: line)
         }
     }
 }

@@ -1,4 +1,4 @@
-import ShopperPipeline
+import ShopperInbox
 /// The verdict of ``HealthMonitor`` at one instant.
 package enum Health: Equatable, Sendable {
     /// Pings go on.

@@ -1,4 +1,4 @@
-import ShopperPipeline
+import ShopperInbox
 /// The pipeline's health, as the watchdog must see it, and the `STATUS=` line that explains it.
 ///
 /// A watchdog that pings from a timer proves only that a timer fires. This one pings only while

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ShopperIO
+import ShopperInbox
 
 /// One daemon per state directory and per inbox.
 ///
@@ -20,7 +22,7 @@ package final class InstanceLock: Sendable {
     package static func acquire(state: String, inbox: String) throws(InstanceLockError) -> InstanceLock {
         var held: [Int32] = []
         do {
-            for path in [state + "/shopperd.lock", inbox + "/.shopperd/lock"] {
+            for path in [state + "/shopperd.lock", InboxLayout(inbox: inbox).lock] {
                 held.append(try lock(path))
             }
         } catch {
@@ -73,7 +75,7 @@ package enum InstanceLockError: Error, Sendable, CustomStringConvertible {
                 + "two daemons would process the same batches twice. Stop it first (systemctl stop shopperd), "
                 + "or give this one its own --inbox and --state"
         case let .cannotLock(path, code):
-            "cannot lock \(path): \(String(cString: strerror(code))) (errno \(code)); check the directory exists and is writable"
+            "cannot lock \(path): \(ErrnoText.describe(code)); check the directory exists and is writable"
         }
     }
 }

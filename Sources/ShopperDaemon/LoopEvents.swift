@@ -1,3 +1,4 @@
+import ShopperInbox
 import Synchronization
 
 /// The run loop's inputs: inotify events, a periodic tick, and a batch's retry coming due.

@@ -1,3 +1,4 @@
+import ShopperIO
 import Dispatch
 import Synchronization
 #if canImport(Glibc)

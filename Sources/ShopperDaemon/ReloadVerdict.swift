@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ShopperIO
 
 /// The daemon's answer to its latest reload request (`SIGHUP`), published so that `shopperd
 /// reload` (the unit's `ExecReload=`) can wait for it and fail when the configuration was
@@ -43,18 +44,24 @@ package struct ReloadVerdictFile: Sendable {
         path = (runtime ?? state) + "/" + Self.fileName
     }
 
-    /// Replaces the published verdict. Best effort: a daemon that cannot write it keeps running
-    /// (the waiter then times out and says where it looked).
+    /// Replaces the published verdict (``AtomicFile``). Best effort: a daemon that cannot write it
+    /// keeps running (the waiter then times out and says where it looked).
+    ///
+    /// The start-up verdict (generation 0) is published before any other: it first removes the
+    /// temporary a predecessor killed mid-publish left behind (nothing else sweeps this directory,
+    /// which may be the state directory).
     package func publish(_ verdict: ReloadVerdict) {
         guard let data = try? JSONEncoder().encode(verdict) else { return }
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        if verdict.generation == 0 { AtomicFile.removeDeadTemporaries(in: directory) }
+        try? AtomicFile.write(data, to: directory, name: name)
     }
 
     /// The published verdict, `nil` when there is none (or it cannot be read).
     package func read() -> ReloadVerdict? {
-        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: $0) }
+        (try? WholeFile.read(path: path)).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: Data($0)) }
     }
 
     /// Sends `SIGHUP` to `pid` and waits for its verdict on that request.
@@ -63,7 +70,7 @@ package struct ReloadVerdictFile: Sendable {
     ///   publishes no verdict within `timeout`.
     package func requestReload(of pid: Int32, timeout: Duration, poll: Duration = .milliseconds(50)) async throws(ReloadRequestError) -> ReloadVerdict {
         let before = read().flatMap { $0.pid == pid ? $0.generation : nil } ?? 0
-        guard kill(pid, SIGHUP) == 0 else { throw .cannotSignal(pid: pid, reason: String(cString: strerror(errno))) }
+        guard kill(pid, SIGHUP) == 0 else { throw .cannotSignal(pid: pid, reason: ErrnoText.message(errno)) }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let verdict = read(), verdict.pid == pid, verdict.generation > before { return verdict }

@@ -1,4 +1,4 @@
-import ShopperPipeline
+import ShopperInbox
 /// What the daemon is doing right now, the first part of its `STATUS=` line.
 package enum ServiceActivity: Equatable, Sendable {
     case starting

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ShopperInbox
 
 /// The daemon's lifecycle under systemd: signals, readiness, watchdog, graceful stop, reload.
 ///
@@ -11,7 +12,7 @@ import Musl
 /// ```swift
 /// let exit = await runner.run(reload: { try config.reload() }) { context in
 ///     let watcher = try InotifyWatcher(directory: inbox)         // watch first,
-///     let waiting = try InboxScanner(directory: inbox).pending()  // then list what waits
+///     let waiting = try InboxScanner(directory: inbox).entries()  // then list what waits
 ///     context.log(.serviceStarted(...))
 ///     await context.ready()                                       // READY=1
 ///     for name in waiting where !context.isStopping { try await process(name) }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ShopperIO
 
 /// `SIGTERM`, `SIGINT` and `SIGHUP` as an async sequence, through swift-service-lifecycle's
 /// `UnixSignalsSequence`.

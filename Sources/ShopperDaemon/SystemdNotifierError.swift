@@ -1,3 +1,4 @@
+import ShopperIO
 /// A notification could not be delivered to the service manager.
 package enum SystemdNotifierError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `sd_notify` failed: the socket named by `NOTIFY_SOCKET` is gone or refuses datagrams.

@@ -1,4 +1,6 @@
 import Foundation
+import ShopperIO
+import ShopperInbox
 import ShopperStore
 
 /// What the pipeline tells whoever runs it (the daemon: journal, STATUS, watchdog, hooks).

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ShopperCore
+import ShopperIO
 
 /// The versioned store: one SQLite database, `<state>/shopperd.sqlite`, in WAL mode.
 ///
@@ -100,15 +101,11 @@ package final class ShopperStore: Sendable {
 
     /// `mkdir -p`, with the system's reason when it fails (Foundation's message hides it).
     private static func createDirectory(_ path: String) throws(StoreError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { return }
-            throw .cannotOpen(path: path, reason: "it exists and is not a directory")
-        }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path { try createDirectory(parent) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw .cannotOpen(path: path, reason: "cannot create the directory: \(String(cString: strerror(errno)))")
+        do {
+            try Directory.createAll(path, mode: 0o755)
+        } catch {
+            if error.code == ENOTDIR { throw .cannotOpen(path: error.path, reason: "it exists and is not a directory") }
+            throw .cannotOpen(path: error.path, reason: "cannot create the directory: \(ErrnoText.message(error.code))")
         }
     }
 

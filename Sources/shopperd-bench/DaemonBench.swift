@@ -14,6 +14,7 @@
 // timings, challenger training rows, the daemon's RSS right after). Build the daemon first:
 // `swift build -c release` (or pass `--binary PATH`).
 import Foundation
+import ShopperInbox
 import ShopperML
 #if canImport(Glibc)
 import Glibc
@@ -166,7 +167,7 @@ struct DaemonBench {
         guard watcher.wait(for: name + ".report.json", timeout: 600, while: { daemon.isRunning }) != nil else {
             throw Failure("no \(name).report.json")
         }
-        while !(((try? FileManager.default.contentsOfDirectory(atPath: inbox + "/.shopperd/claimed")) ?? ["?"]).isEmpty) {
+        while !(((try? FileManager.default.contentsOfDirectory(atPath: InboxLayout(inbox: inbox).claimed)) ?? ["?"]).isEmpty) {
             usleep(200)
         }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: outbox + "/" + name + ".report.json"))) as? [String: Any] ?? [:]

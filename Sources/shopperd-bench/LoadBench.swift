@@ -13,6 +13,7 @@
 // `inbox-overflow` events it logged, and a check that every file got exactly one outcome (one
 // report, archived once, one `batch-scored` event, nothing left claimed).
 import Foundation
+import ShopperInbox
 import ShopperML
 #if canImport(Glibc)
 import Glibc
@@ -142,7 +143,7 @@ struct LoadBench {
         let seconds = (ContinuousClock.now - start).seconds
         // The last outcome file precedes the filing of its input: wait until nothing is left claimed.
         let filingDeadline = ContinuousClock.now + .seconds(60)
-        while !(((try? FileManager.default.contentsOfDirectory(atPath: inbox + "/.shopperd/claimed")) ?? ["?"]).isEmpty) {
+        while !(((try? FileManager.default.contentsOfDirectory(atPath: InboxLayout(inbox: inbox).claimed)) ?? ["?"]).isEmpty) {
             guard daemon.isRunning, ContinuousClock.now < filingDeadline else {
                 throw DaemonBench.Failure("inputs still claimed 60 s after their outcomes (daemon running: \(daemon.isRunning))")
             }
@@ -169,7 +170,7 @@ struct LoadBench {
         }
         let archived = ((try? FileManager.default.contentsOfDirectory(atPath: state + "/archive")) ?? []).count
         if archived != batches.count { problems.append("\(archived) archived inputs") }
-        let left = ((try? FileManager.default.contentsOfDirectory(atPath: inbox)) ?? []).filter { $0 != ".shopperd" }
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: inbox)) ?? []).filter { $0 != InboxLayout.bookkeepingName }
         if !left.isEmpty { problems.append("\(left.count) files left in the inbox") }
         if daemon.terminationReason != .exit || daemon.terminationStatus != 0 { problems.append("daemon exit \(daemon.terminationStatus)") }
         if keep { print("  kept \(root)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShopperCore
+import ShopperIO
 import ShopperPipeline
 import ShopperStore
 #if canImport(Glibc)
@@ -95,7 +96,7 @@ struct DemoCommand: AsyncParsableCommand {
         let temporary = inbox + "/." + batch.fileName + ".tmp"
         try Data(batch.contents.utf8).write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, inbox + "/" + batch.fileName) == 0 else {
-            throw ValidationError("cannot rename \(temporary) into the inbox: \(String(cString: strerror(errno)))")
+            throw ValidationError("cannot rename \(temporary) into the inbox: \(ErrnoText.message(errno))")
         }
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShopperDrift
-import ShopperPipeline
+import ShopperInbox
 import ShopperStore
 
 /// `shopperd history`: what the daemon did with each input, oldest first.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShopperCore
+import ShopperIO
 import ShopperML
 import ShopperPipeline
 import ShopperStore

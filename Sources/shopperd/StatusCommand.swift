@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShopperDrift
+import ShopperInbox
 import ShopperML
 import ShopperPipeline
 import ShopperStore
@@ -116,10 +117,10 @@ struct StatusCommand: ParsableCommand {
         }
         var inboxStatus: Status.Inbox?
         if let inbox {
-            let waiting = (try? FileManager.default.contentsOfDirectory(atPath: inbox))?.filter { !$0.hasPrefix(".") }.count ?? 0
-            let claimed = (try? FileManager.default.contentsOfDirectory(atPath: inbox + "/.shopperd/claimed"))?
-                .filter { $0.hasSuffix(".data") }.count ?? 0
-            inboxStatus = .init(waiting: waiting, claimed: claimed)
+            // What the daemon would claim: the watcher's own naming rule, so uploads still under a
+            // `.tmp`/`.part` name or a hidden name do not count.
+            let waiting = (try? InboxScanner(directory: inbox).entries().count) ?? 0
+            inboxStatus = .init(waiting: waiting, claimed: Spool.claimedCount(in: InboxLayout(inbox: inbox)))
         }
         return Status(
             storeVersions: versions.count, rows: versions.reduce(0) { $0 + $1.rowCount },

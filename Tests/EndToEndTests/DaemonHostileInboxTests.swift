@@ -1,5 +1,6 @@
 import Foundation
 import ShopperCore
+import ShopperInbox
 import ShopperPipeline
 import ShopperStore
 import Testing

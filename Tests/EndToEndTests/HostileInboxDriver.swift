@@ -1,5 +1,5 @@
 import Foundation
-import ShopperPipeline
+import ShopperInbox
 #if canImport(Glibc)
 import Glibc
 import ShopperTestSupport

@@ -5,7 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import ShopperPipeline
+import ShopperInbox
 
 /// A stand-in for `shopperd run`, composed exactly as the real run loop will be (runner, watcher,
 /// scanner, health monitor, event log), but whose "batches" are tiny command files, so tests can
@@ -51,7 +51,7 @@ struct Probe {
             return "champion \(champion ?? "none")"
         }, body: { context in
             let watcher = try InotifyWatcher(directory: options.inbox)
-            let waiting = try InboxScanner(directory: options.inbox).pending()
+            let waiting = try InboxScanner(directory: options.inbox).entries().map(\.name)
             await monitor.championChanged(to: try options.readChampion())
             context.log(.serviceStarted(version: "probe", inbox: options.inbox, outbox: options.inbox,
                                         watchdogTimeout: notifier.watchdogTimeout))
@@ -64,7 +64,7 @@ struct Probe {
                 case let .arrived(name):
                     try await process(name, options: options, context: context)
                 case .rescanNeeded:
-                    for name in try InboxScanner(directory: options.inbox).pending() where !context.isStopping {
+                    for name in try InboxScanner(directory: options.inbox).entries().map(\.name) where !context.isStopping {
                         try await process(name, options: options, context: context)
                     }
                 case .inboxLost:

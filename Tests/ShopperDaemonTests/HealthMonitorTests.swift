@@ -1,6 +1,6 @@
 import Testing
+@testable import ShopperInbox
 @testable import ShopperDaemon
-import ShopperPipeline
 
 /// The health verdicts and status lines, at exact instants (no sleeping): the logic the watchdog
 /// relies on. The ping loop itself is tested on a real process in `NotifyProtocolTests`.

@@ -1,6 +1,6 @@
 import Testing
+@testable import ShopperInbox
 import ShopperDaemon
-import ShopperPipeline
 
 @Suite struct InboxFileNameTests {
     @Test func onlyRealDirectoryEntryNamesAreAccepted() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ShopperInbox
 import ShopperDaemon
 import ShopperTestSupport
 
@@ -22,7 +23,7 @@ import ShopperTestSupport
             try FileOps.write(inbox.bytes(of: name), "x")
             try FileOps.setModificationTime(inbox.bytes(of: name), seconds: seconds, nanoseconds: nanoseconds)
         }
-        let pending = try InboxScanner(directory: inbox.path).pending()
+        let pending = try InboxScanner(directory: inbox.path).entries().map(\.name)
         #expect(pending.map(\.bytes) == [
             [0xFF] + Array("binary.csv".utf8), Array("early-ns.csv".utf8), Array("a.csv".utf8),
             Array("b.csv".utf8), Array("c.csv".utf8), Array("new\nline.csv".utf8),
@@ -45,9 +46,9 @@ import ShopperTestSupport
 
     @Test func anEmptyInboxHasNothingWaitingAndAMissingOneIsAnError() throws {
         let inbox = try TemporaryDirectory("inbox")
-        #expect(try InboxScanner(directory: inbox.path).pending().isEmpty)
+        #expect(try InboxScanner(directory: inbox.path).entries().isEmpty)
         #expect(throws: InboxError.cannotOpen(directory: inbox.file("missing"), errno: ENOENT)) {
-            try InboxScanner(directory: inbox.file("missing")).pending()
+            try InboxScanner(directory: inbox.file("missing")).entries()
         }
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+@testable import ShopperInbox
 @testable import ShopperDaemon
 import ShopperPipeline
 import ShopperTestSupport
@@ -97,7 +98,7 @@ import ShopperTestSupport
         queue.resume()
         #expect(await events.waitFor(.rescanNeeded))
         // Arrivals were lost; the rescan finds what is really there.
-        let waiting = try InboxScanner(directory: inbox.path).pending()
+        let waiting = try InboxScanner(directory: inbox.path).entries().map(\.name)
         #expect(waiting.count == 1 && names.contains(inbox.path + "/" + (waiting[0].string ?? "")))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ShopperInbox
 import ShopperCore
 import ShopperDaemon
 import ShopperPipeline

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ShopperPipeline
+@testable import ShopperIO
 import ShopperTestSupport
 
 @Suite struct AtomicFileTests {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import ShopperIO
 import Synchronization
 import ShopperML
 import ShopperStore

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import ShopperIO
+@testable import ShopperInbox
 @testable import ShopperPipeline
 import ShopperTestSupport
 

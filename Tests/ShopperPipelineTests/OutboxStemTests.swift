@@ -1,4 +1,5 @@
 import Testing
+@testable import ShopperInbox
 @testable import ShopperPipeline
 
 @Suite struct OutboxStemTests {

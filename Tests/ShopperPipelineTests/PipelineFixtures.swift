@@ -1,4 +1,5 @@
 import Foundation
+@testable import ShopperInbox
 import Synchronization
 import ShopperCore
 import ShopperML

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ShopperInbox
 @testable import ShopperPipeline
 import ShopperTestSupport
 

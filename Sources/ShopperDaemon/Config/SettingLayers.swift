@@ -1,4 +1,5 @@
 import Foundation
+import ShopperIO
 
 /// The three places a setting can come from, merged into one value per key: the command line
 /// wins, then the environment, then the configuration file. Nothing is converted here; every
@@ -67,13 +68,14 @@ struct SettingLayers {
     /// The file's bytes, or the system's reason why not ("No such file or directory", "Permission
     /// denied"), which Foundation's own message hides.
     private static func read(_ path: String) throws(ConfigurationError) -> Data {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadableFile(path, reason: String(cString: strerror(errno))) }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
-            return try handle.readToEnd() ?? Data()
+            return Data(try WholeFile.read(path: path))
         } catch {
-            throw .unreadableFile(path, reason: error.localizedDescription)
+            switch error {
+            case .system(let failure): throw .unreadableFile(path, reason: ErrnoText.message(failure.code))
+            case .notRegularFile: throw .unreadableFile(path, reason: "not a regular file")
+            case .tooLarge: throw .unreadableFile(path, reason: "too large")  // no limit is asked for
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ShopperCore
+import ShopperIO
 import ShopperStore
 
 /// Writes a job's outcome files into the outbox, from the store alone.

@@ -1,4 +1,5 @@
 import Dispatch
+import ShopperIO
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ package enum HookOutcome: Sendable, Equatable, CustomStringConvertible {
         case .exited(let code): "exited with status \(code)"
         case .killedBySignal(let signal): "killed by signal \(signal)"
         case .timedOut(let seconds): "still running after \(seconds) s: killed"
-        case .failedToStart(let code): "could not start: \(String(cString: strerror(code)))"
+        case .failedToStart(let code): "could not start: \(ErrnoText.message(code))"
         case .skippedBusy(let running): "not started: \(running) hooks still running"
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ShopperCore
+import ShopperInbox
 import ShopperML
 import ShopperStore
 

@@ -1,6 +1,7 @@
 import Foundation
 import ShopperCore
 import ShopperDrift
+import ShopperInbox
 import ShopperML
 import ShopperStore
 

@@ -1,4 +1,5 @@
 import ShopperDrift
+import ShopperIO
 import ShopperML
 import ShopperStore
 

@@ -1,3 +1,4 @@
+import ShopperInbox
 import ShopperStore
 
 extension Pipeline {

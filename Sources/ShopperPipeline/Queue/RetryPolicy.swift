@@ -1,3 +1,4 @@
+import ShopperInbox
 /// When the drain tries a failed batch again, and when it stops trying (docs/daemon.md, "Failures").
 ///
 /// The delay doubles from `firstDelay` up to `maxDelay`, per batch: a batch that keeps failing

@@ -1,4 +1,5 @@
 import ShopperDaemon
+@testable import ShopperInbox
 import Synchronization
 import ShopperPipeline
 import ShopperTestSupport

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ShopperIO
 
 /// Filing an entry the service may not read (mode 0600, another owner).
 ///
@@ -13,7 +14,7 @@ import Glibc
 extension Spool {
     /// Where an unreadable entry is kept when the quarantine is on another mount.
     func unreadableKeepPath(_ entry: SpoolEntry) -> String {
-        inboxDirectory + "/.unreadable--" + Self.finishedName(entry)
+        InboxLayout(inbox: inboxDirectory).unreadable(Self.finishedName(entry))
     }
 
     /// Whether the claimed entry is a regular file this process cannot open for reading.
@@ -48,7 +49,7 @@ extension Spool {
     func keepUnreadableInInbox(_ entry: SpoolEntry) throws(FileSystemError) -> String {
         let kept = unreadableKeepPath(entry)
         guard rename(dataPath(entry), kept) == 0 else { throw FileSystemError("move unreadable entry back", path: kept) }
-        try AtomicFile.syncDirectory(inboxDirectory)
+        try Directory.sync(inboxDirectory)
         return kept
     }
 }

@@ -6,13 +6,13 @@ import Dispatch
 /// be used from any thread), but swift-corelibs-libdispatch on Linux does not mark the source
 /// protocols `Sendable`. This wrapper states that fact in one place instead of scattering
 /// `nonisolated(unsafe)`; it exposes only the thread-safe operations.
-struct DispatchSourceHandle: @unchecked Sendable {
+package struct DispatchSourceHandle: @unchecked Sendable {
     private let source: any DispatchSourceProtocol
 
-    init(_ source: any DispatchSourceProtocol) {
+    package init(_ source: any DispatchSourceProtocol) {
         self.source = source
     }
 
-    func activate() { source.activate() }
-    func cancel() { source.cancel() }
+    package func activate() { source.activate() }
+    package func cancel() { source.cancel() }
 }

@@ -4,7 +4,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import ShopperPipeline
+import ShopperIO
+import SystemPackage
 
 /// Watches the inbox with inotify and delivers complete arrivals as an `AsyncStream`.
 ///
@@ -93,12 +94,8 @@ package final class InotifyWatcher: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         while true {
-            let count = read(inotifyFD, buffer.baseAddress, capacity)
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .open  // EAGAIN: drained; anything else will be retried on the next wake-up
-            }
-            if count == 0 { return .open }
+            // EAGAIN: drained; any other error is retried on the next wake-up.
+            guard let count = try? FileDescriptor(rawValue: inotifyFD).read(into: buffer), count > 0 else { return .open }
             let events = InotifyRecordParser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             for record in events {
                 if let event = interpret(record, directory: directory) {

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ShopperIO
+import SystemPackage
 
 /// Why a claimed entry is not read at all. Each is final: the entry goes to quarantine with a
 /// `rejected.json` saying this.
@@ -52,30 +54,26 @@ package enum InputFile {
         var linkInfo = stat()
         guard lstat(path, &linkInfo) == 0 else { throw FileSystemError("stat", path: path) }
         if let refusal = refusal(for: linkInfo, maxBytes: maxBytes) { return .refused(refusal) }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else {
-            if errno == ELOOP { return .refused(.symbolicLink) }
-            if errno == EACCES || errno == EPERM { return .refused(.unreadable(FileAccess(linkInfo))) }
-            throw FileSystemError("open", path: path)
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(path: path, .readOnly, options: [.noFollow, .nonBlocking, .noControllingTerminal])
+        } catch {
+            if error == .tooManySymbolicLinkLevels { return .refused(.symbolicLink) }
+            if error == .permissionDenied || error == .notPermitted { return .refused(.unreadable(FileAccess(linkInfo))) }
+            throw FileSystemError("open", path: path, error)
         }
-        defer { close(fd) }
+        defer { try? fd.close() }
         var before = stat()
-        guard fstat(fd, &before) == 0 else { throw FileSystemError("stat", path: path) }
+        guard fstat(fd.rawValue, &before) == 0 else { throw FileSystemError("stat", path: path) }
         if let refusal = refusal(for: before, maxBytes: maxBytes) { return .refused(refusal) }
 
         let expected = Int(before.st_size)
-        var bytes = [UInt8](repeating: 0, count: expected)
-        var offset = 0
-        while offset < expected {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, expected - offset) }
-            if n < 0 { if errno == EINTR { continue }; throw FileSystemError("read", path: path) }
-            if n == 0 { return .changedWhileReading }  // truncated under us
-            offset += n
-        }
-        var probe: UInt8 = 0
-        let extra = Glibc.read(fd, &probe, 1)
+        let bytes: [UInt8]
+        do { bytes = try fd.read(upTo: expected) } catch { throw FileSystemError("read", path: path, error) }
+        if bytes.count < expected { return .changedWhileReading }  // truncated under us
+        let extra = (try? fd.read(upTo: 1))?.count ?? -1
         var after = stat()
-        guard fstat(fd, &after) == 0 else { throw FileSystemError("stat", path: path) }
+        guard fstat(fd.rawValue, &after) == 0 else { throw FileSystemError("stat", path: path) }
         if extra != 0 || after.st_size != before.st_size
             || after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec
         {

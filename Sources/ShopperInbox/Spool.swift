@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ShopperIO
 import Synchronization
 
 /// One claimed input: an arrival number and the original name.
@@ -38,12 +39,13 @@ package struct Spool: Sendable {
     package let quarantineDirectory: String
 
     package init(inboxDirectory: String, stateDirectory: String) throws(FileSystemError) {
+        let layout = InboxLayout(inbox: inboxDirectory)
         self.inboxDirectory = inboxDirectory
-        claimDirectory = inboxDirectory + "/.shopperd/claimed"
-        archiveDirectory = stateDirectory + "/archive"
-        quarantineDirectory = stateDirectory + "/quarantine"
-        for directory in [inboxDirectory + "/.shopperd", claimDirectory, stateDirectory, archiveDirectory, quarantineDirectory] {
-            try Spool.makeDirectory(directory)
+        claimDirectory = layout.claimed
+        archiveDirectory = InboxLayout.archive(inState: stateDirectory)
+        quarantineDirectory = InboxLayout.quarantine(inState: stateDirectory)
+        for directory in [layout.bookkeeping, claimDirectory, stateDirectory, archiveDirectory, quarantineDirectory] {
+            try Directory.create(directory)
         }
     }
 
@@ -76,15 +78,15 @@ package struct Spool: Sendable {
             if code == ENOENT { return nil }
             throw FileSystemError("claim", path: inboxDirectory + "/" + name.description, code: code)
         }
-        try AtomicFile.syncDirectory(claimDirectory)
-        try AtomicFile.syncDirectory(inboxDirectory)
+        try Directory.sync(claimDirectory)
+        try Directory.sync(inboxDirectory)
         return SpoolEntry(id: id, name: name)
     }
 
     /// Unfinished entries, oldest first. Removes what a crash can leave behind: a sidecar whose entry
     /// was never moved (it is still in the inbox and will be claimed again) and temporaries.
     package func pending() throws(FileSystemError) -> [SpoolEntry] {
-        var names = try Spool.list(claimDirectory)
+        var names = try Directory.list(claimDirectory)
         for temporary in names where temporary.hasPrefix(".") {
             unlink(claimDirectory + "/" + temporary)
         }
@@ -93,7 +95,7 @@ package struct Spool: Sendable {
         var entries: [SpoolEntry] = []
         for file in names where file.hasSuffix(".data") {
             let id = String(file.dropLast(5))
-            let raw = all.contains(id + ".name") ? (try? Spool.readSmallFile(claimDirectory + "/" + id + ".name")) : nil
+            let raw = all.contains(id + ".name") ? (try? WholeFile.read(path: claimDirectory + "/" + id + ".name", options: [.noFollow])) : nil
             let name = raw.flatMap { InboxFileName(bytes: $0) } ?? InboxFileName("unnamed-\(id).csv")!
             entries.append(SpoolEntry(id: id, name: name))
         }
@@ -101,6 +103,12 @@ package struct Spool: Sendable {
             unlink(claimDirectory + "/" + file)
         }
         return entries.sorted()
+    }
+
+    /// How many entries are claimed and unfinished in the inbox laid out as `layout` (the `ID.data`
+    /// files ``pending()`` lists), without creating or cleaning anything: for `shopperd status`.
+    package static func claimedCount(in layout: InboxLayout) -> Int {
+        ((try? Directory.list(layout.claimed)) ?? []).filter { !$0.hasPrefix(".") && $0.hasSuffix(".data") }.count
     }
 
     /// Where the claimed entry is while it is pending.
@@ -165,9 +173,9 @@ package struct Spool: Sendable {
                 throw FileSystemError("file finished batch", path: kept)
             }
         }
-        try AtomicFile.syncDirectory(directory)
+        try Directory.sync(directory)
         unlink(claimDirectory + "/" + entry.id + ".name")
-        try AtomicFile.syncDirectory(claimDirectory)
+        try Directory.sync(claimDirectory)
         return kept
     }
 
@@ -202,28 +210,9 @@ package struct Spool: Sendable {
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
-    static func makeDirectory(_ path: String) throws(FileSystemError) {
-        if mkdir(path, 0o750) != 0 && errno != EEXIST {
-            throw FileSystemError("create directory", path: path)
-        }
-    }
-
-    static func list(_ directory: String) throws(FileSystemError) -> [String] {
-        guard let dir = opendir(directory) else { throw FileSystemError("list", path: directory) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
-
     /// Removes a directory an operator dropped into the inbox, without following symlinks in it.
     static func removeTree(_ path: String) -> Bool {
-        if let names = try? list(path) {
+        if let names = try? Directory.list(path) {
             for name in names {
                 let child = path + "/" + name
                 var info = stat()
@@ -235,12 +224,5 @@ package struct Spool: Sendable {
             }
         }
         return rmdir(path) == 0
-    }
-
-    static func readSmallFile(_ path: String) throws(FileSystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError("open", path: path) }
-        defer { close(fd) }
-        return try AtomicFile.readAll(fd: fd, path: path)
     }
 }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import ShopperPipeline
 
 /// Lists the entries already waiting in the inbox, oldest first.
 ///
@@ -30,11 +29,6 @@ package struct InboxScanner: Sendable {
 
     package init(directory: String) {
         self.directory = directory
-    }
-
-    /// The names waiting in the inbox, oldest first.
-    package func pending() throws(InboxError) -> [InboxFileName] {
-        try entries().map(\.name)
     }
 
     /// The waiting entries with their modification times, oldest first.

@@ -1,3 +1,5 @@
+import ShopperIO
+
 /// Why the inbox cannot be watched or listed; each message says what the operator should do.
 package enum InboxError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The inbox could not be opened (missing, not a directory, not permitted).

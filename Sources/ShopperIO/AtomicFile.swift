@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemPackage
 
 /// Writes a file so that a reader never sees half of it: the bytes go to a hidden temporary name
 /// in the same directory, are flushed to disk, and only then renamed over the final name; the
@@ -11,27 +12,31 @@ package enum AtomicFile {
     package static func write(_ bytes: some Collection<UInt8>, to directory: String, name: String, mode: mode_t = 0o644) throws(FileSystemError) {
         let finalPath = directory + "/" + name
         let tempPath = directory + "/" + temporaryName(for: name, pid: getpid())
-        let fd = open(tempPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw FileSystemError("create", path: tempPath) }
-        do throws(FileSystemError) {
-            try writeAll(fd: fd, bytes: Array(bytes), path: tempPath)
-            guard fsync(fd) == 0 else { throw FileSystemError("fsync", path: tempPath) }
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(
+                path: tempPath, .writeOnly, options: [.create, .truncate, .noFollow], permissions: FilePermissions(rawValue: mode))
         } catch {
-            close(fd)
+            throw FileSystemError("create", path: tempPath, error)
+        }
+        do throws(FileSystemError) {
+            do { try fd.write(all: bytes) } catch { throw FileSystemError("write", path: tempPath, error) }
+            do { try fd.sync() } catch { throw FileSystemError("fsync", path: tempPath, error) }
+        } catch {
+            try? fd.close()
             unlink(tempPath)
             throw error
         }
-        guard close(fd) == 0 else {
-            let error = FileSystemError("close", path: tempPath)
+        do { try fd.closeChecked() } catch {
             unlink(tempPath)
-            throw error
+            throw FileSystemError("close", path: tempPath, error)
         }
         guard rename(tempPath, finalPath) == 0 else {
             let error = FileSystemError("rename", path: finalPath)
             unlink(tempPath)
             throw error
         }
-        try syncDirectory(directory)
+        try Directory.sync(directory)
     }
 
     /// The hidden name `write` uses for `name` while process `pid` writes it.
@@ -57,56 +62,24 @@ package enum AtomicFile {
     /// hidden file is harmless; refusing to start over it is not).
     package static func removeDeadTemporaries(in directory: String) {
         var removedAny = false
-        for name in (try? Spool.list(directory)) ?? [] {
+        for name in (try? Directory.list(directory)) ?? [] {
             guard let pid = writerPID(ofTemporary: name) else { continue }
             let dead = pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
             if dead && unlink(directory + "/" + name) == 0 { removedAny = true }
         }
-        if removedAny { try? syncDirectory(directory) }
-    }
-
-    /// Flushes a directory's entries (creations, renames) to disk.
-    package static func syncDirectory(_ directory: String) throws(FileSystemError) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError("open directory", path: directory) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw FileSystemError("fsync directory", path: directory) }
+        if removedAny { try? Directory.sync(directory) }
     }
 
     /// Copies a regular file into `directory/name` atomically (used when a rename would cross file
     /// systems).
     package static func copy(from source: String, to directory: String, name: String) throws(FileSystemError) {
-        let fd = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError("open", path: source) }
-        defer { close(fd) }
-        try write(try readAll(fd: fd, path: source), to: directory, name: name)
-    }
-
-    static func readAll(fd: Int32, path: String) throws(FileSystemError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("read", path: path)
+        let bytes: [UInt8]
+        do { bytes = try WholeFile.read(path: source, options: [.noFollow]) } catch {
+            switch error {
+            case .system(let failure): throw failure
+            case .notRegularFile, .tooLarge: throw FileSystemError("copy", path: source, code: EINVAL)
             }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
         }
-    }
-
-    static func writeAll(fd: Int32, bytes: [UInt8], path: String) throws(FileSystemError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("write", path: path)
-            }
-            offset += written
-        }
+        try write(bytes, to: directory, name: name)
     }
 }

@@ -1,4 +1,3 @@
-import ShopperPipeline
 /// What the inbox watcher tells the daemon's run loop.
 ///
 /// Deliveries are *at least once*: a file written in place and closed twice, or a file that is both

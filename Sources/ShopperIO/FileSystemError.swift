@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemPackage
 
 /// A failed file-system call, with the path, the operation and errno, worded so an operator knows
 /// what to fix. Transient conditions (a full disk, a read-only or unwritable directory) are marked
@@ -16,13 +17,17 @@ package struct FileSystemError: Error, Sendable, Equatable, CustomStringConverti
         self.code = code
     }
 
+    package init(_ operation: String, path: String, _ error: Errno) {
+        self.init(operation, path: path, code: error.rawValue)
+    }
+
     /// Conditions that go away when an operator frees space or fixes permissions.
     package var isRetryable: Bool {
         [ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EIO, EAGAIN, EINTR, EMFILE, ENFILE, ENOMEM, EBUSY].contains(code)
     }
 
     package var description: String {
-        let reason = String(cString: strerror(code))
+        let reason = ErrnoText.message(code)
         let advice: String
         switch code {
         case ENOSPC, EDQUOT: advice = "free space on that file system; the batch stays pending and is retried"
