@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +47,7 @@ package struct ReloadVerdictFile: Sendable {
     /// Replaces the published verdict. Best effort: a daemon that cannot write it keeps running
     /// (the waiter then times out and says where it looked).
     package func publish(_ verdict: ReloadVerdict) {
-        guard let data = try? JSONEncoder().encode(verdict) else { return }
+        guard let data = try? JSONPolicy.encode(verdict, form: .compact) else { return }
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
         if rename(temporary, path) != 0 { unlink(temporary) }
@@ -54,7 +55,7 @@ package struct ReloadVerdictFile: Sendable {
 
     /// The published verdict, `nil` when there is none (or it cannot be read).
     package func read() -> ReloadVerdict? {
-        FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: $0) }
+        FileManager.default.contents(atPath: path).flatMap { try? JSONPolicy.decode(ReloadVerdict.self, from: $0) }
     }
 
     /// Sends `SIGHUP` to `pid` and waits for its verdict on that request.

@@ -17,8 +17,8 @@ package struct BatchOutcome: Sendable {
     package init(job: JobRecord, report: BatchReport? = nil, rejection: RejectionReport? = nil, retrainSkipped: RetrainSkipped? = nil) {
         self.job = job
         let accepted = job.outcome == .scored || job.outcome == .stored
-        self.report = report ?? (accepted ? try? JSONDecoder().decode(BatchReport.self, from: job.report) : nil)
-        self.rejection = rejection ?? (accepted ? nil : try? JSONDecoder().decode(RejectionReport.self, from: job.report))
+        self.report = report ?? (accepted ? try? JSONPolicy.decode(BatchReport.self, from: job.report) : nil)
+        self.rejection = rejection ?? (accepted ? nil : try? JSONPolicy.decode(RejectionReport.self, from: job.report))
         self.retrainSkipped = retrainSkipped
     }
 }
