@@ -74,4 +74,13 @@ import Testing
         let value = Dated(at: Date(timeIntervalSince1970: 1_700_000_000), path: "p")
         #expect(try JSONPolicy.text(value, form: .registryDocument) == #"{"at":721692800,"path":"p"}"#)
     }
+
+    /// The one escaper for hand-written JSON: what `JSONDecoder` reads back, never a raw line break.
+    @Test(arguments: ["plain", "say \"hi\"", "back\\slash", "two\nlines\r\t", "\u{0}\u{1f}\u{7f}", "é → 🛒"])
+    func quotedTextReadsBack(text: String) throws {
+        let literal = JSONPolicy.quoted(text)
+        #expect(!literal.contains("\n") && !literal.contains("\u{7f}"))
+        #expect(try JSONDecoder().decode(String.self, from: Data(literal.utf8)) == text)
+        #expect(JSONPolicy.quoted("a\u{1}\n\"") == #""a\u0001\n\"""#)
+    }
 }

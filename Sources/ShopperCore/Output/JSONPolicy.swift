@@ -84,18 +84,14 @@ package enum JSONPolicy {
 }
 
 /// Non-finite numbers become `null`: JSONEncoder can only write them as strings, so it writes a
-/// marker string no real value holds (it starts and ends with U+0000), which is then replaced.
+/// marker string, which is then replaced. The marker is framed by a private-use character
+/// (U+F8FF), which JSONEncoder does not escape and no shopperd value holds.
 private enum NonFinite {
-    static let marker = "\u{0}shopperd-non-finite\u{0}"
-
-    /// The marker as JSONEncoder writes it, quotes included.
-    static let encodedMarker: Data = {
-        let array = (try? JSONEncoder().encode([marker])) ?? Data()
-        return array.dropFirst().dropLast()
-    }()
+    static let marker = "\u{F8FF}shopperd-non-finite\u{F8FF}"
+    static let encodedMarker = Data(("\"" + marker + "\"").utf8)
 
     static func nulled(_ data: Data) -> Data {
-        guard !encodedMarker.isEmpty, data.range(of: encodedMarker) != nil else { return data }
+        guard data.range(of: encodedMarker) != nil else { return data }
         var result = Data()
         result.reserveCapacity(data.count)
         var rest = data[...]

@@ -68,6 +68,6 @@ package indirect enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        JSONPolicy.quoted(text)
     }
 }
