@@ -65,7 +65,7 @@ package enum ModelDocuments {
             let importances = try JSONPolicy.encode(metadata.importances, form: .registryDocument)
             return (params, metrics, importances)
         } catch {
-            throw .invalidModelFile("cannot encode registry payloads: \(error)")
+            throw .invalidModelFile("cannot encode the registry documents: \(error)")
         }
     }
 }
