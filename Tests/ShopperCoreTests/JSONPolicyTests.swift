@@ -83,4 +83,14 @@ import Testing
         #expect(try JSONDecoder().decode(String.self, from: Data(literal.utf8)) == text)
         #expect(JSONPolicy.quoted("a\u{1}\n\"") == #""a\u0001\n\"""#)
     }
+
+    struct Season: Codable, Equatable {
+        @MonthNames var months: [Month]
+    }
+
+    @Test func monthsAreWrittenByNameAndReadLeniently() throws {
+        #expect(try JSONPolicy.text(Season(months: [.nov, .dec]), form: .compact) == #"{"months":["Nov","Dec"]}"#)
+        #expect(try JSONPolicy.decode(Season.self, from: Data(#"{"months":["nov","June","Smarch"]}"#.utf8)).months == [.nov, .jun])
+        #expect(try JSONPolicy.decode(Season.self, from: Data("{}".utf8)).months == [])
+    }
 }
