@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,7 +52,7 @@ package struct ReloadVerdictFile: Sendable {
     /// temporary a predecessor killed mid-publish left behind (nothing else sweeps this directory,
     /// which may be the state directory).
     package func publish(_ verdict: ReloadVerdict) {
-        guard let data = try? JSONEncoder().encode(verdict) else { return }
+        guard let data = try? JSONPolicy.encode(verdict, form: .compact) else { return }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -61,7 +62,7 @@ package struct ReloadVerdictFile: Sendable {
 
     /// The published verdict, `nil` when there is none (or it cannot be read).
     package func read() -> ReloadVerdict? {
-        (try? WholeFile.read(path: path)).flatMap { try? JSONDecoder().decode(ReloadVerdict.self, from: Data($0)) }
+        (try? WholeFile.read(path: path)).flatMap { try? JSONPolicy.decode(ReloadVerdict.self, from: Data($0)) }
     }
 
     /// Sends `SIGHUP` to `pid` and waits for its verdict on that request.

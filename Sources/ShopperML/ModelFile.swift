@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 
 /// Reads and writes model files: one JSON document, format `shopperd-forest`, version 2.
 ///
@@ -22,11 +23,8 @@ package enum ModelFile {
             format: formatName, formatVersion: formatVersion, featureNames: model.featureNames,
             threshold: model.threshold, parameters: model.parameters, metadata: model.metadata,
             calibration: model.calibration, trees: model.trees.map(Tree.init))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
         do {
-            return try encoder.encode(file)
+            return try JSONPolicy.encode(file)
         } catch {
             throw .invalidModelFile("cannot encode the model: \(error)")
         }
@@ -34,11 +32,9 @@ package enum ModelFile {
 
     /// The model in `data`; throws `invalidModelFile` or `unsupportedModelVersion`.
     package static func decode(_ data: Data) throws(ForestError) -> ForestModel {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         let header: Header
         do {
-            header = try decoder.decode(Header.self, from: data)
+            header = try JSONPolicy.decode(Header.self, from: data)
         } catch {
             throw .invalidModelFile("not a JSON model file (\(error))")
         }
@@ -50,7 +46,7 @@ package enum ModelFile {
         }
         let file: Document
         do {
-            file = try decoder.decode(Document.self, from: data)
+            file = try JSONPolicy.decode(Document.self, from: data)
         } catch {
             throw .invalidModelFile("\(error)")
         }

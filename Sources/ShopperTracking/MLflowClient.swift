@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 
 /// MLflow's REST API 2.0, the calls shopperd needs, typed. Every call has the settings' timeout;
 /// an HTTP error becomes `MLflowError.server` with MLflow's `error_code` and message.
@@ -160,7 +161,7 @@ package struct MLflowClient: Sendable {
         var request = HTTPRequest(method: method, path: path, query: query, timeout: settings.requestTimeout)
         if let body {
             do {
-                request.body = try JSONEncoder().encode(body)
+                request.body = try JSONPolicy.encode(body, form: .compact)
             } catch {
                 throw .unexpectedResponse(endpoint: request.endpoint, detail: "cannot encode the request: \(error)")
             }
@@ -169,7 +170,7 @@ package struct MLflowClient: Sendable {
         let response = try await transport.send(request)
         guard (200..<300).contains(response.status) else { throw Self.error(request, response) }
         do {
-            return try JSONDecoder().decode(Response.self, from: response.body.isEmpty ? Data("{}".utf8) : response.body)
+            return try JSONPolicy.decode(Response.self, from: response.body.isEmpty ? Data("{}".utf8) : response.body)
         } catch {
             throw .unexpectedResponse(endpoint: request.endpoint, detail: "cannot decode \(Response.self): \(error)")
         }
@@ -178,7 +179,7 @@ package struct MLflowClient: Sendable {
     /// MLflow's error for a non-2xx answer: its `error_code` and `message` when the body has them.
     static func error(_ request: HTTPRequest, _ response: HTTPResponse) -> MLflowError {
         // Not every error answer is MLflow's JSON (a proxy's HTML page): then the raw text is the message.
-        let body = try? JSONDecoder().decode(MLflowErrorBody.self, from: response.body)
+        let body = try? JSONPolicy.decode(MLflowErrorBody.self, from: response.body)
         let text = String(decoding: response.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return .server(endpoint: request.endpoint, status: response.status, code: body?.error_code,
                        message: body?.message ?? (text.isEmpty ? "no details" : text))

@@ -42,7 +42,7 @@ extension MLflowMirror {
         let change = entry.change
         try await ensureRegisteredModel()
         let note = MLflowTag(key: "shopperd.\(change.alias.rawValue)",
-                             value: "\(change.action.rawValue) \(change.changedAt.formatted(.iso8601)): \(change.reason)")
+                             value: "\(change.action.rawValue) \(JSONPolicy.timestamp(change.changedAt)): \(change.reason)")
         guard let model = change.toVersion else {
             try await client.deleteAlias(name: settings.registeredModel, alias: change.alias.rawValue)
             // The version that lost the alias says when and why.
@@ -66,7 +66,7 @@ extension MLflowMirror {
         }
         let report: DriftReport
         do {
-            report = try JSONDecoder().decode(DriftReport.self, from: data)
+            report = try JSONPolicy.decode(DriftReport.self, from: data)
         } catch {
             throw .unreadableEntity("job \(id)'s drift report is not a DriftReport: \(error)")
         }

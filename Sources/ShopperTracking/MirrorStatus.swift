@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 import ShopperStore
 
 /// How many entities of each kind.
@@ -75,10 +76,10 @@ package struct MirrorStatus: Sendable, Hashable, Codable {
     /// The pending entities whose last attempt failed, with the error and the next attempt time.
     package var failures: [MirrorRecord]
     /// The most recent failure's message and time.
-    package var lastError: String?
-    package var lastErrorAt: Date?
+    @ExplicitNull package var lastError: String?
+    @ExplicitNull package var lastErrorAt: Date?
     /// When an entity was last mirrored.
-    package var lastSuccessAt: Date?
+    @ExplicitNull package var lastSuccessAt: Date?
 
     /// Reads the status of `target` from the store.
     package static func read(store: ShopperStore, target: String) throws(StoreError) -> MirrorStatus {
@@ -101,19 +102,6 @@ package struct MirrorStatus: Sendable, Hashable, Codable {
         case lastError = "last_error"
         case lastErrorAt = "last_error_at"
         case lastSuccessAt = "last_success_at"
-    }
-
-    /// Always writes every key (null when unset), so consumers see the whole shape.
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(target, forKey: .target)
-        try container.encode(health, forKey: .health)
-        try container.encode(pending, forKey: .pending)
-        try container.encode(mirrored, forKey: .mirrored)
-        try container.encode(failures, forKey: .failures)
-        try container.encode(lastError, forKey: .lastError)
-        try container.encode(lastErrorAt, forKey: .lastErrorAt)
-        try container.encode(lastSuccessAt, forKey: .lastSuccessAt)
     }
 
     package init(

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 import ShopperDrift
 import ShopperStore
 
@@ -52,7 +53,7 @@ package enum MonitoringRun {
             MLflowTag(key: "shopperd.critical_drift", value: String(report.criticalDrift)),
             MLflowTag(key: "shopperd.drivers", value: report.drivers.map(\.name).joined(separator: ",")),
             MLflowTag(key: "shopperd.input", value: String(decoding: job.inputName, as: UTF8.self)),
-            MLflowTag(key: "shopperd.processed_at", value: job.processedAt.formatted(.iso8601)),
+            MLflowTag(key: "shopperd.processed_at", value: JSONPolicy.timestamp(job.processedAt)),
             MLflowTag(key: "mlflow.user", value: "shopperd"),
             MLflowTag(key: "mlflow.source.name", value: "shopperd"),
             MLflowTag(key: "mlflow.source.type", value: "JOB"),

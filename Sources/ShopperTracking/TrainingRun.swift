@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 import ShopperML
 import ShopperStore
 
@@ -102,7 +103,7 @@ package enum TrainingRun {
             MLflowTag(key: "shopperd.seed", value: String(record.seed)),
             MLflowTag(key: "shopperd.code_version", value: record.codeVersion),
             MLflowTag(key: "shopperd.model_sha256", value: record.modelSHA256),
-            MLflowTag(key: "shopperd.trained_at", value: record.createdAt.formatted(.iso8601)),
+            MLflowTag(key: "shopperd.trained_at", value: JSONPolicy.timestamp(record.createdAt)),
             MLflowTag(key: "mlflow.user", value: "shopperd"),
             MLflowTag(key: "mlflow.source.name", value: "shopperd"),
             MLflowTag(key: "mlflow.source.type", value: "JOB"),
@@ -150,12 +151,9 @@ package enum TrainingRun {
             var parameters: ForestParameters
             var metadata: ModelMetadata
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
         do {
-            return try encoder.encode(Document(model_version: record.version, threshold: model.threshold,
-                                               parameters: model.parameters, metadata: model.metadata))
+            return try JSONPolicy.encode(Document(model_version: record.version, threshold: model.threshold,
+                                                  parameters: model.parameters, metadata: model.metadata))
         } catch {
             throw .unreadableEntity("model \(record.version)'s metrics.json cannot be encoded: \(error)")
         }
@@ -163,7 +161,7 @@ package enum TrainingRun {
 
     /// The run's description in MLflow's UI (markdown).
     static func note(record: ModelRecord, model: ForestModel, cause: JobRecord?) -> String {
-        var lines = ["**shopperd model \(record.version)**, trained \(record.createdAt.formatted(.iso8601)) by shopperd \(record.codeVersion)."]
+        var lines = ["**shopperd model \(record.version)**, trained \(JSONPolicy.timestamp(record.createdAt)) by shopperd \(record.codeVersion)."]
         lines.append("")
         lines.append("Training data: store versions \(record.trainingFromVersion ?? 1)–\(record.trainingStoreVersion), "
             + "\(record.trainingRowCount) labelled rows (\(model.metadata.provenance.positiveRows) buyers), seed \(record.seed).")

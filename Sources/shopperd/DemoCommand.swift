@@ -267,12 +267,12 @@ struct DemoOutcome {
         let rejectedPath = outbox + "/" + batch.stem + ".rejected.json"
         while ContinuousClock.now < deadline {
             if let data = FileManager.default.contents(atPath: reportPath) {
-                let report = try JSONDecoder().decode(BatchReport.self, from: data)
+                let report = try JSONPolicy.decode(BatchReport.self, from: data)
                 return DemoOutcome(rejected: false, decision: report.decision.rawValue, report: report, rejection: nil,
                                    predictionsFile: report.predictionsFile.map { outbox + "/" + $0 })
             }
             if let data = FileManager.default.contents(atPath: rejectedPath) {
-                let rejection = try JSONDecoder().decode(RejectionReport.self, from: data)
+                let rejection = try JSONPolicy.decode(RejectionReport.self, from: data)
                 return DemoOutcome(rejected: true, decision: "reject", report: nil, rejection: rejection, predictionsFile: nil)
             }
             guard daemon.isRunning else {

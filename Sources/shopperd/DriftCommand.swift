@@ -93,9 +93,7 @@ struct DriftCommand: ParsableCommand {
         case .text:
             output = Data(DriftTextReport.render(report).utf8)
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            output = try encoder.encode(report) + Data("\n".utf8)
+            output = try JSONPolicy.encode(report) + Data("\n".utf8)
         case .html:
             let title = "Drift: \(currentSource.label) vs \(referenceSource.label)"
             output = Data(DriftHTMLReport(report: report, reference: referenceData, current: currentSessions, title: title).render().utf8)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShopperCore
 import ShopperDrift
 import ShopperInbox
 import ShopperStore
@@ -45,7 +46,7 @@ struct HistoryCommand: ParsableCommand {
     static func entries(_ jobs: [JobRecord]) -> [Entry] {
         jobs.map { job in
             // An unreadable drift report lists as unknown (null), never as "no drift".
-            let drift = job.driftReport.flatMap { try? JSONDecoder().decode(DriftReport.self, from: $0) }
+            let drift = job.driftReport.flatMap { try? JSONPolicy.decode(DriftReport.self, from: $0) }
             return Entry(
                 jobID: job.id, processedAt: Terminal.timestamp(job.processedAt),
                 input: InboxFileName(bytes: job.inputName)?.description ?? "?", outboxStem: job.outboxStem,

@@ -15,7 +15,7 @@ extension ModelReport {
 
     /// The reliability table of the holdout (or, without one, of the out-of-bag predictions, which
     /// the calibration was fitted on and so flatter it); nil for reports written before it existed.
-    static func reliabilityTable(_ metrics: RegistryPayload.Metrics) -> String? {
+    static func reliabilityTable(_ metrics: ModelDocuments.Metrics) -> String? {
         let named: (String, ClassificationReport)? = metrics.holdout.map { ("holdout", $0) } ?? metrics.outOfBag.map { ("out-of-bag", $0) }
         guard let (name, report) = named, let reliability = report.reliability else { return nil }
         let rows = reliability.bins.map { b in

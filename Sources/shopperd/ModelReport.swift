@@ -10,7 +10,7 @@ enum ModelReport {
 
     /// The full report of a model: lineage, parameters, threshold, metrics on held-out and
     /// out-of-bag rows, importances (the first `topFeatures`, or all), tuning trials.
-    static func text(_ entry: RegisteredModel, topFeatures: Int? = nil) -> String {
+    static func text(_ entry: ModelEntry, topFeatures: Int? = nil) -> String {
         let record = entry.record
         let forest = entry.parameters.forest
         let provenance = entry.metrics.provenance
@@ -48,7 +48,7 @@ enum ModelReport {
     }
 
     /// "0.5093: out of bag it finds 81.7 % of buyers …": the threshold and the precision it costs.
-    static func thresholdLine(_ entry: RegisteredModel) -> String {
+    static func thresholdLine(_ entry: ModelEntry) -> String {
         let threshold = fixed(entry.parameters.threshold)
         guard let choice = entry.metrics.thresholdChoice else { return threshold }
         var text = "\(threshold), chosen for recall ≥ \(fixed(choice.targetRecall, 2))"
@@ -59,7 +59,7 @@ enum ModelReport {
         return text
     }
 
-    static func metricsTable(_ metrics: RegistryPayload.Metrics) -> String {
+    static func metricsTable(_ metrics: ModelDocuments.Metrics) -> String {
         let reports: [(String, ClassificationReport)] = [("holdout", metrics.holdout), ("out-of-bag", metrics.outOfBag)]
             .compactMap { name, report in report.map { (name, $0) } }
         let rows = reports.map { name, r in
@@ -99,7 +99,7 @@ enum ModelReport {
     }
 
     /// One line per model for `models list`.
-    static func listTable(_ entries: [RegisteredModel]) -> String {
+    static func listTable(_ entries: [ModelEntry]) -> String {
         let rows = entries.map { e in
             [String(e.version), Terminal.timestamp(e.record.createdAt), String(e.record.trainingStoreVersion),
              String(e.record.trainingRowCount), fixed(e.metrics.holdout?.rocAUC), fixed(e.parameters.threshold),
@@ -120,13 +120,6 @@ enum ModelReport {
     }
 
     /// "champion: version 1 → version 2 (reason)".
-    /// `models promote V --format json` when the alias already names V.
-    struct Unchanged: Encodable {
-        var alias: String
-        var version: Int
-        var changed = false
-    }
-
     static func describe(_ change: AliasChange) -> String {
         let from = change.fromVersion.map { "version \($0)" } ?? "none"
         let to = change.toVersion.map { "version \($0)" } ?? "none"
@@ -146,156 +139,5 @@ enum ModelReport {
     static func percent(_ value: Double) -> String {
         let text = String(format: "%.1f", value * 100)
         return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + " %"
-    }
-
-    // MARK: - JSON
-
-    /// A model as `models show --format json` prints it.
-    struct Full: Encodable {
-        let entry: RegisteredModel
-
-        enum Keys: String, CodingKey {
-            case version, createdAt = "created_at", aliases, lineage, parameters, featureNames = "feature_names"
-            case threshold, thresholdChoice = "threshold_choice", holdout, outOfBag = "out_of_bag", importances
-            case tuning, modelFile = "model_file", calibration
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            let record = entry.record
-            try c.encode(record.version, forKey: .version)
-            try c.encode(record.createdAt, forKey: .createdAt)
-            try c.encode(record.aliases.map(\.rawValue), forKey: .aliases)
-            try c.encode(Lineage(record: record, provenance: entry.metrics.provenance), forKey: .lineage)
-            try c.encode(Parameters(entry.parameters.forest), forKey: .parameters)
-            try c.encode(entry.parameters.featureNames, forKey: .featureNames)
-            try c.encode(entry.parameters.threshold, forKey: .threshold)
-            try c.encode(entry.parameters.calibration, forKey: .calibration)
-            try c.encode(entry.metrics.thresholdChoice, forKey: .thresholdChoice)
-            try c.encode(entry.metrics.holdout, forKey: .holdout)
-            try c.encode(entry.metrics.outOfBag, forKey: .outOfBag)
-            try c.encode(entry.importances, forKey: .importances)
-            try c.encode(entry.metrics.tuning.map(Trial.init), forKey: .tuning)
-            try c.encode(ModelFileJSON(bytes: record.modelFileSize, sha256: record.modelSHA256), forKey: .modelFile)
-        }
-    }
-
-    /// One line of `models list --format json`.
-    struct Summary: Encodable {
-        let entry: RegisteredModel
-
-        enum Keys: String, CodingKey {
-            case version, createdAt = "created_at", aliases, trainingStoreVersion = "training_store_version"
-            case trainingFromVersion = "training_from_version", trainingRows = "training_rows", seed
-            case codeVersion = "code_version", threshold, holdoutROCAUC = "holdout_roc_auc"
-            case outOfBagROCAUC = "out_of_bag_roc_auc", modelSHA256 = "model_sha256"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            let record = entry.record
-            try c.encode(record.version, forKey: .version)
-            try c.encode(record.createdAt, forKey: .createdAt)
-            try c.encode(record.aliases.map(\.rawValue), forKey: .aliases)
-            try c.encode(record.trainingStoreVersion, forKey: .trainingStoreVersion)
-            try c.encode(record.trainingFromVersion, forKey: .trainingFromVersion)
-            try c.encode(record.trainingRowCount, forKey: .trainingRows)
-            try c.encode(record.seed, forKey: .seed)
-            try c.encode(record.codeVersion, forKey: .codeVersion)
-            try c.encode(entry.parameters.threshold, forKey: .threshold)
-            try c.encode(entry.metrics.holdout?.rocAUC, forKey: .holdoutROCAUC)
-            try c.encode(entry.metrics.outOfBag?.rocAUC, forKey: .outOfBagROCAUC)
-            try c.encode(record.modelSHA256, forKey: .modelSHA256)
-        }
-    }
-
-    /// An alias change, with `from_version`/`to_version` null (not absent) when unset.
-    struct Change: Encodable {
-        let change: AliasChange
-
-        enum Keys: String, CodingKey {
-            case alias, action, fromVersion = "from_version", toVersion = "to_version", reason, changedAt = "changed_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(change.alias.rawValue, forKey: .alias)
-            try c.encode(change.action.rawValue, forKey: .action)
-            try c.encode(change.fromVersion, forKey: .fromVersion)
-            try c.encode(change.toVersion, forKey: .toVersion)
-            try c.encode(change.reason, forKey: .reason)
-            try c.encode(change.changedAt, forKey: .changedAt)
-        }
-    }
-
-    struct Lineage: Encodable {
-        let record: ModelRecord
-        let provenance: Provenance
-
-        enum Keys: String, CodingKey {
-            case trainingStoreVersion = "training_store_version", trainingFromVersion = "training_from_version"
-            case trainingRows = "training_rows", positiveRows = "positive_rows", seed, codeVersion = "code_version"
-            case trainedAt = "trained_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(record.trainingStoreVersion, forKey: .trainingStoreVersion)
-            try c.encode(record.trainingFromVersion, forKey: .trainingFromVersion)
-            try c.encode(record.trainingRowCount, forKey: .trainingRows)
-            try c.encode(provenance.positiveRows, forKey: .positiveRows)
-            try c.encode(record.seed, forKey: .seed)
-            try c.encode(record.codeVersion, forKey: .codeVersion)
-            try c.encode(provenance.trainedAt, forKey: .trainedAt)
-        }
-    }
-
-    /// Forest parameters with `max_depth` null (not absent) when unlimited.
-    struct Parameters: Encodable {
-        let forest: ForestParameters
-        init(_ forest: ForestParameters) { self.forest = forest }
-
-        enum Keys: String, CodingKey {
-            case treeCount = "tree_count", maxFeatures = "max_features", maxDepth = "max_depth"
-            case minSamplesLeaf = "min_samples_leaf", classWeight = "class_weight", bootstrap, maxBins = "max_bins", seed
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(forest.treeCount, forKey: .treeCount)
-            try c.encode(forest.maxFeatures.description, forKey: .maxFeatures)
-            try c.encode(forest.maxDepth, forKey: .maxDepth)
-            try c.encode(forest.minSamplesLeaf, forKey: .minSamplesLeaf)
-            try c.encode(forest.classWeight.rawValue, forKey: .classWeight)
-            try c.encode(forest.bootstrap, forKey: .bootstrap)
-            try c.encode(forest.maxBins, forKey: .maxBins)
-            try c.encode(forest.seed, forKey: .seed)
-        }
-    }
-
-    /// A tuning trial with `max_depth` null (not absent) when unlimited.
-    struct Trial: Encodable {
-        let trial: TuningTrial
-        init(_ trial: TuningTrial) { self.trial = trial }
-
-        enum Keys: String, CodingKey {
-            case maxDepth = "max_depth", minSamplesLeaf = "min_samples_leaf", maxFeatures = "max_features"
-            case rocAUC = "roc_auc", averagePrecision = "average_precision", scoredOn = "scored_on"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(trial.maxDepth, forKey: .maxDepth)
-            try c.encode(trial.minSamplesLeaf, forKey: .minSamplesLeaf)
-            try c.encode(trial.maxFeatures.description, forKey: .maxFeatures)
-            try c.encode(trial.rocAUC, forKey: .rocAUC)
-            try c.encode(trial.averagePrecision, forKey: .averagePrecision)
-            try c.encode(trial.scoredOn, forKey: .scoredOn)
-        }
-    }
-
-    struct ModelFileJSON: Encodable {
-        let bytes: Int
-        let sha256: String
     }
 }

@@ -64,16 +64,13 @@ enum Terminal {
         }
     }
 
-    /// JSON with ISO 8601 dates and sorted keys, as every `--format json` prints it.
+    /// JSON as every `--format json` prints it (`JSONPolicy`: ISO 8601 dates, sorted keys).
     static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try JSONPolicy.text(value)
     }
 
     /// A UTC timestamp, ISO 8601 to the second.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        JSONPolicy.timestamp(date)
     }
 }

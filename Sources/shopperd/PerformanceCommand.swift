@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import ShopperCore
 import ShopperML
+import ShopperPipeline
 import ShopperStore
 
 /// `shopperd performance`: how the serving models did on labelled batches, scored before they saw
@@ -49,7 +51,7 @@ struct PerformanceCommand: ParsableCommand {
             figures = try store.performance(modelVersion: model)
             for record in try store.models() {
                 do {
-                    let metrics = try JSONDecoder().decode(RegistryPayload.Metrics.self, from: record.metrics)
+                    let metrics = try JSONPolicy.decode(ModelDocuments.Metrics.self, from: record.metrics)
                     validation[record.version] = metrics.holdout?.rocAUC ?? metrics.outOfBag?.rocAUC
                 } catch {
                     Terminal.error("shopperd: model v\(record.version)'s stored metrics cannot be read (\(error)): "

@@ -72,14 +72,10 @@ enum RegistryCLI {
         }
     }
 
-    /// JSON as every `--format json` prints it (ISO 8601 dates, sorted keys), with snake_case keys
-    /// for the forest's report types too (`rocAUC` → `roc_auc`), so all keys read alike.
+    /// JSON as every `--format json` prints it (`JSONPolicy`), with snake_case keys for the
+    /// forest's report types too (`rocAUC` → `roc_auc`), so all keys read alike.
     static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try JSONPolicy.text(value, keys: .snakeCase)
     }
 
     /// Writes `bytes` to `path` atomically (temporary name, fsync, rename): a reader never sees

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShopperCore
 import ShopperDrift
 import ShopperInbox
 import ShopperML
@@ -104,7 +105,7 @@ struct StatusCommand: ParsableCommand {
         let models = try store.models()
         var champion: Status.Champion?
         if let version = aliases[.champion], let record = models.first(where: { $0.version == version }) {
-            let metrics = try? JSONDecoder().decode(RegistryPayload.Metrics.self, from: record.metrics)
+            let metrics = try? JSONPolicy.decode(ModelDocuments.Metrics.self, from: record.metrics)
             champion = .init(
                 version: version, createdAt: Terminal.timestamp(record.createdAt), trainingFromVersion: record.trainingFromVersion ?? 1,
                 trainingStoreVersion: record.trainingStoreVersion, trainingRows: record.trainingRowCount,
@@ -131,7 +132,7 @@ struct StatusCommand: ParsableCommand {
                            rejected: jobs.filter { $0.outcome == .rejected }.count,
                            duplicate: jobs.filter { $0.outcome == .duplicate }.count),
             firstChampionWaits: champion != nil ? nil : jobs.last { $0.outcome == .stored }
-                .flatMap { try? JSONDecoder().decode(BatchReport.self, from: $0.report) }?.evidence?.needs,
+                .flatMap { try? JSONPolicy.decode(BatchReport.self, from: $0.report) }?.evidence?.needs,
             lastBatch: entries.last, lastDrift: lastDrift, inbox: inboxStatus)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShopperCore
 import ShopperML
 import ShopperPipeline
 import ShopperStore
@@ -102,7 +103,7 @@ struct TrainCommand: AsyncParsableCommand {
             let seconds = (clock.now - started) / .milliseconds(1) / 1000
             let reason = self.reason ?? "trained on store version \(data.storeVersion) and promoted by `shopperd train --promote`"
             let (record, change) = try catalog.register(model, promoteTo: promote ? .champion : nil, reason: reason)
-            let entry = try RegisteredModel(record: record)
+            let entry = try ModelEntry(record: record)
             switch format {
             case .json:
                 print(try RegistryCLI.json(Outcome(model: ModelReport.Full(entry: entry), trainingSeconds: seconds,
@@ -129,17 +130,10 @@ struct TrainCommand: AsyncParsableCommand {
     struct Outcome: Encodable {
         let model: ModelReport.Full
         let trainingSeconds: Double
-        let promotion: ModelReport.Change?
+        @ExplicitNull var promotion: ModelReport.Change?
 
         enum CodingKeys: String, CodingKey {
             case model, trainingSeconds = "training_seconds", promotion
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(model, forKey: .model)
-            try c.encode(trainingSeconds, forKey: .trainingSeconds)
-            try c.encode(promotion, forKey: .promotion)
         }
     }
 }

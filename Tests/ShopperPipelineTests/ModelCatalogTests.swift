@@ -47,12 +47,12 @@ enum QuickTraining {
 
         let draft = try ModelCatalog.draft(for: model, trainingFromVersion: 2)
         #expect(draft.trainingStoreVersion == 3 && draft.trainingFromVersion == 2 && draft.trainingRowCount == 600)
-        let params = try JSONDecoder().decode(RegistryPayload.Parameters.self, from: draft.params)
+        let params = try JSONDecoder().decode(ModelDocuments.Parameters.self, from: draft.params)
         #expect(params.featureNames == Column.inputs.map(\.name))
         #expect(params.threshold == model.threshold)
-        let metrics = try JSONDecoder().decode(RegistryPayload.Metrics.self, from: draft.metrics)
+        let metrics = try JSONDecoder().decode(ModelDocuments.Metrics.self, from: draft.metrics)
         #expect(metrics.holdout?.rows == 120)
-        #expect(try JSONDecoder().decode(RegistryPayload.Importances.self, from: draft.importances).first?.feature == "PageValues")
+        #expect(try JSONDecoder().decode(ModelDocuments.Importances.self, from: draft.importances).first?.feature == "PageValues")
 
         let record = try store.registerModel(draft)
         try store.promote(version: record.version, reason: "test")

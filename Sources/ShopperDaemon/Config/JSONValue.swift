@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 
 /// A JSON value with its type kept exactly as written.
 ///
@@ -37,7 +38,7 @@ package indirect enum JSONValue: Sendable, Equatable, Decodable {
 
     /// Parses a whole document.
     package static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONPolicy.decode(JSONValue.self, from: data)
     }
 
     /// What the type is called in a message.
@@ -67,6 +68,6 @@ package indirect enum JSONValue: Sendable, Equatable, Decodable {
     }
 
     private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        JSONPolicy.quoted(text)
     }
 }

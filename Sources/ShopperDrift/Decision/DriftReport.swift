@@ -94,7 +94,7 @@ package struct DriftReport: Sendable, Codable, Equatable {
     package var drivers: [Column]
     package var alpha: Double
     package var correction: MultipleTestingCorrection
-    package var minEffect: Double?
+    @ExplicitNull package var minEffect: Double?
     /// All rows of the reference (the model's training rows).
     package var referenceRows: Int
     package var currentRows: Int
@@ -103,13 +103,13 @@ package struct DriftReport: Sendable, Codable, Equatable {
     /// How the compared reference rows were chosen from the batch's calendar.
     package var calendarMatch: CalendarMatchLevel = .none
     /// The months of the compared reference rows (empty: the whole reference).
-    package var monthsMatched: [Month] = []
+    @MonthNames package var monthsMatched: [Month] = []
     /// The reference rows the batch was actually compared with (`referenceRows` unless matched).
     package var referenceRowsCompared: Int = 0
     /// The batch's months of which the reference has no row at all. When they hold at least half
     /// of the batch (``DriftDetector/unseenSeasonShare``), the batch is outside the model's
     /// experience and Month's own test may decide (see `rule`).
-    package var unseenMonths: [Month] = []
+    @MonthNames package var unseenMonths: [Month] = []
 
     enum CodingKeys: String, CodingKey {
         case rule, drivers, alpha, correction, columns
@@ -154,27 +154,9 @@ package struct DriftReport: Sendable, Codable, Equatable {
         currentRows = try container.decode(Int.self, forKey: .currentRows)
         columns = try container.decode([ColumnDrift].self, forKey: .columns)
         calendarMatch = try container.decodeIfPresent(CalendarMatchLevel.self, forKey: .calendarMatch) ?? .none
-        monthsMatched = try (container.decodeIfPresent([String].self, forKey: .monthsMatched) ?? []).compactMap(Month.init(parsing:))
+        _monthsMatched = try container.decode(MonthNames.self, forKey: .monthsMatched)
         referenceRowsCompared = try container.decodeIfPresent(Int.self, forKey: .referenceRowsCompared) ?? referenceRows
-        unseenMonths = try (container.decodeIfPresent([String].self, forKey: .unseenMonths) ?? []).compactMap(Month.init(parsing:))
-    }
-
-    /// Always writes `min_effect` (null when unset), so consumers see every key.
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(criticalDrift, forKey: .criticalDrift)
-        try container.encode(rule, forKey: .rule)
-        try container.encode(drivers, forKey: .drivers)
-        try container.encode(alpha, forKey: .alpha)
-        try container.encode(correction, forKey: .correction)
-        try container.encode(minEffect, forKey: .minEffect)
-        try container.encode(referenceRows, forKey: .referenceRows)
-        try container.encode(currentRows, forKey: .currentRows)
-        try container.encode(columns, forKey: .columns)
-        try container.encode(calendarMatch, forKey: .calendarMatch)
-        try container.encode(monthsMatched.map(\.name), forKey: .monthsMatched)
-        try container.encode(referenceRowsCompared, forKey: .referenceRowsCompared)
-        try container.encode(unseenMonths.map(\.name), forKey: .unseenMonths)
+        _unseenMonths = try container.decode(MonthNames.self, forKey: .unseenMonths)
     }
 
     /// Drifted behavioural features first, then drifted calendar features (smallest adjusted p

@@ -37,13 +37,13 @@ extension ModelCatalog {
     }
 
     /// Every registered model with its documents decoded, oldest first.
-    package func entries() throws -> [RegisteredModel] {
-        try store.models().map { record throws(CatalogError) in try RegisteredModel(record: record) }
+    package func entries() throws -> [ModelEntry] {
+        try store.models().map { record throws(CatalogError) in try ModelEntry(record: record) }
     }
 
     /// One registered model with its documents decoded.
-    package func entry(_ reference: ModelReference) throws -> RegisteredModel {
-        try RegisteredModel(record: store.model(version: try version(of: reference)))
+    package func entry(_ reference: ModelReference) throws -> ModelEntry {
+        try ModelEntry(record: store.model(version: try version(of: reference)))
     }
 
     /// The version a reference names (throws `StoreError.unknownModel` / `aliasNotSet`).

@@ -25,7 +25,7 @@ package final class ModelCatalog: Sendable {
     /// A registry entry for a trained model. `trainingFromVersion` is the oldest store version of
     /// its training window (nil: from the first version).
     package static func draft(for model: ForestModel, trainingFromVersion: Int?) throws -> ModelDraft {
-        let payloads = try RegistryPayload.encode(model)
+        let payloads = try ModelDocuments.encode(model)
         let provenance = model.metadata.provenance
         return ModelDraft(
             params: payloads.params, metrics: payloads.metrics, importances: payloads.importances,

@@ -21,8 +21,8 @@ package struct BatchOutcome: Sendable {
         // A recorded job's report is one this process type wrote and always decodes. One that does
         // not (a damaged store) still reaches the outbox verbatim (`OutboxWriter` writes
         // `job.report`); only the journal event loses its figures.
-        self.report = report ?? (accepted ? try? JSONDecoder().decode(BatchReport.self, from: job.report) : nil)
-        self.rejection = rejection ?? (accepted ? nil : try? JSONDecoder().decode(RejectionReport.self, from: job.report))
+        self.report = report ?? (accepted ? try? JSONPolicy.decode(BatchReport.self, from: job.report) : nil)
+        self.rejection = rejection ?? (accepted ? nil : try? JSONPolicy.decode(RejectionReport.self, from: job.report))
         self.retrainSkipped = retrainSkipped
     }
 }

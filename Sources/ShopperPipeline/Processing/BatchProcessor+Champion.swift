@@ -26,7 +26,7 @@ extension BatchProcessor {
         var validationROCAUC: Double?
         var validationUnknown: String?
         do {
-            let metrics = try JSONDecoder().decode(RegistryPayload.Metrics.self, from: record.metrics)
+            let metrics = try JSONPolicy.decode(ModelDocuments.Metrics.self, from: record.metrics)
             validationROCAUC = metrics.holdout?.rocAUC ?? metrics.outOfBag?.rocAUC
         } catch {
             validationUnknown = "its stored metrics cannot be read (\(error)), so there is no validation ROC AUC to compare with"

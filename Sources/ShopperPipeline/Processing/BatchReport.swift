@@ -181,17 +181,16 @@ package struct RejectionReport: Sendable, Codable, Equatable {
 }
 
 enum ReportJSON {
-    /// Reports are pretty-printed with sorted keys: stable bytes for the same content.
+    /// Reports follow `JSONPolicy` (pretty-printed, sorted keys, non-finite numbers as null), with a
+    /// final newline.
     static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var data = try encoder.encode(value)
+        var data = try JSONPolicy.encode(value)
         data.append(0x0A)
         return data
     }
 
+    /// When a batch was processed, to the millisecond.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+        JSONPolicy.timestamp(date, fractionalSeconds: true)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 import ShopperML
 
 /// What a model needs before it may serve: the one rule for a first champion and a challenger.
@@ -141,9 +142,9 @@ package struct EvidenceVerdict: Sendable, Codable, Equatable {
         package var nonBuyers: Int
         package var metric: String
         /// The metric on these rows; nil when undefined (a class is missing).
-        package var value: Double?
+        @ExplicitNull package var value: Double?
         /// The ROC AUC's standard error (Hanley & McNeil); nil when undefined.
-        package var standardError: Double?
+        @ExplicitNull package var standardError: Double?
 
         package init(rows: Int, buyers: Int, metric: String, value: Double?, standardError: Double?) {
             self.rows = rows
@@ -158,17 +159,6 @@ package struct EvidenceVerdict: Sendable, Codable, Equatable {
             case rows, buyers, metric, value
             case nonBuyers = "non_buyers"
             case standardError = "roc_auc_standard_error"
-        }
-
-        /// Undefined figures are written as null (not left out): a reader sees the key either way.
-        package func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(rows, forKey: .rows)
-            try c.encode(buyers, forKey: .buyers)
-            try c.encode(nonBuyers, forKey: .nonBuyers)
-            try c.encode(metric, forKey: .metric)
-            try c.encode(value, forKey: .value)
-            try c.encode(standardError, forKey: .standardError)
         }
     }
 

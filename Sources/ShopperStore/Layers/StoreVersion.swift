@@ -36,7 +36,7 @@ package struct StoreVersion: Sendable, Hashable, Codable {
     /// The invalid-row policy the batch was read with.
     package var policy: InvalidRowPolicy
     /// The months gold counted as peak season for this batch.
-    package var peakMonths: [Month]
+    @MonthNames package var peakMonths: [Month]
     /// The store-wide ids of this version's rows in bronze, silver and gold (same id in each).
     package var firstRowID: Int
     package var lastRowID: Int
@@ -62,29 +62,6 @@ package struct StoreVersion: Sendable, Hashable, Codable {
         case lastRowID = "last_row_id"
     }
 
-    /// Month names (`"Nov"`) in JSON rather than numbers, for people reading `versions --format json`.
-    package func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(version, forKey: .version)
-        try c.encode(fileName, forKey: .fileName)
-        try c.encode(byteSize, forKey: .byteSize)
-        try c.encode(sha256, forKey: .sha256)
-        try c.encode(receivedAt, forKey: .receivedAt)
-        try c.encode(ingestedAt, forKey: .ingestedAt)
-        try c.encode(isLabelled, forKey: .isLabelled)
-        try c.encode(rowCount, forKey: .rowCount)
-        try c.encode(labelledCount, forKey: .labelledCount)
-        try c.encode(positiveCount, forKey: .positiveCount)
-        try c.encode(duplicateCount, forKey: .duplicateCount)
-        try c.encode(quarantinedCount, forKey: .quarantinedCount)
-        try c.encode(header, forKey: .header)
-        try c.encode(unknownColumns, forKey: .unknownColumns)
-        try c.encode(policy, forKey: .policy)
-        try c.encode(peakMonths.map(\.name), forKey: .peakMonths)
-        try c.encode(firstRowID, forKey: .firstRowID)
-        try c.encode(lastRowID, forKey: .lastRowID)
-    }
-
     package init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decode(Int.self, forKey: .version)
@@ -103,7 +80,7 @@ package struct StoreVersion: Sendable, Hashable, Codable {
         header = try c.decode([String].self, forKey: .header)
         unknownColumns = try c.decode([String].self, forKey: .unknownColumns)
         policy = try c.decode(InvalidRowPolicy.self, forKey: .policy)
-        peakMonths = try c.decode([String].self, forKey: .peakMonths).compactMap { Month(parsing: $0) }
+        _peakMonths = try c.decode(MonthNames.self, forKey: .peakMonths)
         firstRowID = try c.decode(Int.self, forKey: .firstRowID)
         lastRowID = try c.decode(Int.self, forKey: .lastRowID)
     }

@@ -6,8 +6,8 @@ package enum ModelAlias: String, Sendable, Hashable, Codable, CaseIterable {
     case challenger
 }
 
-/// A trained model to register. The store keeps the payloads opaque (ShopperML owns their format),
-/// so the store does not depend on the ML module.
+/// A trained model to register (see `ModelCatalog.draft`). The store keeps the three documents
+/// opaque (their format is ShopperPipeline's `ModelDocuments`), so it does not depend on ShopperML.
 package struct ModelDraft: Sendable, Hashable {
     /// Hyper-parameters, JSON.
     package var params: Data

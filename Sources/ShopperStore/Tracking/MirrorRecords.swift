@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 
 /// What an external tracking server (MLflow) receives from the store: each kind is one table the
 /// mirror replays, in that table's natural order.
@@ -57,17 +58,17 @@ package struct MirrorRecord: Sendable, Hashable, Codable {
     /// The entity's key: model version, alias history id or job id, as text.
     package var key: String
     package var state: State
-    package var experimentID: String?
-    package var runID: String?
+    @ExplicitNull package var experimentID: String?
+    @ExplicitNull package var runID: String?
     /// The MLflow registered model version (models only).
-    package var registeredVersion: String?
+    @ExplicitNull package var registeredVersion: String?
     /// Failed attempts since the last success.
     package var attempts: Int
-    package var lastError: String?
-    package var lastAttemptAt: Date?
+    @ExplicitNull package var lastError: String?
+    @ExplicitNull package var lastAttemptAt: Date?
     /// Not retried before this time by the background mirror (nil: at the next pass).
-    package var nextAttemptAt: Date?
-    package var mirroredAt: Date?
+    @ExplicitNull package var nextAttemptAt: Date?
+    @ExplicitNull package var mirroredAt: Date?
 
     package init(
         target: String, kind: MirrorEntityKind, key: String, state: State, experimentID: String? = nil,
@@ -97,23 +98,6 @@ package struct MirrorRecord: Sendable, Hashable, Codable {
         case lastAttemptAt = "last_attempt_at"
         case nextAttemptAt = "next_attempt_at"
         case mirroredAt = "mirrored_at"
-    }
-
-    /// Writes every key (null when unset), so `shopperd mlflow status --format json` has one shape.
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(target, forKey: .target)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(key, forKey: .key)
-        try container.encode(state, forKey: .state)
-        try container.encode(experimentID, forKey: .experimentID)
-        try container.encode(runID, forKey: .runID)
-        try container.encode(registeredVersion, forKey: .registeredVersion)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(lastError, forKey: .lastError)
-        try container.encode(lastAttemptAt, forKey: .lastAttemptAt)
-        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
-        try container.encode(mirroredAt, forKey: .mirroredAt)
     }
 }
 

@@ -1,9 +1,14 @@
 import Foundation
+import ShopperCore
+import ShopperML
 
-/// The three JSON documents the model registry stores next to a model file (the store keeps them
-/// opaque; their format belongs here, with the model). Readers of the registry — `shopperd models`,
-/// the MLflow mirror — decode them with these types.
-package enum RegistryPayload {
+/// The three JSON documents the model registry stores next to a model file: `params`, `metrics`,
+/// `importances`. The store keeps them opaque (it does not depend on ShopperML, whose types they
+/// hold); the catalog writes them (`ModelCatalog.draft`) and reads them (`ModelEntry`).
+///
+/// Their format is frozen (`JSONPolicy.Form.registryDocument`): camelCase keys as in model files,
+/// dates as reference-date seconds. The stored bytes are mirrored verbatim to MLflow as artifacts.
+package enum ModelDocuments {
     /// `params`: how the model was grown and what it reads.
     package struct Parameters: Sendable, Codable, Hashable {
         package var forest: ForestParameters
@@ -49,19 +54,18 @@ package enum RegistryPayload {
 
     /// The three documents of a model, as stored.
     package static func encode(_ model: ForestModel) throws(ForestError) -> (params: Data, metrics: Data, importances: Data) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         do {
-            let params = try encoder.encode(Parameters(
-                forest: model.parameters, featureNames: model.featureNames, threshold: model.threshold, calibration: model.calibration))
+            let params = try JSONPolicy.encode(Parameters(
+                forest: model.parameters, featureNames: model.featureNames, threshold: model.threshold, calibration: model.calibration),
+                form: .registryDocument)
             let metadata = model.metadata
-            let metrics = try encoder.encode(Metrics(
+            let metrics = try JSONPolicy.encode(Metrics(
                 threshold: model.threshold, thresholdChoice: metadata.thresholdChoice, holdout: metadata.holdout,
-                outOfBag: metadata.outOfBag, tuning: metadata.tuning, provenance: metadata.provenance))
-            let importances = try encoder.encode(metadata.importances)
+                outOfBag: metadata.outOfBag, tuning: metadata.tuning, provenance: metadata.provenance), form: .registryDocument)
+            let importances = try JSONPolicy.encode(metadata.importances, form: .registryDocument)
             return (params, metrics, importances)
         } catch {
-            throw .invalidModelFile("cannot encode registry payloads: \(error)")
+            throw .invalidModelFile("cannot encode the registry documents: \(error)")
         }
     }
 }
