@@ -25,8 +25,14 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // libcrypto's SHA-256 (EVP), which uses the CPU's SHA instructions. On Debian: apt-get install -y libssl-dev.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Schema, strict CSV reading and validation, feature engineering. Pure: no I/O policy.
-        .target(name: "ShopperCore", swiftSettings: strict),
+        .target(name: "ShopperCore", dependencies: ["CCrypto"], swiftSettings: strict),
         // The versioned store (SQLite through GRDB): batches, layers, models, predictions.
         .target(
             name: "ShopperStore",
