@@ -28,7 +28,7 @@ import ShopperDaemon
             executable: ProbeProcess.shopperdPath)
         let ready = try #require(await socket.waitFor(timeout: .seconds(120)) { $0 == "READY=1" }, "no READY=1: \(traced.stderrLines)")
         let pid = try #require(await RealDaemonSystemCallTests.tracedDaemonPID(in: trace, tracer: traced.pid))
-        // A batch over 1 MiB, so the daemon's queues all work: the inbox's, the store's, the inotify
+        // A batch over 1 MiB, so the daemon's queues have work: the store's, the inotify
         // source, timers. (Not valid: a rejection is enough.)
         try FileOps.deliver("Administrative\n" + String(repeating: "1\n", count: 600_000), as: "large.csv", in: work.file("inbox"))
         #expect(await eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: work.file("outbox/large.rejected.json")) })
