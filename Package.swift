@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // libcrypto's SHA-256 (EVP), which uses the CPU's SHA instructions. On Debian: apt-get install -y libssl-dev.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // The one POSIX file I/O layer (on swift-system's FileDescriptor and Errno): read a whole file,
         // write all, atomic replace, mkdir -p, errno text. EINTR is retried here and nowhere else.
         .target(
@@ -36,7 +42,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Schema, strict CSV reading and validation, feature engineering. Pure: no I/O policy.
-        .target(name: "ShopperCore", dependencies: ["ShopperIO"], swiftSettings: strict),
+        .target(name: "ShopperCore", dependencies: ["ShopperIO", "CCrypto"], swiftSettings: strict),
         // The inbox and its rules: the naming rule, the `.shopperd` layout, claiming (Spool), writer
         // leases, defensive reading of entries, the inotify watcher and the start-up scan.
         .target(

@@ -6,6 +6,7 @@
 #   strace          the unit's system-call filter test
 #   libcurl4-openssl-dev  libcurl.so, which a static-stdlib build (--static-swift-stdlib, the
 #                   installed daemon, docs/systemd.md) links for FoundationNetworking
+#   libssl-dev      libcrypto's SHA-256 (the CCrypto target)
 # Safe to run again; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v systemd-analyze >/dev/null 2>&1 && command -v journalctl >/dev/null 2>&1 || missing+=(systemd)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 pkg-config --exists libcurl 2>/dev/null || missing+=(libcurl4-openssl-dev)
+pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
 if ((${#missing[@]})); then

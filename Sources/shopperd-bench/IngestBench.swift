@@ -110,13 +110,11 @@ struct IngestBench {
         let clock = ContinuousClock()
         var readTimes: [Duration] = []
         var hashTimes: [Duration] = []
-        var concurrentTimes: [Duration] = []
         var duplicateTimes: [Duration] = []
         var rowCount = 0
         for _ in 0..<runs {
             var batch: ParsedBatch?
-            readTimes.append(try clock.measure { batch = try BatchReader(concurrentHashing: false).read(bytes: bytes, fileName: name) })
-            concurrentTimes.append(try clock.measure { _ = try BatchReader().read(bytes: bytes, fileName: name) })
+            readTimes.append(try clock.measure { batch = try BatchReader().read(bytes: bytes, fileName: name) })
             rowCount = batch!.rowCount
             hashTimes.append(clock.measure { _ = bytes.withUnsafeBytes { SHA256.hex(of: $0) } })
             duplicateTimes.append(clock.measure { _ = DuplicateFinder.duplicateOfLine(sessions: batch!.sessions, lines: batch!.lines) })
@@ -128,9 +126,7 @@ struct IngestBench {
         print("\(name): \(Self.mb(bytes.count)) MB, \(rowCount) rows, best of \(runs)")
         print("  read on one thread (parse + validate + SHA-256 + duplicate flags): \(Self.ms(read)) ms (median \(Self.ms(Self.median(readTimes))) ms)"
               + " → \(Self.rate(size / 1e6, read)) MB/s, \(Self.rate(Double(rowCount), read)) rows/s")
-        print("  read with SHA-256 on a second thread (the default): \(Self.ms(concurrentTimes.min()!)) ms → "
-              + "\(Self.rate(size / 1e6, concurrentTimes.min()!)) MB/s")
-        print("  of which SHA-256: \(Self.ms(hash)) ms → \(Self.rate(size / 1e6, hash)) MB/s")
+        print("  of which SHA-256 (libcrypto): \(Self.ms(hash)) ms → \(Self.rate(size / 1e6, hash)) MB/s")
         print("  of which duplicate flagging: \(Self.ms(duplicateTimes.min()!)) ms")
         print("  parse + validate without hashing: \(Self.ms(parse)) ms → \(Self.rate(size / 1e6, parse)) MB/s, "
               + "\(Self.rate(Double(rowCount), parse)) rows/s")

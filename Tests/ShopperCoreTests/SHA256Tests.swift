@@ -22,6 +22,23 @@ import Testing
             == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    /// Multi-megabyte input, one shot and streamed in uneven slices (8 MiB of zeros, `sha256sum`).
+    @Test func eightMebibytesOfZeros() {
+        let bytes = [UInt8](repeating: 0, count: 8 << 20)
+        let digest = "2daeb1f36095b44b318410b3f4e8b5d989dcc7bb023d1426c492dab0a3053e74"
+        #expect(SHA256.hex(of: bytes) == digest)
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let end = min(offset + 1_000_003, all.count)
+                hasher.update(UnsafeRawBufferPointer(rebasing: all[offset..<end]))
+                offset = end
+            }
+        }
+        #expect(hasher.finalize().hexString == digest)
+    }
+
     /// Padding boundaries: lengths around 55/56/64 bytes take different padding paths.
     @Test(arguments: [55, 56, 63, 64, 65, 119, 120, 128])
     func streamingInChunksEqualsOneShot(length: Int) {
@@ -40,7 +57,7 @@ import Testing
 
     @Test func matchesSystemSha256sum() throws {
         var generator = SplitMix64(seed: 7)
-        let bytes = (0..<200_003).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let bytes = (0..<3_000_003).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString).bin")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }

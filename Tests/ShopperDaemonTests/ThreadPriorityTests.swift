@@ -29,8 +29,8 @@ import ShopperTestSupport
             executable: ProbeProcess.shopperdPath)
         let ready = try #require(await socket.waitFor(timeout: .seconds(120)) { $0 == "READY=1" }, "no READY=1: \(traced.stderrLines)")
         let pid = try #require(await RealDaemonSystemCallTests.tracedDaemonPID(in: trace, tracer: traced.pid))
-        // A batch over 1 MiB: its SHA-256 runs on a second thread (the hashing queue), the store's
-        // queues, the inotify source, timers. (Not valid: a rejection is enough.)
+        // A batch over 1 MiB, so the daemon's queues have work: the store's, the inotify
+        // source, timers. (Not valid: a rejection is enough.)
         try FileOps.deliver("Administrative\n" + String(repeating: "1\n", count: 600_000), as: "large.csv", in: work.file("inbox"))
         #expect(await eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: work.file("outbox/large.rejected.json")) })
         #expect(await socket.waitFor(from: ready) { $0.hasPrefix("WATCHDOG=1") } != nil)

@@ -3,8 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,13 +21,6 @@ package struct BatchReader: Sendable {
     /// Files larger than this are refused before being read (nil: no limit).
     package var maxBytes: Int?
 
-    /// Whether a large file's SHA-256 is computed on a second thread while the first parses.
-    /// Hashing costs about as much as parsing (≈ 260 MB/s in Swift, no SHA instructions), so on a
-    /// machine with a spare core this halves the time of `read`. Off: everything on the caller's thread.
-    /// Either way `read` is synchronous: for files of megabytes, call it off latency-sensitive
-    /// actors (the caller's thread waits for the hashing thread at the end).
-    package var concurrentHashing: Bool
-
     /// At most this many issues are listed in a `BatchError` (all are counted).
     package static let issueLimit = 1_000
 
@@ -38,14 +29,9 @@ package struct BatchReader: Sendable {
     /// file holds (data rows with more fields are ragged rows, counted but not stored).
     package static let maxColumns = 4_096
 
-    /// Files at least this large are hashed concurrently (when `concurrentHashing`); below it a
-    /// thread hop costs more than it saves.
-    static let concurrentHashThreshold = 1 << 20
-
-    package init(policy: InvalidRowPolicy = .reject, maxBytes: Int? = nil, concurrentHashing: Bool = true) {
+    package init(policy: InvalidRowPolicy = .reject, maxBytes: Int? = nil) {
         self.policy = policy
         self.maxBytes = maxBytes
-        self.concurrentHashing = concurrentHashing
     }
 
     /// Reads the file at `url`; the batch is named by the file's last path component.
@@ -65,27 +51,15 @@ package struct BatchReader: Sendable {
         try bytes.withUnsafeBufferPointer { buffer throws(BatchError) in
             try checkIsText(buffer.baseAddress!, buffer.count, fileName: fileName)
         }
-        let digest = DigestTask(bytes: bytes, concurrently: concurrentHashing && bytes.count >= BatchReader.concurrentHashThreshold)
-        let result: Result<ParsedBatch, BatchError> = bytes.withUnsafeBufferPointer { buffer in
-            do throws(BatchError) {
-                return .success(try parse(buffer, bytes: bytes, fileName: fileName, digest: digest))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch result {
-        case .success(let batch):
-            return batch
-        case .failure(let error):
-            digest.cancel()
-            throw error
+        return try bytes.withUnsafeBufferPointer { buffer throws(BatchError) in
+            try parse(buffer, bytes: bytes, fileName: fileName)
         }
     }
 
     // MARK: - The pass over the file
 
     private func parse(
-        _ buffer: UnsafeBufferPointer<UInt8>, bytes: [UInt8], fileName: String, digest: DigestTask
+        _ buffer: UnsafeBufferPointer<UInt8>, bytes: [UInt8], fileName: String
     ) throws(BatchError) -> ParsedBatch {
         let base = buffer.baseAddress!
         let count = buffer.count
@@ -177,7 +151,7 @@ package struct BatchReader: Sendable {
         }
 
         return ParsedBatch(
-            fileName: fileName, byteSize: count, sha256: digest.wait(),
+            fileName: fileName, byteSize: count, sha256: SHA256.hex(of: UnsafeRawBufferPointer(buffer)),
             header: header.names, unknownColumns: header.unknownColumns, hasLabelColumn: header.hasLabelColumn,
             sessions: sessions, lines: lines, duplicateOfLine: DuplicateFinder.duplicateOfLine(sessions: sessions, lines: lines, fingerprints: fingerprints),
             quarantined: quarantined, bytes: bytes, recordStarts: starts, recordEnds: ends
@@ -203,56 +177,5 @@ package struct BatchReader: Sendable {
             for i in 0..<offset where base[i] == UInt8(ascii: "\n") { line += 1 }
             throw .notText(file: fileName, line: line, reason: "NUL byte at offset \(offset): binary data (or UTF-16/UTF-32 text without a byte-order mark), not UTF-8 text")
         }
-    }
-}
-
-/// A file's SHA-256, computed on a global dispatch queue while the caller parses, or inline.
-private final class DigestTask: @unchecked Sendable {
-    // Safety: `digest` is written once, by the hashing work item or by `wait()`, and read only
-    // after `group.wait()`, which orders the write before the read. `cancelled` is atomic.
-    private let group = DispatchGroup()
-    private var digest: String?
-    private let bytes: [UInt8]
-    private let cancelled = Atomic<Bool>(false)
-
-    /// Hashing goes by slices of this size, checking for cancellation between them.
-    private static let slice = 1 << 20
-
-    init(bytes: [UInt8], concurrently: Bool) {
-        self.bytes = bytes
-        if concurrently {
-            // Default QoS, not user-initiated: on Linux libdispatch gives a user-initiated worker
-            // thread nice -2 with setpriority(2), which an unprivileged service (no CAP_SYS_NICE)
-            // may not do; it logs "Failed to set thread priority for worker thread … errno=13".
-            DispatchQueue.global(qos: .default).async(group: group) { [self] in
-                var hasher = SHA256()
-                let finished = bytes.withUnsafeBytes { all -> Bool in
-                    var offset = 0
-                    while offset < all.count {
-                        if cancelled.load(ordering: .relaxed) { return false }
-                        let end = min(offset + DigestTask.slice, all.count)
-                        hasher.update(UnsafeRawBufferPointer(rebasing: all[offset..<end]))
-                        offset = end
-                    }
-                    return true
-                }
-                if finished { digest = hasher.finalize().hexString }
-            }
-        }
-    }
-
-    /// The digest, waiting for the concurrent computation or computing it now.
-    func wait() -> String {
-        group.wait()
-        if let digest { return digest }
-        let computed = bytes.withUnsafeBytes { SHA256.hex(of: $0) }
-        digest = computed
-        return computed
-    }
-
-    /// The batch failed: stop hashing and wait for the worker to notice.
-    func cancel() {
-        cancelled.store(true, ordering: .relaxed)
-        group.wait()
     }
 }
