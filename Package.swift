@@ -91,7 +91,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Benchmarks: run with `swift run -c release shopperd-bench <suite>`; see README.
+        // Benchmarks: run with `swift run -c release shopperd-bench <suite>`; see docs/benchmarks.md.
         .executableTarget(
             name: "shopperd-bench",
             dependencies: [

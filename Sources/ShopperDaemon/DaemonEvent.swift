@@ -33,7 +33,8 @@ package enum DaemonEvent: Equatable, Sendable {
                        championScore: Double?, challengerScore: Double?, duration: Duration,
                        decision: BatchDecision = .retrainPromoted, pairedTest: PairedComparison? = nil)
     /// A batch was invalid: rejected with its errors, the original quarantined.
-    case batchRejected(batch: InboxFileName, reason: String, errorCount: Int)
+    /// `decision` is `reject` or `duplicate` (the same content already stored): both end in quarantine.
+    case batchRejected(batch: InboxFileName, reason: String, errorCount: Int, decision: BatchDecision = .reject)
     /// Under `on-invalid = quarantine-rows`, an accepted batch had invalid rows, set aside:
     /// `listed` holds the issues of the first `QuarantineListing.journalRowLimit` of them.
     case rowsQuarantined(batch: InboxFileName, keptRows: Int, quarantinedRows: Int, listed: [ValidationIssue], issueCount: Int)
@@ -118,7 +119,9 @@ package enum DaemonEvent: Equatable, Sendable {
         case let .modelPromoted(_, previous, model, metric, champion, challenger, _, _, nil):
             let versus = champion.map { " vs champion \($0)" } ?? ""
             return "model \(model) promoted\(previous.map { " over \($0)" } ?? ""): \(metric) \(challenger.map { "\($0)" } ?? "undefined")\(versus)"
-        case let .batchRejected(batch, reason, errors):
+        case let .batchRejected(batch, reason, _, .duplicate):
+            return "batch \(batch) is a duplicate, not stored again: \(reason)"
+        case let .batchRejected(batch, reason, errors, _):
             return "batch \(batch) rejected (\(errors) error\(errors == 1 ? "" : "s")): \(reason)"
         case let .rowsQuarantined(batch, kept, quarantined, listed, _):
             let total = kept + quarantined
@@ -194,9 +197,9 @@ package enum DaemonEvent: Equatable, Sendable {
             fields.append(JournalField("DECISION", decision.rawValue))
             fields.append(JournalField("DURATION_MS", Self.milliseconds(duration)))
             return fields
-        case let .batchRejected(batch, reason, errors):
+        case let .batchRejected(batch, reason, errors, decision):
             return Self.batchField(batch) + [
-                JournalField("DECISION", BatchDecision.reject.rawValue), JournalField("REASON", reason),
+                JournalField("DECISION", decision.rawValue), JournalField("REASON", reason),
                 JournalField("ERRORS", errors),
             ]
         case let .rowsQuarantined(batch, kept, quarantined, listed, issueCount):

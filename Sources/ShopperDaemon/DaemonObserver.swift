@@ -25,7 +25,9 @@ struct DaemonObserver: PipelineObserver {
         let job = outcome.job
         let reportPath = outbox + "/" + (files.last ?? "")
         if let rejection = outcome.rejection {
-            context.log(.batchRejected(batch: name, reason: rejection.reason, errorCount: max(1, rejection.issueCount)))
+            let decision: BatchDecision = rejection.duplicateOf == nil ? .reject : .duplicate
+            context.log(.batchRejected(batch: name, reason: rejection.reason, errorCount: max(1, rejection.issueCount),
+                                       decision: decision))
             await notify("rejection", reportPath)
         } else if let report = outcome.report {
             let duration = Duration.milliseconds(Int64(report.timingsMS.total.rounded()))

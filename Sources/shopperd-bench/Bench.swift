@@ -1,5 +1,5 @@
 // Benchmarks, run in release: `swift run -c release shopperd-bench <suite> [options]`.
-// Each suite lives in its own file and prints the figures README quotes; this file declares the
+// Each suite lives in its own file and prints the figures docs/benchmarks.md quotes; this file declares the
 // command line (swift-argument-parser: `--help` for every suite, and a message, not a backtrace,
 // for a bad option or a missing file).
 import ArgumentParser

@@ -150,9 +150,16 @@ extension DaemonEndToEndTests {
             #expect(try workspace.report("after-rejection").models.serving == 2)
             #expect(daemon.isRunning)
 
+            // 6. The same bytes again: a duplicate, journaled as such (not as a rejection), kept in quarantine.
+            try workspace.deliver(DaemonBatches.stationary(part: 1), as: "again.csv")
+            #expect(await workspace.waitForOutcome("again"))
+            #expect(try workspace.rejection("again").outcome == "duplicate")
+            let duplicateEvent = try #require(await daemon.waitForEvent("batch-rejected", batch: "again.csv"))
+            #expect(duplicateEvent["DECISION"] == "duplicate", "\(duplicateEvent)")
+
             daemon.send(SIGTERM)
             #expect(await daemon.exitStatus() == 0)
-            #expect(workspace.archiveFiles.count == 4 && workspace.quarantineFiles.count == 1 && workspace.claimedFiles.isEmpty)
+            #expect(workspace.archiveFiles.count == 4 && workspace.quarantineFiles.count == 2 && workspace.claimedFiles.isEmpty)
         }
     }
 }
