@@ -65,16 +65,21 @@ package enum NumberParser {
         }
     }
 
+    /// An optional leading sign: whether it is `-`, and where the digits start.
+    private static func sign(_ first: UInt8) -> (negative: Bool, start: Int) {
+        switch first {
+        case UInt8(ascii: "-"): (true, 1)
+        case UInt8(ascii: "+"): (false, 1)
+        default: (false, 0)
+        }
+    }
+
     /// Parses `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?` exactly.
     package static func parseDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> DecimalResult {
         let n = bytes.count
         guard n > 0, let p = bytes.baseAddress else { return .invalid }
-        var i = 0
-        var negative = false
-        if p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+") {
-            negative = p[0] == UInt8(ascii: "-")
-            i = 1
-        }
+        let (negative, start) = sign(p[0])
+        var i = start
         // Every digit goes into the significand; it is exact while there are at most 19 digits
         // (10^19 < 2^64), which covers nearly every cell. Longer literals go to `strtod`.
         var mantissa: UInt64 = 0
@@ -147,12 +152,8 @@ package enum NumberParser {
     package static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> IntegerResult {
         let n = bytes.count
         guard n > 0, let p = bytes.baseAddress else { return .invalid }
-        var i = 0
-        var negative = false
-        if p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+") {
-            negative = p[0] == UInt8(ascii: "-")
-            i = 1
-        }
+        let (negative, start) = sign(p[0])
+        var i = start
         guard i < n else { return .invalid }
         var value = 0
         var overflow = false

@@ -37,15 +37,7 @@ package struct Daemon: Sendable {
 
     /// Runs until stopped; returns how the process should exit.
     package func run() async -> ServiceExit {
-        let events: EventLog
-        do {
-            events = try EventLog(target: settings.logTarget)
-        } catch {
-            FileHandle.standardError.write(Data("shopperd: \(error)\n".utf8))
-            return .failure
-        }
-        let notifier = SystemdNotifier()
-        let monitor = HealthMonitor(policy: HealthPolicy(stuckLimit: settings.stuckLimit), notifier: notifier, events: events)
+        guard let (events, notifier, monitor) = Self.serviceParts(settings) else { return .failure }
         let runner = ServiceRunner(notifier: notifier, events: events, monitor: monitor, stopGrace: settings.stopGrace,
                                    reloadVerdicts: ReloadVerdictFile(state: settings.state))
         let current = Mutex(settings)
@@ -67,62 +59,23 @@ package struct Daemon: Sendable {
         }
     }
 
-    /// How many attempts `run --once` gives a batch that fails transiently before it leaves it
-    /// pending for the next run: a run must end, and a cron job comes back anyway.
-    static let onceAttempts = 3
-
-    /// `shopperd run --once`: claims what waits in the inbox, takes every pending batch to its
-    /// outcome, and returns (batches waiting for a champion stay in the spool). For cron jobs and
-    /// scripts; events go to the same log target. It always ends: a batch whose transient failure
-    /// outlasts ``onceAttempts`` attempts is left pending for the next run, and the exit status is
-    /// then 75 (EX_TEMPFAIL) so the caller knows to run it again later.
-    package func runOnce() async -> ServiceExit {
+    /// The journal (or stderr) log, the systemd notifier and the health monitor a run reports
+    /// through; nil, said on stderr, when the log target cannot be opened.
+    static func serviceParts(_ settings: DaemonSettings) -> (EventLog, SystemdNotifier, HealthMonitor)? {
         let events: EventLog
         do {
             events = try EventLog(target: settings.logTarget)
         } catch {
             FileHandle.standardError.write(Data("shopperd: \(error)\n".utf8))
-            return .failure
+            return nil
         }
         let notifier = SystemdNotifier()
-        let monitor = HealthMonitor(policy: HealthPolicy(stuckLimit: settings.stuckLimit), notifier: notifier, events: events)
-        let context = ServiceContext(monitor: monitor, events: events, notifier: notifier, stop: StopRequest())
-        let live = LiveState()
-        do {
-            let (lock, pipeline) = try await Self.openPipeline(settings)
-            defer { withExtendedLifetime(lock) {} }
-            await live.attach(pipeline: pipeline, hooks: settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) })
-            if let bootstrap = settings.bootstrap, let event = try await Self.bootstrap(from: bootstrap, pipeline: pipeline) {
-                events.log(event)
-            }
-            try await Self.claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
-            let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: nil,
-                                          pipeline: pipeline)
-            try await pipeline.drain(observer: observer, patience: Self.onceAttempts)
-            let waiting = await pipeline.waitingCount
-            if waiting > 0 {
-                FileHandle.standardError.write(Data("shopperd: \(waiting) batch(es) wait for a champion in the spool\n".utf8))
-            }
-            if let mlflow = settings.mlflow {
-                await Self.mirrorOnce(MLflowMirror(store: pipeline.store, settings: mlflow), events: events)
-            }
-            let retrying = await pipeline.retryingCount
-            guard retrying == 0 else {
-                let failure = await pipeline.latestFailure ?? ""
-                FileHandle.standardError.write(Data(("shopperd: \(retrying) batch(es) left pending after \(Self.onceAttempts) failed "
-                    + "attempts \(failure); they are retried by the next run (exit status 75)\n").utf8))
-                return .tryAgainLater
-            }
-            return .success
-        } catch {
-            events.log(.serviceFailed(error: String(describing: error)))
-            return ServiceExit(failure: error)
-        }
+        return (events, notifier, HealthMonitor(policy: HealthPolicy(stuckLimit: settings.stuckLimit), notifier: notifier, events: events))
     }
 
     /// The directories, the instance lock (held by the caller for as long as it runs), then the
     /// pipeline on them: the lock comes before anything in the state directory or the inbox is touched.
-    private static func openPipeline(_ settings: DaemonSettings) async throws -> (InstanceLock, Pipeline) {
+    static func openPipeline(_ settings: DaemonSettings) async throws -> (InstanceLock, Pipeline) {
         for directory in [settings.inbox, settings.outbox, settings.state, InboxLayout(inbox: settings.inbox).bookkeeping] {
             try Directory.createAll(directory)
         }
@@ -200,22 +153,8 @@ package struct Daemon: Sendable {
         }
     }
 
-    /// `--once` has no background mirror: one pass before exiting, so that a cron job's batches
-    /// reach MLflow too. What fails stays pending in the store for the next run (or `shopperd
-    /// mlflow sync`); the exit status is the pipeline's, never the mirror's.
-    private static func mirrorOnce(_ mirror: MLflowMirror, events: EventLog) async {
-        let wasBehind = await mirror.status().health == .behind
-        let progress = await mirror.syncOnce()
-        let status = await mirror.status()
-        if !progress.failed.isEmpty && status.pending.total > 0 {
-            events.log(journalEvent(.fallingBehind(status)))
-        } else if wasBehind && status.health == .caughtUp {
-            events.log(journalEvent(.caughtUp(status)))
-        }
-    }
-
     /// The journal event of a change in the mirror's standing.
-    private static func journalEvent(_ event: MirrorEvent) -> DaemonEvent {
+    static func journalEvent(_ event: MirrorEvent) -> DaemonEvent {
         switch event {
         case .fallingBehind(let status):
             .mlflowBehind(pending: status.pending.total, error: status.lastError ?? "unknown", message: event.message)
@@ -226,7 +165,7 @@ package struct Daemon: Sendable {
 
     /// `--bootstrap FILE` when there is no champion: trains it, and describes it for the journal
     /// (its holdout ROC AUC as the score); or says what the first champion still waits for.
-    private static func bootstrap(from path: String, pipeline: Pipeline) async throws -> DaemonEvent? {
+    static func bootstrap(from path: String, pipeline: Pipeline) async throws -> DaemonEvent? {
         let started = ContinuousClock.now
         switch try await pipeline.bootstrap(from: path) {
         case .championExists:
@@ -245,7 +184,7 @@ package struct Daemon: Sendable {
     /// it is closed.
     /// Returns how many it claimed.
     @discardableResult
-    private static func claimWaiting(_ settings: DaemonSettings, pipeline: Pipeline, context: ServiceContext, settle: Duration) async throws -> Int {
+    static func claimWaiting(_ settings: DaemonSettings, pipeline: Pipeline, context: ServiceContext, settle: Duration) async throws -> Int {
         let now = Date().timeIntervalSince1970
         var claimed = 0
         for entry in try InboxScanner(directory: settings.inbox).entries() {
@@ -258,36 +197,6 @@ package struct Daemon: Sendable {
             }
         }
         return claimed
-    }
-}
-
-/// What can end the daemon's run loop with a failure (systemd restarts it).
-package enum DaemonError: Error, CustomStringConvertible {
-    case inboxLost(String)
-
-    package var description: String {
-        switch self {
-        case .inboxLost(let path):
-            "the inbox \(path) was removed, moved or unmounted; recreate it (systemd-tmpfiles --create) and restart"
-        }
-    }
-}
-
-/// The settings a reload can change while the loop runs, shared with the loop.
-actor LiveState {
-    private var pipeline: Pipeline?
-    private(set) var hooks: EventHook?
-
-    func attach(pipeline: Pipeline, hooks: EventHook?) {
-        self.pipeline = pipeline
-        self.hooks = hooks
-    }
-
-    func apply(_ settings: DaemonSettings) async throws {
-        guard let pipeline else { return }
-        await pipeline.processor.update(settings.pipeline)
-        await pipeline.setRetryPolicy(settings.retryPolicy)
-        hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
     }
 }
 

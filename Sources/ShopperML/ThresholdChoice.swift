@@ -54,7 +54,7 @@ package struct ThresholdChoice: Sendable, Codable, Hashable {
         precondition(confidence >= 0.5 && confidence < 1, "confidence must be in [0.5, 1)")
         let positives = labels.lazy.filter { $0 }.count
         guard positives > 0 else { return nil }
-        let z = Normal.quantile(confidence)
+        let z = NormalDistribution.quantile(confidence)
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
         var truePositives = 0
         var flagged = 0
@@ -84,7 +84,7 @@ package struct ThresholdChoice: Sendable, Codable, Hashable {
     /// back to flagging every row. 1 for the plain rule (confidence 0.5).
     package static func minimumPositives(forRecall targetRecall: Double, confidence: Double) -> Int {
         precondition(targetRecall > 0 && targetRecall <= 1 && confidence >= 0.5 && confidence < 1)
-        let z = Normal.quantile(confidence)
+        let z = NormalDistribution.quantile(confidence)
         guard z > 0 else { return 1 }
         guard targetRecall < 1 else { return Int.max }
         var p = max(1, Int((z * z * targetRecall / (1 - targetRecall)).rounded(.down)))
@@ -102,34 +102,5 @@ package struct ThresholdChoice: Sendable, Codable, Hashable {
         let centre = p + z2 / (2 * n)
         let spread = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
         return (centre - spread) / (1 + z2 / n)
-    }
-}
-
-/// The standard normal distribution's quantile function.
-enum Normal {
-    /// Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation (relative error < 1.2e-9).
-    static func quantile(_ p: Double) -> Double {
-        precondition(p > 0 && p < 1)
-        if p == 0.5 { return 0 }
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
-        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
-        let low = 0.02425
-        if p < low {
-            let q = (-2 * log(p)).squareRoot()
-            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-        }
-        if p > 1 - low {
-            return -quantile(1 - p)
-        }
-        let q = p - 0.5
-        let r = q * q
-        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
 }

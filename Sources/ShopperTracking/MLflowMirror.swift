@@ -28,22 +28,22 @@ package actor MLflowMirror {
 
     /// Standing changes ("falling behind", "caught up"), for the journal.
     package nonisolated let events: AsyncStream<MirrorEvent>
-    private let eventSink: AsyncStream<MirrorEvent>.Continuation
+    let eventSink: AsyncStream<MirrorEvent>.Continuation
 
-    private var experimentIDs: [String: String] = [:]
-    private var registeredModelReady = false
+    var experimentIDs: [String: String] = [:]
+    var registeredModelReady = false
     var referenceCache = ReferenceCache()
     private var behind: Bool
-    private var consecutiveFailedPasses = 0
-    private var lastPassFailure: MirrorFailure?
-    private var lastPassFailureAt: Date?
+    var consecutiveFailedPasses = 0
+    private(set) var lastPassFailure: MirrorFailure?
+    private(set) var lastPassFailureAt: Date?
 
     private var passRunning = false
     private var passWaiters: [CheckedContinuation<Void, Never>] = []
-    private var wakeUp: CheckedContinuation<Void, Never>?
+    var wakeUp: CheckedContinuation<Void, Never>?
     /// Whether the current wait ends on a nudge (the poll wait) or only on its timer (a backoff).
-    private var wakeUpOnNudge = false
-    private var nudged = false
+    var wakeUpOnNudge = false
+    var nudged = false
 
     /// - Parameters:
     ///   - transport: how requests reach the server; nil for the real one (URLSession).
@@ -62,96 +62,6 @@ package actor MLflowMirror {
     }
 
     deinit { eventSink.finish() }
-
-    // MARK: - The background loop
-
-    /// Mirrors until the calling task is cancelled: a pass, then a wait for `nudge()`, the next
-    /// due retry or the poll interval; after a failed pass, exponential backoff (nudges do not cut
-    /// a backoff short, so a stream of batches cannot hammer a server that is down).
-    package func run() async {
-        while !Task.isCancelled {
-            let progress = await syncOnce()
-            if Task.isCancelled { break }
-            if progress.stoppedEarly {
-                consecutiveFailedPasses += 1
-                await wait(for: backoff(consecutiveFailedPasses), wakeOnNudge: false)
-            } else {
-                consecutiveFailedPasses = 0
-                var delay = settings.pollInterval
-                if let retry = progress.nextRetryAt {
-                    delay = min(delay, .milliseconds(max(10, Int64(retry.timeIntervalSince(now()) * 1000))))
-                }
-                await wait(for: delay, wakeOnNudge: true)
-            }
-        }
-        eventSink.finish()
-    }
-
-    /// Asks the background loop for a pass now (after a batch, a training, a promotion). Cheap;
-    /// never waits for the server.
-    package func nudge() {
-        nudged = true
-        guard wakeUpOnNudge else { return }  // a backoff runs its course; the nudge waits for the pass after it
-        wake()
-    }
-
-    /// The pause after `failures` failed passes in a row: base · 2^(failures−1), at most the cap.
-    func backoff(_ failures: Int) -> Duration {
-        let exponent = min(max(failures - 1, 0), 30)
-        let delay = settings.retryBase * (1 << exponent)
-        return min(delay, settings.retryCap)
-    }
-
-    private func wait(for delay: Duration, wakeOnNudge: Bool) async {
-        if wakeOnNudge && nudged {
-            nudged = false
-            return
-        }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            await self?.wake()
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                if Task.isCancelled {
-                    continuation.resume()
-                } else {
-                    wakeUp = continuation
-                    wakeUpOnNudge = wakeOnNudge
-                }
-            }
-        } onCancel: {
-            Task { await self.wake() }
-        }
-        timer.cancel()
-        if wakeOnNudge { nudged = false }
-        // A nudge during a backoff stays pending: the pass after the backoff takes it.
-    }
-
-    private func wake() {
-        wakeUp?.resume()
-        wakeUp = nil
-        wakeUpOnNudge = false
-    }
-
-    // MARK: - Status
-
-    /// Where the mirror stands (read from the store; the last pass's own failure when the store
-    /// itself cannot be read).
-    package func status() -> MirrorStatus {
-        do {
-            var status = try MirrorStatus.read(store: store, target: settings.target)
-            if status.lastError == nil, status.health != .caughtUp, let failure = lastPassFailure {
-                status.lastError = failure.error
-                status.lastErrorAt = lastPassFailureAt
-            }
-            return status
-        } catch {
-            return MirrorStatus(
-                target: settings.target, health: .behind, pending: MirrorCounts(), mirrored: MirrorCounts(), failures: [],
-                lastError: error.description, lastErrorAt: now(), lastSuccessAt: nil)
-        }
-    }
 
     // MARK: - One pass
 
@@ -318,70 +228,5 @@ package actor MLflowMirror {
             lastPassFailure = nil
             eventSink.yield(.caughtUp(status()))
         }
-    }
-
-    // MARK: - Shared steps
-
-    @discardableResult
-    func storeCall<T>(_ body: () throws(StoreError) -> T) throws(MLflowError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw .store(error)
-        }
-    }
-
-    /// The MLflow version of a shopperd model, once mirrored.
-    func registeredVersion(of model: Int) throws(MLflowError) -> String? {
-        let target = settings.target
-        let record = try storeCall { () throws(StoreError) in try store.mirrorRecord(target: target, kind: .model, key: String(model)) }
-        guard let record, record.state == .done else { return nil }
-        return record.registeredVersion
-    }
-
-    func experimentID(_ name: String) async throws(MLflowError) -> String {
-        if let known = experimentIDs[name] { return known }
-        let id = try await client.experimentID(named: name)
-        experimentIDs[name] = id
-        return id
-    }
-
-    func ensureRegisteredModel() async throws(MLflowError) {
-        guard !registeredModelReady else { return }
-        try await client.ensureRegisteredModel(
-            name: settings.registeredModel,
-            description: "Purchase-intent random forests trained by shopperd. The `champion` alias is the model that "
-                + "serves; `challenger` a model under evaluation. Mirrored from shopperd's store, which is the source of truth.",
-            tags: [MLflowTag(key: "shopperd.mirrored", value: "true")])
-        registeredModelReady = true
-    }
-
-    /// Finds the entity's run (by its tag) or creates it, then completes it: params, metrics and
-    /// tags, artifacts, and status FINISHED last — a FINISHED run has everything, so a replay
-    /// that finds one skips it.
-    func ensureRun(_ content: RunContent, experimentID: String) async throws(MLflowError) -> RunInfo {
-        let run: Run
-        var tags: [MLflowTag] = []
-        if let existing = try await client.findRun(experimentID: experimentID, tag: content.entity.tag) {
-            if existing.info.status == "FINISHED" { return existing.info }
-            run = existing
-            tags = content.tags  // set again: the earlier attempt may have stopped before the run had them all
-        } else {
-            run = try await client.createRun(experimentID: experimentID, name: content.runName, startTime: content.startTime,
-                                             tags: content.tags)
-        }
-        let runID = run.info.run_id
-        try await client.logBatch(runID: runID, params: content.params, metrics: content.metrics, tags: tags)
-        if !content.artifacts.isEmpty {
-            guard let artifactURI = run.info.artifact_uri else {
-                throw .unexpectedResponse(endpoint: "runs/create", detail: "run \(runID) has no artifact_uri")
-            }
-            for artifact in content.artifacts {
-                try await client.uploadArtifact(runArtifactURI: artifactURI, path: artifact.path, data: artifact.data,
-                                                contentType: artifact.contentType)
-            }
-        }
-        try await client.finishRun(runID: runID, endTime: content.startTime)
-        return run.info
     }
 }

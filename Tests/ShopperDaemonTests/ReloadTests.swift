@@ -35,16 +35,23 @@ import ShopperTestSupport
         #expect(error.description.hasPrefix("inbox, mlflow.tracking-uri changed, which takes a restart (systemctl restart shopperd)"))
     }
 
-    /// A process that ignores SIGHUP and never answers (not shopperd): a bounded wait that says
-    /// where it looked, not a hang and not a success.
-    @Test func aReloadWithoutAVerdictTimesOutNamingTheFile() async throws {
-        let directory = try TemporaryDirectory("verdicts")
+    /// A shell that ignores SIGHUP and sleeps (not shopperd: it never publishes a verdict),
+    /// started and given time to install its trap.
+    static func childIgnoringHangUp() async throws -> Process {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sh")
         child.arguments = ["-c", "trap '' HUP; sleep 30"]
         try child.run()
+        try await Task.sleep(for: .milliseconds(200))
+        return child
+    }
+
+    /// A process that ignores SIGHUP and never answers (not shopperd): a bounded wait that says
+    /// where it looked, not a hang and not a success.
+    @Test func aReloadWithoutAVerdictTimesOutNamingTheFile() async throws {
+        let directory = try TemporaryDirectory("verdicts")
+        let child = try await Self.childIgnoringHangUp()
         defer { child.terminate() }
-        try await Task.sleep(for: .milliseconds(200))  // let the shell install its trap
         let file = ReloadVerdictFile(path: directory.file("reload.json"))
         // A verdict of another process (a previous daemon) does not count.
         file.publish(ReloadVerdict(pid: child.processIdentifier + 1, generation: 7, accepted: true, message: "stale"))
@@ -56,12 +63,8 @@ import ShopperTestSupport
     /// The waiter takes the first verdict newer than the one it saw before signalling.
     @Test func aReloadReturnsTheNextGenerationsVerdict() async throws {
         let directory = try TemporaryDirectory("verdicts")
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/sh")
-        child.arguments = ["-c", "trap '' HUP; sleep 30"]
-        try child.run()
+        let child = try await Self.childIgnoringHangUp()
         defer { child.terminate() }
-        try await Task.sleep(for: .milliseconds(200))
         let pid = child.processIdentifier
         let file = ReloadVerdictFile(path: directory.file("reload.json"))
         file.publish(ReloadVerdict(pid: pid, generation: 3, accepted: true, message: "old"))

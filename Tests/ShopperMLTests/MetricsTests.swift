@@ -85,11 +85,11 @@ struct ThresholdTests {
 
     @Test func wilsonBoundAndNormalQuantileMatchScipy() {
         // scipy.stats.norm.ppf and binomtest(...).proportion_ci(0.90, method="wilson").low.
-        #expect(abs(Normal.quantile(0.95) - 1.644_853_626_951_472_2) < 1e-8)
-        #expect(abs(Normal.quantile(0.975) - 1.959_963_984_540_054) < 1e-8)
-        #expect(abs(Normal.quantile(0.999) - 3.090_232_306_167_813) < 1e-7)
-        #expect(abs(Normal.quantile(0.01) + 2.326_347_874_040_840_8) < 1e-8)
-        let z = Normal.quantile(0.95)
+        #expect(abs(NormalDistribution.quantile(0.95) - 1.644_853_626_951_472_2) < 1e-8)
+        #expect(abs(NormalDistribution.quantile(0.975) - 1.959_963_984_540_054) < 1e-8)
+        #expect(abs(NormalDistribution.quantile(0.999) - 3.090_232_306_167_813) < 1e-7)
+        #expect(abs(NormalDistribution.quantile(0.01) + 2.326_347_874_040_840_8) < 1e-8)
+        let z = NormalDistribution.quantile(0.95)
         #expect(abs(ThresholdChoice.wilsonLowerBound(successes: 3, trials: 5, z: z) - 0.272_483_171_866_192_86) < 1e-8)
         #expect(abs(ThresholdChoice.wilsonLowerBound(successes: 1220, trials: 1526, z: z) - 0.782_093_156_353_194_3) < 1e-8)
     }

@@ -5,27 +5,16 @@ import ShopperStore
 import Testing
 @testable import ShopperPipeline
 
-/// The evidence rule on the challenger's side (issue 14 items 5, 7 and 8): a training failure is
+/// The evidence rule on the challenger's side: a training failure is
 /// reported as one, an undefined metric decides nothing, and held-out rows are disjoint from the
 /// training rows by content.
 @Suite(.serialized) struct EvidenceRetrainTests {
-    /// A pipeline with champion v1 trained on the Feb–Jul bootstrap rows.
-    static func bootstrapped(_ settings: PipelineSettings = PipelineFixtures.settings) async throws -> (PipelineDirectories, Pipeline, RecordingObserver) {
-        let dirs = try PipelineDirectories()
-        let pipeline = try await dirs.pipeline(settings)
-        let observer = RecordingObserver()
-        try dirs.drop("0-bootstrap.csv", PipelineFixtures.bootstrap, labelled: true)
-        try await dirs.claimAll(pipeline)
-        try await pipeline.drain(observer: observer)
-        #expect(await observer.decisions == ["bootstrap-trained"])
-        return (dirs, pipeline, observer)
-    }
 
     /// Item 5: training fails (here: an empty tuning grid after a reload) — the batch is scored by
     /// the champion and the decision, reason and skip say that training failed, not that labels are
     /// missing.
     @Test func aTrainingFailureIsReportedAsATrainingFailure() async throws {
-        let (dirs, pipeline, observer) = try await Self.bootstrapped()
+        let (dirs, pipeline, observer) = try await PipelineFixtures.bootstrapped()
         var broken = PipelineFixtures.settings
         broken.retrainTuning = .full
         broken.training.grid = TuningGrid(maxDepth: [], minSamplesLeaf: [], maxFeatures: [])
@@ -49,7 +38,7 @@ import Testing
     @Test func anAllBuyerHeldOutSetDecidesNothing() async throws {
         var settings = PipelineFixtures.settings
         settings.promotionMetric = .averagePrecision
-        let (dirs, pipeline, observer) = try await Self.bootstrapped(settings)
+        let (dirs, pipeline, observer) = try await PipelineFixtures.bootstrapped(settings)
         let buyers = PipelineFixtures.bundled.filter { $0.month >= .oct && $0.revenue == true }
         try dirs.drop("1-buyers.csv", Array(buyers.prefix(300)), labelled: true)
         try await dirs.claimAll(pipeline)
@@ -69,7 +58,7 @@ import Testing
     /// index, copies of training rows land among the held-out rows and the challenger "scores"
     /// ROC AUC ≈ 1 on rows it memorised; held out by content, it scores what it can generalise.
     @Test func aResampledBatchDoesNotLeakTrainingRowsIntoTheHeldOutRows() async throws {
-        let (dirs, pipeline, observer) = try await Self.bootstrapped()
+        let (dirs, pipeline, observer) = try await PipelineFixtures.bootstrapped()
         let pool = Array(PipelineFixtures.november.prefix(600))
         var state: UInt64 = 0x5EED  // a seeded draw: the same batch every run
         let resampled = (0..<3_000).map { _ -> Session in

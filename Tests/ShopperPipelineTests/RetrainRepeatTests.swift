@@ -11,12 +11,7 @@ import Testing
     @Test func aDriftedUnlabelledBatchDoesNotRepeatAKeptOutTrial() async throws {
         var settings = PipelineFixtures.settings
         settings.promotion.margin = -1  // a challenger must beat the champion by a full unit of ROC AUC: never promoted
-        let dirs = try PipelineDirectories()
-        let pipeline = try await dirs.pipeline(settings)
-        let observer = RecordingObserver()
-        try dirs.drop("0-bootstrap.csv", PipelineFixtures.bootstrap, labelled: true)
-        try await dirs.claimAll(pipeline)
-        try await pipeline.drain(observer: observer)
+        let (dirs, pipeline, observer) = try await PipelineFixtures.bootstrapped(settings)
 
         try dirs.drop("1-november.csv", Array(PipelineFixtures.november.prefix(800)), labelled: true)
         try await dirs.claimAll(pipeline)
