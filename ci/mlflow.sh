@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MLflow integration tests (issue 8): a real `mlflow server` on 127.0.0.1 with a SQLite backend and
+# MLflow integration tests: a real `mlflow server` on 127.0.0.1 with a SQLite backend and
 # proxied artifacts, shopperd mirroring a real store into it, MLflow's own client checking the result.
 #
 #   bash ci/mlflow.sh

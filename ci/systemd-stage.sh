@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI stage: the shipped unit under a real systemd (issue 14, part E).
+# CI stage: the shipped unit under a real systemd.
 #
 #   bash ci/systemd-stage.sh          # as root; called by .ci/run, runnable by hand
 #

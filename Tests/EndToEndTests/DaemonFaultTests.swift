@@ -8,7 +8,7 @@ import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
-    /// Faults under the real daemon (issue 7, part 4): an outbox that cannot be written, a full disk,
+    /// Faults under the real daemon: an outbox that cannot be written, a full disk,
     /// a state directory turned read-only, a store another process keeps locked, a corrupt store.
     ///
     /// For the transient ones the contract is the same: the batch stays pending (claimed, not

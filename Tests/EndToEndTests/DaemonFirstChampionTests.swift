@@ -3,7 +3,7 @@ import ShopperPipeline
 import Testing
 
 extension DaemonEndToEndTests {
-    /// No champion yet (issue 14 items 2, 3 and 6), with the real binary: labelled batches are data,
+    /// No champion yet, with the real binary: labelled batches are data,
     /// each gets its outcome at once (`stored`: `NAME.report.json` saying what the first champion
     /// waits for, no predictions, a `first-champion-waiting` event), `--once` terminates, and the
     /// batch that makes the stored labelled rows enough evidence trains the first champion on all

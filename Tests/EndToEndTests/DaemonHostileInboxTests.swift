@@ -10,7 +10,7 @@ import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
-    /// The corpus's inbox-level hostile inputs (issue 7) through the real daemon: each generator
+    /// The corpus's inbox-level hostile inputs through the real daemon: each generator
     /// materialised in a real inbox watched by a real `shopperd run`, grouped so that ten daemons
     /// cover the 28 cases (``HostileInboxGroup``). For every case: the expected outcome (the
     /// rejection's reason, or the accepted rows of the final bytes), no outcome while a `wait`

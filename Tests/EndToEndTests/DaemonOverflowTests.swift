@@ -7,7 +7,7 @@ import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
-    /// The inotify queue overflowing (issue 7, part 5): the kernel drops events, the daemon gets
+    /// The inotify queue overflowing: the kernel drops events, the daemon gets
     /// `IN_Q_OVERFLOW`, lists the inbox again, and every file still gets exactly one outcome.
     @Suite(.enabled(if: InotifyQueueLimit.writable, "needs root: lowers \(InotifyQueueLimit.path) for the daemon's inotify instance"))
     struct DaemonOverflowTests {

@@ -4,7 +4,7 @@ import Testing
 import ShopperTestSupport
 
 extension DaemonEndToEndTests {
-    /// Issue 14, item 9, through the real daemon: a blank `Revenue` is a row without a label (every
+    /// Through the real daemon: a blank `Revenue` is a row without a label (every
     /// row scored, only labelled rows measured and trained on), and quarantined rows are listed in
     /// the report and the journal event, not only counted.
     @Suite struct DaemonPartialLabelTests {

@@ -7,7 +7,7 @@ import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
-    /// Nothing blocks the queue, and every input ends (issue 14, part A), on the real binary: a
+    /// Nothing blocks the queue, and every input ends, on the real binary: a
     /// file the service user cannot read gets its outcome at once while later batches go on, and
     /// `run --once` always exits — with 75 when a transient failure left a batch pending.
     @Suite struct DaemonQueueTests {

@@ -7,8 +7,8 @@ import ShopperTestSupport
 #endif
 
 extension DaemonEndToEndTests {
-    /// Stops at awkward moments, and a `--bootstrap` file that can never train (issue 14, item 4 and
-    /// item 13's "retrying in 500 ms"), on the real binary.
+    /// Stops at awkward moments, and a `--bootstrap` file that can never train (it must not say
+    /// "retrying in 500 ms" forever), on the real binary.
     @Suite struct DaemonStopTests {
         /// A challenger training cancelled by a stop (two SIGTERMs 0.1 s apart, or one that outlasts
         /// `stop-grace-seconds`) was committed as `score-awaiting-labels` ("training failed: training

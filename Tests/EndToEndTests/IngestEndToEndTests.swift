@@ -94,7 +94,7 @@ import ShopperTestSupport
         #expect(try versions(state).first?.rows == 1)
     }
 
-    /// Issue 14, item 9: a blank Revenue on some rows rejected the whole file; it is a row without a
+    /// A blank Revenue on some rows rejected the whole file; it is a row without a
     /// label, and the store, `ingest` and `versions` count the labelled rows. Item 13: a header-only
     /// file's rejection named no line in the text and line 0 in its issue.
     @Test func partiallyLabelledFilesAreStoredWithTheirLabelledRowCount() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ShopperCore
 
-/// Issue 14, item 9: a blank `Revenue` cell is a row without a label, not an invalid row; and
+/// A blank `Revenue` cell is a row without a label, not an invalid row; and
 /// item 13: a header-only file's issue named line 0.
 @Suite struct PartialLabelTests {
     /// Blank `Revenue` on some rows used to reject the whole batch ("missing value (empty cell)").

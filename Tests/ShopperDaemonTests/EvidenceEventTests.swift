@@ -4,7 +4,7 @@ import Testing
 @testable import ShopperDaemon
 import ShopperPipeline
 
-/// Events about models and their evidence say what happened (issue 14 items 5 and 6): a training
+/// Events about models and their evidence say what happened: a training
 /// failure is not "waiting for labels", and an undefined score is no "nan".
 @Suite struct EvidenceEventTests {
     let batch = InboxFileName("november.csv")!

@@ -1,7 +1,7 @@
 import Testing
 @testable import ShopperML
 
-/// Held-out rows disjoint from training rows by content (issue 14 item 8).
+/// Held-out rows disjoint from training rows by content.
 struct ContentSplitTests {
     /// Rows drawn with replacement from `base`: the resampled batch of the issue in miniature.
     static func resampled(_ base: (data: FeatureMatrix, labels: [Bool]), count: Int, seed: UInt64) -> (keys: [RowContent], labels: [Bool]) {
@@ -57,7 +57,7 @@ struct ContentSplitTests {
         #expect(auc < 0.97, "holdout ROC AUC \(auc) on \(holdout.rows) rows")
     }
 
-    /// Issue 14 item 13: a one-class training set names the rows it looked at.
+    /// A one-class training set names the rows it looked at.
     @Test func aOneClassTrainingSetNamesItsRows() async throws {
         let data = Synthetic.make(rows: 400, seed: 4)
         let none = [Bool](repeating: false, count: 400)

@@ -52,7 +52,7 @@ struct ForestQualityTests {
         #expect(report.recall >= 0.75, "held-out recall \(report.recall) at threshold \(model.threshold)")
     }
 
-    /// Issue 13, part 0: the probabilities mean what they say on rows the model never saw. Raw
+    /// The probabilities mean what they say on rows the model never saw. Raw
     /// forest scores (balanced class weights, averaged trees) average 0.262 where 0.155 buy, ECE
     /// 0.107, Brier 0.0936; the isotonic calibration fitted on out-of-bag scores (43 knots) gives
     /// mean 0.150, ECE 0.0139, Brier 0.0716 and, being strictly increasing between its knots,

@@ -9,7 +9,7 @@ import Testing
 import Glibc
 #endif
 
-/// The drain's rule (issue 14, part A): a transient failure retries that batch with its own backoff
+/// The drain's rule: a transient failure retries that batch with its own backoff
 /// while the others go on, up to a ceiling; a permanent one gives the batch its outcome at once; an
 /// unknown one that repeats identically is permanent; a stop leaves the batch pending, untouched.
 /// The failures are injected with the pipeline's `beforeProcessing` seam, on real directories and

@@ -5,7 +5,7 @@ import ShopperStore
 import Testing
 @testable import ShopperPipeline
 
-/// No champion yet: labelled batches are data (issue 14 items 2, 3 and 6). Each gets its one
+/// No champion yet: labelled batches are data. Each gets its one
 /// outcome now (`stored`: a report saying what the first champion waits for, no predictions), and
 /// the first champion is trained on the batch that makes the stored labelled rows enough evidence.
 @Suite(.serialized) struct FirstChampionTests {

@@ -17,7 +17,7 @@ import Testing
     }
 
     static let trainCases: [TrainCase] = [
-        // Issue 14 item 6: the real February sessions.
+        // The real February sessions.
         .init(name: "February: 184 rows, 3 buyers", rows: 184, buyers: 3, sufficient: false, needs: ["≥ 25 buyers (have 3)"]),
         // Item 2: one class only is no error, it is too little evidence.
         .init(name: "one class: 400 non-buyers", rows: 400, buyers: 0, sufficient: false, needs: ["≥ 25 buyers (have 0)"]),
@@ -96,7 +96,7 @@ import Testing
         #expect(verdict.summary.contains("240 held-out rows (40 buyers): roc_auc"))
     }
 
-    /// Issue 14 item 6: 3 buyers out of bag. No threshold can show recall 0.8 at 95 % with 3 buyers
+    /// 3 buyers out of bag. No threshold can show recall 0.8 at 95 % with 3 buyers
     /// (the bound is at most 3 / (3 + 1.645²) = 0.526), so the rule fell back to flagging every
     /// row; and 1 held-out buyer cannot judge anything.
     @Test func theDegenerateFebruaryChampionMayNotServe() {
@@ -156,7 +156,7 @@ import Testing
         #expect(ThresholdChoice.wilsonLowerBound(successes: 11, trials: 11, z: z) >= 0.8)
     }
 
-    /// Issue 14 item 7: average precision is 1 for any model on buyers only; undefined, it decides
+    /// Average precision is 1 for any model on buyers only; undefined, it decides
     /// nothing (and so for every metric on rows of one class).
     @Test func aMetricOnRowsOfOneClassIsUndefined() {
         let allBuyers = ClassificationReport(dataset: "evaluation", scores: [0.9, 0.2, 0.5], labels: [true, true, true], threshold: 0.5)

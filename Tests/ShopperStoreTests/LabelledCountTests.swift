@@ -4,7 +4,7 @@ import ShopperCore
 import Testing
 @testable import ShopperStore
 
-/// Issue 14, item 9: a batch may label some rows only, so a version records how many rows have a
+/// A batch may label some rows only, so a version records how many rows have a
 /// label; `is_labelled` alone (at least one) counted a half-labelled batch's every row as training data
 /// in `status`.
 @Suite struct LabelledCountTests {

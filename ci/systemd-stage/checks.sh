@@ -1,6 +1,5 @@
 # The checks of ci/systemd-stage.sh (sourced after lib.sh), in the order they run. Each ends in
 # PASS or FAIL with what was seen; a check that needs a running service first makes sure of one.
-# Items of issue 14 that other branches implement are named in the failure messages.
 # check() expands its condition and message itself, later: hence the single quotes.
 # shellcheck disable=SC2016,SC2034,SC2154
 
@@ -58,13 +57,13 @@ $install_block" >"$work/install.log" 2>&1; then
         die "the unit or the binary is not installed: no other check can run"
     check "systemctl enable --now: shopperd is enabled and active (running), no shopperd.json written by hand" \
         '[ "$(c systemctl is-enabled shopperd)" = enabled ] && active' \
-        'is-enabled=$(c systemctl is-enabled shopperd 2>&1), $(prop ActiveState)/$(prop SubState), result $(prop Result); journal: $(journal_tail) (issue 14 item 15, ops)'
+        'is-enabled=$(c systemctl is-enabled shopperd 2>&1), $(prop ActiveState)/$(prop SubState), result $(prop Result); journal: $(journal_tail)'
     # Whatever the install ships, a missing config file means the defaults.
     c rm -f "$config"
     c systemctl reset-failed shopperd >/dev/null 2>&1 || true
     c systemctl restart shopperd >/dev/null 2>&1 || true
     check "starts without $config (the defaults)" 'wait_until 30 active' \
-        '$(prop ActiveState)/$(prop SubState), exit status $(prop ExecMainStatus); journal: $(journal_tail) (issue 14 item 15, ops)'
+        '$(prop ActiveState)/$(prop SubState), exit status $(prop ExecMainStatus); journal: $(journal_tail)'
     ensure_running
 }
 
@@ -92,12 +91,12 @@ check_config_error_at_start() {
     sleep 8  # longer than RestartSec=5s: a restart would have happened
     check "a bad config at start (drift.alpha=2): exit 78, not restarted" \
         '[ "$(prop ExecMainStatus)" = 78 ] && [ "$(prop NRestarts)" = "$restarts" ] && [ "$(prop ActiveState)" = failed ]' \
-        'exit status $(prop ExecMainStatus), NRestarts $restarts -> $(prop NRestarts), $(prop ActiveState)/$(prop SubState) (issue 14 item 15, ops)'
+        'exit status $(prop ExecMainStatus), NRestarts $restarts -> $(prop NRestarts), $(prop ActiveState)/$(prop SubState)'
     local entry
     entry=$({ events --since "@$since" || true; } | jq -r 'select(.MESSAGE_ID != null and (.PRIORITY | tonumber) <= 3) | .MESSAGE_ID' | tail -n 1)
     check "... and says so at priority err with a MESSAGE_ID the catalog explains" \
         '[ -n "$entry" ] && grep -q "^-- $entry\$" "$repo/systemd/shopperd.catalog"' \
-        'no err entry with a catalog MESSAGE_ID; the last lines of the unit: $(journal_tail 4) (issue 14 item 15, ops)'
+        'no err entry with a catalog MESSAGE_ID; the last lines of the unit: $(journal_tail 4)'
     write_file "$config" "$quick_config"
     ensure_running
 }
@@ -116,7 +115,7 @@ check_reload() {
     c systemctl reload shopperd >/dev/null 2>&1 || rc=$?
     wait_until 60 "[ \$(kind_count config-reload-failed) -gt $failed ]" || true
     check "systemctl reload with a bad config (drift.alpha=2) fails" '[ "$rc" -ne 0 ]' \
-        'systemctl reload returned 0 although the daemon refused the config (issue 14 item 17, ops: ExecReload= must wait for the verdict)'
+        'systemctl reload returned 0 although the daemon refused the config (ExecReload= must wait for the verdict)'
     check "... and the service keeps running on the old config (config-reload-failed, same MainPID)" \
         'active && [ "$(prop MainPID)" = "$pid" ] && [ $(kind_count config-reload-failed) -gt $failed ]' \
         '$(prop ActiveState)/$(prop SubState), MainPID $pid -> $(prop MainPID); $(journal_tail 4)'
@@ -204,7 +203,7 @@ check_stop_mid_batch() {
     scored=$(events | jq -r 'select(.SHOPPERD_EVENT == "batch-scored") | .SHOPPERD_BATCH' | sort -u | wc -l)
     check "STATUS= after restarts counts the batches of the store, or says since start ('$status')" \
         '[[ "$status" == *"since start"* ]] || { [[ "$status" =~ ([0-9]+)\ batch ]] && [ "${BASH_REMATCH[1]}" -ge "$scored" ]; }' \
-        'the store holds $scored scored batches (issue 14 item 17, ops)'
+        'the store holds $scored scored batches'
     c rm -f "$dropins/ci-test.conf"
     c systemctl daemon-reload
     ensure_running
@@ -273,10 +272,10 @@ check_unreadable_file() {
     drop after-unreadable.csv
     check "an unreadable file (0600, root) blocks nothing: the batch dropped after it is processed" \
         'wait_until 120 has_outbox after-unreadable.report.json' \
-        'after-unreadable.csv still waits after 120 s; status "$(prop StatusText)" (issue 14 item 1, queue)'
+        'after-unreadable.csv still waits after 120 s; status "$(prop StatusText)"'
     check "... and the journal names unreadable.csv (SHOPPERD_BATCH) at warning or worse" \
         '[ "$(warnings_about unreadable.csv)" -ge 1 ]' \
-        'no warning names it (issue 14 item 1, queue)'
+        'no warning names it'
 }
 
 check_journal() {
@@ -304,5 +303,5 @@ check_journal() {
         'the catalog text is not shown (journalctl --update-catalog in the install block?)'
     check "no libdispatch thread-priority noise in the unit's journal" \
         '[ "$(c journalctl -u shopperd -o cat --no-pager | count "Failed to set thread priority")" = 0 ]' \
-        '$(c journalctl -u shopperd -o cat --no-pager | count "Failed to set thread priority") lines (issue 14 item 16, ops)'
+        '$(c journalctl -u shopperd -o cat --no-pager | count "Failed to set thread priority") lines'
 }

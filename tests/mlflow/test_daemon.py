@@ -1,4 +1,4 @@
-"""The daemon's MLflow mirror against a real `mlflow server` (issue 8's acceptance test).
+"""The daemon's MLflow mirror against a real `mlflow server`.
 
 `shopperd run --mlflow-uri …` trains its first champion from a Feb–Jul bootstrap file, then takes
 batches dropped into its inbox one by one — stationary, drifted and labelled (retrain, promote),

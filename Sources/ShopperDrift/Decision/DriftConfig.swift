@@ -83,7 +83,7 @@ package struct DriftConfig: Sendable, Codable, Equatable {
     /// calibration benchmark.
     package static let uncorrected = DriftConfig(correction: .none, categoricalMethod: .plain, calendarColumns: [], calendarMatching: false)
 
-    /// The defaults before calendar columns were told apart (issue 14): every one of the 17
+    /// The defaults before calendar columns were told apart: every one of the 17
     /// features decides, against the whole reference. Kept for comparison in the benchmark.
     package static let calendarBlind = DriftConfig(calendarColumns: [], calendarMatching: false)
 
