@@ -42,12 +42,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Schema, strict CSV reading and validation, feature engineering. Pure: no I/O policy.
-        .target(name: "ShopperCore", dependencies: ["ShopperIO", "CCrypto"], swiftSettings: strict),
+        .target(name: "ShopperCore", dependencies: ["CCrypto"], swiftSettings: strict),
         // The inbox and its rules: the naming rule, the `.shopperd` layout, claiming (Spool), writer
         // leases, defensive reading of entries, the inotify watcher and the start-up scan.
         .target(
             name: "ShopperInbox",
-            dependencies: ["ShopperIO", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["ShopperCore", "ShopperIO", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
         // The versioned store (SQLite through GRDB): batches, layers, models, predictions.
@@ -100,10 +100,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore"], swiftSettings: strict),
-        .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore"], swiftSettings: strict),
-        .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ShopperCoreTests", dependencies: ["ShopperCore", "ShopperInbox"], swiftSettings: strict),
+        .testTarget(name: "ShopperStoreTests", dependencies: ["ShopperStore", "ShopperInbox"], swiftSettings: strict),
+        .testTarget(name: "ShopperMLTests", dependencies: ["ShopperML", "ShopperInbox"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ShopperDriftTests", dependencies: ["ShopperDrift", "ShopperInbox"], resources: [.copy("Fixtures")], swiftSettings: strict),
         // What the test targets share: temporary directories, `eventually`, a notify socket, journald, Command.
         .target(name: "ShopperTestSupport", dependencies: ["ShopperDaemon"], path: "Tests/ShopperTestSupport", swiftSettings: strict),
         .testTarget(name: "ShopperPipelineTests", dependencies: ["ShopperPipeline", "ShopperInbox", "ShopperIO", "ShopperTestSupport"], swiftSettings: strict),

@@ -43,7 +43,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 swiftc="${SWIFTC:-swiftc}"
-common=(-swift-version 6 -O -wmo -g -parse-as-library -use-ld=lld)
+# One package name, as SwiftPM gives (`package` access); ShopperCore hashes with libcrypto, so its
+# module map (CCrypto, which links -lcrypto) is on the include path.
+common=(-swift-version 6 -package-name shopperd -O -wmo -g -parse-as-library -use-ld=lld -I "$root/Sources/CCrypto")
 
 # Rebuilds $1 from the remaining arguments (sources) when any of them is newer; prints what it does.
 stale() {
@@ -80,7 +82,7 @@ if [[ "$target" == seeds ]]; then
     out="$build/plain"
     if stale "$out/make-seeds" "$here/Seeds/main.swift" "$out/libShopperML.a" "$out/libShopperCore.a"; then
         echo "building make-seeds…" >&2
-        "$swiftc" -swift-version 6 -O -use-ld=lld -I "$out" -L "$out" -lShopperML -lShopperCore \
+        "$swiftc" -swift-version 6 -package-name shopperd -O -use-ld=lld -I "$out" -I "$root/Sources/CCrypto" -L "$out" -lShopperML -lShopperCore \
             "$here/Seeds/main.swift" -o "$out/make-seeds"
     fi
     "$out/make-seeds" "$root/data/online_shoppers_intention.csv" "$here/corpus/model"

@@ -24,16 +24,16 @@ struct ReaderProperties {
     let fileName = "fuzz.csv"
 
     func check() {
-        let rejected = outcome(BatchReader(policy: .reject, concurrentHashing: false))
-        let quarantined = outcome(BatchReader(policy: .quarantineRows, concurrentHashing: false))
+        let rejected = outcome(BatchReader(policy: .reject))
+        let quarantined = outcome(BatchReader(policy: .quarantineRows))
 
         // A limit equal to the size changes nothing; one byte less refuses the file before reading it.
         for policy in InvalidRowPolicy.allCases {
             let unlimited = policy == .reject ? rejected : quarantined
-            let atLimit = outcome(BatchReader(policy: policy, maxBytes: bytes.count, concurrentHashing: false))
+            let atLimit = outcome(BatchReader(policy: policy, maxBytes: bytes.count))
             require(same(atLimit, unlimited), "maxBytes == size changed the outcome")
             if !bytes.isEmpty {
-                let below = outcome(BatchReader(policy: policy, maxBytes: bytes.count - 1, concurrentHashing: false))
+                let below = outcome(BatchReader(policy: policy, maxBytes: bytes.count - 1))
                 guard case .failure(.tooLarge(fileName, bytes.count, bytes.count - 1)) = below else {
                     fatalError("a file over maxBytes was not refused as tooLarge: \(below)")
                 }
@@ -118,7 +118,7 @@ struct ReaderProperties {
         // What we write, we read back identically.
         let written = Array(SessionCSV.encode(batch.sessions, labelled: batch.isLabelled).utf8)
         do throws(BatchError) {
-            let again = try BatchReader(concurrentHashing: false).read(bytes: written, fileName: "again.csv")
+            let again = try BatchReader().read(bytes: written, fileName: "again.csv")
             require(again.sessions == batch.sessions, "SessionCSV round trip changed the sessions")
         } catch {
             fatalError("SessionCSV wrote a batch the reader refuses: \(error)")

@@ -22,7 +22,8 @@ func write(_ name: String, _ data: Data) throws {
 }
 
 // A trained forest, as `shopperd train` saves it (holdout, out-of-bag, importances, tuning).
-let batch = try BatchReader().read(contentsOf: URL(fileURLWithPath: arguments[1]))
+let batch = try BatchReader().read(
+    bytes: Array(try Data(contentsOf: URL(fileURLWithPath: arguments[1]))), fileName: URL(fileURLWithPath: arguments[1]).lastPathComponent)
 let sessions = Array(batch.sessions.prefix(2_000))
 let features = FeatureSet.inputsAndGold()
 let configuration = TrainingConfiguration(

@@ -1,3 +1,4 @@
+import ShopperInbox
 import Foundation
 import Testing
 @testable import ShopperCore

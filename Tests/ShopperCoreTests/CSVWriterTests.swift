@@ -1,3 +1,4 @@
+import ShopperInbox
 import Testing
 @testable import ShopperCore
 

@@ -1,3 +1,4 @@
+import ShopperInbox
 import Foundation
 import ShopperCore
 import Testing

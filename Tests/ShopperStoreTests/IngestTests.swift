@@ -1,3 +1,4 @@
+import ShopperInbox
 import Foundation
 import GRDB
 import ShopperCore

@@ -34,13 +34,6 @@ package struct BatchReader: Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// Reads the file at `url`; the batch is named by the file's last path component.
-    package func read(contentsOf url: URL) throws(BatchError) -> ParsedBatch {
-        let name = url.lastPathComponent
-        let bytes = try FileBytes.contents(path: url.path, fileName: name, maxBytes: maxBytes)
-        return try read(bytes: bytes, fileName: name)
-    }
-
     /// Reads a batch held in memory.
     package func read(bytes: [UInt8], fileName: String) throws(BatchError) -> ParsedBatch {
         if let maxBytes, bytes.count > maxBytes {
