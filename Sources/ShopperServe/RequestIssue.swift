@@ -64,9 +64,5 @@ package struct ServeFailure: Error, Sendable, Equatable {
         var issueCount: Int
         var message: String
 
-        enum CodingKeys: String, CodingKey {
-            case error, errors, message
-            case issueCount = "issue_count"
-        }
     }
 }

@@ -1,3 +1,4 @@
+import ShopperCore
 import ShopperDaemon
 
 /// One named value of one row of a scoring request, with where it stood in the request's JSON.
@@ -14,8 +15,9 @@ package typealias RequestRows = [[RequestCell]]
 /// MLflow's scoring-server JSON forms (`POST /invocations`):
 /// - `{"dataframe_split": {"columns": [...], "data": [[...], ...]}}` (`index` ignored),
 /// - `{"dataframe_records": [{"Month": "Nov", ...}, ...]}`,
-/// - `{"instances": ...}` and `{"inputs": ...}`: a list of records, or one object of equally long
-///   column lists; a single record object is one row.
+/// - `{"instances": ...}` and `{"inputs": ...}`: a list of records or of rows (lists of the 17
+///   inputs in published order), or one object of equally long column lists; a single record
+///   object is one row.
 /// A `params` key beside them is accepted and ignored.
 package enum MLflowRequest {
     package static let forms = ["dataframe_split", "dataframe_records", "instances", "inputs"]
@@ -74,7 +76,17 @@ package enum MLflowRequest {
         try RowLimit.check(list.count, maxRows: maxRows)
         var rows: RequestRows = []
         rows.reserveCapacity(list.count)
+        let positional = Column.inputs.map(\.name)
         for (i, record) in list.enumerated() {
+            // A list of 17 values (MLflow's `{"inputs": [[…], …]}`): the inputs in published order.
+            if key != "dataframe_records", case .array(let values) = record {
+                guard values.count == positional.count else {
+                    throw ServeFailure(issues: [RequestIssue(row: i, field: RequestIssue.recordField, path: "\(key)[\(i)]", value: "\(values.count) values",
+                                                             reason: "a row given as a list must hold the \(positional.count) inputs in published order (GET /v2/models/shopperd lists them)")])
+                }
+                rows.append(values.indices.map { RequestCell(field: positional[$0], value: values[$0], path: "\(key)[\(i)][\($0)]") })
+                continue
+            }
             guard case .object(let members) = record else {
                 throw ServeFailure(issues: [RequestIssue(row: i, field: RequestIssue.recordField, path: "\(key)[\(i)]", value: record.typeName,
                                                          reason: "a record must be a JSON object of column names and values")])

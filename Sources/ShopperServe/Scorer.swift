@@ -45,11 +45,6 @@ struct MLflowAnswer: Encodable {
         var label: Bool
         var modelVersion: Int
         var predictionID: String
-        enum CodingKeys: String, CodingKey {
-            case probability, label
-            case modelVersion = "model_version"
-            case predictionID = "prediction_id"
-        }
     }
     var predictions: [Row]
 
@@ -83,11 +78,6 @@ struct InferenceAnswer: Encodable {
     var modelVersion: String
     var id: String?
     var outputs: [Tensor]
-    enum CodingKeys: String, CodingKey {
-        case id, outputs
-        case modelName = "model_name"
-        case modelVersion = "model_version"
-    }
 
     init(_ scored: ScoredRows, id: String?) {
         let n = scored.ids.count

@@ -26,7 +26,7 @@ import ShopperTestSupport
         }
     }
 
-    /// The four MLflow JSON forms and text/csv give the same probabilities for the same rows, with
+    /// The four MLflow JSON forms (instances also as lists of values, as in MLflow's own example) and text/csv give the same probabilities for the same rows, with
     /// labels at one threshold, the champion's version, and an id per row never seen before.
     @Test func everyMLflowFormScoresTheSameRows() async throws {
         try await ServeFixture.with { fixture in
@@ -52,7 +52,7 @@ import ShopperTestSupport
                     ids.insert(prediction["prediction_id"] as? String ?? "")
                 }
             }
-            #expect(ids.count == 5 * 7)
+            #expect(ids.count == 6 * 7)
             // One threshold: every buyer scores at least as high as every non-buyer.
             let rows = answers["dataframe_split"]!
             let buyers = rows.filter { $0["label"] as? Bool == true }.compactMap { $0["probability"] as? Double }

@@ -84,6 +84,7 @@ struct ServeFixture {
             "dataframe_records": ["dataframe_records": records],
             "instances": ["instances": records],
             "inputs": ["inputs": columns],
+            "instances as lists": ["instances": records.map { r in names.map { r[$0]! } }],
         ]
     }
 
