@@ -38,7 +38,8 @@ package enum InferenceRequest {
                                                      reason: "every input must hold as many values as the others (\(first.name) has \(count))")])
         }
         try RowLimit.check(count, maxRows: maxRows)
-        let rows = (0..<count).map { i in tensors.map { RequestCell(field: $0.name, value: $0.data[i], path: "\($0.path).data[\(i)]") } }
+        let containers = tensors.map { "\($0.path).data" }
+        let rows = (0..<count).map { i in tensors.indices.map { RequestCell(field: tensors[$0].name, value: tensors[$0].data[i], container: containers[$0], row: i, step: .none) } }
         return (id, rows)
     }
 
@@ -63,7 +64,7 @@ package enum InferenceRequest {
             throw ServeFailure(issues: [RequestIssue(field: name, path: path + ".shape", value: JSONValue.array(shape).jsonText,
                                                      reason: "shape must be [N] or [N, 1] with N the number of values in data (\(data.count))")])
         }
-        if let column = Column.allCases.first(where: { $0.name.lowercased() == name.lowercased() }), column != .revenue {
+        if let column = SessionValidator.column(named: name), column != .revenue {
             let expected = Self.datatype(of: column)
             let fits = expected == "BYTES" || expected == "BOOL" ? datatype == expected : numericTypes.contains(datatype)
             if !fits {

@@ -5,8 +5,25 @@ import ShopperDaemon
 package struct RequestCell: Sendable {
     package var field: String
     package var value: JSONValue
+    /// Where the value stands: `container[row]` then `step`; its text is made only for a report.
+    var container: String
+    var row: Int
+    var step: Step
+
+    enum Step: Sendable {
+        case none
+        case index(Int)
+        case key(String)
+    }
+
     /// A JSON path to the value, e.g. `dataframe_records[3].Month`.
-    package var path: String
+    package var path: String {
+        switch step {
+        case .none: "\(container)[\(row)]"
+        case .index(let index): "\(container)[\(row)][\(index)]"
+        case .key(let key): "\(container)[\(row)].\(key)"
+        }
+    }
 }
 
 /// The rows of a JSON scoring request, whatever its form, before any column rule is applied.
@@ -64,7 +81,7 @@ package enum MLflowRequest {
                 throw ServeFailure(issues: [RequestIssue(row: i, field: RequestIssue.recordField, path: "dataframe_split.data[\(i)]", value: count,
                                                          reason: "each row must be a list of \(names.count) values, one per column")])
             }
-            rows.append(values.indices.map { RequestCell(field: names[$0], value: values[$0], path: "dataframe_split.data[\(i)][\($0)]") })
+            rows.append(values.indices.map { RequestCell(field: names[$0], value: values[$0], container: "dataframe_split.data", row: i, step: .index($0)) })
         }
         return rows
     }
@@ -84,14 +101,14 @@ package enum MLflowRequest {
                     throw ServeFailure(issues: [RequestIssue(row: i, field: RequestIssue.recordField, path: "\(key)[\(i)]", value: "\(values.count) values",
                                                              reason: "a row given as a list must hold the \(positional.count) inputs in published order (GET /v2/models/shopperd lists them)")])
                 }
-                rows.append(values.indices.map { RequestCell(field: positional[$0], value: values[$0], path: "\(key)[\(i)][\($0)]") })
+                rows.append(values.indices.map { RequestCell(field: positional[$0], value: values[$0], container: key, row: i, step: .index($0)) })
                 continue
             }
             guard case .object(let members) = record else {
                 throw ServeFailure(issues: [RequestIssue(row: i, field: RequestIssue.recordField, path: "\(key)[\(i)]", value: record.typeName,
                                                          reason: "a record must be a JSON object of column names and values")])
             }
-            rows.append(members.sorted { $0.key < $1.key }.map { RequestCell(field: $0.key, value: $0.value, path: "\(key)[\(i)].\($0.key)") })
+            rows.append(members.sorted { $0.key < $1.key }.map { RequestCell(field: $0.key, value: $0.value, container: key, row: i, step: .key($0.key)) })
         }
         return rows
     }
@@ -107,7 +124,8 @@ package enum MLflowRequest {
             throw ServeFailure(issues: [RequestIssue(field: uneven.name, path: "\(key).\(uneven.name)", value: "\(uneven.values.count) values",
                                                      reason: "every column list must be as long as the others (\(lists[0].name) has \(count))")])
         }
-        return (0..<count).map { i in lists.map { RequestCell(field: $0.name, value: $0.values[i], path: "\(key).\($0.name)[\(i)]") } }
+        let containers = lists.map { "\(key).\($0.name)" }
+        return (0..<count).map { i in lists.indices.map { RequestCell(field: lists[$0].name, value: lists[$0].values[i], container: containers[$0], row: i, step: .none) } }
     }
 }
 

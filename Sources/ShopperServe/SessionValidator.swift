@@ -14,12 +14,12 @@ package enum SessionValidator {
         var issues: [RequestIssue] = []
         var csv = Column.inputs.map(\.name).joined(separator: ",") + "\n"
         var rowOfLine: [Int: Int] = [:]
-        var paths: [[Column: String]] = []
+        var cellsByRow: [[Column: RequestCell]] = []
         var line = 2
         for (r, cells) in rows.enumerated() {
             var byColumn: [Column: RequestCell] = [:]
             for cell in cells {
-                guard let column = Column.allCases.first(where: { $0.name.lowercased() == cell.field.lowercased() }), column != .revenue else {
+                guard let column = column(named: cell.field), column != .revenue else {
                     issues.append(RequestIssue(row: r, field: cell.field, path: cell.path, value: cell.value.jsonText, reason: unknownReason(cell.field)))
                     continue
                 }
@@ -39,10 +39,10 @@ package enum SessionValidator {
                 case .failure(let error): issues.append(RequestIssue(row: r, field: column.name, path: cell.path, value: cell.value.jsonText, reason: error.reason))
                 }
             }
-            paths.append(byColumn.mapValues(\.path))
+            cellsByRow.append(byColumn)
             guard texts.count == Column.inputs.count else { continue }
             rowOfLine[line] = r
-            let record = texts.map { "\"" + $0.replacing("\"", with: "\"\"") + "\"" }.joined(separator: ",")
+            let record = texts.map { "\"" + ($0.contains("\"") ? $0.replacing("\"", with: "\"\"") : $0) + "\"" }.joined(separator: ",")
             csv += record + "\n"
             line += 1 + record.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
         }
@@ -53,7 +53,7 @@ package enum SessionValidator {
             throw ServeFailure(issues: error.issues.map { issue in
                 let row = issue.line.flatMap { rowOfLine[$0] }
                 let column = Column(headerName: issue.column)
-                return RequestIssue(row: row, field: issue.column, path: row.flatMap { r in column.flatMap { paths[r][$0] } },
+                return RequestIssue(row: row, field: issue.column, path: row.flatMap { r in column.flatMap { cellsByRow[r][$0]?.path } },
                                     value: issue.value, reason: issue.reason)
             })
         }
@@ -77,6 +77,13 @@ package enum SessionValidator {
         try RowLimit.check(batch.rowCount, maxRows: maxRows)
         return batch.sessions
     }
+
+    /// The column a request names, as the CSV header matches names: exactly or ignoring case.
+    static func column(named name: String) -> Column? {
+        Column(headerName: name) ?? byLowercasedName[name.lowercased()]
+    }
+
+    private static let byLowercasedName = Dictionary(uniqueKeysWithValues: Column.allCases.map { ($0.name.lowercased(), $0) })
 
     static func unknownReason(_ field: String) -> String {
         field.lowercased() == Column.revenue.name.lowercased()
