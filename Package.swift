@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperDaemon",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

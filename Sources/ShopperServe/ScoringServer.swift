@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ShopperPipeline
+import ServiceLifecycle
 import ShopperStore
 
 /// `shopperd serve`: the HTTP scoring endpoint, a process of its own beside the daemon, reading
@@ -18,6 +19,11 @@ package enum ScoringServer {
             server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "shopperd"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) })
-        try await app.runService()
+        // SIGTERM/SIGINT: stop accepting, finish requests in flight; connections still open after
+        // `shutdownGrace` (a client stalled mid-request, an idle keep-alive) are cut, so a stop
+        // never waits for the idle timeout.
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+        try await ServiceGroup(configuration: configuration).run()
     }
 }

@@ -12,6 +12,8 @@ package struct ServeSettings: Sendable, Equatable {
     package var pollInterval: Duration
     /// A connection idle this long is closed, so a client that stops sending cannot hold it.
     package var idleTimeoutSeconds: Int64
+    /// On SIGTERM, how long requests in flight may take before their connections are cut.
+    package var shutdownGrace: Duration
 
     package static let defaultListen = "127.0.0.1:8080"
     package static let defaultMaxBodyBytes = 8 * 1024 * 1024
@@ -19,7 +21,8 @@ package struct ServeSettings: Sendable, Equatable {
 
     package init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = defaultMaxBodyBytes,
-        maxRows: Int = defaultMaxRows, pollInterval: Duration = .milliseconds(250), idleTimeoutSeconds: Int64 = 30
+        maxRows: Int = defaultMaxRows, pollInterval: Duration = .milliseconds(250), idleTimeoutSeconds: Int64 = 30,
+        shutdownGrace: Duration = .seconds(5)
     ) {
         self.host = host
         self.port = port
@@ -27,6 +30,7 @@ package struct ServeSettings: Sendable, Equatable {
         self.maxRows = maxRows
         self.pollInterval = pollInterval
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.shutdownGrace = shutdownGrace
     }
 
     /// Reads `HOST:PORT` (`[::1]:8080` for IPv6).

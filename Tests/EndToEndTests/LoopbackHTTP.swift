@@ -33,19 +33,8 @@ struct LoopbackHTTP: Sendable {
     }
 
     func send(_ request: Data) throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DaemonTestError("socket: errno \(errno)") }
+        let fd = try connected()
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw DaemonTestError("connect to 127.0.0.1:\(port): errno \(errno)") }
         let bytes = [UInt8](request)
         var sent = 0
         while sent < bytes.count {
@@ -63,6 +52,33 @@ struct LoopbackHTTP: Sendable {
             received.append(contentsOf: buffer[0..<n])
         }
         return try Self.parse(received)
+    }
+
+    /// Opens a connection and sends `bytes` without reading: a client that stalls. Close the
+    /// returned descriptor to end it.
+    func stall(after bytes: Data) throws -> Int32 {
+        let fd = try connected()
+        _ = [UInt8](bytes).withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return fd
+    }
+
+    private func connected() throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw DaemonTestError("socket: errno \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw DaemonTestError("connect to 127.0.0.1:\(port): errno \(errno)")
+        }
+        return fd
     }
 
     /// Status and body of a whole answer (Content-Length or chunked).

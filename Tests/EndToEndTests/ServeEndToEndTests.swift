@@ -3,6 +3,9 @@ import ShopperCore
 import Synchronization
 import Testing
 import ShopperTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `shopperd serve` as an operator runs it: the real binary on a store the real binary filled,
 /// spoken to over loopback HTTP.
@@ -139,6 +142,32 @@ import ShopperTestSupport
             }
             #expect(try fixture.http.get("/v2/health/live").status == 200)
             #expect(fixture.server.isRunning)
+        }
+    }
+
+    /// Clients that stall mid-request or speak no HTTP hold nobody else up: answers go on while
+    /// they wait, a line that is not HTTP is refused with a 4xx, and SIGTERM does not wait for them.
+    @Test func stalledAndGarbageClientsDoNotHoldUpOthers() async throws {
+        try await ServeFixture.with { fixture in
+            let payload = ServeFixture.mlflowForms(try ServeFixture.sessions(1))["dataframe_records"]!
+            let partialBody = "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"dataframe_"
+            let partialHead = "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Le"
+            let stalled = try (0..<8).map { k in try fixture.http.stall(after: Data((k % 2 == 0 ? partialBody : partialHead).utf8)) }
+            defer { for fd in stalled { close(fd) } }
+            let started = ContinuousClock.now
+            for _ in 0..<5 {
+                let answer = try fixture.http.post("/invocations", json: payload)
+                #expect(answer.status == 200, "\(answer.text)")
+            }
+            #expect(ContinuousClock.now - started < .seconds(5))
+            let garbage = try fixture.http.send(Data("NOT HTTP AT ALL\r\n\r\n".utf8 + Data(repeating: 0xFF, count: 64)))
+            #expect((400..<500).contains(garbage.status), "\(garbage.status) \(garbage.text)")
+            #expect(try fixture.http.get("/v2/health/live").status == 200)
+            // SIGTERM with the stalled clients still connected: out within the 5 s grace, not
+            // after the 30 s idle timeout.
+            let stopping = ContinuousClock.now
+            #expect(await fixture.stop() == 0)
+            #expect(ContinuousClock.now - stopping < .seconds(15), "stopped after \(ContinuousClock.now - stopping)")
         }
     }
 

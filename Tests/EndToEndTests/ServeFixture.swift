@@ -44,7 +44,7 @@ struct ServeFixture {
 
     /// Stops the server (SIGTERM, as systemd would) and waits for it.
     func stop() async -> Int32? {
-        server.send(SIGTERM)
+        if server.isRunning { server.send(SIGTERM) }
         return await server.exitStatus(timeout: .seconds(30))
     }
 
