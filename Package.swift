@@ -20,6 +20,8 @@ let package = Package(
         // Only its UnixSignals product (libdispatch signal sources, awaited until registered).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        // The scoring endpoint's HTTP server (ShopperServe). Default traits off: no swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
     ],
     targets: [
         // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
@@ -82,11 +84,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The HTTP scoring endpoint (`shopperd serve`): MLflow's /invocations and the Open Inference
+        // Protocol (KServe v2), scoring with the store's champion, followed as the alias moves.
+        .target(
+            name: "ShopperServe",
+            dependencies: [
+                "ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperDaemon",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "shopperd",
             dependencies: [
                 "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline", "ShopperDaemon",
-                "ShopperTracking", "ShopperIO", "ShopperInbox",
+                "ShopperTracking", "ShopperIO", "ShopperInbox", "ShopperServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

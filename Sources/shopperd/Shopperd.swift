@@ -77,6 +77,7 @@ struct Shopperd: AsyncParsableCommand {
             TrainCommand.self,
             ModelsCommand.self,
             ScoreCommand.self,
+            ServeCommand.self,
             MLflowCommand.self,
         ]
     )

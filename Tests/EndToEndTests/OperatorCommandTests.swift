@@ -18,7 +18,7 @@ extension DaemonEndToEndTests {
                 ["versions"], ["show", "--layer", "bronze"], ["mlflow", "status"], ["status"], ["history"], ["performance"],
                 ["models", "list"], ["models", "show", "1"], ["models", "history"],
                 ["models", "export", "1", "--out", scratch.file("model.json")],
-                ["drift", "--reference", "1", "--current", "2"], ["score", batch],
+                ["drift", "--reference", "1", "--current", "2"], ["score", batch], ["serve", "--listen", "127.0.0.1:0"],
             ]
             for command in commands {
                 let outcome = try await DaemonProcess.run(command + ["--state", typo])

@@ -1,0 +1,60 @@
+import Foundation
+import ShopperML
+import ShopperPipeline
+import ShopperStore
+import Synchronization
+
+/// The model that answers a request, and its registry version. Immutable: a request takes one
+/// and uses it throughout, so every row of an answer comes from the version the answer names.
+package struct ServingModel: Sendable {
+    package let version: Int
+    package let model: ForestModel
+}
+
+/// Follows the store's `champion` alias: reads it every `pollInterval` (one indexed SELECT on a
+/// WAL reader, which never blocks the daemon's writes) and, when it points elsewhere, decodes the
+/// new model and swaps it in atomically. Requests in flight finish on the model they took.
+package final class ChampionWatch: Sendable {
+    private let catalog: ModelCatalog
+    private let current = Mutex<ServingModel?>(nil)
+    private let lastProblem = Mutex<String?>(nil)
+
+    package init(catalog: ModelCatalog) {
+        self.catalog = catalog
+    }
+
+    /// The model to serve now; nil while the store has no champion (or it cannot be read yet).
+    package var model: ServingModel? { current.withLock { $0 } }
+
+    /// Reads the alias once and loads the champion if it changed. A failure keeps the model
+    /// being served (a busy or briefly unreadable store must not stop scoring) and is returned.
+    @discardableResult
+    package func refresh() -> String? {
+        do {
+            let version = try catalog.store.aliases()[.champion]
+            if version == model?.version { return nil }
+            guard let version else {
+                current.withLock { $0 = nil }
+                return nil
+            }
+            let serving = ServingModel(version: version, model: try catalog.model(version: version))
+            current.withLock { $0 = serving }
+            return nil
+        } catch {
+            return "cannot load the champion: \(error)"
+        }
+    }
+
+    /// Polls until cancelled; each new problem is written to stderr once.
+    package func watch(every interval: Duration) async {
+        while !Task.isCancelled {
+            let problem = refresh()
+            let isNew = lastProblem.withLock { last in
+                defer { last = problem }
+                return problem != nil && problem != last
+            }
+            if isNew, let problem { FileHandle.standardError.write(Data("shopperd serve: \(problem)\n".utf8)) }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

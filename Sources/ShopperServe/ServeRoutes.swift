@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import ShopperCore
+import ShopperDaemon
+
+/// The endpoints: MLflow's `POST /invocations` (+ `GET /ping`, `/health`), and the Open
+/// Inference Protocol's `POST /v2/models/shopperd/infer`, `GET /v2/models/shopperd`,
+/// `GET /v2/health/live` and `/v2/health/ready`. Every answer is JSON; every failure is caught
+/// here and answered (4xx for what the client sent, 503 without a champion).
+package struct ServeRoutes: Sendable {
+    package static let modelName = "shopperd"
+    let scorer: Scorer
+    let settings: ServeSettings
+
+    package init(scorer: Scorer, settings: ServeSettings) {
+        self.scorer = scorer
+        self.settings = settings
+    }
+
+    package func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("invocations") { request, _ in await answer { try await invocations(request) } }
+        router.post("v2/models/\(Self.modelName)/infer") { request, _ in await answer { try await infer(request) } }
+        router.get("v2/models/\(Self.modelName)") { _, _ in
+            await answer {
+                let versions = scorer.watch.model.map { [String($0.version)] } ?? []
+                return try Self.json(.ok, ModelMetadata(versions: versions))
+            }
+        }
+        router.get("v2/health/live") { _, _ in Self.status(.ok, ["live": true]) }
+        router.get("v2/health/ready") { _, _ in ready() }
+        router.get("v2/models/\(Self.modelName)/ready") { _, _ in ready() }
+        router.get("ping") { _, _ in ready() }
+        router.get("health") { _, _ in ready() }
+        return router
+    }
+
+    private func ready() -> Response {
+        guard let model = scorer.watch.model else { return Self.status(.serviceUnavailable, ["ready": false]) }
+        return (try? Self.json(.ok, Readiness(ready: true, modelVersion: model.version))) ?? Self.status(.ok, ["ready": true])
+    }
+
+    private struct Readiness: Encodable {
+        var ready: Bool
+        var modelVersion: Int
+    }
+
+    // MARK: - Scoring
+
+    private func invocations(_ request: Request) async throws -> Response {
+        let contentType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let body = try await collect(request)
+        let sessions: [Session]
+        switch contentType {
+        case "application/json":
+            sessions = try SessionValidator.sessions(try MLflowRequest.rows(try Self.parse(body), maxRows: settings.maxRows))
+        case "text/csv":
+            sessions = try SessionValidator.sessions(csv: body, maxRows: settings.maxRows)
+        default:
+            throw ServeFailure.request("Content-Type must be application/json or text/csv", value: contentType, status: 415)
+        }
+        return try Self.json(.ok, MLflowAnswer(try await scorer.score(sessions)))
+    }
+
+    private func infer(_ request: Request) async throws -> Response {
+        let body = try await collect(request)
+        let (id, rows) = try InferenceRequest.rows(try Self.parse(body), maxRows: settings.maxRows)
+        let scored = try await scorer.score(try SessionValidator.sessions(rows))
+        return try Self.json(.ok, InferenceAnswer(scored, id: id))
+    }
+
+    /// The whole body, refused with 413 past `maxBodyBytes` (from Content-Length at once, or while reading).
+    private func collect(_ request: Request) async throws(ServeFailure) -> [UInt8] {
+        let limit = settings.maxBodyBytes
+        let tooLarge = ServeFailure.request("the body is larger than the limit of \(limit) bytes (--max-body-bytes)", status: 413)
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw tooLarge }
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw tooLarge
+        }
+    }
+
+    private static func parse(_ body: [UInt8]) throws(ServeFailure) -> JSONValue {
+        if body.isEmpty { throw .request("the body is empty: send a JSON document") }
+        do {
+            return try JSONValue.parse(Data(body))
+        } catch {
+            throw .request("the body is not valid JSON: \(Self.explain(error))", value: String(decoding: body.prefix(60), as: UTF8.self))
+        }
+    }
+
+    /// What the JSON decoder found wrong, without its type names.
+    private static func explain(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return String(describing: error).prefix(200).description }
+        switch error {
+        case .dataCorrupted(let context):
+            let underlying = context.underlyingError.map { " (\(String(describing: $0).prefix(160)))" } ?? ""
+            return "malformed or nested more than 512 deep" + underlying
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "a value\(path.isEmpty ? "" : " at \(path)") cannot be read (a number beyond the range of a double?)"
+        @unknown default:
+            return "unreadable"
+        }
+    }
+
+    // MARK: - Answers
+
+    private func answer(_ work: () async throws -> Response) async -> Response {
+        do {
+            return try await work()
+        } catch let failure as ServeFailure {
+            return (try? Self.json(HTTPResponse.Status(code: failure.status), failure.body)) ?? Self.status(.internalServerError, ["ok": false])
+        } catch {
+            let failure = ServeFailure.request("internal error: \(error)", status: 500)
+            return (try? Self.json(.internalServerError, failure.body)) ?? Self.status(.internalServerError, ["ok": false])
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+        // Keys in snake_case (`model_version`, `prediction_id`), as MLflow and KServe spell theirs.
+        let data = try JSONPolicy.encode(value, form: .compact, keys: .snakeCase)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func status(_ status: HTTPResponse.Status, _ value: [String: Bool]) -> Response {
+        (try? json(status, value)) ?? Response(status: status)
+    }
+}
