@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "ShopperServe",
             dependencies: [
-                "ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperDaemon",
+                "ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,5 +1,4 @@
 import ShopperCore
-import ShopperDaemon
 
 /// The Open Inference Protocol's (KServe v2) request: `{"id": ..., "inputs": [{"name": "Month",
 /// "shape": [N], "datatype": "BYTES", "data": [...]}, ...]}`, one input tensor per column, all of

@@ -1,5 +1,4 @@
 import ShopperCore
-import ShopperDaemon
 
 /// One named value of one row of a scoring request, with where it stood in the request's JSON.
 package struct RequestCell: Sendable {

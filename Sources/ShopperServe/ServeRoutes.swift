@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import ShopperCore
-import ShopperDaemon
 
 /// The endpoints: MLflow's `POST /invocations` (+ `GET /ping`, `/health`), and the Open
 /// Inference Protocol's `POST /v2/models/shopperd/infer`, `GET /v2/models/shopperd`,

@@ -1,5 +1,4 @@
 import ShopperCore
-import ShopperDaemon
 
 /// Turns a request's rows into sessions by the CSV reader's own rules: each JSON row is written as
 /// one CSV record of its values' text and read by `BatchReader` (all-or-nothing), whose issues are

@@ -1,3 +1,5 @@
+import ShopperCore
+
 /// Where a setting's value came from. Every refusal names it, so the operator edits the right
 /// place: a value given with `--set` must not be blamed on the environment or the file.
 package enum SettingSource: Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,4 @@
 import Foundation
-import ShopperCore
 
 /// A JSON value with its type kept exactly as written.
 ///

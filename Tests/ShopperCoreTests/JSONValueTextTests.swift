@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ShopperDaemon
+@testable import ShopperCore
 
 /// A setting's value as `shopperd` prints it back (`JSONValue.jsonText`) is valid JSON that reads
 /// back as the same value, whatever its strings hold.
