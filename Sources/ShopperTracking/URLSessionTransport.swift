@@ -9,10 +9,13 @@ import FoundationNetworking
 /// is a backstop), so a server that accepts the connection and never answers cannot hold the mirror.
 package struct URLSessionTransport: HTTPTransport {
     package let baseURL: URL
+    /// The `Authorization` header sent with every request (`MLflowCredentials.authorization`).
+    private let authorization: String?
     private let session: URLSession
 
-    package init(baseURL: URL) {
+    package init(baseURL: URL, authorization: String? = nil) {
         self.baseURL = baseURL
+        self.authorization = authorization
         let configuration = URLSessionConfiguration.ephemeral
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpShouldSetCookies = false
@@ -32,6 +35,7 @@ package struct URLSessionTransport: HTTPTransport {
         if let contentType = request.contentType { urlRequest.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         urlRequest.setValue("application/json", forHTTPHeaderField: "Accept")
         urlRequest.setValue("shopperd", forHTTPHeaderField: "User-Agent")
+        if let authorization { urlRequest.setValue(authorization, forHTTPHeaderField: "Authorization") }
         let session = self.session
         let prepared = urlRequest
         let outcome = await Deadline.run(after: request.timeout) { () async -> Result<(Data, URLResponse), any Error> in
