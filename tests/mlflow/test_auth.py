@@ -19,7 +19,7 @@ from mlflow.tracking import MlflowClient
 
 from mirror_checks import check_mirror
 from mlflow_server import MlflowServer
-from shopperd_driver import Names, Shopperd, StoreView
+from shopperd_driver import Names, Shopperd, StoreView, write_batch
 
 ADMIN, PASSWORD = "admin", "shopperd-admin-7f3a"
 WRONG = "not-the-password-91c2"
@@ -40,7 +40,9 @@ def auth_server():
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         server = MlflowServer(Path(directory) / "server", port, app_name="basic-auth",
-                              environment={"MLFLOW_AUTH_CONFIG_PATH": str(config)})
+                              environment={"MLFLOW_AUTH_CONFIG_PATH": str(config),
+                                           # The auth app's CSRF protection refuses to start without one.
+                                           "MLFLOW_FLASK_SERVER_SECRET_KEY": uuid.uuid4().hex})
         server.start()
         try:
             yield server
@@ -57,8 +59,9 @@ def admin(auth_server, monkeypatch) -> MlflowClient:
 
 
 def small_store(tmp_path, uri) -> tuple[Shopperd, StoreView]:
-    """Two models by `shopperd train`, the second promoted: 2 models and 1 alias change pending."""
+    """One labelled batch, two models by `shopperd train`, the second promoted: 2 models and an alias change pending."""
     shopperd = Shopperd(tmp_path / "state", uri, Names.unique(uuid.uuid4().hex[:8]))
+    shopperd.ingest(write_batch(tmp_path, "feb-may.csv", {"Feb", "Mar", "May"}, 600))
     assert shopperd.train(trees=8, seed=1) == 1
     assert shopperd.train(trees=8, seed=2, promote=True) == 2
     return shopperd, StoreView(shopperd.state)
