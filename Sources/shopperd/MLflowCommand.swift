@@ -57,8 +57,9 @@ struct MLflowOptions: ParsableArguments {
         return nil
     }
 
-    /// The settings, or nil without a URI; a usage error for an invalid one.
-    func settings() throws -> MLflowSettings? {
+    /// The settings, or nil without a URI; a usage error for an invalid one. `credentials`: read
+    /// them too (`status` reads only the store, so it does not).
+    func settings(credentials readCredentials: Bool = true) throws -> MLflowSettings? {
         guard let uri else { return nil }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         do {
@@ -66,8 +67,8 @@ struct MLflowOptions: ParsableArguments {
                 trackingURI: uri, trainingExperiment: trainingExperiment, monitoringExperiment: monitoringExperiment,
                 registeredModel: registeredModel, requestTimeout: .milliseconds(Int64(timeout * 1000)),
                 uploadTimeout: .milliseconds(Int64(timeout * 4000)),
-                credentials: CredentialSources(environment: ProcessInfo.processInfo.environment, username: username,
-                                               passwordFile: passwordFile, tokenFile: tokenFile).resolve())
+                credentials: readCredentials ? CredentialSources(environment: ProcessInfo.processInfo.environment, username: username,
+                                                                 passwordFile: passwordFile, tokenFile: tokenFile).resolve() : nil)
         } catch {
             throw ValidationError(error.description)
         }
@@ -94,7 +95,7 @@ struct MLflowStatusCommand: ParsableCommand {
         var note: String? = nil
         do {
             let target: String
-            if let settings = try mlflow.settings() {
+            if let settings = try mlflow.settings(credentials: false) {
                 target = settings.target
             } else if let recent = try store.mirrorTargets().first {
                 target = recent

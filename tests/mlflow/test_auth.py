@@ -132,6 +132,8 @@ def test_the_daemon_reads_its_password_from_the_configured_file(tmp_path, auth_s
                           check=False)
     assert result.returncode == 78, result.stderr
     assert "MLFLOW_TRACKING_USERNAME is given but MLFLOW_TRACKING_PASSWORD is not" in result.stderr
+    # `mlflow status` reads only the store: it needs no credentials, and is not stopped by half a pair.
+    assert shopperd.status()["pending"]["total"] > 0
 
     shopperd.environment = {}
     shopperd.daemon_once(settings={"mlflow.username": ADMIN, "mlflow.password-file": str(password)})
