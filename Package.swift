@@ -71,7 +71,7 @@ let package = Package(
         // Mirrors the store's registry, alias history and drift checks into an MLflow tracking server.
         .target(
             name: "ShopperTracking",
-            dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift"],
+            dependencies: ["ShopperCore", "ShopperIO", "ShopperStore", "ShopperML", "ShopperDrift"],
             swiftSettings: strict
         ),
         // systemd notify + journal, signals, service lifecycle, configuration.
@@ -132,7 +132,7 @@ let package = Package(
             name: "ShopperDaemonTests", dependencies: ["ShopperDaemon", "ShopperInbox", "ShopperTestSupport", "shopperd-daemon-probe"], swiftSettings: strict
         ),
         // Fills real stores by running the real `shopperd` binary (built with the tests), as EndToEndTests do.
-        .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking"], swiftSettings: strict),
+        .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking", "ShopperIO"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(
             name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"],

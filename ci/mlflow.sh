@@ -7,7 +7,8 @@
 # Self-contained and idempotent: creates the virtualenv (.venv-mlflow, ~0.9 GB, ~1-2 min the first
 # time; MLFLOW_VENV to put it elsewhere) only when mlflow or pytest is missing, builds the
 # binary the tests run (shopperd), starts the server (PID in a pidfile), waits on /health, runs the tests,
-# and stops the server by that PID on any exit. MLFLOW_TEST_PORT picks the port (default: a free one).
+# and stops the server by that PID on any exit. test_auth.py starts (and stops) a second server of its
+# own, `--app-name basic-auth`, to test shopperd's MLflow credentials. MLFLOW_TEST_PORT picks the port (default: a free one).
 # Needs strace (the systemd drop-in test traces the daemon's sockets).
 set -euo pipefail
 command -v strace >/dev/null || { echo "ci/mlflow.sh: strace is needed (apt-get install -y strace)" >&2; exit 1; }
@@ -18,10 +19,11 @@ venv=${MLFLOW_VENV:-$root/.venv-mlflow}
 export PYTHONDONTWRITEBYTECODE=1
 started=$(date +%s)
 
-if ! "$venv/bin/python" -c "import mlflow, pytest" 2>/dev/null; then
+# mlflow[auth] brings Flask-WTF, which `mlflow server --app-name basic-auth` (test_auth.py) needs.
+if ! "$venv/bin/python" -c "import mlflow, pytest, flask_wtf" 2>/dev/null; then
     echo "ci/mlflow.sh: installing mlflow into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "mlflow==3.17.2" "pytest==9.2.0"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "mlflow[auth]==3.17.2" "pytest==9.2.0"
 fi
 installed=$(date +%s)
 

@@ -9,14 +9,14 @@ package struct MLflowClient: Sendable {
 
     package init(settings: MLflowSettings, transport: (any HTTPTransport)? = nil) {
         self.settings = settings
-        self.transport = transport ?? URLSessionTransport(baseURL: settings.trackingURI)
+        self.transport = transport ?? URLSessionTransport(baseURL: settings.trackingURI, authorization: settings.credentials?.authorization)
     }
 
     /// The server's `/health` answers 200.
     package func health() async throws(MLflowError) {
         let request = HTTPRequest(method: .get, path: "/health", timeout: settings.requestTimeout)
         let response = try await transport.send(request)
-        guard response.status == 200 else { throw Self.error(request, response) }
+        guard response.status == 200 else { throw failure(request, response) }
     }
 
     // MARK: Experiments
@@ -93,7 +93,7 @@ package struct MLflowClient: Sendable {
             method: .put, path: "/api/2.0/mlflow-artifacts/artifacts/" + ArtifactLocation.encode(root + "/" + path),
             body: data, contentType: contentType, timeout: settings.uploadTimeout)
         let response = try await transport.send(request)
-        guard (200..<300).contains(response.status) else { throw Self.error(request, response) }
+        guard (200..<300).contains(response.status) else { throw failure(request, response) }
     }
 
     // MARK: Model registry
@@ -168,12 +168,24 @@ package struct MLflowClient: Sendable {
             request.contentType = "application/json"
         }
         let response = try await transport.send(request)
-        guard (200..<300).contains(response.status) else { throw Self.error(request, response) }
+        guard (200..<300).contains(response.status) else { throw failure(request, response) }
         do {
             return try JSONPolicy.decode(Response.self, from: response.body.isEmpty ? Data("{}".utf8) : response.body)
         } catch {
             throw .unexpectedResponse(endpoint: request.endpoint, detail: "cannot decode \(Response.self): \(error)")
         }
+    }
+
+    /// The error for a non-2xx answer: refused credentials, or the server's own error. A 401 is
+    /// always about credentials; a 403 when it is not MLflow's own JSON error (MLflow's basic-auth
+    /// app answers a plain "Permission denied"); a 403 with an `error_code` stays one entity's error.
+    func failure(_ request: HTTPRequest, _ response: HTTPResponse) -> MLflowError {
+        let mlflowError = (try? JSONPolicy.decode(MLflowErrorBody.self, from: response.body))?.error_code != nil
+        if response.status == 401 || (response.status == 403 && !mlflowError) {
+            return .unauthorized(url: settings.trackingURI.absoluteString, status: response.status,
+                                 check: settings.credentials.map { "the \($0.source)" })
+        }
+        return Self.error(request, response)
     }
 
     /// MLflow's error for a non-2xx answer: its `error_code` and `message` when the body has them.

@@ -10,6 +10,9 @@ package enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreachable(url: String, reason: String)
     /// The server answered with an HTTP error (`code` is MLflow's `error_code` when it sent one).
     case server(endpoint: String, status: Int, code: String?, message: String)
+    /// The server answered 401 or 403: it wants credentials, or refused the ones sent. `check`
+    /// says where they came from (nil: none were sent). Server-wide: everything stays pending.
+    case unauthorized(url: String, status: Int, check: String?)
     /// The server answered 2xx with something that is not what the API promises.
     case unexpectedResponse(endpoint: String, detail: String)
     /// The run's artifact URI is not served by the tracking server's artifact proxy.
@@ -20,11 +23,11 @@ package enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreadableEntity(String)
 
     /// True when the server as a whole is unavailable (unreachable, 5xx, throttled, or not an
-    /// MLflow server: a 404 without MLflow's error body): the pass stops and is retried with
+    /// MLflow server: a 404 without MLflow's error body), or refuses shopperd's credentials: the pass stops and is retried with
     /// backoff. Other errors concern one entity; the pass goes on without it.
     package var isServerUnavailable: Bool {
         switch self {
-        case .unreachable: true
+        case .unreachable, .unauthorized: true
         case .server(_, 404, nil, _): true
         case .server(_, let status, _, _): status >= 500 || status == 429 || status == 408
         default: false
@@ -42,6 +45,13 @@ package enum MLflowError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "shopperd keeps everything in its store and retries."
         case .server(let endpoint, let status, let code, let message):
             "MLflow answered \(status)\(code.map { " \($0)" } ?? "") to \(endpoint): \(message)"
+        case .unauthorized(let url, let status, let check?):
+            "the MLflow server at \(url) refused shopperd's credentials (HTTP \(status)): check \(check) "
+                + "(and, for 403, the user's permissions in MLflow); shopperd keeps everything in its store and retries."
+        case .unauthorized(let url, let status, nil):
+            "the MLflow server at \(url) requires credentials (HTTP \(status)): give shopperd the systemd credential "
+                + "mlflow-token, or mlflow-username and mlflow-password (or MLFLOW_TRACKING_TOKEN, or "
+                + "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD); shopperd keeps everything in its store and retries."
         case .unexpectedResponse(let endpoint, let detail):
             "unexpected answer from MLflow to \(endpoint): \(detail). Is the URI an MLflow tracking server?"
         case .artifactsNotProxied(let uri):

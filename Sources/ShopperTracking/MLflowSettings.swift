@@ -23,12 +23,16 @@ package struct MLflowSettings: Sendable, Hashable {
     /// Backoff after a failed pass (server down or erroring): doubles from `retryBase` up to `retryCap`.
     package var retryBase: Duration
     package var retryCap: Duration
+    /// What proves shopperd to a server that requires it (`CredentialSources` finds it). Not part of
+    /// `target`: changing a password does not change the destination.
+    package var credentials: MLflowCredentials?
 
     package init(
         trackingURI: String, trainingExperiment: String = "shopperd-training",
         monitoringExperiment: String = "shopperd-monitoring", registeredModel: String = "shopperd-purchase-intent",
         requestTimeout: Duration = .seconds(15), uploadTimeout: Duration = .seconds(60),
-        pollInterval: Duration = .seconds(30), retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(300)
+        pollInterval: Duration = .seconds(30), retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(300),
+        credentials: MLflowCredentials? = nil
     ) throws(MLflowError) {
         self.trackingURI = try Self.parse(trackingURI)
         self.trainingExperiment = trainingExperiment
@@ -39,6 +43,7 @@ package struct MLflowSettings: Sendable, Hashable {
         self.pollInterval = pollInterval
         self.retryBase = retryBase
         self.retryCap = retryCap
+        self.credentials = credentials
         try validate()
     }
 

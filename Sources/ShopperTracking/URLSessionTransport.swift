@@ -9,16 +9,20 @@ import FoundationNetworking
 /// is a backstop), so a server that accepts the connection and never answers cannot hold the mirror.
 package struct URLSessionTransport: HTTPTransport {
     package let baseURL: URL
+    /// The `Authorization` header sent with every request (`MLflowCredentials.authorization`).
+    private let authorization: String?
     private let session: URLSession
+    private let challenges = ChallengeRefusal()
 
-    package init(baseURL: URL) {
+    package init(baseURL: URL, authorization: String? = nil) {
         self.baseURL = baseURL
+        self.authorization = authorization
         let configuration = URLSessionConfiguration.ephemeral
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpShouldSetCookies = false
         // Loopback and LAN servers only: never go through a proxy configured for the outside world.
         configuration.connectionProxyDictionary = [:]
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: challenges, delegateQueue: nil)
     }
 
     package func send(_ request: HTTPRequest) async throws(MLflowError) -> HTTPResponse {
@@ -32,21 +36,18 @@ package struct URLSessionTransport: HTTPTransport {
         if let contentType = request.contentType { urlRequest.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         urlRequest.setValue("application/json", forHTTPHeaderField: "Accept")
         urlRequest.setValue("shopperd", forHTTPHeaderField: "User-Agent")
-        let session = self.session
+        if let authorization { urlRequest.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        let (session, challenges) = (self.session, self.challenges)
         let prepared = urlRequest
-        let outcome = await Deadline.run(after: request.timeout) { () async -> Result<(Data, URLResponse), any Error> in
-            do {
-                return .success(try await session.data(for: prepared))
-            } catch {
-                return .failure(error)
-            }
-        }
+        let outcome = await Deadline.run(after: request.timeout) { await challenges.send(prepared, through: session) }
         switch outcome {
         case nil:
             throw .unreachable(url: baseURL.absoluteString, reason: "no answer to \(request.endpoint) within \(request.timeout.seconds) s")
-        case .failure(let error)?:
+        case .failed(let error)?:
             throw .unreachable(url: baseURL.absoluteString, reason: Self.reason(error))
-        case .success(let (data, response))?:
+        case .challenged(let status)?:
+            return HTTPResponse(status: status, body: Data())
+        case .answer(let data, let response)?:
             guard let http = response as? HTTPURLResponse else {
                 throw .unexpectedResponse(endpoint: request.endpoint, detail: "not an HTTP answer")
             }

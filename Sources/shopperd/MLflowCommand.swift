@@ -35,6 +35,21 @@ struct MLflowOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for each request.", valueName: "SECONDS"))
     var timeout: Double = 15
 
+    @Option(help: ArgumentHelp("""
+        MLflow user, with --password-file (systemd credentials mlflow-username/mlflow-password and \
+        $MLFLOW_TRACKING_USERNAME/$MLFLOW_TRACKING_PASSWORD come first).
+        """, valueName: "NAME"))
+    var username: String?
+
+    @Option(help: ArgumentHelp("File holding the MLflow password (mode 600).", valueName: "FILE"))
+    var passwordFile: String?
+
+    @Option(help: ArgumentHelp("""
+        File holding an MLflow bearer token (mode 600; the systemd credential mlflow-token and \
+        $MLFLOW_TRACKING_TOKEN come first).
+        """, valueName: "FILE"))
+    var tokenFile: String?
+
     /// The URI from the option, else the environment; nil when neither is set.
     var uri: String? {
         if let mlflowURI, !mlflowURI.isEmpty { return mlflowURI }
@@ -42,15 +57,18 @@ struct MLflowOptions: ParsableArguments {
         return nil
     }
 
-    /// The settings, or nil without a URI; a usage error for an invalid one.
-    func settings() throws -> MLflowSettings? {
+    /// The settings, or nil without a URI; a usage error for an invalid one. `credentials`: read
+    /// them too (`status` reads only the store, so it does not).
+    func settings(credentials readCredentials: Bool = true) throws -> MLflowSettings? {
         guard let uri else { return nil }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
         do {
             return try MLflowSettings(
                 trackingURI: uri, trainingExperiment: trainingExperiment, monitoringExperiment: monitoringExperiment,
                 registeredModel: registeredModel, requestTimeout: .milliseconds(Int64(timeout * 1000)),
-                uploadTimeout: .milliseconds(Int64(timeout * 4000)))
+                uploadTimeout: .milliseconds(Int64(timeout * 4000)),
+                credentials: readCredentials ? CredentialSources(environment: ProcessInfo.processInfo.environment, username: username,
+                                                                 passwordFile: passwordFile, tokenFile: tokenFile).resolve() : nil)
         } catch {
             throw ValidationError(error.description)
         }
@@ -77,7 +95,7 @@ struct MLflowStatusCommand: ParsableCommand {
         var note: String? = nil
         do {
             let target: String
-            if let settings = try mlflow.settings() {
+            if let settings = try mlflow.settings(credentials: false) {
                 target = settings.target
             } else if let recent = try store.mirrorTargets().first {
                 target = recent

@@ -29,6 +29,25 @@ import ShopperTestSupport
         #expect(tuned.restartOnlyDifferences(from: running).isEmpty)
     }
 
+    /// The daemon reads MLflow's credentials with its settings (MLflow's variables here), keeps them
+    /// out of every description, and refuses a reload that changes them (the mirror holds them).
+    @Test func mlflowCredentialsComeWithTheSettingsAndTakeARestart() throws {
+        let uri = ["mlflow.tracking-uri": "http://127.0.0.1:5000"]
+        func load(_ environment: [String: String]) throws(ConfigurationError) -> DaemonSettings {
+            try DaemonConfiguration.load(commandLine: DaemonConfiguration.commandLine(uri), configFile: nil, environment: environment)
+        }
+        let running = try load(["MLFLOW_TRACKING_USERNAME": "shopperd", "MLFLOW_TRACKING_PASSWORD": "hunter2-secret"])
+        #expect(running.mlflow?.credentials?.authorization == "Basic " + Data("shopperd:hunter2-secret".utf8).base64EncodedString())
+        #expect(!String(describing: running).contains("hunter2-secret"))
+        let rotated = try load(["MLFLOW_TRACKING_USERNAME": "shopperd", "MLFLOW_TRACKING_PASSWORD": "another-secret"])
+        #expect(rotated.restartOnlyDifferences(from: running) == ["the MLflow credentials"])
+        #expect(try load([:]).mlflow?.credentials == nil)
+        #expect(throws: ConfigurationError.credentials("invalid MLflow setting: in the environment, MLFLOW_TRACKING_PASSWORD "
+            + "is given but MLFLOW_TRACKING_USERNAME is not: give both, or neither")) {
+            try load(["MLFLOW_TRACKING_PASSWORD": "hunter2-secret"])
+        }
+    }
+
     /// A reload that changes what needs a restart is refused with a message that says so.
     @Test func aRestartOnlyChangeIsRefusedNamingTheKeys() {
         let error = ConfigurationError.needsRestart(keys: ["inbox", "mlflow.tracking-uri"])

@@ -25,9 +25,13 @@ from pathlib import Path
 class MlflowServer:
     """One server: SQLite backend and proxied artifacts under `directory`, on 127.0.0.1:`port`."""
 
-    def __init__(self, directory: str | os.PathLike, port: int, mlflow: str | None = None):
+    def __init__(self, directory: str | os.PathLike, port: int, mlflow: str | None = None, app_name: str | None = None,
+                 environment: dict[str, str] | None = None):
         self.directory = Path(directory).resolve()
         self.port = port
+        # `basic-auth`: MLflow's own authentication (users in a database, HTTP basic).
+        self.app_name = app_name
+        self.environment = environment or {}
         self.mlflow = mlflow or str(Path(sys.executable).with_name("mlflow"))
         self.pidfile = self.directory / "server.pid"
         self.log = self.directory / "server.log"
@@ -43,7 +47,7 @@ class MlflowServer:
             "--backend-store-uri", f"sqlite:///{self.directory / 'mlflow.db'}",
             "--serve-artifacts", "--artifacts-destination", str(self.directory / "artifacts"),
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-        ]
+        ] + (["--app-name", self.app_name] if self.app_name else [])
 
     def pid(self) -> int | None:
         try:
@@ -57,7 +61,7 @@ class MlflowServer:
             raise RuntimeError(f"a server is already running with PID {self.pid()}")
         with open(self.log, "ab") as log:
             process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+                                       start_new_session=True, cwd=self.directory, env={**os.environ, **self.environment})
         self.pidfile.write_text(str(process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -47,11 +47,16 @@ class Shopperd:
         self.uri = uri
         self.names = names
         self.events: list[dict] = []
+        # Added to every run's environment (MLflow credentials, CREDENTIALS_DIRECTORY).
+        self.environment: dict[str, str] = {}
 
     def run(self, *arguments: str, check: bool = True, uri: bool = True) -> subprocess.CompletedProcess:
         command = [self.binary, *arguments, "--state", str(self.state)]
         environment = dict(os.environ)
-        environment.pop("MLFLOW_TRACKING_URI", None)
+        for name in ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
+                     "CREDENTIALS_DIRECTORY"):
+            environment.pop(name, None)
+        environment.update(self.environment)
         if uri and self.uri:
             command += ["--mlflow-uri", self.uri]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)

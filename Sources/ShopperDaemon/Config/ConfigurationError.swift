@@ -6,6 +6,8 @@ package enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvert
     case duplicateKey(String, file: String)
     case malformedOverride(String)
     case unreadableFile(String, reason: String)
+    /// The MLflow credentials cannot be read or are incomplete (the message names no secret).
+    case credentials(String)
     /// A reload changed settings that only a restart can change.
     case needsRestart(keys: [String])
 
@@ -21,6 +23,8 @@ package enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvert
             "--set takes KEY=VALUE (got \"\(text)\")"
         case let .unreadableFile(path, reason):
             "cannot read the configuration file \(path): \(reason)"
+        case let .credentials(message):
+            "MLflow credentials: \(message)"
         case let .needsRestart(keys):
             "\(keys.joined(separator: ", ")) changed, which takes a restart (systemctl restart shopperd); "
                 + "put the old value back to reload the rest"

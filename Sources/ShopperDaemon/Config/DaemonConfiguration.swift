@@ -60,6 +60,9 @@ package enum DaemonConfiguration {
         ("mlflow.training-experiment", "default shopperd-training"),
         ("mlflow.monitoring-experiment", "default shopperd-monitoring"),
         ("mlflow.registered-model", "default shopperd-purchase-intent"),
+        ("mlflow.username", "MLflow user, with mlflow.password-file (systemd credentials and MLFLOW_TRACKING_* come first)"),
+        ("mlflow.password-file", "file holding the MLflow password; must not be readable by group or others (chmod 600)"),
+        ("mlflow.token-file", "file holding an MLflow bearer token; must not be readable by group or others (chmod 600)"),
     ]
 
     static let knownKeys = Set(keys.map(\.key))
@@ -175,7 +178,20 @@ package enum DaemonConfiguration {
             } catch {
                 throw .invalidValue(key: "mlflow.tracking-uri", value: config.layers["mlflow.tracking-uri"]!, expected: error.description)
             }
+            s.mlflow?.credentials = try credentials(config)
         }
         return s
+    }
+
+    /// The MLflow credentials (``CredentialSources``): systemd credentials, MLflow's variables, then the files named here.
+    static func credentials(_ config: SettingsReader) throws(ConfigurationError) -> MLflowCredentials? {
+        let sources = CredentialSources(
+            environment: config.layers.environment, username: try config.string("mlflow.username"),
+            passwordFile: try config.string("mlflow.password-file"), tokenFile: try config.string("mlflow.token-file"))
+        do {
+            return try sources.resolve()
+        } catch {
+            throw .credentials(error.description)
+        }
     }
 }

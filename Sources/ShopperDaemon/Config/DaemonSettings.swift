@@ -54,6 +54,8 @@ package struct DaemonSettings: Sendable, Equatable {
             if new.trainingExperiment != old.trainingExperiment { keys.append("mlflow.training-experiment") }
             if new.monitoringExperiment != old.monitoringExperiment { keys.append("mlflow.monitoring-experiment") }
             if new.registeredModel != old.registeredModel { keys.append("mlflow.registered-model") }
+            // The mirror's client holds them (a changed mlflow.password-file, say): said, not silently kept.
+            if new.credentials != old.credentials { keys.append("the MLflow credentials") }
         case (nil, nil):
             break
         default:

@@ -8,6 +8,8 @@ import ShopperIO
 struct SettingLayers {
     /// Every key's values, the winning one first (command line, environment, file).
     private(set) var values: [String: [SettingValue]] = [:]
+    /// The process environment, for what is read from it besides settings (MLflow's credentials).
+    let environment: [String: String]
 
     /// - Parameters:
     ///   - commandLine: keys given on the command line, each with the option that gave it.
@@ -15,6 +17,7 @@ struct SettingLayers {
     ///     `MLFLOW_TRACKING_URI`. An empty variable counts as unset (`Environment=SHOPPERD_X=`).
     ///   - file: the configuration file's settings, if there is one.
     init(commandLine: [String: SettingValue], environment: [String: String], file: [String: SettingValue]) {
+        self.environment = environment
         for (key, value) in file { values[key, default: []].insert(value, at: 0) }
         if let uri = environment["MLFLOW_TRACKING_URI"], !uri.isEmpty {
             values["mlflow.tracking-uri", default: []].insert(
