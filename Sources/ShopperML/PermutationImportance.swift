@@ -30,6 +30,7 @@ package enum PermutationImportance {
                         // Names match by construction: no error possible.
                         let scores = (try? model.probabilities(for: permuted)) ?? []
                         out.append(baseline - (Metrics.rocAUC(scores: scores, labels: labels) ?? baseline))
+                        await Task.yield()  // as between trees (RandomForest): the pool is not ours alone
                     }
                     return (f, out)
                 }

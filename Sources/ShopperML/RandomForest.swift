@@ -57,6 +57,10 @@ package struct RandomForest: Sendable {
                     for t in stride(from: worker, to: treeCount, by: workerCount) {
                         if Task.isCancelled { break }
                         out.append((t, builder.fit(treeIndex: t, seed: parameters.seed)))
+                        // Between trees, let the rest of the process run: the workers fill the
+                        // cooperative pool (one per core), and without this a long training starved
+                        // the watchdog and the health monitor until systemd killed a healthy daemon.
+                        await Task.yield()
                     }
                     return out
                 }

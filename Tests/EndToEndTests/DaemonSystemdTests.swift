@@ -81,6 +81,29 @@ extension DaemonEndToEndTests {
             #expect(daemon.events("service-failed").isEmpty)
         }
 
+        /// A long retrain under the stuck limit keeps the watchdog pinging: the training's workers
+        /// fill the cooperative pool, and before they yielded between trees they starved the
+        /// watchdog, so systemd killed a daemon that was only busy (seen in the systemd stage).
+        @Test func aLongTrainingUnderTheStuckLimitKeepsTheWatchdogPinging() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let socket = try NotifySocket()
+            let daemon = try await workspace.start(
+                // One candidate, 10,000 trees: straight into one long fit, the phase that starved.
+                ["--set", "training.grid=quick", "--set", "training.trees=10000", "--set", "stuck-limit-seconds=600",
+                 "--set", "stop-grace-seconds=1"],
+                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": String(Self.watchdogMicroseconds)])
+            let ready = try #require(await socket.waitFor { $0 == "READY=1" })
+            try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "long.csv")
+            let busy = try #require(await socket.waitFor(from: ready) { $0.hasPrefix("STATUS=processing long.csv") })
+            // Ten ping intervals (200 ms each) into the training: pings keep coming while it runs.
+            _ = await eventually(timeout: .seconds(4)) { false }
+            #expect(!workspace.hasOutcome("long"), "the training ended too soon to tell")
+            let pings = socket.assignments(from: busy + 1).filter { $0 == "WATCHDOG=1" }.count
+            #expect(pings >= 4, "\(pings) watchdog pings in 4 s of training")
+            daemon.send(SIGTERM)
+            #expect(await daemon.exitStatus() == 0)
+        }
+
         @Test func driftAlertsReachTheRealJournalWithTheirFields() async throws {
             try await Journald.ensureRunning()
             let workspace = try await DaemonWorkspace.bootstrapped()
