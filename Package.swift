@@ -95,6 +95,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Notifications to the administrator: composing mail (MIME) and webhook payloads, and the
+        // two transports, the system's `sendmail -t -oi` and HTTPS webhooks (Slack, Teams, JSON).
+        .target(
+            name: "ShopperNotify",
+            dependencies: ["ShopperCore", "ShopperDrift", "ShopperPipeline", "ShopperIO"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "shopperd",
             dependencies: [
@@ -133,6 +140,12 @@ let package = Package(
         ),
         // Fills real stores by running the real `shopperd` binary (built with the tests), as EndToEndTests do.
         .testTarget(name: "ShopperTrackingTests", dependencies: ["ShopperTracking", "ShopperIO"], swiftSettings: strict),
+        // Real programs: a shell script as sendmail, msmtp into aiosmtpd (skipped when either is
+        // missing), Python's email package parsing the MIME, a loopback HTTP receiver.
+        .testTarget(
+            name: "ShopperNotifyTests",
+            dependencies: ["ShopperNotify", "ShopperCore", "ShopperDrift", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"], swiftSettings: strict
+        ),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(
             name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"],

@@ -25,7 +25,7 @@ package enum DriftTextReport {
     }
 
     /// "3364 of 12330 rows (matched on month and SpecialDay: May)", or "12330 rows".
-    static func comparedClause(_ report: DriftReport) -> String {
+    package static func comparedClause(_ report: DriftReport) -> String {
         switch report.calendarMatch {
         case .none:
             return "\(report.referenceRows) rows"

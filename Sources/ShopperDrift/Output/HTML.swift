@@ -1,6 +1,6 @@
-/// HTML text escaping for the report.
-enum HTML {
-    static func escape(_ text: String) -> String {
+/// HTML text escaping for the reports (the drift page, the notification mails).
+package enum HTML {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for character in text {

@@ -8,8 +8,8 @@ import Darwin
 
 /// printf-style formatting for the text and HTML reports (FoundationEssentials has no
 /// `String(format:)`).
-enum NumberFormat {
-    static func c(_ format: String, _ arguments: CVarArg...) -> String {
+package enum NumberFormat {
+    package static func c(_ format: String, _ arguments: CVarArg...) -> String {
         withVaList(arguments) { list in
             var buffer = [CChar](repeating: 0, count: 64)
             let needed = Int(vsnprintf(&buffer, buffer.count, format, list))
@@ -25,14 +25,14 @@ enum NumberFormat {
     }
 
     /// A p-value people can read: `0.0312`, `4.98e-58`, `< 1e-300` for 0.
-    static func pValue(_ p: Double) -> String {
+    package static func pValue(_ p: Double) -> String {
         if p == 0 { return "< 1e-300" }
         if p >= 0.001 { return c("%.4f", p) }
         return c("%.3g", p)
     }
 
     /// A statistic: four significant digits.
-    static func statistic(_ value: Double) -> String {
+    package static func statistic(_ value: Double) -> String {
         abs(value) >= 1e5 || (value != 0 && abs(value) < 1e-3) ? c("%.3e", value) : c("%.4g", value)
     }
 
