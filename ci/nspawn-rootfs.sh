@@ -2,7 +2,7 @@
 # Prints the path of a minimal Debian 12 root file system for ci/systemd-stage.sh, creating it
 # with debootstrap when the cache does not hold one yet (70-100 s; reused for the machine's life).
 #
-#   bash ci/nspawn-rootfs.sh            # → /var/cache/shopperd-ci/bookworm-rootfs
+#   bash ci/nspawn-rootfs.sh            # → /var/cache/shopperd-ci/bookworm-rootfs-<recipe hash>
 #
 # The cache lives outside the repository (SHOPPERD_CI_CACHE, default /var/cache/shopperd-ci) and
 # is never modified by the stage: containers boot on an overlay above it. Concurrent callers
@@ -13,9 +13,14 @@
 set -euo pipefail
 cache=${SHOPPERD_CI_CACHE:-/var/cache/shopperd-ci}
 suite=bookworm
-rootfs=$cache/$suite-rootfs
-# Bump when the package list changes, so an old cache is rebuilt.
-recipe="minbase systemd,systemd-sysv,dbus,libsqlite3-0,libsystemd0,libcurl4,python3,procps"
+# The package list. msmtp-mta: /usr/sbin/sendmail for the notification checks
+# (ci/systemd-stage/notify_checks.sh).
+recipe="minbase systemd,systemd-sysv,dbus,libsqlite3-0,libsystemd0,libcurl4,python3,procps,msmtp-mta"
+# One directory per recipe: a changed package list builds a new root file system beside the old one
+# instead of replacing it, so checkouts with different lists (branches) neither rebuild each other's
+# nor remove one that a running stage has under its overlay. Old ones are left for the operator to
+# delete (rm -rf --one-file-system /var/cache/shopperd-ci/bookworm-rootfs*, with no stage running).
+rootfs=$cache/$suite-rootfs-$(printf '%s' "$recipe" | sha256sum | cut -c 1-12)
 
 # The first Debian archive URI apt uses for $suite (not the security archive), from either
 # the one-line format (deb [options] URI suite components) or deb822 (.sources) files.

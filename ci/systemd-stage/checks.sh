@@ -20,7 +20,11 @@ run_checks() {
     check_sandbox_and_kill_mode
     check_unreadable_file
     check_journal
+    check_notify
 }
+
+# shellcheck source=ci/systemd-stage/notify_checks.sh
+source "$here/notify_checks.sh"
 
 write_file() { c sh -c "mkdir -p \"\$(dirname '$1')\" && cat >'$1'" <<<"$2"; }
 active() { [ "$(prop ActiveState)/$(prop SubState)" = active/running ]; }
