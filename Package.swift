@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "ShopperDaemon",
             dependencies: [
-                "ShopperIO", "ShopperInbox", "ShopperPipeline", "ShopperTracking", "CSystemd",
+                "ShopperIO", "ShopperInbox", "ShopperPipeline", "ShopperTracking", "ShopperNotify", "CSystemd",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -99,14 +99,14 @@ let package = Package(
         // two transports, the system's `sendmail -t -oi` and HTTPS webhooks (Slack, Teams, JSON).
         .target(
             name: "ShopperNotify",
-            dependencies: ["ShopperCore", "ShopperDrift", "ShopperPipeline", "ShopperIO"],
+            dependencies: ["ShopperCore", "ShopperDrift", "ShopperStore", "ShopperPipeline", "ShopperIO"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "shopperd",
             dependencies: [
                 "ShopperCore", "ShopperStore", "ShopperML", "ShopperDrift", "ShopperPipeline", "ShopperDaemon",
-                "ShopperTracking", "ShopperIO", "ShopperInbox", "ShopperServe",
+                "ShopperTracking", "ShopperIO", "ShopperInbox", "ShopperServe", "ShopperNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

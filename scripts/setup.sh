@@ -7,6 +7,9 @@
 #   libcurl4-openssl-dev  libcurl.so, which a static-stdlib build (--static-swift-stdlib, the
 #                   installed daemon, docs/systemd.md) links for FoundationNetworking
 #   libssl-dev      libcrypto's SHA-256 (the CCrypto target)
+#   msmtp           a real sendmail for the notification tests (relaying to a real SMTP server)
+# and from PyPI:
+#   aiosmtpd        that SMTP server, on loopback (Tests/Notify/smtp_sink.py)
 # Safe to run again; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -18,6 +21,7 @@ command -v strace >/dev/null 2>&1 || missing+=(strace)
 pkg-config --exists libcurl 2>/dev/null || missing+=(libcurl4-openssl-dev)
 pkg-config --exists libcrypto 2>/dev/null || missing+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v msmtp >/dev/null 2>&1 || missing+=(msmtp)
 
 if ((${#missing[@]})); then
     sudo=""
@@ -26,4 +30,9 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     echo "setup: installed ${missing[*]}"
+fi
+
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check aiosmtpd
+    echo "setup: installed aiosmtpd (PyPI)"
 fi

@@ -24,8 +24,9 @@ extension Daemon {
                 events.log(event)
             }
             try await Self.claimWaiting(settings, pipeline: pipeline, context: context, settle: .zero)
+            let courier = try Self.courier(settings, store: pipeline.store)
             let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: nil,
-                                          pipeline: pipeline)
+                                          courier: courier, pipeline: pipeline)
             try await pipeline.drain(observer: observer, patience: Self.onceAttempts)
             let waiting = await pipeline.waitingCount
             if waiting > 0 {
@@ -34,6 +35,7 @@ extension Daemon {
             if let mlflow = settings.mlflow {
                 await Self.mirrorOnce(MLflowMirror(store: pipeline.store, settings: mlflow), events: events)
             }
+            if let courier { await Self.deliverOnce(courier, events: events) }
             let retrying = await pipeline.retryingCount
             guard retrying == 0 else {
                 let failure = await pipeline.latestFailure ?? ""

@@ -5,6 +5,7 @@ import ShopperIO
 import ShopperInbox
 import ShopperPipeline
 import ShopperStore
+import ShopperNotify
 import ShopperTracking
 import Synchronization
 #if canImport(Glibc)
@@ -89,6 +90,19 @@ package struct Daemon: Sendable {
     private static func loop(_ settings: DaemonSettings, context: ServiceContext, monitor: HealthMonitor, live: LiveState) async throws {
         let (lock, pipeline) = try await openPipeline(settings)
         defer { withExtendedLifetime(lock) {} }
+        let courier = try Self.courier(settings, store: pipeline.store)
+        do {
+            try await serve(settings, pipeline: pipeline, courier: courier, context: context, monitor: monitor, live: live)
+        } catch {
+            if !(error is CancellationError) { await Self.notifyFatal(error, store: pipeline.store, courier: courier) }
+            throw error
+        }
+    }
+
+    private static func serve(
+        _ settings: DaemonSettings, pipeline: Pipeline, courier: NotificationCourier?, context: ServiceContext,
+        monitor: HealthMonitor, live: LiveState
+    ) async throws {
         let hooks = settings.onEvent.map { EventHook(program: $0, timeoutSeconds: settings.hookTimeout.seconds) }
         let mirror = settings.mlflow.map { MLflowMirror(store: pipeline.store, settings: $0) }
         await live.attach(pipeline: pipeline, hooks: hooks)
@@ -112,11 +126,22 @@ package struct Daemon: Sendable {
             })
         }
 
+        if let courier {
+            background.append(Task { await courier.run() })
+            background.append(Task {
+                for await event in courier.events { context.log(Self.journalEvent(event)) }
+            })
+            let store = pipeline.store
+            await monitor.onStuck { batch, running in
+                Self.notifyStuck(batch: batch, running: running, limit: settings.stuckLimit, store: store, courier: courier)
+            }
+        }
+
         context.log(.serviceStarted(version: ShopperdVersion.current, inbox: settings.inbox, outbox: settings.outbox,
                                     watchdogTimeout: context.notifier.watchdogTimeout))
         await context.ready()
         let observer = DaemonObserver(context: context, monitor: monitor, live: live, outbox: settings.outbox, mirror: mirror,
-                                      pipeline: pipeline)
+                                      courier: courier, pipeline: pipeline)
         let stopping: @Sendable () -> Bool = { context.isStopping }
         // A batch waiting for its retry never holds up the loop: the drain returns, arrivals are
         // claimed and processed, and the alarm brings the loop back when the retry is due.

@@ -62,6 +62,12 @@ package enum DaemonEvent: Equatable, Sendable {
     /// this process will not): a stop cancelled it before its outcome was committed, nothing kept,
     /// or it failed while stopping (`reason`).
     case batchLeftPending(batch: InboxFileName, reason: String)
+    /// A notification was handed to the mail system or accepted by a webhook (`eventIDs`: one
+    /// event, or the events a digest carried).
+    case notificationSent(channel: String, eventIDs: [Int64], kind: String)
+    /// A notification could not be delivered: retried in `retryIn`, or given up (`retryIn` nil;
+    /// `shopperd notify retry` puts it back in the queue).
+    case notificationFailed(channel: String, eventID: Int64?, attempt: Int, error: String, retryIn: Duration?)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     package var kind: DaemonEventKind {
@@ -86,6 +92,8 @@ package enum DaemonEvent: Equatable, Sendable {
         case .mlflowCaughtUp: .mlflowCaughtUp
         case .inboxOverflow: .inboxOverflow
         case .batchLeftPending: .batchLeftPending
+        case .notificationSent: .notificationSent
+        case .notificationFailed: .notificationFailed
         }
     }
 
@@ -154,6 +162,15 @@ package enum DaemonEvent: Equatable, Sendable {
                 + "claimed \(claimed) file\(claimed == 1 ? "" : "s"); nothing is lost. If this repeats, raise fs.inotify.max_queued_events"
         case let .batchLeftPending(batch, reason):
             return "batch \(batch) left pending for the next start: \(reason)"
+        case let .notificationSent(channel, ids, kind):
+            return ids.count == 1 ? "notification \(ids[0]) (\(kind)) sent to \(channel)"
+                : "\(kind) of \(ids.count) notifications sent to \(channel)"
+        case let .notificationFailed(channel, id, attempt, error, retryIn?):
+            return "notification\(id.map { " \($0)" } ?? "s") to \(channel) failed (attempt \(attempt)), retrying in "
+                + "\(Self.milliseconds(retryIn) / 1_000) s: \(error)"
+        case let .notificationFailed(channel, id, attempt, error, nil):
+            return "notification\(id.map { " \($0)" } ?? "s") to \(channel) given up after \(attempt) attempt\(attempt == 1 ? "" : "s"): "
+                + "\(error); `shopperd notify retry` sends it again"
         }
     }
 
@@ -237,6 +254,14 @@ package enum DaemonEvent: Equatable, Sendable {
             return [JournalField("SHOPPERD_CLAIMED", claimed)]
         case let .batchLeftPending(batch, reason):
             return Self.batchField(batch) + [JournalField("REASON", reason)]
+        case let .notificationSent(channel, ids, kind):
+            return [JournalField("NOTIFY_CHANNEL", channel), JournalField("NOTIFY_EVENT_IDS", ids.map(String.init).joined(separator: ",")),
+                    JournalField("NOTIFY_KIND", kind)]
+        case let .notificationFailed(channel, id, attempt, error, retryIn):
+            var fields = [JournalField("NOTIFY_CHANNEL", channel), JournalField("ATTEMPT", attempt), JournalField("ERROR", error)]
+            if let id { fields.append(JournalField("NOTIFY_EVENT_IDS", String(id))) }
+            if let retryIn { fields.append(JournalField("RETRY_IN_MS", Self.milliseconds(retryIn))) }
+            return fields
         }
     }
 

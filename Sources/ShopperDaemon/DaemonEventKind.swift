@@ -24,6 +24,8 @@ package enum DaemonEventKind: String, CaseIterable, Sendable {
     case mlflowCaughtUp = "mlflow-caught-up"
     case inboxOverflow = "inbox-overflow"
     case batchLeftPending = "batch-left-pending"
+    case notificationSent = "notification-sent"
+    case notificationFailed = "notification-failed"
 
     /// The fixed `MESSAGE_ID` of this kind.
     package var messageID: JournalMessageID {
@@ -48,6 +50,8 @@ package enum DaemonEventKind: String, CaseIterable, Sendable {
         case .mlflowCaughtUp: "1552868b5e0c4857bfa7864f8333d0d0"
         case .inboxOverflow: "bba71d2f60b041e9a16777c032bb36ad"
         case .batchLeftPending: "23023058ac3a4c4e87a071227592fd4d"
+        case .notificationSent: "18f724918372481b8340d5a49b6ee3ea"
+        case .notificationFailed: "ae5a7c7dc46d4672be8cc0bb6a804d50"
         }
         return JournalMessageID(hex)!
     }
@@ -56,8 +60,8 @@ package enum DaemonEventKind: String, CaseIterable, Sendable {
     package var priority: JournalPriority {
         switch self {
         case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp, .batchLeftPending: .notice
-        case .batchScored: .info
-        case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .firstChampionWaiting, .hookFailed, .mlflowBehind, .inboxOverflow: .warning
+        case .batchScored, .notificationSent: .info
+        case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .firstChampionWaiting, .hookFailed, .mlflowBehind, .inboxOverflow, .notificationFailed: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed, .serviceStartRefused: .error
         case .batchStuck: .critical
         }

@@ -2,6 +2,7 @@ import Foundation
 import ShopperInbox
 import ShopperPipeline
 import ShopperStore
+import ShopperNotify
 import ShopperTracking
 
 /// Turns the pipeline's reports into what operators see: journal events (drift at warning, with
@@ -13,6 +14,7 @@ struct DaemonObserver: PipelineObserver {
     let live: LiveState
     let outbox: String
     let mirror: MLflowMirror?
+    let courier: NotificationCourier?
     let pipeline: Pipeline
 
     func batchStarted(_ entry: SpoolEntry) async {
@@ -21,6 +23,7 @@ struct DaemonObserver: PipelineObserver {
 
     func batchFinished(_ entry: SpoolEntry, outcome: BatchOutcome, files: [String]) async {
         await monitor.batchFinished(entry.name)
+        courier?.nudge()  // the batch's notification event was committed with its job
         let name = entry.name
         let job = outcome.job
         let reportPath = outbox + "/" + (files.last ?? "")

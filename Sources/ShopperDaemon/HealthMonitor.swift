@@ -33,6 +33,8 @@ package actor HealthMonitor {
     private var lastPublished: String?
     /// The batch already reported stuck, so the journal gets one entry per stuck batch.
     private var reportedStuck: InboxFileName?
+    /// Told once per stuck batch, besides the journal (the daemon records a notification).
+    private var stuckHandler: (@Sendable (InboxFileName, Duration) -> Void)?
 
     package init(policy: HealthPolicy, notifier: SystemdNotifier, events: EventLog?, now: Instant = .now) {
         self.policy = policy
@@ -146,6 +148,11 @@ package actor HealthMonitor {
         return current
     }
 
+    /// Calls `handler` (which must not block) the first time each batch is found stuck.
+    package func onStuck(_ handler: @escaping @Sendable (InboxFileName, Duration) -> Void) {
+        stuckHandler = handler
+    }
+
     /// The watchdog's periodic check: the verdict, with `STATUS=` refreshed when it changed and a
     /// `batch-stuck` journal entry the first time a batch is found stuck.
     package func check(at now: Instant = .now) -> Health {
@@ -153,6 +160,7 @@ package actor HealthMonitor {
         if case let .stuck(batch, running) = verdict, reportedStuck != batch {
             reportedStuck = batch
             events?.log(.batchStuck(batch: batch, running: running, limit: policy.stuckLimit))
+            stuckHandler?(batch, running)
         }
         publish(at: now)
         return verdict

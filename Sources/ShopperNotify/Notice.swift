@@ -32,6 +32,10 @@ package struct Notice: Sendable, Equatable {
     /// The rendered `DriftHTMLReport` of the batch (`DriftAttachment.html`, or the outbox's
     /// `NAME.drift.html` read by `Notice.attachingDriftReport(fromOutbox:)`), attached to the mail.
     package var driftReportHTML: String?
+    /// The alerts recorded with the queued event (`BatchAlert` raw values, or `stuck`, `fatal`,
+    /// `promotion`, `rollback`): what the daemon decided at the time; nil for a notice that was
+    /// not queued (a test message), which `isAlert` then judges from its content.
+    package var alerts: [String]?
 
     package init(kind: Kind, id: Int64, occurredAt: Date, host: String, batch: BatchReport? = nil,
                  rejection: RejectionReport? = nil, message: String? = nil, outboxDirectory: String? = nil,
@@ -49,20 +53,20 @@ package struct Notice: Sendable, Equatable {
     }
 
     /// Whether this is something to act on or look at now (the digest counts these, webhooks
-    /// flag them): critical drift, a promotion (first champion included), a model change or
-    /// rollback, a rejected or duplicate input, a retrain that was skipped (awaiting labels) or
-    /// failed, a stuck batch, a fatal error. A plain scored batch and a test message are not.
+    /// flag them): the alerts recorded with the event when it was queued; otherwise a rejected or
+    /// duplicate input, a stuck batch, a fatal error, a model change, or a batch with an alert by
+    /// `BatchAlert`'s rule. A test message is not.
     package var isAlert: Bool {
+        if let alerts { return !alerts.isEmpty }
         switch kind {
         case .rejected, .duplicate, .stuck, .fatal, .modelChange: return true
         case .test: return false
         case .batch:
+            // The pipeline's rule (`BatchAlert`), from the report alone: a skipped retrain shows
+            // as `score-awaiting-labels`.
             guard let batch else { return false }
-            if batch.drift?.criticalDrift == true { return true }
-            switch batch.decision {
-            case .retrainPromoted, .bootstrapTrained, .scoreAwaitingLabels, .retrainFailed, .reject, .duplicate: return true
-            case .score, .retrainKept, .waitForChampion: return batch.realised?.triggered == true
-            }
+            return !BatchAlert.of(decision: batch.decision, drift: batch.drift,
+                                  retrainSkipped: batch.decision == .scoreAwaitingLabels).isEmpty
         }
     }
 

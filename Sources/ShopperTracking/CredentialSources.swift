@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ShopperIO
 
 /// Finds the MLflow credentials, the first source that has any winning:
@@ -19,8 +16,6 @@ package struct CredentialSources: Sendable {
     package static let tokenVariable = "MLFLOW_TRACKING_TOKEN"
     package static let usernameVariable = "MLFLOW_TRACKING_USERNAME"
     package static let passwordVariable = "MLFLOW_TRACKING_PASSWORD"
-    /// Longer than any token or password: a larger file is not one.
-    static let maxSecretBytes = 64 * 1024
 
     package var environment: [String: String]
     /// The user name for `passwordFile` (not a secret: it may be in the configuration).
@@ -45,7 +40,7 @@ package struct CredentialSources: Sendable {
         guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else { return nil }
         func read(_ name: String) throws(MLflowError) -> String? {
             let path = directory + "/" + name
-            guard access(path, F_OK) == 0 else { return nil }
+            guard SecretFile.exists(path) else { return nil }
             return try Self.secret(at: path, what: "the systemd credential \(name)", checkMode: false)
         }
         return try Self.pick(token: read(Self.tokenCredential), username: read(Self.usernameCredential),
@@ -94,35 +89,12 @@ package struct CredentialSources: Sendable {
         }
     }
 
-    /// A secret file's text without one trailing newline. With `checkMode`, a file that group or
-    /// others can read is refused (its content may already have leaked; it is not read).
+    /// A secret file's text without one trailing newline (``SecretFile``).
     static func secret(at path: String, what: String, checkMode: Bool) throws(MLflowError) -> String {
-        if checkMode {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                throw .invalidSetting("cannot read \(what): \(FileSystemError("stat", path: path))")
-            }
-            guard (info.st_mode & S_IFMT) == S_IFREG else { throw .invalidSetting("\(what) is not a regular file") }
-            let mode = info.st_mode & 0o777
-            guard mode & 0o077 == 0 else {
-                throw .invalidSetting("\(what) has mode \(String(mode, radix: 8)), readable by group or others: "
-                    + "`chmod 600 \(path)` (and keep it owned by the user shopperd runs as), or use a systemd credential")
-            }
-        }
-        let bytes: [UInt8]
         do {
-            bytes = try WholeFile.read(path: path, maxBytes: maxSecretBytes)
+            return try SecretFile.read(path: path, what: what, ownerOnly: checkMode)
         } catch {
-            switch error {
-            case .system(let failure): throw .invalidSetting("cannot read \(what): \(failure)")
-            case .notRegularFile: throw .invalidSetting("\(what) is not a regular file")
-            case .tooLarge(let size, let limit): throw .invalidSetting("\(what) has \(size) bytes, more than a secret (\(limit))")
-            }
+            throw .invalidSetting(error.description)
         }
-        var text = String(decoding: bytes, as: UTF8.self)
-        // "\r\n" is one Character, which `hasSuffix("\n")` does not match: removed whole.
-        if text.hasSuffix("\n") || text.hasSuffix("\r\n") { text.removeLast() }
-        guard !text.isEmpty else { throw .invalidSetting("\(what) is empty") }
-        return text
     }
 }

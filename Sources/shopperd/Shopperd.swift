@@ -79,6 +79,7 @@ struct Shopperd: AsyncParsableCommand {
             ScoreCommand.self,
             ServeCommand.self,
             MLflowCommand.self,
+            NotifyCommand.self,
         ]
     )
 }

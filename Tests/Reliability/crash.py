@@ -19,7 +19,9 @@ daemon has drained, checks what must hold whatever the timing of the kills:
   (f) the champion is a registered model whose file matches its SHA-256 and loads
       (`shopperd score` with it succeeds), and it served the last batch; no challenger alias is
       left; one model per retrain (plus the bootstrap champion), none registered twice;
-  (g) every job in the store is marked delivered, one job per input.
+  (g) every job in the store is marked delivered, one job per input;
+  (h) every job has exactly one notification event (recorded in the job's own transaction), and no
+      event names a job that does not exist.
 
 The run opens with a prelude without a champion (no --bootstrap): labelled batches that are not
 enough evidence for one (the February sessions, 3 buyers, and a batch of non-buyers only) are
@@ -499,6 +501,15 @@ def check(ws, batches, bootstrap_rows):
         retrains = decisions["retrain-promoted"] + decisions["retrain-kept"]
         if models != 1 + retrains:
             fail("c", "%d models registered; the bootstrap champion + %d retrains = %d" % (models, retrains, 1 + retrains))
+        # (h) one notification event per job, written in the job's transaction
+        unnotified = db.execute("""SELECT COUNT(*) FROM jobs j WHERE (SELECT COUNT(*) FROM notification_events e
+                                     WHERE e.job_id = j.id) != 1""").fetchone()[0]
+        if unnotified:
+            fail("h", "%d jobs without exactly one notification event" % unnotified)
+        orphans = db.execute("""SELECT COUNT(*) FROM notification_events e WHERE e.job_id IS NOT NULL
+                                  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = e.job_id)""").fetchone()[0]
+        if orphans:
+            fail("h", "%d notification events name no job" % orphans)
         last = db.execute("SELECT model_version FROM jobs WHERE outcome = 'scored' ORDER BY id DESC LIMIT 1").fetchone()
         if last is not None and champion_version is not None and last[0] != champion_version:
             fail("f", "the champion is v%s but the last batch was served by v%s" % (champion_version, last[0]))

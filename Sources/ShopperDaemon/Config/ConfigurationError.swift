@@ -8,6 +8,8 @@ package enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvert
     case unreadableFile(String, reason: String)
     /// The MLflow credentials cannot be read or are incomplete (the message names no secret).
     case credentials(String)
+    /// A notification secret (a webhook URL) cannot be read or is not valid (the message names no secret).
+    case secret(String)
     /// A reload changed settings that only a restart can change.
     case needsRestart(keys: [String])
 
@@ -25,6 +27,8 @@ package enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvert
             "cannot read the configuration file \(path): \(reason)"
         case let .credentials(message):
             "MLflow credentials: \(message)"
+        case let .secret(message):
+            "notifications: \(message)"
         case let .needsRestart(keys):
             "\(keys.joined(separator: ", ")) changed, which takes a restart (systemctl restart shopperd); "
                 + "put the old value back to reload the rest"

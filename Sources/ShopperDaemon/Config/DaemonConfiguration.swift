@@ -1,5 +1,6 @@
 import Foundation
 import ShopperCore
+import ShopperIO
 import ShopperDrift
 import ShopperML
 import ShopperPipeline
@@ -63,7 +64,7 @@ package enum DaemonConfiguration {
         ("mlflow.username", "MLflow user, with mlflow.password-file (systemd credentials and MLFLOW_TRACKING_* come first)"),
         ("mlflow.password-file", "file holding the MLflow password; must not be readable by group or others (chmod 600)"),
         ("mlflow.token-file", "file holding an MLflow bearer token; must not be readable by group or others (chmod 600)"),
-    ]
+    ] + NotifyConfiguration.keys
 
     static let knownKeys = Set(keys.map(\.key))
 
@@ -180,6 +181,7 @@ package enum DaemonConfiguration {
             }
             s.mlflow?.credentials = try credentials(config)
         }
+        s.notify = try NotifyConfiguration.settings(from: config, host: HostName.current)
         return s
     }
 

@@ -1,5 +1,6 @@
 import ShopperPipeline
 import ShopperTracking
+import ShopperNotify
 
 /// Everything `shopperd run` runs with: where it works, how it logs and alerts, and the pipeline's
 /// settings. Loaded by ``DaemonConfiguration`` from the command line, the environment and a JSON
@@ -29,6 +30,8 @@ package struct DaemonSettings: Sendable, Equatable {
     package var retryLimit: Duration = .seconds(86_400)
     package var pipeline = PipelineSettings()
     package var mlflow: MLflowSettings?
+    /// E-mail and webhooks (`notify.*`); empty: none.
+    package var notify = NotificationSettings()
 
     package init() {}
 
@@ -61,6 +64,8 @@ package struct DaemonSettings: Sendable, Equatable {
         default:
             keys.append("mlflow.tracking-uri")  // mirroring turned on or off
         }
+        // The courier is started once, with the daemon, and registers its channels then.
+        if notify != other.notify { keys.append("notify.*") }
         return keys
     }
 }

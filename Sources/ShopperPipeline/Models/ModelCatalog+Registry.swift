@@ -31,6 +31,7 @@ extension ModelCatalog {
         let (version, change) = try store.transaction { transaction in
             let version = try transaction.registerModel(draft, createdAt: date)
             let change = try alias.map { try transaction.promote(version: version, to: $0, reason: reason, at: date) }
+            if let change { try transaction.recordModelChange(change) }
             return (version, change)
         }
         return (try store.model(version: version), change)

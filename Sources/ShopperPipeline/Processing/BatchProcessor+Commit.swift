@@ -66,6 +66,8 @@ extension BatchProcessor {
                 rowCount: p.batch.rowCount, driftReport: try p.drift.map { try ReportJSON.encode($0) },
                 report: try ReportJSON.encode(report), processedAt: Date())
             try tx.recordJob(job)
+            try tx.recordNotificationEvent(BatchAlert.event(jobID: entry.id, decision: p.decision, drift: p.drift,
+                                                            retrainSkipped: p.skipped != nil))
             return CommittedBatch(job: job, report: report, serving: serving, registered: registered)
         }
         if committed.serving != championCache?.version { championCache = nil }

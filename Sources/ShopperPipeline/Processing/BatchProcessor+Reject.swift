@@ -39,6 +39,7 @@ extension BatchProcessor {
                 outcome: outcome, decision: decision.rawValue, batchVersion: nil, modelVersion: nil, rowCount: 0,
                 driftReport: nil, report: try ReportJSON.encode(rejection), processedAt: Date())
             try tx.recordJob(job)
+            try tx.recordNotificationEvent(BatchAlert.event(jobID: entry.id, decision: decision, drift: nil, retrainSkipped: false))
             return (job, rejection)
         }
         return BatchOutcome(job: job, rejection: rejection)

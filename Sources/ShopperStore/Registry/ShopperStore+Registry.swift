@@ -58,7 +58,11 @@ extension ShopperStore {
     /// Points `alias` at model `version`, recording the change and its reason.
     @discardableResult
     package func promote(version: Int, to alias: ModelAlias = .champion, reason: String, at date: Date = Date()) throws(StoreError) -> AliasChange {
-        try transaction { try $0.promote(version: version, to: alias, reason: reason, at: date) }
+        try transaction { tx in
+            let change = try tx.promote(version: version, to: alias, reason: reason, at: date)
+            try tx.recordModelChange(change)
+            return change
+        }
     }
 
     /// Points `alias` back at the model it had before the current one was promoted (repeatable:
@@ -71,9 +75,11 @@ extension ShopperStore {
             let change = AliasChange(alias: alias, action: .rollback, fromVersion: current, toVersion: stack[stack.count - 2],
                                      reason: reason, changedAt: date)
             try Self.apply(db, change)
+            try StoreTransaction(db: db).recordModelChange(change)
             return change
         }
     }
+
 
     /// Unsets `alias` (e.g. the challenger once decided), recording why.
     @discardableResult
@@ -159,5 +165,18 @@ extension ShopperStore {
                 codeVersion: row["code_version"], modelFileSize: row["size"], modelSHA256: row["model_sha256"],
                 aliases: ModelAlias.allCases.filter { aliases[$0] == version })
         }
+    }
+}
+
+extension StoreTransaction {
+    /// An operator's change of the champion is an alert for the notification channels, recorded
+    /// in the change's own transaction. (The pipeline's promotions are part of its batch's event.)
+    package func recordModelChange(_ change: AliasChange) throws {
+        guard change.alias == .champion else { return }
+        let from = change.fromVersion.map { "v\($0)" } ?? "none"
+        let to = change.toVersion.map { "v\($0)" } ?? "none"
+        try recordNotificationEvent(NotificationEventDraft(
+            kind: .modelChange, alerts: [change.action == .rollback ? "rollback" : "promotion"],
+            message: "champion \(change.action.rawValue): \(from) → \(to) (\(change.reason))", createdAt: change.changedAt))
     }
 }

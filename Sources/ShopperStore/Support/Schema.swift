@@ -196,6 +196,37 @@ enum Schema {
                 UPDATE batches SET labelled_count = CASE WHEN is_labelled THEN row_count ELSE 0 END;
                 """)
         }
+        migrator.registerMigration("v6 notification queue") { db in
+            // Notifications to the administrator (see ShopperStore+Notifications). An event is
+            // written in the transaction of what it reports; each channel's progress is a row of
+            // notification_deliveries. A channel owes the events after `first_event_id`: the last
+            // event when the channel was first configured, so a new webhook is not sent the history.
+            try db.execute(sql: """
+                CREATE TABLE notification_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    job_id TEXT REFERENCES jobs(id),
+                    alerts TEXT NOT NULL DEFAULT '',
+                    message TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE notification_channels (
+                    channel TEXT PRIMARY KEY,
+                    first_event_id INTEGER NOT NULL,
+                    added_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE notification_deliveries (
+                    channel TEXT NOT NULL REFERENCES notification_channels(channel),
+                    event_id INTEGER NOT NULL REFERENCES notification_events(id),
+                    state TEXT NOT NULL CHECK (state IN ('retrying', 'sent', 'skipped', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL,
+                    last_error TEXT,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (channel, event_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

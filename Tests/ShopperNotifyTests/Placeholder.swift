@@ -1,0 +1,1 @@
+// placeholder until h16-msg's tests land
