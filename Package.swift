@@ -144,7 +144,7 @@ let package = Package(
         // missing), Python's email package parsing the MIME, a loopback HTTP receiver.
         .testTarget(
             name: "ShopperNotifyTests",
-            dependencies: ["ShopperNotify", "ShopperCore", "ShopperDrift", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"], swiftSettings: strict
+            dependencies: ["ShopperNotify", "ShopperCore", "ShopperDrift", "ShopperStore", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"], swiftSettings: strict
         ),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(

@@ -37,7 +37,11 @@ extension Daemon {
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await courier.deliverDue() }
+            // Twice: a pass already in flight (the background loop's) began before the event.
+            group.addTask {
+                await courier.deliverDue()
+                await courier.deliverDue()
+            }
             group.addTask { try? await Task.sleep(for: .seconds(10)) }
             await group.next()
             group.cancelAll()

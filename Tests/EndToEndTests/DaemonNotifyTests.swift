@@ -234,4 +234,64 @@ import Glibc
         let none = try await DaemonProcess.run(["notify", "test"])
         #expect(none.status == 78 && none.stderr.contains("no channel configured"))
     }
+
+    /// A webhook receiver on a free port and the settings that point a daemon at it (`generic`
+    /// JSON, alerts only).
+    static func webhook(in workspace: DaemonWorkspace) async throws -> (SinkProcess, [String]) {
+        let port = try freeLoopbackPort()
+        let sink = try await SinkProcess(script: "webhook_sink.py", directory: workspace.scratch.file("hooks"), port: port)
+        let urls = workspace.scratch.file("webhook-urls")
+        try FileManager.default.createDirectory(atPath: urls, withIntermediateDirectories: true)
+        try "http://127.0.0.1:\(port)/hook".write(toFile: urls + "/ops", atomically: true, encoding: .utf8)
+        chmod(urls + "/ops", 0o600)
+        return (sink, ["--set", "notify.webhooks=ops:generic", "--set", "notify.webhook-url-directory=\(urls)",
+                       "--set", "notify.retry-schedule-seconds=0.3"])
+    }
+
+    static func events(_ sink: SinkProcess) -> [[String: Any]] {
+        sink.received().compactMap { try? JSONSerialization.jsonObject(with: Data((($0["body"] as? String) ?? "").utf8)) as? [String: Any] }
+    }
+
+    @Test func aStuckBatchIsNotifiedWhileItIsStillRunning() async throws {
+        let workspace = try await DaemonWorkspace.bootstrapped()
+        let (sink, settings) = try await Self.webhook(in: workspace)
+        let daemon = try await workspace.start(DaemonWorkspace.slowTraining + settings + ["--set", "stuck-limit-seconds=2"],
+                                               environment: ["WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "0"])
+        try workspace.deliver(DaemonBatches.drifted(rows: 300, part: 2), as: "slow.csv")
+        #expect(await daemon.waitForEvent("batch-stuck", timeout: .seconds(120)) != nil)
+        #expect(await eventually(timeout: .seconds(60)) { Self.events(sink).contains { $0["event"] as? String == "stuck" } })
+        let stuck = try #require(Self.events(sink).first { $0["event"] as? String == "stuck" })
+        #expect(stuck["alert"] as? Bool == true)
+        #expect((stuck["message"] as? String)?.contains("slow.csv") == true, "\(stuck)")
+        daemon.send(SIGTERM)
+        _ = await daemon.exitStatus(timeout: .seconds(90))
+    }
+
+    @Test func aFatalErrorIsNotifiedBeforeTheDaemonExits() async throws {
+        let workspace = try await DaemonWorkspace.bootstrapped()
+        let (sink, settings) = try await Self.webhook(in: workspace)
+        let daemon = try await workspace.start(settings)
+        try FileManager.default.removeItem(atPath: workspace.inbox)  // the inbox is gone: the daemon cannot go on
+        let status = await daemon.exitStatus(timeout: .seconds(90))
+        #expect(status != nil && status != 0, "it exits with a failure")
+        let fatal = try #require(Self.events(sink).first { $0["event"] as? String == "fatal" }, "delivered before the exit")
+        #expect((fatal["message"] as? String)?.contains("inbox") == true, "\(fatal)")
+    }
+
+    @Test func anOperatorsRollbackIsNotifiedByTheNextRun() async throws {
+        let workspace = try await DaemonWorkspace.bootstrapped()
+        let (sink, settings) = try await Self.webhook(in: workspace)
+        // Register the channel, then train a second champion by hand and roll it back.
+        _ = try await workspace.runOnce(settings)
+        let train = try await DaemonProcess.run(["train", "--state", workspace.state, "--promote", "--trees", "10",
+                                                 "--min-samples-leaf", "5", "--max-features", "sqrt"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let rollback = try await DaemonProcess.run(["models", "rollback", "--state", workspace.state, "--reason", "ci check"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        _ = try await workspace.runOnce(settings)
+        let changes = Self.events(sink).filter { $0["event"] as? String == "model-change" }
+        #expect(changes.count == 2, "the promotion and the rollback: \(Self.events(sink))")
+        #expect((changes.last?["message"] as? String)?.contains("rollback") == true)
+        #expect((changes.last?["message"] as? String)?.contains("ci check") == true)
+    }
 }

@@ -72,6 +72,8 @@ import ShopperTestSupport
             .mlflowCaughtUp(mirrored: 7, target: "http://127.0.0.1:5000?run=" + name, message: "MLflow mirror caught up"),
             .inboxOverflow(claimed: 42),
             .batchLeftPending(batch: batch, reason: "cancelled by a stop before its outcome was committed; nothing was kept"),
+            .notificationSent(channel: "webhook:ops", eventIDs: [7], kind: "batch"),
+            .notificationFailed(channel: "email", eventID: 8, attempt: 2, error: name, retryIn: .seconds(60)),
         ]
         #expect(Set(events.map(\.kind)) == Set(DaemonEventKind.allCases))
         for event in events { log.log(event) }

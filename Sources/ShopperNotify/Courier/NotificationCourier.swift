@@ -18,6 +18,7 @@ package actor NotificationCourier {
     /// A nudge came while no pass was waiting: the next wait returns at once.
     private var nudged = false
     private var wakeUp: CheckedContinuation<Void, Never>?
+    private var passInProgress: Task<Date?, Never>?
     private let loader: NoticeLoader
     private let now: @Sendable () -> Date
     private let calendar: Calendar
@@ -61,8 +62,19 @@ package actor NotificationCourier {
     }
 
     /// One pass over every channel; returns the earliest time a channel has something due again.
+    /// Passes never overlap (the background loop and a last pass before a fatal exit would
+    /// otherwise both send the event in flight): a call during a pass waits for that pass.
     @discardableResult
     package func deliverDue() async -> Date? {
+        if let running = passInProgress { return await running.value }
+        let pass = Task { await self.passOverChannels() }
+        passInProgress = pass
+        let next = await pass.value
+        passInProgress = nil
+        return next
+    }
+
+    private func passOverChannels() async -> Date? {
         var earliest: Date?
         for channel in settings.channels {
             if Task.isCancelled { break }
