@@ -20,7 +20,7 @@
 # 4. the scikit-learn Pipeline (one-hot Month/VisitorType/Weekend + RandomForestClassifier(n_estimators=100))
 # fitted on the same training rows and saved with mlflow.sklearn.save_model; 5. each server in turn, alone:
 # started on a free port chosen now, time from the spawn to its first 200, one row at 1 and 32 connections,
-# 1,000-row requests on 1 connection, then VmRSS/VmHWM of its process tree; stopped. 6. The table.
+# 1,000-row requests on 1 connection (dataframe_split for both; shopperd also text/csv and dataframe_records), then VmRSS/VmHWM of its process tree; stopped. 6. The table.
 # Every server is stopped (its process group: SIGTERM, then SIGKILL) on any exit.
 set -euo pipefail
 
@@ -99,7 +99,7 @@ state=$work/state
 "$shopperd" ingest --state "$state" "$data/train.csv"
 train_started=$(date +%s)
 "$shopperd" train --state "$state" --as-of 1 --promote --reason "bench/serve_vs_mlflow.sh: scikit-learn's training split" \
-    | tee "$work/train.txt" | grep -iE 'version|trees|leaf|features|threshold|auc' | head -n 12 || true
+    | tee "$work/train.txt" | grep -E '^Trained|parameters|threshold   ' || true
 train_seconds=$(( $(date +%s) - train_started ))
 "$shopperd" ingest --state "$state" "$data/test.csv"
 
@@ -142,13 +142,12 @@ serve() {  # SERVER PORT CMD... : cold start, loads, memory, stop
     measure "$server" c1 "$url" 1 "$data/row.json" application/json
     measure "$server" c32 "$url" 32 "$data/row.json" application/json
     if [ "$server" = shopperd ]; then
-        echo "  csv:       $("$venv/bin/python" "$helper" check --url "$url" --body "$data/rows-1000.csv" --content-type text/csv)"
+        echo "  csv:       $("$venv/bin/python" "$helper" check --url "$url" --body "$data/rows-1000.csv" --content-type text/csv | cut -c1-300)"
         measure "$server" batch-csv "$url" 1 "$data/rows-1000.csv" text/csv
         measure "$server" batch-records "$url" 1 "$data/records-1000.json" application/json
-    else
-        echo "  split:     $("$venv/bin/python" "$helper" check --url "$url" --body "$data/split-1000.json" --content-type application/json)"
-        measure "$server" batch-split "$url" 1 "$data/split-1000.json" application/json
     fi
+    echo "  split:     $("$venv/bin/python" "$helper" check --url "$url" --body "$data/split-1000.json" --content-type application/json | cut -c1-300)"
+    measure "$server" batch-split "$url" 1 "$data/split-1000.json" application/json
     "$venv/bin/python" "$helper" memory "$pid" > "$work/$server-memory.json"
     "$venv/bin/python" "$helper" record --results "$results" --server "$server" --case memory --value "$(cat "$work/$server-memory.json")"
     echo "  memory:    $(cut -c1-300 "$work/$server-memory.json")"
