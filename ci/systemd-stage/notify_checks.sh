@@ -94,6 +94,8 @@ $token"
     check "with shopperd-notify-msmtp.conf, sendmail -t -oi under the unit delivers to the relay, authenticated with the password of LoadCredential= (passwordeval)" \
         '[ "$rc" = 0 ] && wait_until 10 "[ \$(saved smtp eml | count "$token") = 1 ]" && [ "$(saved smtp eml | count "X-Sink-Auth: $relay_user")" -ge 1 ]' \
         'systemctl start -> $rc, exit status $(prop ExecMainStatus); relay saved: $(c ls $notify_sinks/smtp | oneline); $(journal_tail 3)'
+    check_daemon_mail
+
     local measured stated
     c rm -f "$dropins/ci-notify-run.conf"
     c systemctl daemon-reload
@@ -154,4 +156,33 @@ $token"
     c rm -f /etc/msmtprc
     c systemctl daemon-reload
     ensure_running
+}
+
+# shopperd's own notifications under the unit with shopperd-notify-msmtp.conf in place (the relay
+# and its credential as above): `shopperd notify test` run as the service, then the daemon itself
+# mailing a rejected batch through /usr/sbin/sendmail (msmtp-mta), the setting's default.
+check_daemon_mail() {
+    local rc before
+    before=$(saved smtp eml | count "X-Shopperd-Event: test")
+    notify_command '/usr/local/bin/shopperd notify test --set notify.email.to=admin@ci.invalid --set notify.email.from=shopperd@ci.invalid'
+    rc=0; run_unit_once || rc=$?
+    check "shopperd notify test, run as the unit with shopperd-notify-msmtp.conf, mails the relay through the default sendmail" \
+        '[ "$rc" = 0 ] && wait_until 10 "[ \$(saved smtp eml | count \"X-Shopperd-Event: test\") -gt $before ]"' \
+        'systemctl start -> $rc, exit status $(prop ExecMainStatus); $(journal_tail 4)'
+
+    c rm -f "$dropins/ci-notify-run.conf"
+    write_file "$dropins/ci-notify-env.conf" $'[Service]\nEnvironment=SHOPPERD_NOTIFY_EMAIL_TO=admin@ci.invalid SHOPPERD_NOTIFY_EMAIL_FROM=shopperd@ci.invalid'
+    c systemctl daemon-reload
+    c systemctl reset-failed shopperd >/dev/null 2>&1 || true
+    c systemctl restart shopperd >/dev/null 2>&1 || true
+    wait_until 60 active || true
+    csh 'cp /srv/shopperd-ci/batches/rejected.csv /srv/shopperd-ci/batches/notify-check.csv'
+    before=$(saved smtp eml | count "X-Shopperd-Event: rejected")
+    drop notify-check.csv
+    check "the daemon under the unit mails an alert (a rejected batch) through msmtp, journal notification-sent" \
+        'wait_until 60 "[ \$(saved smtp eml | count \"X-Shopperd-Event: rejected\") -gt $before ]" && wait_until 10 "[ \$(kind_count notification-sent) -ge 1 ]"' \
+        'relay saved: $(c ls $notify_sinks/smtp | oneline); $(journal_tail 6)'
+    c rm -f "$dropins/ci-notify-env.conf"
+    c systemctl daemon-reload
+    c systemctl restart shopperd >/dev/null 2>&1 || true
 }
