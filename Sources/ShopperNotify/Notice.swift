@@ -23,14 +23,13 @@ package struct Notice: Sendable, Equatable {
     package var rejection: RejectionReport?
     /// Kinds `.stuck`, `.fatal`, `.modelChange`, `.test`: one line from the daemon.
     package var message: String?
-    /// Where `NAME.predictions.csv`, `NAME.report.json` (or `NAME.rejected.json`) and
-    /// `NAME.drift.html` are.
+    /// Where `NAME.predictions.csv` and `NAME.report.json` (or `NAME.rejected.json`) are.
     package var outboxDirectory: String?
     /// The job's outbox stem (`JobRecord.outboxStem`, the NAME of the outbox files); nil: derived
     /// from the report (`predictions_file`, else the input's name without `.csv`).
     package var outboxStem: String?
-    /// The rendered `DriftHTMLReport` of the batch (`DriftAttachment.html`, or the outbox's
-    /// `NAME.drift.html` read by `Notice.attachingDriftReport(fromOutbox:)`), attached to the mail.
+    /// The rendered `DriftHTMLReport` of the batch (`DriftAttachment.html`, rendered by the
+    /// courier from the store's rows), attached to the mail as `NAME.drift.html`.
     package var driftReportHTML: String?
     /// The alerts recorded with the queued event (`BatchAlert` raw values, or `stuck`, `fatal`,
     /// `promotion`, `rollback`): what the daemon decided at the time; nil for a notice that was
@@ -89,7 +88,6 @@ package struct Notice: Sendable, Equatable {
         case .batch:
             if batch?.predictionsFile != nil { names.append(stem + ".predictions.csv") }
             names.append(stem + ".report.json")
-            if driftReportHTML != nil { names.append(stem + ".drift.html") }
         case .rejected, .duplicate:
             names.append(stem + ".rejected.json")
         case .stuck, .fatal, .modelChange, .test:

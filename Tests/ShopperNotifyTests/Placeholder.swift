@@ -1,1 +1,0 @@
-// placeholder until h16-msg's tests land
