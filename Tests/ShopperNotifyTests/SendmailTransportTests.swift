@@ -66,14 +66,14 @@ import Testing
     }
 
     static let msmtpAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/msmtp")
-        && (try? Process.run(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", "import aiosmtpd"]).waitUntilExitReturning()) == 0
+        && exitStatus(of: ["/usr/bin/env", "python3", "-c", "import aiosmtpd"]) == 0
 
     /// The whole path a real installation takes: msmtp as sendmail, an SMTP server (aiosmtpd) on
     /// loopback, the delivered message read back from its mailbox.
     @Test(.enabled(if: msmtpAvailable, "needs msmtp (apt msmtp) and aiosmtpd (pip aiosmtpd)"))
     func deliversThroughRealMsmtpToAnSMTPServer() async throws {
         let temp = try TemporaryDirectory()
-        let mailbox = try temp.subdirectory("mailbox")
+        let mailbox = temp.file("mailbox")  // a Maildir aiosmtpd creates (it fills only one it made)
         let port = try freeLoopbackPort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -81,7 +81,8 @@ import Testing
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        // SIGKILL: the test process's children start with SIGTERM blocked (see WebhookReceiver).
+        defer { kill(server.processIdentifier, SIGKILL) }
         #expect(await eventually(timeout: .seconds(30)) { canConnect(port: port) }, "aiosmtpd did not listen")
         let configuration = try temp.write("msmtprc", "account default\nhost 127.0.0.1\nport \(port)\nauth off\ntls off\nfrom shopperd@shop-01.example.com\n")
         chmod(configuration, 0o600)
@@ -128,10 +129,20 @@ func canConnect(port: Int) -> Bool {
     }
 }
 
-extension Process {
-    /// Waits and returns the exit status.
-    func waitUntilExitReturning() -> Int32 {
-        waitUntilExit()
-        return terminationStatus
-    }
+/// A quick program's exit status, for a test trait (synchronous: `Process.waitUntilExit` would
+/// block a cooperative thread in a run loop instead).
+func exitStatus(of argv: [String]) -> Int32 {
+    let arguments = argv.map { strdup($0) }
+    defer { arguments.forEach { free($0) } }
+    var cArguments = arguments + [nil]
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
 }
