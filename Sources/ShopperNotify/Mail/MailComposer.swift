@@ -61,11 +61,12 @@ package enum MailComposer {
     }
 
     /// `<shopperd-ID.TIMESTAMP@host>` (`shopperd-digest-ID…` for a digest): the same for every send
-    /// of one notice, so the recipient's mail system can tell a repeat. The host is reduced to
-    /// letters, digits, dots and hyphens.
+    /// of one notice, so the recipient's mail system can tell a repeat. The host is cut at its first
+    /// character that is not a letter, digit, dot or hyphen.
     package static func messageID(id: Int64, date: Date, host: String, kind: String = "") -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
-        var domain = String(host.filter(allowed.contains).prefix(200))
+        // Up to the first other character: a hostile or odd name cannot put words into the id.
+        var domain = String(host.prefix(while: allowed.contains).prefix(200))
         domain = domain.trimmingCharacters(in: CharacterSet(charactersIn: ".-"))
         if domain.isEmpty { domain = "localhost" }
         let stamp = Int64(date.timeIntervalSince1970.rounded(.down))

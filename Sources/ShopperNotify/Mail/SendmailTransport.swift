@@ -53,7 +53,7 @@ package struct SendmailTransport: Sendable {
         case .killedBySignal(let signal):
             return .transient("\(program) was killed by signal \(signal)\(said)")
         case .timedOut(let seconds):
-            return .transient("\(program) did not finish within \(seconds) s: killed\(said)")
+            return .transient("\(program) did not finish within \((seconds * 1000).rounded() / 1000) s: killed\(said)")
         case .failedToStart(let code) where code == ENOENT || code == ENOTDIR:
             return .permanent("\(program) does not exist: install an MTA (msmtp-mta, exim4 or postfix) or set notify.email.sendmail")
         case .failedToStart(let code) where code == EACCES || code == ENOEXEC:

@@ -59,7 +59,7 @@ package struct WebhookTransport: Sendable {
         }
         switch outcome {
         case nil:
-            throw .transient("webhook \(name): no answer within \(limit) s")
+            throw .transient("webhook \(name): no answer within \((limit * 1000).rounded() / 1000) s")
         case .failed(let error)?:
             throw Self.classify(error, name: name)
         case .challenged(let status)?:
