@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import ShopperIO
 import Synchronization
@@ -74,7 +75,7 @@ package struct ChildProcess: Sendable {
     /// read its input (or dies) must not block the caller. `MSG_NOSIGNAL`: a program that exits
     /// early gives `EPIPE`, never a SIGPIPE, whether or not the process ignores that signal.
     static func feed(_ bytes: [UInt8], to descriptor: Int32) {
-        DispatchQueue(label: "shopperd.child-input").async {
+        onOwnThread("shopperd.child-input") {
             var offset = 0
             while offset < bytes.count {
                 let written = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -88,12 +89,14 @@ package struct ChildProcess: Sendable {
         }
     }
 
-    /// Waits for the child on a Dispatch thread (a blocking `waitpid`), with the deadline on a
+    /// Waits for the child on an OS thread of its own (a blocking `waitid`), with the deadline on a
     /// Dispatch timer: neither needs the Swift concurrency pool, which forest training may keep busy,
-    /// so a hung program is killed on time whatever the daemon is doing. Both run on queues of their
-    /// own, not `DispatchQueue.global()`: the global queue runs as many blocks at once as there are
-    /// cores, so two children blocked in `waitid` on a 2-core machine would hold back every deadline
-    /// timer until one of them ended by itself (seen: a 0.3 s deadline fired after 36 s under load).
+    /// so a hung program is killed on time whatever the daemon is doing. The blocking waits (this
+    /// one, the input writer, the output reader) are never Dispatch blocks, not even on queues of
+    /// their own: on Linux every queue runs on libdispatch's pool, which runs about as many blocks
+    /// at once as there are cores, so two children blocked in `waitid` on a 2-core machine held
+    /// back every deadline timer until one of them ended by itself (seen: a 0.3 s deadline fired
+    /// after 36 s, then after 48 s with private queues, under load).
     static func wait(for pid: pid_t, timeoutSeconds: Double) async -> HookOutcome {
         let state = ChildState()
         DispatchQueue(label: "shopperd.hook-deadline").asyncAfter(deadline: .now() + timeoutSeconds) {
@@ -104,7 +107,7 @@ package struct ChildProcess: Sendable {
             }
         }
         return await withCheckedContinuation { continuation in
-            DispatchQueue(label: "shopperd.hook-wait").async {
+            onOwnThread("shopperd.child-wait") {
                 var info = siginfo_t()
                 while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
                 let timedOut = state.markExited()
@@ -178,6 +181,15 @@ func hookEnvironment(_ entries: [String] = currentEnvironment()) -> [String] {
     }
 }
 
+/// Runs `body` on an OS thread of its own, for a blocking system call (`waitid`, `read`, `send`):
+/// it must not hold one of libdispatch's pool threads (see `ChildProcess.wait`).
+func onOwnThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: body)
+    thread.name = name
+    thread.stackSize = 256 << 10
+    thread.start()
+}
+
 /// `NAME=value` entries of this process's environment.
 func currentEnvironment() -> [String] {
     var result: [String] = []
@@ -200,7 +212,7 @@ private final class OutputCollector: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(descriptor: Int32, limit: Int) {
-        DispatchQueue(label: "shopperd.child-output").async { [self] in
+        onOwnThread("shopperd.child-output") { [self] in
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -217,7 +229,7 @@ private final class OutputCollector: Sendable {
     /// still holds the pipe open is not waited for).
     func finish() async -> [UInt8] {
         await withCheckedContinuation { continuation in
-            DispatchQueue(label: "shopperd.child-output-wait").async {
+            onOwnThread("shopperd.child-output-wait") {
                 _ = self.finished.wait(timeout: .now() + 1)
                 continuation.resume(returning: self.kept.withLock { $0 })
             }
