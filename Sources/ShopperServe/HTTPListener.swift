@@ -15,11 +15,13 @@ import ServiceLifecycle
 /// either (NIO's `ServerBootstrap.bind(_:)` registers an already bound and listening socket as
 /// is), with the same graceful stop: on shutdown the server channel closes (this process's copy
 /// of the descriptor only: under systemd the socket stays open and listening in PID 1, so
-/// connections made meanwhile wait in its queue for the next process), every connection is told
-/// to quiesce (an idle keep-alive closes, a request in flight finishes with `Connection: close`),
-/// and `run` returns once all have closed.
+/// connections made meanwhile wait in its queue for the next process), then, after a short grace
+/// for connections just accepted, every connection is told to quiesce (an idle keep-alive closes,
+/// a request in flight finishes with `Connection: close`), and `run` returns once all have closed.
 package struct HTTPListener: Service {
     package typealias Responder = RouterResponder<BasicRequestContext>
+    /// On a stop, how long connections just accepted have to deliver their request.
+    static let acceptedGrace = TimeAmount.milliseconds(500)
 
     let target: ListenTarget
     let responder: Responder
@@ -78,8 +80,13 @@ package struct HTTPListener: Service {
                 }
             }
         } onGracefulShutdown: {
-            let stopped = server.channel.eventLoop.makePromise(of: Void.self)
-            quiescing.initiateShutdown(promise: stopped)
+            // Stop accepting at once, but tell the connections to quiesce only after
+            // `acceptedGrace`: a connection accepted just before the stop whose request has not
+            // been read yet counts as idle, and quiescing would close it under the client (a reset
+            // mid-request, seen under `systemctl restart` at full load). Given the grace, its
+            // request is read and answered with `Connection: close`.
+            server.channel.close(promise: nil)
+            server.channel.eventLoop.scheduleTask(in: Self.acceptedGrace) { quiescing.initiateShutdown(promise: nil) }
         }
     }
 

@@ -70,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.error("shopperd serve: \(error)")
             throw ExitCode(64)
         }
-        let store = try state.openStore()
+        let store = try state.openStore(.readOnly)
         do {
             try await ScoringServer.run(store: store, settings: settings, target: target, token: token) { address in
                 let origin = if case .inherited = target { " (socket from systemd)" } else { "" }
