@@ -80,13 +80,17 @@ package struct HTTPListener: Service {
                 }
             }
         } onGracefulShutdown: {
-            // Stop accepting at once, but tell the connections to quiesce only after
-            // `acceptedGrace`: a connection accepted just before the stop whose request has not
-            // been read yet counts as idle, and quiescing would close it under the client (a reset
-            // mid-request, seen under `systemctl restart` at full load). Given the grace, its
-            // request is read and answered with `Connection: close`.
-            server.channel.close(promise: nil)
-            server.channel.eventLoop.scheduleTask(in: Self.acceptedGrace) { quiescing.initiateShutdown(promise: nil) }
+            // Stop accepting at once (no more reads on the listening socket: what arrives now
+            // waits in the kernel's queue, for the next process under systemd), but close the
+            // server channel and quiesce the connections only after `acceptedGrace`. Closing at
+            // once drops connections accepted a moment before whose set-up has not reached the
+            // accept loop, and a connection whose request is not read yet counts as idle and
+            // would be closed under its client: resets mid-request, seen under `systemctl
+            // restart` at full load. Given the grace, each is read and answered (`Connection: close`).
+            let channel = server.channel
+            channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in
+                channel.eventLoop.scheduleTask(in: Self.acceptedGrace) { quiescing.initiateShutdown(promise: nil) }
+            }
         }
     }
 
