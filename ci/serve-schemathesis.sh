@@ -67,9 +67,10 @@ done
 log "shopperd serve on 127.0.0.1:$port; schemathesis, $examples examples per operation"
 
 status=0
-"$venv/bin/st" --no-color run "http://127.0.0.1:$port/openapi.json" \
+# From the scratch directory: schemathesis leaves a .schemathesis/ cache where it runs.
+(cd "$work" && "$venv/bin/st" --no-color run "http://127.0.0.1:$port/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --max-examples "$examples" --request-timeout 30 --seed 12 || status=$?
+    --max-examples "$examples" --request-timeout 30 --seed 12) || status=$?
 if ! kill -0 "$server" 2>/dev/null; then
     log "FAIL: shopperd serve is gone after the run: $(tail -n 5 "$work/stderr")"
     status=1
