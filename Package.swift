@@ -22,6 +22,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         // The scoring endpoint's HTTP server (ShopperServe). Default traits off: no swift-configuration.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        // Already built for Hummingbird; named here because `shopperd serve` takes a listening socket
+        // from systemd, which Hummingbird's Server cannot (ShopperServe/HTTPListener.swift).
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        // `GET /metrics` of `shopperd serve` (Prometheus text format); on swift-metrics' CoreMetrics.
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // libsystemd (sd_notify, sd_journal_sendv). On Debian: apt-get install -y libsystemd-dev.
@@ -89,9 +96,16 @@ let package = Package(
         .target(
             name: "ShopperServe",
             dependencies: [
-                "ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline",
+                "ShopperCore", "ShopperIO", "ShopperStore", "ShopperML", "ShopperPipeline", "CSystemd",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

@@ -18,9 +18,12 @@ package final class ChampionWatch: Sendable {
     private let catalog: ModelCatalog
     private let current = Mutex<ServingModel?>(nil)
     private let lastProblem = Mutex<String?>(nil)
+    /// Told each time the served champion changes: its version (nil: none) and the load's duration.
+    private let onChange: @Sendable (Int?, Duration?) -> Void
 
-    package init(catalog: ModelCatalog) {
+    package init(catalog: ModelCatalog, onChange: @escaping @Sendable (Int?, Duration?) -> Void = { _, _ in }) {
         self.catalog = catalog
+        self.onChange = onChange
     }
 
     /// The model to serve now; nil while the store has no champion (or it cannot be read yet).
@@ -35,10 +38,14 @@ package final class ChampionWatch: Sendable {
             if version == model?.version { return nil }
             guard let version else {
                 current.withLock { $0 = nil }
+                onChange(nil, nil)
                 return nil
             }
+            let clock = ContinuousClock()
+            let started = clock.now
             let serving = ServingModel(version: version, model: try catalog.model(version: version))
             current.withLock { $0 = serving }
+            onChange(version, clock.now - started)
             return nil
         } catch {
             return "cannot load the champion: \(error)"

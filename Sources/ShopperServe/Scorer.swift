@@ -17,9 +17,11 @@ package struct ScoredRows: Sendable {
 package final class Scorer: Sendable {
     package let watch: ChampionWatch
     private let ids = PredictionIDs()
+    private let metrics: ServeMetrics?
 
-    package init(watch: ChampionWatch) {
+    package init(watch: ChampionWatch, metrics: ServeMetrics? = nil) {
         self.watch = watch
+        self.metrics = metrics
     }
 
     package func score(_ sessions: [Session]) async throws(ServeFailure) -> ScoredRows {
@@ -33,6 +35,7 @@ package final class Scorer: Sendable {
         } catch {
             throw .request("champion v\(serving.version) cannot score: \(error)", status: 500)
         }
+        metrics?.predictions(version: serving.version, count: predictions.count)
         return ScoredRows(version: serving.version, threshold: serving.model.threshold, probabilities: predictions.map(\.probability),
                           labels: predictions.map(\.label), ids: ids.next(predictions.count))
     }

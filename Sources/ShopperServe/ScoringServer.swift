@@ -1,5 +1,7 @@
+import CSystemd
 import Foundation
 import Hummingbird
+import Logging
 import ShopperPipeline
 import ServiceLifecycle
 import ShopperStore
@@ -7,22 +9,38 @@ import ShopperStore
 /// `shopperd serve`: the HTTP scoring endpoint, a process of its own beside the daemon, reading
 /// the same store (WAL: its reads never block the daemon's writes).
 package enum ScoringServer {
-    /// Serves until SIGINT or SIGTERM. `onListening` gets the bound port (useful with port 0).
-    package static func run(store: ShopperStore, settings: ServeSettings, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        let watch = ChampionWatch(catalog: ModelCatalog(store: store))
+    /// Serves until SIGINT or SIGTERM. `onListening` gets the bound address as `HOST:PORT` (the
+    /// port the kernel chose with port 0; the inherited socket's own address under systemd).
+    /// The champion is loaded before the first connection is accepted, so a socket-activated
+    /// start answers its first request with the model.
+    package static func run(
+        store: ShopperStore, settings: ServeSettings, target: ListenTarget, token: BearerToken? = nil, onListening: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let metrics = ServeMetrics(store: store)
+        let watch = ChampionWatch(catalog: ModelCatalog(store: store)) { metrics.championLoaded(version: $0, duration: $1) }
         watch.refresh()
         let poller = Task { await watch.watch(every: settings.pollInterval) }
         defer { poller.cancel() }
-        let routes = ServeRoutes(scorer: Scorer(watch: watch), settings: settings)
-        let app = Application(
-            router: routes.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "shopperd"),
-            onServerRunning: { channel in onListening(channel.localAddress?.port ?? settings.port) })
+        let routes = ServeRoutes(scorer: Scorer(watch: watch, metrics: metrics), settings: settings, token: token, metrics: metrics)
+        var logger = Logger(label: "shopperd-serve")
+        logger.logLevel = .warning
+        let listener = HTTPListener(
+            target: target, responder: routes.router().buildResponder(), idleTimeout: .seconds(settings.idleTimeoutSeconds),
+            logger: logger
+        ) { channel in
+            let address: String = switch target {
+            case .inherited(let descriptor): ListenTarget.localAddress(of: descriptor) ?? "descriptor \(descriptor)"
+            case .address(let host, let port):
+                (host.contains(":") ? "[\(host)]" : host) + ":" + String(channel.localAddress?.port ?? port)
+            }
+            onListening(address)
+            // Type=notify: ready once connections are taken (without NOTIFY_SOCKET, nothing is sent).
+            _ = sd_notify(0, "READY=1\nSTATUS=listening on \(address)")
+        }
         // SIGTERM/SIGINT: stop accepting, finish requests in flight; connections still open after
         // `shutdownGrace` (a client stalled mid-request, an idle keep-alive) are cut, so a stop
         // never waits for the idle timeout.
-        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        var configuration = ServiceGroupConfiguration(services: [listener], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
         try await ServiceGroup(configuration: configuration).run()
     }

@@ -6,22 +6,32 @@ import ShopperCore
 /// Inference Protocol's `POST /v2/models/shopperd/infer`, `GET /v2/models/shopperd`,
 /// `GET /v2/health/live` and `/v2/health/ready`. Every answer is JSON; every failure is caught
 /// here and answered (4xx for what the client sent, 503 without a champion).
+///
+/// With a bearer token, scoring, metadata and metrics need `Authorization: Bearer TOKEN` (401
+/// with `WWW-Authenticate: Bearer` otherwise). The health endpoints stay open: a load balancer,
+/// `systemctl`'s readiness scripts or a Kubernetes probe ask them without credentials, and they
+/// say only whether the process runs and which version is loaded.
 package struct ServeRoutes: Sendable {
     package static let modelName = "shopperd"
     let scorer: Scorer
     let settings: ServeSettings
+    let token: BearerToken?
+    let metrics: ServeMetrics
 
-    package init(scorer: Scorer, settings: ServeSettings) {
+    package init(scorer: Scorer, settings: ServeSettings, token: BearerToken? = nil, metrics: ServeMetrics) {
         self.scorer = scorer
         self.settings = settings
+        self.token = token
+        self.metrics = metrics
     }
 
     package func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.post("invocations") { request, _ in await answer { try await invocations(request) } }
-        router.post("v2/models/\(Self.modelName)/infer") { request, _ in await answer { try await infer(request) } }
-        router.get("v2/models/\(Self.modelName)") { _, _ in
-            await answer {
+        router.add(middleware: MetricsMiddleware(metrics: metrics))  // before the routes: it wraps those added after it
+        router.post("invocations") { request, _ in await answer(request, guarded: true) { try await invocations(request) } }
+        router.post("v2/models/\(Self.modelName)/infer") { request, _ in await answer(request, guarded: true) { try await infer(request) } }
+        router.get("v2/models/\(Self.modelName)") { request, _ in
+            await answer(request, guarded: true) {
                 let versions = scorer.watch.model.map { [String($0.version)] } ?? []
                 return try Self.json(.ok, ModelMetadata(versions: versions))
             }
@@ -31,6 +41,18 @@ package struct ServeRoutes: Sendable {
         router.get("v2/models/\(Self.modelName)/ready") { _, _ in ready() }
         router.get("ping") { _, _ in ready() }
         router.get("health") { _, _ in ready() }
+        router.get("openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        router.get("metrics") { request, _ in
+            await answer(request, guarded: true) {
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+            }
+        }
         return router
     }
 
@@ -107,7 +129,10 @@ package struct ServeRoutes: Sendable {
 
     // MARK: - Answers
 
-    private func answer(_ work: () async throws -> Response) async -> Response {
+    private func answer(_ request: Request, guarded: Bool, _ work: () async throws -> Response) async -> Response {
+        if guarded, let token, !token.accepts(authorization: request.headers[.authorization]) {
+            return Self.unauthorized(offered: request.headers[.authorization] != nil)
+        }
         do {
             return try await work()
         } catch let failure as ServeFailure {
@@ -116,6 +141,15 @@ package struct ServeRoutes: Sendable {
             let failure = ServeFailure.request("internal error: \(error)", status: 500)
             return (try? Self.json(.internalServerError, failure.body)) ?? Self.status(.internalServerError, ["ok": false])
         }
+    }
+
+    /// 401 with the challenge RFC 6750 asks for (`error="invalid_token"` when a token was sent).
+    static func unauthorized(offered: Bool) -> Response {
+        let reason = offered ? "the bearer token is not the one this server was given" : "send Authorization: Bearer TOKEN"
+        let failure = ServeFailure.request(reason, status: 401)
+        var response = (try? json(.unauthorized, failure.body)) ?? Response(status: .unauthorized)
+        response.headers[.wwwAuthenticate] = offered ? #"Bearer realm="shopperd", error="invalid_token""# : #"Bearer realm="shopperd""#
+        return response
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {

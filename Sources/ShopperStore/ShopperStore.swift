@@ -37,6 +37,10 @@ package final class ShopperStore: Sendable {
         /// must say so (``StoreError/noStore(path:)``), not leave an empty store behind that later
         /// reads as "0 versions".
         case existing
+        /// Like `existing`, and the connection is opened read-only (`SQLITE_OPEN_READONLY`): SQLite
+        /// itself refuses every write, and no migration runs; a store whose schema is older than
+        /// this binary's is refused (the daemon migrates it when it next starts). For `shopperd serve`.
+        case readOnly
     }
 
     /// Opens the store in `directory`, and brings its schema up to date.
@@ -50,11 +54,12 @@ package final class ShopperStore: Sendable {
         switch mode {
         case .create:
             try Self.createDirectory(directory.path)
-        case .existing:
+        case .existing, .readOnly:
             var info = stat()
             guard stat(path, &info) == 0 else { throw .noStore(path: path) }
         }
         var configuration = Configuration()
+        configuration.readonly = mode == .readOnly
         let timeoutSeconds = Int(busyTimeout.components.seconds)
         configuration.busyMode = .timeout(TimeInterval(timeoutSeconds))
         // GRDB's serial queues default to user-initiated QoS, whose libdispatch worker threads on
@@ -69,6 +74,10 @@ package final class ShopperStore: Sendable {
             // page_size applies to a new database only (it runs before WAL is set up): 8 KB pages
             // ingest a million rows ~4 % faster than 4 KB. A 16 MB cache per connection costs ~3 %
             // of ingest time against 64 MB and saves 45 MB of RSS in a long-running daemon.
+            if mode == .readOnly {
+                try db.execute(sql: "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;")
+                return
+            }
             try db.execute(sql: """
                 PRAGMA page_size = 8192;
                 PRAGMA synchronous = FULL;
@@ -79,8 +88,16 @@ package final class ShopperStore: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(pool)
+            if mode == .readOnly {
+                guard try pool.read({ try Schema.migrator.hasCompletedMigrations($0) }) else {
+                    throw StoreError.cannotOpen(path: path, reason: "its schema is older than this shopperd's: start the daemon (or run any other shopperd command on it) once to migrate it")
+                }
+            } else {
+                try Schema.migrator.migrate(pool)
+            }
             return ShopperStore(path: path, pool: pool, busyTimeoutSeconds: timeoutSeconds)
+        } catch let error as StoreError {
+            throw error
         } catch {
             // A damaged file is reported as such (and left alone), and so is a lock another process
             // holds (transient: the caller tries again later); anything else is "cannot open".

@@ -12,19 +12,23 @@ struct LoopbackHTTP: Sendable {
 
     struct Answer: Sendable {
         var status: Int
+        /// Header names in lower case.
+        var headers: [String: String] = [:]
         var body: Data
         /// The body as a JSON object (empty when it is not one).
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    func get(_ path: String) throws -> Answer {
-        try send(Data("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+    func get(_ path: String, headers: [String: String] = [:]) throws -> Answer {
+        let extra = headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+        return try send(Data("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\(extra)\r\n".utf8))
     }
 
-    func post(_ path: String, contentType: String? = "application/json", body: Data) throws -> Answer {
+    func post(_ path: String, contentType: String? = "application/json", body: Data, headers: [String: String] = [:]) throws -> Answer {
         var head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         return try send(Data((head + "\r\n").utf8) + body)
     }
 
@@ -93,7 +97,12 @@ struct LoopbackHTTP: Sendable {
         guard parts.count >= 2, let status = Int(parts[1]) else { throw DaemonTestError("bad status line: \(statusLine)") }
         var body = Array(bytes[(end + 4)...])
         if head.lowercased().contains("transfer-encoding: chunked") { body = dechunked(body) }
-        return Answer(status: status, body: Data(body))
+        var headers: [String: String] = [:]
+        for line in head.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Answer(status: status, headers: headers, body: Data(body))
     }
 
     private static func dechunked(_ bytes: [UInt8]) -> [UInt8] {

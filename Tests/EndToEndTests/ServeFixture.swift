@@ -13,13 +13,13 @@ struct ServeFixture {
     let server: DaemonProcess
     let http: LoopbackHTTP
 
-    static func start(_ extra: [String] = []) async throws -> ServeFixture {
+    static func start(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> ServeFixture {
         let workspace = try await DaemonWorkspace.bootstrapped()
-        let server = try DaemonProcess(arguments: ["serve", "--state", workspace.state, "--listen", "127.0.0.1:0"] + extra)
+        let server = try DaemonProcess(arguments: ["serve", "--state", workspace.state, "--listen", "127.0.0.1:0"] + extra, environment: environment)
         var port: Int?
         _ = await eventually(timeout: .seconds(30)) {
             port = server.stdout.split(separator: "\n").first { $0.hasPrefix("listening on 127.0.0.1:") }
-                .flatMap { Int($0.split(separator: ":").last ?? "") }
+                .flatMap { Int($0.dropFirst("listening on 127.0.0.1:".count).prefix { $0.isNumber }) }
             return port != nil || !server.isRunning
         }
         guard let port else {
@@ -30,8 +30,8 @@ struct ServeFixture {
     }
 
     /// Runs `body` against a fresh server, then stops it, whether `body` threw or not.
-    static func with(_ extra: [String] = [], _ body: (ServeFixture) async throws -> Void) async throws {
-        let fixture = try await start(extra)
+    static func with(_ extra: [String] = [], environment: [String: String] = [:], _ body: (ServeFixture) async throws -> Void) async throws {
+        let fixture = try await start(extra, environment: environment)
         do {
             try await body(fixture)
         } catch {

@@ -20,6 +20,7 @@ run_checks() {
     check_sandbox_and_kill_mode
     check_unreadable_file
     check_journal
+    source "$here/serve_checks.sh" && run_serve_checks
     check_notify
 }
 

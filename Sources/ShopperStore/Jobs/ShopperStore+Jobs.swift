@@ -69,3 +69,27 @@ extension ShopperStore {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0 }
     }
 }
+
+extension ShopperStore {
+    /// How many inputs ended in each decision (`score`, `retrain-promoted`, `reject`, …): what
+    /// `shopperd serve`'s `/metrics` exports as `shopperd_batches_total{decision=…}`.
+    package func jobCountsByDecision() throws(StoreError) -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT decision, COUNT(*) AS n FROM jobs GROUP BY decision") {
+                counts[row["decision"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// How many batches' drift checks raised the alarm (`critical_drift` in the job's drift report).
+    package func driftAlarmCount() throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM jobs
+                WHERE drift_report IS NOT NULL AND json_extract(CAST(drift_report AS TEXT), '$.critical_drift') = 1
+                """) ?? 0
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Prometheus
+import ShopperStore
+
+/// `GET /metrics`: Prometheus text exposition (swift-prometheus's registry), names prefixed
+/// `shopperd_`, durations in seconds, counters ending in `_total`.
+///
+/// What this process measures: requests and their latency by endpoint and status, predictions by
+/// model version, the champion's version and how long its model took to load. What the daemon
+/// decides — batches by decision, drift alarms — is not this process's to count: it is read from
+/// the store's jobs table at scrape time (one grouped query), so the numbers are the daemon's own,
+/// survive restarts of either process, and are the same whichever `shopperd serve` is scraped.
+package final class ServeMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let store: ShopperStore?
+    private let championVersion: Gauge
+    private let modelLoadSeconds: Gauge
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .microseconds(2_500_000), .seconds(5),
+    ]
+
+    package init(store: ShopperStore?) {
+        self.store = store
+        championVersion = registry.makeGauge(descriptor: Self.name(
+            "champion_version", unit: "", help: "Registry version of the champion being served (0: none yet)."))
+        modelLoadSeconds = registry.makeGauge(descriptor: Self.name(
+            "model_load", unit: "seconds", help: "How long the last champion took to read from the store and decode."))
+    }
+
+    /// One answered request. `endpoint` is the route's path (`other` for a path no route has), so
+    /// a scanner's random paths cannot create series.
+    package func request(endpoint: String, method: String, status: Int, duration: Duration) {
+        let labels = [("endpoint", endpoint), ("method", method), ("status", String(status))]
+        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests answered."), labels: labels)
+            .increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", unit: "seconds", help: "Time from the request's head to its answer."),
+            labels: labels, buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    /// Rows scored by one model version.
+    package func predictions(version: Int, count: Int) {
+        registry.makeCounter(
+            descriptor: Self.name("predictions", unit: "total", help: "Rows scored, by the model version that scored them."),
+            labels: [("model_version", String(version))]
+        ).increment(by: Int64(count))
+    }
+
+    /// A champion was loaded (at start, or after a promotion or rollback); nil: there is none.
+    package func championLoaded(version: Int?, duration: Duration?) {
+        championVersion.set(Double(version ?? 0))
+        if let duration { modelLoadSeconds.set(Self.seconds(duration)) }
+    }
+
+    /// The exposition document (`text/plain; version=0.0.4`).
+    package func exposition() -> [UInt8] {
+        var text = registry.emitToBuffer()
+        guard let store else { return text }
+        // Read at scrape time; a store that cannot be read now leaves these series out of this
+        // scrape rather than failing it.
+        if let counts = try? store.jobCountsByDecision() {
+            text += Array("""
+                # HELP shopperd_batches_total Batches the daemon finished, by decision (from the store's jobs table).
+                # TYPE shopperd_batches_total counter
+
+                """.utf8)
+            for (decision, count) in counts.sorted(by: { $0.key < $1.key }) {
+                text += Array("shopperd_batches_total{decision=\"\(Self.escaped(decision))\"} \(count)\n".utf8)
+            }
+        }
+        if let alarms = try? store.driftAlarmCount() {
+            text += Array("""
+                # HELP shopperd_drift_alarms_total Batches whose drift check raised the alarm (from the store's jobs table).
+                # TYPE shopperd_drift_alarms_total counter
+                shopperd_drift_alarms_total \(alarms)
+
+                """.utf8)
+        }
+        return text
+    }
+
+    static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "shopperd", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// A label value as the exposition format writes it.
+    static func escaped(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

@@ -1,0 +1,92 @@
+# The checks of `shopperd serve` under systemd (sourced by ci/systemd-stage.sh after lib.sh and
+# checks.sh; run_checks calls run_serve_checks once the daemon has trained a champion). The units
+# systemd/shopperd-serve.{socket,service} come from docs/systemd.md's install block, which enables
+# the socket only: nothing may have started the service before these checks.
+# shellcheck disable=SC2016,SC2034,SC2154
+
+serve_url=http://127.0.0.1:8080
+serve_prop() { c systemctl show -p "$1" --value shopperd-serve.service; }
+serve_client() { c python3 "$here/serve_client.py" "$@"; }
+serve_journal() { c journalctl -u shopperd-serve.service -u shopperd-serve.socket -o cat --no-pager -n "${1:-6}" | lines; }
+# The champion's version, read from the store as the service's user would.
+champion_version() {
+    c runuser -u shopperd -- /usr/local/bin/shopperd models show champion --state /var/lib/shopperd --format json | jq -r .version
+}
+
+run_serve_checks() {
+    check_serve_socket_first
+    check_serve_units
+    check_serve_first_connection
+    check_serve_socket_handover
+    check_serve_sandbox
+    check_serve_restart_under_load
+}
+
+check_serve_socket_first() {
+    local sockets
+    sockets=$(serve_client sockets 1 8080 2>&1 || true)
+    check "shopperd-serve.socket: enabled, listening on 127.0.0.1:8080 (held by systemd), and the service not started" \
+        '[ "$(c systemctl is-enabled shopperd-serve.socket)" = enabled ] && [ "$(c systemctl is-active shopperd-serve.socket)" = active ] && [ "$(c systemctl is-active shopperd-serve.service)" = inactive ] && [ "$(jq -r ".held_by_pid1 | length" <<<"$sockets")" = 1 ]' \
+        'socket $(c systemctl is-enabled shopperd-serve.socket)/$(c systemctl is-active shopperd-serve.socket), service $(c systemctl is-active shopperd-serve.service), sockets $sockets; $(serve_journal)'
+}
+
+check_serve_units() {
+    local verify security
+    verify=$(c systemd-analyze verify /etc/systemd/system/shopperd-serve.socket /etc/systemd/system/shopperd-serve.service 2>&1 || echo "exit status $?")
+    check "systemd-analyze verify shopperd-serve.socket shopperd-serve.service prints nothing" '[ -z "$verify" ]' '$(lines <<<"$verify")'
+    security=$(c systemd-analyze security --no-pager shopperd-serve.service 2>&1 | grep 'Overall exposure level' || true)
+    check "systemd-analyze security shopperd-serve.service: ≤ 1.0 ($security)" \
+        '[[ "$security" =~ :\ ([0-9.]+)\ SAFE ]] && awk "BEGIN { exit !(${BASH_REMATCH[1]} <= 1.0) }"' \
+        'got "$security"'
+}
+
+check_serve_first_connection() {
+    local champion first seconds scored
+    champion=$(champion_version 2>/dev/null || true)
+    first=$(serve_client first "$serve_url/v2/health/ready" 2>&1 || true)
+    seconds=$(jq -r .seconds <<<"$first" 2>/dev/null || echo "?")
+    check "the first connection starts shopperd-serve.service and is answered with the champion (v$champion): first connection -> first answer ${seconds} s" \
+        '[ -n "$champion" ] && [ "$(jq -r .status <<<"$first")" = 200 ] && [ "$(jq -r .body.model_version <<<"$first")" = "$champion" ] && [ "$(serve_prop ActiveState)/$(serve_prop SubState)" = active/running ]' \
+        'champion "$champion", answer $first, service $(serve_prop ActiveState)/$(serve_prop SubState); $(serve_journal)'
+    scored=$(serve_client score "$serve_url" 2>&1 || true)
+    check "POST /invocations through the socket scores a row with the champion" \
+        '[ "$(jq -r .status <<<"$scored")" = 200 ] && [ "$(jq -r ".body.predictions[0].model_version" <<<"$scored")" = "$champion" ]' \
+        'answer: $scored'
+}
+
+check_serve_socket_handover() {
+    local pid sockets
+    pid=$(serve_prop MainPID)
+    sockets=$(serve_client sockets "$pid" 8080 2>&1 || true)
+    check "the service serves on systemd's socket: the one listener on :8080 is held by PID 1 and the service, which binds none of its own (PrivateNetwork=)" \
+        '[ "$(jq -r ".listeners | length" <<<"$sockets")" = 1 ] && [ "$(jq -c .held_by_service <<<"$sockets")" = "$(jq -c .listeners <<<"$sockets")" ] && [ "$(jq -c .held_by_pid1 <<<"$sockets")" = "$(jq -c .listeners <<<"$sockets")" ] && [ "$(jq -r .listening_in_service_netns <<<"$sockets")" = 0 ] && [ "$(jq -r .same_netns_as_pid1 <<<"$sockets")" = false ]' \
+        'MainPID $pid: $sockets'
+}
+
+check_serve_sandbox() {
+    local pid status write
+    pid=$(serve_prop MainPID)
+    status=$(c cat "/proc/$pid/status" 2>/dev/null || true)
+    field() { awk -v key="$1:" '$1 == key { print $2 }' <<<"$status"; }
+    write=$(c nsenter -t "$pid" -m sh -c 'touch /var/lib/shopperd/.serve-probe' 2>&1 || true)
+    check "shopperd serve runs as shopperd with no capabilities, and the store is read-only to it, even to root in its mount namespace" \
+        '[ "$(field Uid)" = "$(c id -u shopperd)" ] && [ "$(field CapEff)" = 0000000000000000 ] && [ "$(field CapBnd)" = 0000000000000000 ] && [ "$(grep -c "Read-only file system" <<<"$write")" = 1 ]' \
+        'Uid $(field Uid), CapEff $(field CapEff), CapBnd $(field CapBnd); touch said: $write'
+}
+
+check_serve_restart_under_load() {
+    local before after load_pid result restarts=0
+    before=$(serve_prop MainPID)
+    serve_client load "$serve_url/invocations" 12 8 >"$work/serve-load.json" 2>&1 &
+    load_pid=$!
+    sleep 3
+    c systemctl restart shopperd-serve.service && restarts=$((restarts + 1))
+    sleep 3
+    c systemctl restart shopperd-serve.service && restarts=$((restarts + 1))
+    wait "$load_pid" || true
+    result=$(cat "$work/serve-load.json")
+    after=$(serve_prop MainPID)
+    check "systemctl restart shopperd-serve twice under a steady load (8 clients, 12 s): zero failed requests ($(jq -c '{requests, failed, slowest}' <<<"$result" 2>/dev/null))" \
+        '[ "$restarts" = 2 ] && [ "$(jq -r .failed <<<"$result")" = 0 ] && [ "$(jq -r .requests <<<"$result")" -gt 100 ] && [ "$after" != "$before" ] && [ "$(serve_prop ActiveState)" = active ]' \
+        'restarts $restarts, MainPID $before -> $after, load: $result; $(serve_journal 10)'
+}
