@@ -18,32 +18,35 @@ package enum SessionValidator {
         var sessions: [Session] = []
         sessions.reserveCapacity(rows.count)
         var decoder = InputCellsDecoder(fileName: fileName)
-        var byColumn = [RequestCell?](repeating: nil, count: Column.allCases.count)
+        // For each column (its `Column.allCases` index), the position of its cell in the row, or -1.
+        var byColumn = [Int](repeating: -1, count: Column.allCases.count)
         for (r, cells) in rows.enumerated() {
-            for k in byColumn.indices { byColumn[k] = nil }
-            for cell in cells {
-                guard let column = column(named: cell.field), column != .revenue else {
+            for k in byColumn.indices { byColumn[k] = -1 }
+            for (position, cell) in cells.enumerated() {
+                guard let index = columnIndex(named: cell.field), index != revenueIndex else {
                     issues.append(RequestIssue(row: r, field: cell.field, path: cell.path, value: cell.value.jsonText, reason: unknownReason(cell.field)))
                     continue
                 }
-                if byColumn[column.index] != nil {
-                    issues.append(RequestIssue(row: r, field: column.name, path: cell.path, value: cell.value.jsonText, reason: "column \(column.name) is given twice"))
+                if byColumn[index] >= 0 {
+                    let name = Column.allCases[index].name
+                    issues.append(RequestIssue(row: r, field: name, path: cell.path, value: cell.value.jsonText, reason: "column \(name) is given twice"))
                 }
-                byColumn[column.index] = cell
+                byColumn[index] = position
             }
-            for column in Column.inputs {
-                guard let cell = byColumn[column.index] else {
+            for (index, column) in Column.allCases.enumerated() where index != revenueIndex {
+                guard byColumn[index] >= 0 else {
                     issues.append(RequestIssue(row: r, field: column.name, value: "", reason: "required column \(column.name) is missing"))
                     continue
                 }
+                let cell = cells[byColumn[index]]
                 if let error = typeError(cell.value, column) {
                     issues.append(RequestIssue(row: r, field: column.name, path: cell.path, value: cell.value.jsonText, reason: error.reason))
                 }
             }
             // Once a row has a JSON problem, the request is refused for those alone: no cell rule runs.
             guard issues.isEmpty else { continue }
-            let session = decoder.decode(line: r) { column, out in
-                if let cell = byColumn[column.index] { appendCellText(cell.value, to: &out) }
+            let session = decoder.decode(line: r) { input, out in
+                appendCellText(cells[byColumn[Self.indexOfInput[input]]].value, to: &out)
             }
             if let session {
                 sessions.append(session)
@@ -51,8 +54,8 @@ package enum SessionValidator {
             }
             cellIssueCount += decoder.issues.count
             for issue in decoder.issues where cellIssues.count < BatchReader.issueLimit {
-                let column = Column(headerName: issue.column)
-                cellIssues.append(RequestIssue(row: r, field: issue.column, path: column.flatMap { byColumn[$0.index]?.path },
+                let position = columnIndex(named: issue.column).map { byColumn[$0] } ?? -1
+                cellIssues.append(RequestIssue(row: r, field: issue.column, path: position >= 0 ? cells[position].path : nil,
                                                value: issue.value, reason: issue.reason))
             }
         }
@@ -82,10 +85,19 @@ package enum SessionValidator {
 
     /// The column a request names, as the CSV header matches names: exactly or ignoring case.
     static func column(named name: String) -> Column? {
-        Column(headerName: name) ?? byLowercasedName[name.lowercased()]
+        columnIndex(named: name).map { Column.allCases[$0] }
     }
 
-    private static let byLowercasedName = Dictionary(uniqueKeysWithValues: Column.allCases.map { ($0.name.lowercased(), $0) })
+    /// `column(named:)`'s position in `Column.allCases`: one hash of the name as sent (two when its case differs).
+    static func columnIndex(named name: String) -> Int? {
+        byName[name] ?? byLowercasedName[name.lowercased()]
+    }
+
+    private static let byName = Dictionary(uniqueKeysWithValues: Column.allCases.enumerated().map { ($1.name, $0) })
+    private static let byLowercasedName = Dictionary(uniqueKeysWithValues: Column.allCases.enumerated().map { ($1.name.lowercased(), $0) })
+    private static let revenueIndex = Column.allCases.firstIndex(of: .revenue)!
+    /// For each of `Column.inputs`, its position in `Column.allCases`.
+    private static let indexOfInput = Column.inputs.map { Column.allCases.firstIndex(of: $0)! }
 
     static func unknownReason(_ field: String) -> String {
         field.lowercased() == Column.revenue.name.lowercased()
@@ -146,8 +158,3 @@ package enum SessionValidator {
     }
 }
 
-private extension Column {
-    /// The position in `Column.allCases`.
-    var index: Int { Self.indices[self]! }
-    static let indices = Dictionary(uniqueKeysWithValues: Column.allCases.enumerated().map { ($1, $0) })
-}

@@ -24,14 +24,14 @@ package struct InputCellsDecoder {
     }
 
     /// Decodes one record whose cell texts `write` appends, column by column in `Column.inputs`
-    /// order, to the buffer it is given. `line` is the number the issues carry. Nil when the
+    /// order (it is given the column's position there), to the buffer it is given. `line` is the number the issues carry. Nil when the
     /// record breaks a rule (then `issues` says which).
-    package mutating func decode(line: Int, write: (Column, inout [UInt8]) -> Void) -> Session? {
+    package mutating func decode(line: Int, write: (Int, inout [UInt8]) -> Void) -> Session? {
         bytes.removeAll(keepingCapacity: true)
         fields.removeAll(keepingCapacity: true)
-        for column in Column.inputs {
+        for input in Column.inputs.indices {
             let start = bytes.count
-            write(column, &bytes)
+            write(input, &bytes)
             var flags: UInt8 = 0
             if bytes[start...].contains(UInt8(ascii: "\"")) {
                 // As the CSV writer would quote it: doubled, so a report shows the cell as sent.
