@@ -1,5 +1,47 @@
 import ShopperCore
 
+/// An answer written straight to JSON bytes rather than through `JSONEncoder`: the answers every
+/// scoring request gets. The bytes are what `JSONPolicy.encode(_, form: .compact, keys: .snakeCase)`
+/// gives for the same value (keys sorted and in snake_case, strings escaped by `JSONPolicy`'s
+/// escaper), numbers in Swift's shortest round-trip form; the `Encodable` conformance stays for
+/// comparison in tests.
+protocol JSONBytes {
+    func appendJSON(to out: inout [UInt8])
+}
+
+extension JSONBytes {
+    var jsonBytes: [UInt8] {
+        var out: [UInt8] = []
+        appendJSON(to: &out)
+        return out
+    }
+}
+
+/// The pieces the answers are written with.
+enum JSONBytesWriter {
+    static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// A finite number as Swift writes it (`0.25`, `1e-05`), valid JSON; a non-finite one as `null`.
+    static func append(_ number: Double, to out: inout [UInt8]) {
+        guard number.isFinite else { return append("null", to: &out) }
+        out.append(contentsOf: number.description.utf8)
+    }
+
+    static func append(_ number: Int, to out: inout [UInt8]) {
+        SessionValidator.appendDecimal(number, to: &out)
+    }
+
+    static func append(_ flag: Bool, to out: inout [UInt8]) {
+        flag ? append("true", to: &out) : append("false", to: &out)
+    }
+
+    static func append(string: String, to out: inout [UInt8]) {
+        JSONPolicy.appendQuoted(string.utf8, to: &out)
+    }
+}
+
 /// MLflow's answer: `{"predictions": [{"probability": …, "label": …, "model_version": …, "prediction_id": …}, …]}`.
 struct MLflowAnswer: Encodable {
     struct Row: Encodable {
@@ -17,6 +59,26 @@ struct MLflowAnswer: Encodable {
     }
 }
 
+extension MLflowAnswer: JSONBytes {
+    func appendJSON(to out: inout [UInt8]) {
+        typealias W = JSONBytesWriter
+        out.reserveCapacity(out.count + 32 + predictions.count * 96)
+        W.append(#"{"predictions":["#, to: &out)
+        for (k, row) in predictions.enumerated() {
+            W.append(k == 0 ? #"{"label":"# : #",{"label":"#, to: &out)
+            W.append(row.label, to: &out)
+            W.append(#","model_version":"#, to: &out)
+            W.append(row.modelVersion, to: &out)
+            W.append(#","prediction_id":"#, to: &out)
+            W.append(string: row.predictionID, to: &out)
+            W.append(#","probability":"#, to: &out)
+            W.append(row.probability, to: &out)
+            W.append("}", to: &out)
+        }
+        W.append("]}", to: &out)
+    }
+}
+
 /// The Open Inference Protocol's answer: one output tensor per answer field.
 struct InferenceAnswer: Encodable {
     struct Tensor: Encodable {
@@ -27,6 +89,13 @@ struct InferenceAnswer: Encodable {
     }
     enum TensorData: Encodable {
         case numbers([Double]), flags([Bool]), texts([String])
+        var count: Int {
+            switch self {
+            case .numbers(let values): values.count
+            case .flags(let values): values.count
+            case .texts(let values): values.count
+            }
+        }
         func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             switch self {
@@ -50,6 +119,55 @@ struct InferenceAnswer: Encodable {
             Tensor(name: "label", datatype: "BOOL", shape: [n], data: .flags(scored.labels)),
             Tensor(name: "prediction_id", datatype: "BYTES", shape: [n], data: .texts(scored.ids)),
         ]
+    }
+}
+
+extension InferenceAnswer: JSONBytes {
+    func appendJSON(to out: inout [UInt8]) {
+        typealias W = JSONBytesWriter
+        out.reserveCapacity(out.count + 256 + outputs.reduce(0) { $0 + $1.data.count } * 32)
+        W.append("{", to: &out)
+        if let id {
+            W.append(#""id":"#, to: &out)
+            W.append(string: id, to: &out)
+            W.append(",", to: &out)
+        }
+        W.append(#""model_name":"#, to: &out)
+        W.append(string: modelName, to: &out)
+        W.append(#","model_version":"#, to: &out)
+        W.append(string: modelVersion, to: &out)
+        W.append(#","outputs":["#, to: &out)
+        for (k, tensor) in outputs.enumerated() {
+            W.append(k == 0 ? #"{"data":["# : #",{"data":["#, to: &out)
+            switch tensor.data {
+            case .numbers(let values):
+                for (j, value) in values.enumerated() {
+                    if j > 0 { W.append(",", to: &out) }
+                    W.append(value, to: &out)
+                }
+            case .flags(let values):
+                for (j, value) in values.enumerated() {
+                    if j > 0 { W.append(",", to: &out) }
+                    W.append(value, to: &out)
+                }
+            case .texts(let values):
+                for (j, value) in values.enumerated() {
+                    if j > 0 { W.append(",", to: &out) }
+                    W.append(string: value, to: &out)
+                }
+            }
+            W.append(#"],"datatype":"#, to: &out)
+            W.append(string: tensor.datatype, to: &out)
+            W.append(#","name":"#, to: &out)
+            W.append(string: tensor.name, to: &out)
+            W.append(#","shape":["#, to: &out)
+            for (j, extent) in tensor.shape.enumerated() {
+                if j > 0 { W.append(",", to: &out) }
+                W.append(extent, to: &out)
+            }
+            W.append("]}", to: &out)
+        }
+        W.append("]}", to: &out)
     }
 }
 

@@ -9,6 +9,14 @@ import Synchronization
 package struct ServingModel: Sendable {
     package let version: Int
     package let model: ForestModel
+    /// The model's features, resolved once when it is loaded rather than on every request.
+    package let features: FeatureSet
+
+    package init(version: Int, model: ForestModel) throws(ForestError) {
+        self.version = version
+        self.model = model
+        features = try FeatureSet.named(model.featureNames)
+    }
 }
 
 /// Follows the store's `champion` alias: reads it every `pollInterval` (one indexed SELECT on a
@@ -43,7 +51,7 @@ package final class ChampionWatch: Sendable {
             }
             let clock = ContinuousClock()
             let started = clock.now
-            let serving = ServingModel(version: version, model: try catalog.model(version: version))
+            let serving = try ServingModel(version: version, model: try catalog.model(version: version))
             current.withLock { $0 = serving }
             onChange(version, clock.now - started)
             return nil

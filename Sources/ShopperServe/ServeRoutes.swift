@@ -106,24 +106,9 @@ package struct ServeRoutes: Sendable {
     private static func parse(_ body: [UInt8]) throws(ServeFailure) -> JSONValue {
         if body.isEmpty { throw .request("the body is empty: send a JSON document") }
         do {
-            return try JSONValue.parse(Data(body))
+            return try JSONValue.parse(body)
         } catch {
-            throw .request("the body is not valid JSON: \(Self.explain(error))", value: String(decoding: body.prefix(60), as: UTF8.self))
-        }
-    }
-
-    /// What the JSON decoder found wrong, without its type names.
-    private static func explain(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return String(describing: error).prefix(200).description }
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = context.underlyingError.map { " (\(String(describing: $0).prefix(160)))" } ?? ""
-            return "malformed or nested more than 512 deep" + underlying
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "a value\(path.isEmpty ? "" : " at \(path)") cannot be read (a number beyond the range of a double?)"
-        @unknown default:
-            return "unreadable"
+            throw .request("the body is not valid JSON: \(error)", value: String(decoding: body.prefix(60), as: UTF8.self))
         }
     }
 
@@ -154,7 +139,8 @@ package struct ServeRoutes: Sendable {
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
         // Keys in snake_case (`model_version`, `prediction_id`), as MLflow and KServe spell theirs.
-        let data = try JSONPolicy.encode(value, form: .compact, keys: .snakeCase)
+        // The scoring answers are written by hand (`JSONBytes`, the same bytes), the rest encoded.
+        let data = try (value as? any JSONBytes)?.jsonBytes ?? Array(JSONPolicy.encode(value, form: .compact, keys: .snakeCase))
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,9 +1,11 @@
 import ShopperCore
 
-/// Turns a request's rows into sessions by the CSV reader's own rules: each JSON row is written as
-/// one CSV record of its values' text and read by `BatchReader` (all-or-nothing), whose issues are
-/// mapped back to rows, fields and JSON paths. What only JSON can get wrong (an unknown or missing
-/// key, a value of the wrong JSON type) is checked here first.
+/// Turns a request's rows into sessions by the CSV reader's own rules: each JSON row's values are
+/// written as the texts of its 17 cells and checked by the reader's cell rules
+/// (`InputCellsDecoder`, the reader's `RowDecoder`; all-or-nothing), whose issues are mapped back
+/// to rows, fields and JSON paths. What only JSON can get wrong (an unknown or missing key, a value
+/// of the wrong JSON type) is checked here first: a request with such a problem is refused with
+/// those problems alone.
 package enum SessionValidator {
     /// The file name given to the reader; no issue names it.
     static let fileName = "request"
@@ -11,51 +13,55 @@ package enum SessionValidator {
     /// The sessions of JSON rows, or every problem found.
     package static func sessions(_ rows: RequestRows) throws(ServeFailure) -> [Session] {
         var issues: [RequestIssue] = []
-        var csv = Column.inputs.map(\.name).joined(separator: ",") + "\n"
-        var rowOfLine: [Int: Int] = [:]
-        var cellsByRow: [[Column: RequestCell]] = []
-        var line = 2
+        var cellIssues: [RequestIssue] = []
+        var cellIssueCount = 0
+        var sessions: [Session] = []
+        sessions.reserveCapacity(rows.count)
+        var decoder = InputCellsDecoder(fileName: fileName)
+        // For each column (its `Column.allCases` index), the position of its cell in the row, or -1.
+        var byColumn = [Int](repeating: -1, count: Column.allCases.count)
         for (r, cells) in rows.enumerated() {
-            var byColumn: [Column: RequestCell] = [:]
-            for cell in cells {
-                guard let column = column(named: cell.field), column != .revenue else {
+            for k in byColumn.indices { byColumn[k] = -1 }
+            for (position, cell) in cells.enumerated() {
+                guard let index = columnIndex(named: cell.field), index != revenueIndex else {
                     issues.append(RequestIssue(row: r, field: cell.field, path: cell.path, value: cell.value.jsonText, reason: unknownReason(cell.field)))
                     continue
                 }
-                if byColumn[column] != nil {
-                    issues.append(RequestIssue(row: r, field: column.name, path: cell.path, value: cell.value.jsonText, reason: "column \(column.name) is given twice"))
+                if byColumn[index] >= 0 {
+                    let name = Column.allCases[index].name
+                    issues.append(RequestIssue(row: r, field: name, path: cell.path, value: cell.value.jsonText, reason: "column \(name) is given twice"))
                 }
-                byColumn[column] = cell
+                byColumn[index] = position
             }
-            var texts: [String] = []
-            for column in Column.inputs {
-                guard let cell = byColumn[column] else {
+            for (index, column) in Column.allCases.enumerated() where index != revenueIndex {
+                guard byColumn[index] >= 0 else {
                     issues.append(RequestIssue(row: r, field: column.name, value: "", reason: "required column \(column.name) is missing"))
                     continue
                 }
-                switch cellText(cell.value, column) {
-                case .success(let text): texts.append(text)
-                case .failure(let error): issues.append(RequestIssue(row: r, field: column.name, path: cell.path, value: cell.value.jsonText, reason: error.reason))
+                let cell = cells[byColumn[index]]
+                if let error = typeError(cell.value, column) {
+                    issues.append(RequestIssue(row: r, field: column.name, path: cell.path, value: cell.value.jsonText, reason: error.reason))
                 }
             }
-            cellsByRow.append(byColumn)
-            guard texts.count == Column.inputs.count else { continue }
-            rowOfLine[line] = r
-            let record = texts.map { "\"" + ($0.contains("\"") ? $0.replacing("\"", with: "\"\"") : $0) + "\"" }.joined(separator: ",")
-            csv += record + "\n"
-            line += 1 + record.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            // Once a row has a JSON problem, the request is refused for those alone: no cell rule runs.
+            guard issues.isEmpty else { continue }
+            let session = decoder.decode(line: r) { input, out in
+                appendCellText(cells[byColumn[Self.indexOfInput[input]]].value, to: &out)
+            }
+            if let session {
+                sessions.append(session)
+                continue
+            }
+            cellIssueCount += decoder.issues.count
+            for issue in decoder.issues where cellIssues.count < BatchReader.issueLimit {
+                let position = columnIndex(named: issue.column).map { byColumn[$0] } ?? -1
+                cellIssues.append(RequestIssue(row: r, field: issue.column, path: position >= 0 ? cells[position].path : nil,
+                                               value: issue.value, reason: issue.reason))
+            }
         }
         if !issues.isEmpty { throw ServeFailure(issues: issues) }
-        do {
-            return try BatchReader(policy: .reject).read(bytes: Array(csv.utf8), fileName: fileName).sessions
-        } catch {
-            throw ServeFailure(issues: error.issues.map { issue in
-                let row = issue.line.flatMap { rowOfLine[$0] }
-                let column = Column(headerName: issue.column)
-                return RequestIssue(row: row, field: issue.column, path: row.flatMap { r in column.flatMap { cellsByRow[r][$0]?.path } },
-                                    value: issue.value, reason: issue.reason)
-            })
-        }
+        if cellIssueCount > 0 { throw ServeFailure(issues: cellIssues) }
+        return sessions
     }
 
     /// The sessions of a `text/csv` body: the reader's rules as they are, plus no unknown column
@@ -79,10 +85,19 @@ package enum SessionValidator {
 
     /// The column a request names, as the CSV header matches names: exactly or ignoring case.
     static func column(named name: String) -> Column? {
-        Column(headerName: name) ?? byLowercasedName[name.lowercased()]
+        columnIndex(named: name).map { Column.allCases[$0] }
     }
 
-    private static let byLowercasedName = Dictionary(uniqueKeysWithValues: Column.allCases.map { ($0.name.lowercased(), $0) })
+    /// `column(named:)`'s position in `Column.allCases`: one hash of the name as sent (two when its case differs).
+    static func columnIndex(named name: String) -> Int? {
+        byName[name] ?? byLowercasedName[name.lowercased()]
+    }
+
+    private static let byName = Dictionary(uniqueKeysWithValues: Column.allCases.enumerated().map { ($1.name, $0) })
+    private static let byLowercasedName = Dictionary(uniqueKeysWithValues: Column.allCases.enumerated().map { ($1.name.lowercased(), $0) })
+    private static let revenueIndex = Column.allCases.firstIndex(of: .revenue)!
+    /// For each of `Column.inputs`, its position in `Column.allCases`.
+    private static let indexOfInput = Column.inputs.map { Column.allCases.firstIndex(of: $0)! }
 
     static func unknownReason(_ field: String) -> String {
         field.lowercased() == Column.revenue.name.lowercased()
@@ -90,23 +105,17 @@ package enum SessionValidator {
             : "unknown column: a scoring request has exactly the 17 input columns (\(Column.inputs.map(\.name).joined(separator: ", ")))"
     }
 
-    /// The text the CSV reader reads for a JSON value, or why the JSON type is wrong for the column.
-    static func cellText(_ value: JSONValue, _ column: Column) -> Result<String, CellTypeError> {
+    /// Why the JSON type of `value` is wrong for `column`; nil when the reader can be given its text.
+    static func typeError(_ value: JSONValue, _ column: Column) -> CellTypeError? {
         switch (value, column.kind) {
         case (.null, _):
-            return .failure(CellTypeError("missing value (null)"))
-        case (.integer(let number), .pageCount), (.integer(let number), .code), (.integer(let number), .duration),
-             (.integer(let number), .unitInterval), (.integer(let number), .nonNegative):
-            return .success(String(number))
-        case (.number(let number), .pageCount), (.number(let number), .code), (.number(let number), .duration),
-             (.number(let number), .unitInterval), (.number(let number), .nonNegative):
-            return .success("\(number)")
-        case (.string(let text), .month), (.string(let text), .visitorType), (.string(let text), .boolean):
-            return .success(text)
-        case (.bool(let flag), .boolean):
-            return .success(flag ? "TRUE" : "FALSE")
+            return CellTypeError("missing value (null)")
+        case (.integer, .pageCount), (.integer, .code), (.integer, .duration), (.integer, .unitInterval), (.integer, .nonNegative),
+             (.number, .pageCount), (.number, .code), (.number, .duration), (.number, .unitInterval), (.number, .nonNegative),
+             (.string, .month), (.string, .visitorType), (.string, .boolean), (.bool, .boolean):
+            return nil
         case (.integer(let number), .boolean) where number == 0 || number == 1:
-            return .success(String(number))
+            return nil
         default:
             let expected = switch column.kind {
             case .pageCount, .code: "a JSON number (a whole number)"
@@ -114,8 +123,33 @@ package enum SessionValidator {
             case .month, .visitorType: "a JSON string"
             case .boolean: "a JSON boolean"
             }
-            return .failure(CellTypeError("wrong type: \(column.name) takes \(expected), not \(value.typeName)"))
+            return CellTypeError("wrong type: \(column.name) takes \(expected), not \(value.typeName)")
         }
+    }
+
+    /// Appends the text the CSV reader reads for a JSON value that passed `typeError`: a number
+    /// as Swift writes it (the shortest text that reads back as the same Double), a string as
+    /// is, a boolean as `TRUE`/`FALSE`.
+    static func appendCellText(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .integer(let number): appendDecimal(number, to: &out)
+        case .number(let number): out.append(contentsOf: number.description.utf8)
+        case .string(let text): out.append(contentsOf: text.utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "TRUE" : "FALSE").utf8)
+        case .null, .array, .object: break
+        }
+    }
+
+    /// `String(number)`'s digits, without making the String.
+    static func appendDecimal(_ number: Int, to out: inout [UInt8]) {
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
     }
 
     struct CellTypeError: Error {
@@ -123,3 +157,4 @@ package enum SessionValidator {
         init(_ reason: String) { self.reason = reason }
     }
 }
+

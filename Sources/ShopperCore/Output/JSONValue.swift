@@ -35,9 +35,14 @@ package indirect enum JSONValue: Sendable, Equatable, Decodable {
         }
     }
 
-    /// Parses a whole document.
+    /// Parses a whole document (`JSONParser`: RFC 8259, nested at most 512 deep).
     package static func parse(_ data: Data) throws -> JSONValue {
-        try JSONPolicy.decode(JSONValue.self, from: data)
+        try JSONParser.parse([UInt8](data))
+    }
+
+    /// Parses a whole document held in bytes.
+    package static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try JSONParser.parse(bytes)
     }
 
     /// What the type is called in a message.
@@ -69,4 +74,8 @@ package indirect enum JSONValue: Sendable, Equatable, Decodable {
     private static func quoted(_ text: String) -> String {
         JSONPolicy.quoted(text)
     }
+}
+
+extension JSONParseError: LocalizedError {
+    package var errorDescription: String? { description }
 }
