@@ -1,4 +1,5 @@
 import Foundation
+import ShopperIO
 import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking

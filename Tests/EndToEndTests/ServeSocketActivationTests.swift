@@ -7,7 +7,8 @@ import Glibc
 
 /// `shopperd serve` started the way systemd starts it from `shopperd-serve.socket`: by
 /// `systemd-socket-activate` (systemd's own code for LISTEN_FDS/LISTEN_PID), which binds the
-/// socket, sets the variables for its own pid and execs the server in place.
+/// socket, sets the variables for its own pid and execs the server in place. Started as a
+/// `SpawnedProcess`, not a Foundation `Process`: it closes every inherited descriptor.
 @Suite(.serialized) struct ServeSocketActivationTests {
     static let launcher = "/usr/bin/systemd-socket-activate"
 
@@ -15,9 +16,9 @@ import Glibc
     func servesOnThePassedSocketAndBindsNoneOfItsOwn() async throws {
         let workspace = try await DaemonWorkspace.bootstrapped()
         let port = try Self.freePort()
-        let server = try DaemonProcess(
-            arguments: ["-l", "127.0.0.1:\(port)", ShopperdBinary.url.path, "serve", "--state", workspace.state],
-            executable: Self.launcher)
+        let server = try SpawnedProcess(
+            executable: Self.launcher, arguments: ["-l", "127.0.0.1:\(port)", ShopperdBinary.url.path, "serve", "--state", workspace.state],
+            environment: DaemonProcess.cleanEnvironment())
         defer { if server.isRunning { server.send(SIGKILL) } }
         let http = LoopbackHTTP(port: port)
         var ready: LoopbackHTTP.Answer?
@@ -44,9 +45,10 @@ import Glibc
     func listenTogetherWithAPassedSocketIsRefused() async throws {
         let workspace = try await DaemonWorkspace.bootstrapped()
         let port = try Self.freePort()
-        let server = try DaemonProcess(
+        let server = try SpawnedProcess(
+            executable: Self.launcher,
             arguments: ["-l", "127.0.0.1:\(port)", ShopperdBinary.url.path, "serve", "--state", workspace.state, "--listen", "127.0.0.1:0"],
-            executable: Self.launcher)
+            environment: DaemonProcess.cleanEnvironment())
         defer { if server.isRunning { server.send(SIGKILL) } }
         // The launcher may wait for a first connection before it starts the server.
         _ = await eventually(timeout: .seconds(30)) {

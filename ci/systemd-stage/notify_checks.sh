@@ -8,7 +8,7 @@
 
 notify_sinks=/srv/shopperd-ci/notify
 relay_port=2525
-webhook_port=8080
+webhook_port=8091  # not 8080: shopperd-serve.socket listens there (serve_checks.sh runs first)
 relay_user=ci-relay-user
 relay_password='ci relay password'
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShopperIO
 import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -20,7 +21,7 @@ package struct WebhookTransport: Sendable {
     /// How much of the receiver's answer a failure message quotes.
     package static let answerLimit = 200
     private let session: URLSession
-    private let challenges = WebhookChallengeRefusal()
+    private let challenges = ChallengeRefusal()
 
     package init(name: String = "webhook", timeout: Duration = .seconds(10)) {
         self.name = name
@@ -47,7 +48,7 @@ package struct WebhookTransport: Sendable {
         request.setValue(Self.headerSafe(idempotencyKey), forHTTPHeaderField: "Idempotency-Key")
         request.setValue("shopperd", forHTTPHeaderField: "User-Agent")
         let (session, challenges, prepared) = (self.session, self.challenges, request)
-        let outcome = await withTaskGroup(of: WebhookChallengeRefusal.Outcome?.self) { group in
+        let outcome = await withTaskGroup(of: ChallengeRefusal.Outcome?.self) { group in
             group.addTask { await challenges.send(prepared, through: session) }
             group.addTask {
                 try? await Task.sleep(for: .seconds(limit))
@@ -108,52 +109,5 @@ package struct WebhookTransport: Sendable {
     /// Printable ASCII only: the key goes into a header.
     static func headerSafe(_ key: String) -> String {
         String(key.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F }.map(Character.init))
-    }
-}
-
-/// Refuses HTTP authentication challenges at once (as ShopperTracking's `ChallengeRefusal` does
-/// for MLflow): swift-corelibs-foundation turns a 401 carrying `WWW-Authenticate` into a challenge
-/// to the session's delegate, and without one the request never completes.
-final class WebhookChallengeRefusal: NSObject, URLSessionTaskDelegate, Sendable {
-    private let refused = Mutex<[Int: Int]>([:])
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
-        let status = (challenge.failureResponse as? HTTPURLResponse)?.statusCode ?? 401
-        refused.withLock { $0[task.taskIdentifier] = status }
-        completionHandler(.rejectProtectionSpace, nil)
-    }
-
-    enum Outcome: Sendable {
-        case answer(Data, URLResponse)
-        case challenged(status: Int)
-        case failed(any Error)
-    }
-
-    /// Sends `request`; cancelling the calling task cancels the request.
-    func send(_ request: URLRequest, through session: URLSession) async -> Outcome {
-        let current = Mutex<URLSessionDataTask?>(nil)
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-                let task = session.dataTask(with: request) { data, response, error in
-                    let id = current.withLock { $0?.taskIdentifier }
-                    let status = id.flatMap { id in self.refused.withLock { $0.removeValue(forKey: id) } }
-                    if let status {
-                        continuation.resume(returning: .challenged(status: status))
-                    } else if let error {
-                        continuation.resume(returning: .failed(error))
-                    } else if let response {
-                        continuation.resume(returning: .answer(data ?? Data(), response))
-                    } else {
-                        continuation.resume(returning: .failed(URLError(.badServerResponse)))
-                    }
-                }
-                current.withLock { $0 = task }
-                task.resume()
-                if Task.isCancelled { task.cancel() }
-            }
-        } onCancel: {
-            current.withLock { $0 }?.cancel()
-        }
     }
 }
