@@ -55,14 +55,8 @@ extension ShopperStore {
                 """, arguments: [channel, limit])
             return rows.map { row in
                 let event = Self.event(row)
-                guard let state: String = row["state"], let parsed = NotificationDelivery.State(rawValue: state) else {
-                    return (event, nil)
-                }
-                let next: Double? = row["next_attempt_at"]
-                return (event, NotificationDelivery(
-                    channel: channel, eventID: event.id, state: parsed, attempts: row["attempts"],
-                    nextAttemptAt: next.map { Date(timeIntervalSince1970: $0) }, lastError: row["last_error"],
-                    updatedAt: Date(timeIntervalSince1970: row["updated_at"])))
+                let state: String? = row["state"]
+                return (event, state == nil ? nil : Self.delivery(row, channel: channel, eventID: event.id))
             }
         }
     }
@@ -122,11 +116,7 @@ extension ShopperStore {
                 arguments.append(channel)
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY event_id, channel", arguments: StatementArguments(arguments)).map { row in
-                let next: Double? = row["next_attempt_at"]
-                return NotificationDelivery(
-                    channel: row["channel"], eventID: row["event_id"], state: NotificationDelivery.State(rawValue: row["state"]) ?? .failed,
-                    attempts: row["attempts"], nextAttemptAt: next.map { Date(timeIntervalSince1970: $0) },
-                    lastError: row["last_error"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+                Self.delivery(row, channel: row["channel"], eventID: row["event_id"])
             }
         }
     }
@@ -173,6 +163,16 @@ extension ShopperStore {
             }
             return db.changesCount
         }
+    }
+
+    /// A `notification_deliveries` row (its columns `state`, `attempts`, `next_attempt_at`,
+    /// `last_error`, `updated_at`). The CHECK constraint admits only the four states.
+    private static func delivery(_ row: Row, channel: String, eventID: Int64) -> NotificationDelivery {
+        let next: Double? = row["next_attempt_at"]
+        return NotificationDelivery(
+            channel: channel, eventID: eventID, state: NotificationDelivery.State(rawValue: row["state"]) ?? .failed,
+            attempts: row["attempts"], nextAttemptAt: next.map { Date(timeIntervalSince1970: $0) },
+            lastError: row["last_error"], updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
     }
 
     private static func event(_ row: Row) -> NotificationEvent {
