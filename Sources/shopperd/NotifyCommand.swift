@@ -182,12 +182,7 @@ struct NotifyTestCommand: AsyncParsableCommand {
     func run() async throws {
         let settings: DaemonSettings
         do {
-            var commandLine: [String: String] = [:]
-            for text in overrides {
-                guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw ConfigurationError.malformedOverride(text) }
-                commandLine[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            settings = try DaemonConfiguration.load(commandLine: DaemonConfiguration.commandLine(commandLine), configFile: config)
+            settings = try DaemonConfiguration.load(commandLine: RunCommand.settings(fromOverrides: overrides), configFile: config)
         } catch {
             Terminal.error("shopperd notify test: \(error)")
             throw ExitCode(78)

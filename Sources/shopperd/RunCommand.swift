@@ -38,12 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     /// The settings given on the command line, as configuration keys, each with the option that
     /// gave it (named in a refusal).
     func commandLineSettings() throws(ConfigurationError) -> [String: SettingValue] {
-        var values: [String: SettingValue] = [:]
-        for text in overrides {
-            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw .malformedOverride(text) }
-            values[String(text[..<equals])] = SettingValue(.text(String(text[text.index(after: equals)...])),
-                                                           from: .commandLine(option: "--set"))
-        }
+        var values = try Self.settings(fromOverrides: overrides)
         let named: [(String, String, String?)] = [
             ("inbox", "--inbox", inbox), ("outbox", "--outbox", outbox), ("state", "--state", state),
             ("log-target", "--log-target", logTarget), ("on-event", "--on-event", onEvent),
@@ -70,5 +65,18 @@ struct RunCommand: AsyncParsableCommand {
         let daemon = Daemon(settings: settings, reload: load)
         let exit = once ? await daemon.runOnce() : await daemon.run()
         if exit != .success { throw ExitCode(exit.rawValue) }
+    }
+}
+
+extension RunCommand {
+    /// `--set KEY=VALUE` texts as configuration keys (`run`, `notify test`).
+    static func settings(fromOverrides overrides: [String]) throws(ConfigurationError) -> [String: SettingValue] {
+        var values: [String: SettingValue] = [:]
+        for text in overrides {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { throw .malformedOverride(text) }
+            values[String(text[..<equals])] = SettingValue(.text(String(text[text.index(after: equals)...])),
+                                                           from: .commandLine(option: "--set"))
+        }
+        return values
     }
 }
