@@ -13,7 +13,9 @@ struct NoticeLoader: Sendable {
     let host: String
     let outbox: String?
 
-    func notice(for event: NotificationEvent) throws(StoreError) -> Notice {
+    /// `driftPage`: render the batch's drift page too (it reads the champion's training rows):
+    /// only a single e-mail attaches it, never a digest or a webhook.
+    func notice(for event: NotificationEvent, driftPage: Bool) throws(StoreError) -> Notice {
         var notice = Notice(kind: Notice.Kind(rawValue: event.kind.rawValue) ?? .batch, id: event.id, occurredAt: event.createdAt,
                             host: host, message: event.message, outboxDirectory: outbox)
         notice.alerts = event.alerts
@@ -22,7 +24,7 @@ struct NoticeLoader: Sendable {
         notice.batch = outcome.report
         notice.rejection = outcome.rejection
         notice.outboxStem = job.outboxStem
-        if let report = outcome.report { notice.driftReportHTML = driftPage(report) }
+        if driftPage, let report = outcome.report { notice.driftReportHTML = self.driftPage(report) }
         return notice
     }
 

@@ -158,10 +158,13 @@ package actor NotificationCourier {
     private func attempt(_ events: [NotificationEvent], head: NotificationEvent, previous: NotificationDelivery?,
                          channel: NotificationChannel) async -> Date? {
         let attempts = (previous?.attempts ?? 0) + 1
+        let digest = events.count > 1 || channel.policy.isDigest
         let result: Result<Void, DeliveryError>
         do {
-            let notices = try events.map { event throws(StoreError) in try loader.notice(for: event) }
-            result = await send(notices, digestID: events.count > 1 || channel.policy.isDigest ? head.id : nil, via: channel)
+            let notices = try events.map { event throws(StoreError) in
+                try loader.notice(for: event, driftPage: !digest && channel.isEmail)
+            }
+            result = await send(notices, digestID: digest ? head.id : nil, via: channel)
         } catch {
             eventSink.yield(.storeUnavailable(error: error.description))
             return now().addingTimeInterval(30)
@@ -172,7 +175,7 @@ package actor NotificationCourier {
             record(events.map { NotificationDelivery(channel: channel.name, eventID: $0.id, state: .sent, attempts: attempts,
                                                      nextAttemptAt: nil, lastError: nil, updatedAt: stamp) })
             eventSink.yield(.sent(channel: channel.name, eventIDs: events.map(\.id),
-                                  kind: events.count > 1 || channel.policy.isDigest ? "digest" : head.kind.rawValue))
+                                  kind: digest ? "digest" : head.kind.rawValue))
             return nil
         case .failure(let error):
             let expired = stamp.timeIntervalSince(head.createdAt) > settings.giveUpAfter.timeInterval

@@ -37,6 +37,11 @@ package struct NotificationChannel: Sendable, Equatable {
         self.policy = policy
     }
 
+    var isEmail: Bool {
+        if case .email = destination { return true }
+        return false
+    }
+
     /// The channel's key in the store and in messages: `email`, or `webhook:NAME`.
     package var name: String {
         switch destination {
