@@ -137,6 +137,11 @@ package struct Daemon: Sendable {
             }
         }
 
+        let rolloutStore = pipeline.store
+        background.append(Task {
+            await Self.watchRollouts(store: rolloutStore, every: settings.rolloutLookInterval, context: context, monitor: monitor)
+        })
+
         context.log(.serviceStarted(version: ShopperdVersion.current, inbox: settings.inbox, outbox: settings.outbox,
                                     watchdogTimeout: context.notifier.watchdogTimeout))
         await context.ready()

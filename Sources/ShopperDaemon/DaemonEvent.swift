@@ -68,6 +68,9 @@ package enum DaemonEvent: Equatable, Sendable {
     /// A notification could not be delivered: retried in `retryIn`, or given up (`retryIn` nil;
     /// `shopperd notify retry` puts it back in the queue).
     case notificationFailed(channel: String, eventID: Int64?, attempt: Int, error: String, retryIn: Duration?)
+    /// The running rollout's sequential test looked at new outcomes (`rollout-look`) or ended it
+    /// (`rollout-ended`: promoted, rejected, timed out, stopped or superseded).
+    case rollout(RolloutJournalEntry)
 
     /// The event's type, which fixes its `MESSAGE_ID` and priority.
     package var kind: DaemonEventKind {
@@ -94,6 +97,7 @@ package enum DaemonEvent: Equatable, Sendable {
         case .batchLeftPending: .batchLeftPending
         case .notificationSent: .notificationSent
         case .notificationFailed: .notificationFailed
+        case .rollout(let entry): entry.ended ? .rolloutEnded : .rolloutLook
         }
     }
 
@@ -171,6 +175,8 @@ package enum DaemonEvent: Equatable, Sendable {
         case let .notificationFailed(channel, id, attempt, error, nil):
             return "notification\(id.map { " \($0)" } ?? "s") to \(channel) given up after \(attempt) attempt\(attempt == 1 ? "" : "s"): "
                 + "\(error); `shopperd notify retry` sends it again"
+        case let .rollout(entry):
+            return entry.summary
         }
     }
 
@@ -262,6 +268,8 @@ package enum DaemonEvent: Equatable, Sendable {
             if let id { fields.append(JournalField("NOTIFY_EVENT_IDS", String(id))) }
             if let retryIn { fields.append(JournalField("RETRY_IN_MS", Self.milliseconds(retryIn))) }
             return fields
+        case let .rollout(entry):
+            return entry.fields
         }
     }
 

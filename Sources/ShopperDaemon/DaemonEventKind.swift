@@ -26,6 +26,8 @@ package enum DaemonEventKind: String, CaseIterable, Sendable {
     case batchLeftPending = "batch-left-pending"
     case notificationSent = "notification-sent"
     case notificationFailed = "notification-failed"
+    case rolloutLook = "rollout-look"
+    case rolloutEnded = "rollout-ended"
 
     /// The fixed `MESSAGE_ID` of this kind.
     package var messageID: JournalMessageID {
@@ -52,6 +54,8 @@ package enum DaemonEventKind: String, CaseIterable, Sendable {
         case .batchLeftPending: "23023058ac3a4c4e87a071227592fd4d"
         case .notificationSent: "18f724918372481b8340d5a49b6ee3ea"
         case .notificationFailed: "ae5a7c7dc46d4672be8cc0bb6a804d50"
+        case .rolloutLook: "4b1e7d2a9c6f4e0d8a3b5c7e9f1a2d4c"
+        case .rolloutEnded: "d83f5a1c2e7b4f69a0c4e6b8d2f1a357"
         }
         return JournalMessageID(hex)!
     }
@@ -59,8 +63,8 @@ package enum DaemonEventKind: String, CaseIterable, Sendable {
     /// The kind's priority: alerts an operator must act on are `warning` or worse.
     package var priority: JournalPriority {
         switch self {
-        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp, .batchLeftPending: .notice
-        case .batchScored, .notificationSent: .info
+        case .serviceStarted, .serviceStopping, .configReloaded, .modelPromoted, .mlflowCaughtUp, .batchLeftPending, .rolloutEnded: .notice
+        case .batchScored, .notificationSent, .rolloutLook: .info
         case .driftDetected, .batchRejected, .rowsQuarantined, .retrainSkipped, .firstChampionWaiting, .hookFailed, .mlflowBehind, .inboxOverflow, .notificationFailed: .warning
         case .configReloadFailed, .errorRetrying, .serviceFailed, .serviceStartRefused: .error
         case .batchStuck: .critical

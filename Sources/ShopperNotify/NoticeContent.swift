@@ -106,6 +106,9 @@ package struct NoticeContent: Sendable {
             Fact(name: "Stages", value: "read \(ms(t.read)) · validate \(ms(t.validate)) · drift \(ms(t.drift)) · retrain \(ms(t.retrain)) · score \(ms(t.score)) · commit \(ms(t.commit))"),
             Fact(name: "Total", value: ms(t.total)),
         ]))
+        if let rollout = batch.rollout, let verdict = rollout.verdict {
+            sections.append(Section(title: "Rollout", facts: [Fact(name: "Look", value: verdict)]))
+        }
         sections.append(outbox(notice))
 
         let headline = "\(batch.input): \(batch.decision.rawValue) — \(batch.reason)"
@@ -117,6 +120,7 @@ package struct NoticeContent: Sendable {
         let serving = batch.models.serving.map { "v\($0)" }
         switch batch.decision {
         case .retrainPromoted: return "\(serving ?? "challenger") promoted"
+        case .retrainRollout: return "v\(batch.models.challenger ?? 0) in a shadow rollout"
         case .retrainKept: return "\(batch.models.championBefore.map { "v\($0)" } ?? serving ?? "champion") kept"
         case .bootstrapTrained: return "\(serving ?? "first model") first champion"
         case .score: return "scored by \(serving ?? "the champion")"

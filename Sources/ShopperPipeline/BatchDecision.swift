@@ -9,6 +9,10 @@ package enum BatchDecision: String, CaseIterable, Sendable, Codable {
     case scoreAwaitingLabels = "score-awaiting-labels"
     /// Drift with labels: a challenger was trained and promoted.
     case retrainPromoted = "retrain-promoted"
+    /// Drift with labels: a challenger was trained and passed the paired test, and a shadow rollout
+    /// of it started (`retrain.after=shadow`): the champion keeps serving until the rollout's
+    /// sequential test decides.
+    case retrainRollout = "retrain-rollout"
     /// Drift with labels: a challenger was trained but did worse; the champion stays.
     case retrainKept = "retrain-kept"
     /// No champion yet: the first one was trained from this labelled batch (and the labelled rows

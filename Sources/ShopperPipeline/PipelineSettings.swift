@@ -36,6 +36,9 @@ package struct PipelineSettings: Sendable, Equatable {
     /// The paired test a challenger faces on the held-out rows: promoted unless significantly worse
     /// (one-sided α, margin = `retrain.tolerance`); see `PromotionRule`.
     package var promotion = PromotionRule()
+    /// Shadow and A/B rollouts: what a retrain does with a challenger that passed, their limits and
+    /// their sequential test.
+    package var rollout = RolloutSettings()
     /// A labelled batch whose realised ROC AUC (scored by the champion before it saw the labels)
     /// falls more than this below the champion's validation ROC AUC triggers a retrain, drift or
     /// not: concept drift that feature tests cannot see. nil disables the trigger.

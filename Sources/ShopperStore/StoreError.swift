@@ -30,6 +30,8 @@ package enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB). Never transient, and never
     /// "repaired" by replacing the file: the operator decides (restore a backup, or move it aside).
     case corrupt(path: String, detail: String)
+    /// A rollout was started while another one runs.
+    case rolloutRunning(id: Int)
     /// SQLite said no for another reason (an I/O error, a constraint…).
     case database(String)
 
@@ -70,6 +72,8 @@ package enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "a new one: the file is left as it is. Keep a copy for inspection (sqlite3 \(path) 'PRAGMA integrity_check'), "
                 + "then restore the state directory from a backup, or move the database aside to start an empty store, "
                 + "and start shopperd again"
+        case .rolloutRunning(let id):
+            "rollout \(id) is running: one rollout at a time (see `shopperd rollout status`; end it with `shopperd rollout stop`)"
         case .database(let message):
             "store error: \(message)"
         }

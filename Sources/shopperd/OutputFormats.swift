@@ -38,7 +38,7 @@ enum Terminal {
     static func fail(_ error: StoreError) -> ExitCode {
         self.error(error.description)
         switch error {
-        case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack, .aliasAlreadySet: return CLIExit.notFound
+        case .unknownVersion, .unknownModel, .aliasNotSet, .nothingToRollBack, .aliasAlreadySet, .rolloutRunning: return CLIExit.notFound
         case .noStore: return CLIExit.noInput
         case .cannotOpen, .emptyBatch, .database, .versionMoved, .busy, .diskFull, .readOnly, .corrupt: return CLIExit.storeFailure
         }

@@ -67,6 +67,7 @@ struct Shopperd: AsyncParsableCommand {
             DemoCommand.self,
             RunCommand.self,
             ReloadCommand.self,
+            RolloutCommand.self,
             StatusCommand.self,
             HistoryCommand.self,
             PerformanceCommand.self,

@@ -233,7 +233,7 @@ import ShopperTestSupport
         let sessions = try BatchReader().read(contentsOf: URL(fileURLWithPath: batch)).sessions
         let inProcess = try await ModelCatalog.score(sessions, with: try catalog.model(version: 1))
         let csv = try String(contentsOfFile: predictionsFile, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(csv.first == "row,line,probability,label,model_version")
+        #expect(csv.first == "row,line,probability,label,model_version,prediction_id")
         #expect(csv.count == 301)
         let expected = inProcess.enumerated().map { index, p in
             "\(index + 1),\(index < 2 ? index + 2 : index + 3),\(CSVWriter.number(p.probability)),\(p.label ? "TRUE" : "FALSE"),1"

@@ -58,7 +58,7 @@ DATA = os.path.join(ROOT, "data", "online_shoppers_intention.csv")
 # Settings that keep training fast in a debug build (DaemonWorkspace.quickSettings) and let a
 # drifted batch of 100+ labelled rows retrain.
 QUICK = ["--set", "training.grid=quick", "--set", "training.trees=20", "--set", "retrain.min-labelled-rows=100"]
-PREDICTIONS_HEADER = ["row", "line", "probability", "label", "model_version"]
+PREDICTIONS_HEADER = ["row", "line", "probability", "label", "model_version", "prediction_id"]
 
 
 class HarnessError(Exception):
@@ -410,8 +410,8 @@ def check(ws, batches, bootstrap_rows):
                 body = table[1:]
                 if stem in by_stem and len(body) != by_stem[stem].rows:
                     fail("b", "%s.predictions.csv has %d rows, the input %d" % (stem, len(body), by_stem[stem].rows))
-                if any(len(r) != 5 for r in body):
-                    fail("b", "%s.predictions.csv has rows without 5 cells" % stem)
+                if any(len(r) != len(PREDICTIONS_HEADER) for r in body):
+                    fail("b", "%s.predictions.csv has rows without %d cells" % (stem, len(PREDICTIONS_HEADER)))
                     continue
                 parsed_csv[stem] = body
 

@@ -48,6 +48,12 @@ package enum DaemonConfiguration {
         ("retrain.metric", "roc_auc | average_precision | recall | f1"),
         ("retrain.tolerance", "margin: the challenger is kept out only when significantly worse by more than this (default 0)"),
         ("retrain.alpha", "one-sided level of the paired test (DeLong for roc_auc) that keeps out a worse challenger (default 0.05)"),
+        ("retrain.after", "promote (a challenger that passes the paired test is promoted at once) | shadow (a shadow rollout decides; docs/rollout.md)"),
+        ("rollout.look-interval-seconds", "the running rollout is looked at this often for outcomes sent between batches (default 5)"),
+        ("rollout.max-outcomes", "a rollout with this many joined outcomes and no verdict times out; the champion stays (default 5000)"),
+        ("rollout.max-days", "a rollout running this long with no verdict times out; the champion stays (default 14)"),
+        ("rollout.ab-share", "share of rows an A/B rollout gives the challenger when `rollout start` names none (default 0.5)"),
+        ("rollout.alpha", "error bound of the sequential test: promoting a challenger that is not better, ending one that is not worse (default 0.05)"),
         ("retrain.tuning", "around-champion (3 candidates near the champion's settings) | full (the whole grid)"),
         ("retrain.performance-margin", "realised ROC AUC drop that triggers a retrain (default 0.05; negative disables)"),
         ("training.trees", "trees per forest (default 100)"),
@@ -122,6 +128,7 @@ package enum DaemonConfiguration {
         s.stuckLimit = try config.seconds("stuck-limit-seconds", default: s.stuckLimit)
         s.stopGrace = try config.seconds("stop-grace-seconds", default: s.stopGrace)
         s.rescanInterval = try config.seconds("rescan-interval-seconds", default: s.rescanInterval)
+        s.rolloutLookInterval = try config.seconds("rollout.look-interval-seconds", default: s.rolloutLookInterval)
         s.retryDelay = try config.seconds("retry-delay-seconds", default: s.retryDelay)
         s.retryLimit = try config.seconds("retry-limit-seconds", default: s.retryLimit)
         p.maxFileBytes = try config.integer("max-file-bytes", default: p.maxFileBytes, range: 1...Int.max)
@@ -145,6 +152,11 @@ package enum DaemonConfiguration {
         p.promotion.margin = try config.number("retrain.tolerance", default: p.promotion.margin, closed: 0...1)
         p.promotion.alpha = try config.number("retrain.alpha", default: p.promotion.alpha, open: 0...0.5)
         p.retrainTuning = try config.choice("retrain.tuning", default: p.retrainTuning)
+        p.rollout.afterRetrain = try config.choice("retrain.after", default: p.rollout.afterRetrain)
+        p.rollout.maxOutcomes = try config.integer("rollout.max-outcomes", default: p.rollout.maxOutcomes, range: 20...10_000_000)
+        p.rollout.maxDays = try config.number("rollout.max-days", default: p.rollout.maxDays, open: 0...3_650)
+        p.rollout.abShare = try config.number("rollout.ab-share", default: p.rollout.abShare, open: 0...1)
+        p.rollout.test.alpha = try config.number("rollout.alpha", default: p.rollout.test.alpha, open: 0...0.5)
         let margin = try config.number("retrain.performance-margin", default: p.performanceMargin ?? -1, closed: -1...1)
         p.performanceMargin = margin < 0 ? nil : margin
 

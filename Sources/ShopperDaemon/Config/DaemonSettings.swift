@@ -23,6 +23,8 @@ package struct DaemonSettings: Sendable, Equatable {
     /// How often the inbox is listed again besides inotify (a safety net), and waiting batches
     /// retried.
     package var rescanInterval: Duration = .seconds(30)
+    /// The running rollout is looked at this often for outcomes that arrived between batches.
+    package var rolloutLookInterval: Duration = .seconds(5)
     /// First backoff after a transient failure (doubles up to 30 s).
     package var retryDelay: Duration = .milliseconds(500)
     /// The retry ceiling: a batch still failing this long after its first failure gets its final

@@ -9,7 +9,7 @@ import ShopperStore
 /// predictions and line numbers), delivering again after a crash writes the same bytes: a reader
 /// either sees no file or a whole one (`AtomicFile`), never a different one.
 ///
-/// - `NAME.predictions.csv`: `row,line,probability,label,model_version` (see `PredictionTable`):
+/// - `NAME.predictions.csv`: `row,line,probability,label,model_version,prediction_id` (see `PredictionTable`):
 ///   `row` is the row's 1-based position among the batch's valid rows, `line` the physical line it
 ///   starts on in the input, `probability` the serving model's calibrated probability as the
 ///   shortest decimal that reads back as the exact double, `label` TRUE for a predicted buyer
@@ -59,13 +59,29 @@ package struct OutboxWriter: Sendable {
     }
 
     /// The predictions file's text for a stored batch and model (`PredictionTable`, the same layout
-    /// `shopperd score` writes).
+    /// `shopperd score` writes). In an A/B rollout the rows the challenger answered carry its
+    /// prediction and version (`rollout_predictions.answered_by`).
     package func predictionsCSV(batchVersion: Int, modelVersion: Int) throws -> String {
-        let predictions = try store.predictions(batchVersion: batchVersion, modelVersion: modelVersion)
+        var predictions = try store.predictions(batchVersion: batchVersion, modelVersion: modelVersion)
         let lines = try store.sessions(fromVersion: batchVersion, throughVersion: batchVersion).map(\.line)
         guard lines.count == predictions.count else {
             throw PipelineError.model("store version \(batchVersion) has \(lines.count) rows but \(predictions.count) predictions by model \(modelVersion)")
         }
-        return PredictionTable(predictions: predictions, lines: lines, modelVersion: modelVersion).csv()
+        var versions = Array(repeating: modelVersion, count: predictions.count)
+        let answering = try store.answeringModels(batchVersion: batchVersion)
+        var others: [Int: [Int: Prediction]] = [:]
+        for (row, version) in answering where version != modelVersion && row >= 1 && row <= predictions.count {
+            if others[version] == nil {
+                others[version] = Dictionary(uniqueKeysWithValues: try store.predictions(batchVersion: batchVersion, modelVersion: version)
+                    .map { ($0.rowNumber, $0) })
+            }
+            guard let prediction = others[version]?[row] else {
+                throw PipelineError.model("store version \(batchVersion) row \(row) was answered by model \(version), which has no prediction for it")
+            }
+            predictions[row - 1] = prediction
+            versions[row - 1] = version
+        }
+        let ids = predictions.map { BatchPredictionID.make(batchVersion: batchVersion, row: $0.rowNumber) }
+        return PredictionTable(predictions: predictions, lines: lines, modelVersions: versions, ids: ids).csv()
     }
 }

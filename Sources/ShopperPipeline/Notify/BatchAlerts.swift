@@ -9,6 +9,8 @@ package enum BatchAlert: String, Sendable, CaseIterable, Codable {
     case drift
     /// A model was promoted to champion (a challenger, or the first champion).
     case promotion
+    /// A rollout started (a retrain under `retrain.after=shadow`) or ended with this batch's outcomes.
+    case rollout
     /// A challenger was trained and kept out: the champion stays.
     case retrainKept = "retrain-kept"
     /// A retrain was called for and did not happen (too few labels, no evidence).
@@ -26,6 +28,7 @@ package enum BatchAlert: String, Sendable, CaseIterable, Codable {
         if drift?.criticalDrift == true { alerts.append(.drift) }
         switch decision {
         case .retrainPromoted, .bootstrapTrained: alerts.append(.promotion)
+        case .retrainRollout: alerts.append(.rollout)
         case .retrainKept: alerts.append(.retrainKept)
         case .retrainFailed: alerts.append(.retrainFailed)
         case .reject: alerts.append(.rejection)
@@ -37,7 +40,8 @@ package enum BatchAlert: String, Sendable, CaseIterable, Codable {
     }
 
     /// The notification event recorded with a batch's job.
-    package static func event(jobID: String, decision: BatchDecision, drift: DriftReport?, retrainSkipped: Bool) -> NotificationEventDraft {
+    package static func event(jobID: String, decision: BatchDecision, drift: DriftReport?, retrainSkipped: Bool,
+                              rolloutEnded: RolloutState? = nil) -> NotificationEventDraft {
         let kind: NotificationKind = switch decision {
         case .reject: .rejected
         case .duplicate: .duplicate
@@ -45,6 +49,7 @@ package enum BatchAlert: String, Sendable, CaseIterable, Codable {
         }
         return NotificationEventDraft(
             kind: kind, jobID: jobID,
-            alerts: of(decision: decision, drift: drift, retrainSkipped: retrainSkipped).map(\.rawValue))
+            alerts: (of(decision: decision, drift: drift, retrainSkipped: retrainSkipped)
+                + (rolloutEnded == nil ? [] : rolloutEnded == .promoted ? [.rollout, .promotion] : [.rollout])).map(\.rawValue))
     }
 }

@@ -14,6 +14,9 @@ package struct BatchOutcome: Sendable {
     package var rejection: RejectionReport?
     /// Set when a trigger called for retraining that did not give a judged challenger.
     package var retrainSkipped: RetrainSkipped?
+    /// The running rollout's look after this batch (nil: no rollout ran, or a batch recorded
+    /// before a crash, whose look the daemon's timer repeats).
+    package var rolloutStep: RolloutStep?
 
     package init(job: JobRecord, report: BatchReport? = nil, rejection: RejectionReport? = nil, retrainSkipped: RetrainSkipped? = nil) {
         self.job = job
@@ -70,6 +73,8 @@ struct PreparedBatch: Sendable {
     let trial: ChallengerTrial?
     let championPredictions: [Prediction]
     let servingPredictions: [Prediction]
+    /// The challenger's predictions when a rollout of the champion runs (nil otherwise).
+    var rollout: RolloutScores? = nil
     let skipped: RetrainSkipped?
     /// The evidence rule's verdict on the model trained (or not yet trainable) for this batch.
     let evidence: EvidenceVerdict?

@@ -12,6 +12,8 @@ struct CommittedBatch: Sendable {
     var serving: Int?
     /// The model registered by the commit, if any.
     var registered: Int?
+    /// The rollout's look after the batch's outcomes, if one ran.
+    var rolloutStep: RolloutStep? = nil
 }
 
 extension BatchProcessor {
@@ -35,10 +37,16 @@ extension BatchProcessor {
             if serving == nil, !stored { throw StoreError.aliasNotSet(.champion) }
             guard case .spool(let entry) = p.source else { return CommittedBatch(serving: serving, registered: registered) }
 
-            if let serving { try tx.savePredictions(p.servingPredictions, batchVersion: batchVersion, modelVersion: serving) }
+            // In a rollout the predictions table keeps each model's own predictions (the challenger's are
+            // saved by `recordRollout`); which one answered each row is in rollout_predictions.
+            if let serving {
+                try tx.savePredictions(p.rollout == nil ? p.servingPredictions : p.championPredictions,
+                                       batchVersion: batchVersion, modelVersion: serving)
+            }
             if let champion = p.championBefore, serving != champion.version, p.realised != nil {
                 try tx.savePredictions(p.championPredictions, batchVersion: batchVersion, modelVersion: champion.version)
             }
+            let (rolloutSection, rolloutStep) = try recordRollout(p, batchVersion: batchVersion, in: tx)
             if let realised = p.realised, let champion = p.championBefore {
                 try tx.recordPerformance(BatchPerformance(
                     batchVersion: batchVersion, modelVersion: champion.version, rowCount: p.batch.labelledCount,
@@ -60,6 +68,7 @@ extension BatchProcessor {
                 predictionsFile: stored ? nil : stem + ".predictions.csv", timingsMS: timings,
                 processedAt: ReportJSON.timestamp(Date()))
             if stored { report.outcome = JobRecord.Outcome.stored.rawValue }
+            report.rollout = rolloutSection
             let job = JobRecord(
                 id: entry.id, inputName: entry.name.bytes, outboxStem: stem, outcome: stored ? .stored : .scored,
                 decision: p.decision.rawValue, batchVersion: batchVersion, modelVersion: serving,
@@ -67,8 +76,10 @@ extension BatchProcessor {
                 report: try ReportJSON.encode(report), processedAt: Date())
             try tx.recordJob(job)
             try tx.recordNotificationEvent(BatchAlert.event(jobID: entry.id, decision: p.decision, drift: p.drift,
-                                                            retrainSkipped: p.skipped != nil))
-            return CommittedBatch(job: job, report: report, serving: serving, registered: registered)
+                                                            retrainSkipped: p.skipped != nil,
+                                                            rolloutEnded: rolloutStep?.ended == true ? rolloutStep?.rollout.state : nil))
+            return CommittedBatch(job: job, report: report, serving: try tx.aliases()[.champion], registered: registered,
+                                  rolloutStep: rolloutStep)
         }
         if committed.serving != championCache?.version { championCache = nil }
         return committed
@@ -101,6 +112,16 @@ extension BatchProcessor {
         }
         try tx.promote(version: registered, to: .challenger,
                        reason: "trained on \(trial.trainingRows) rows after \(p.decisionCause) in \(p.batchName) (store version \(batchVersion))")
+        if trial.promoted, let running = try tx.runningRollout() {
+            try RolloutControl.end(running, state: .superseded, verdict: "challenger v\(registered), trained after \(p.decisionCause) in \(p.batchName), replaced it",
+                                   look: nil, at: p.receivedAt, in: tx)
+        }
+        if trial.promoted, p.decision == .retrainRollout {
+            try RolloutControl.start(
+                challenger: registered, mode: .shadow, share: nil, settings: settings.rollout,
+                reason: "retrained after \(p.decisionCause) in \(p.batchName); passed the paired test: \(trial.verdict)", at: p.receivedAt, in: tx)
+            return (champion.version, registered)
+        }
         if trial.promoted {
             try tx.promote(version: registered, to: .champion,
                            reason: "not significantly worse than champion v\(champion.version) on held-out new rows: \(trial.verdict)")

@@ -72,7 +72,9 @@ package actor BatchProcessor {
         }
         let committed = try commit(prepared, timings: lap.timings, started: lap.started)
         guard let job = committed.job else { throw PipelineError.model("internal: the commit of \(entry.name) recorded no job") }
-        return BatchOutcome(job: job, report: committed.report, retrainSkipped: prepared.skipped)
+        var outcome = BatchOutcome(job: job, report: committed.report, retrainSkipped: prepared.skipped)
+        outcome.rolloutStep = committed.rolloutStep
+        return outcome
     }
 
     private enum ReadResult {
@@ -124,15 +126,29 @@ package actor BatchProcessor {
         let retrain = try await decideRetrain(drift: drift, realised: realised, champion: champion, batch: batch, baseVersion: baseVersion)
         if retrain.triggered { lap.timings.retrain = lap.next() }
         var servingPredictions = championPredictions
+        var decision = retrain.outcome.decision
+        var reason = retrain.outcome.reason
+        var rollout: RolloutScores?
         if let trial = retrain.trial, trial.promoted {
-            servingPredictions = try await ModelCatalog.score(batch.sessions, with: trial.model)
+            if settings.rollout.afterRetrain == .shadow {
+                // The challenger passed the paired test; a shadow rollout decides on the outcomes to come.
+                decision = .retrainRollout
+                reason += "; a shadow rollout of the challenger starts (retrain.after=shadow): the champion keeps serving"
+            } else {
+                servingPredictions = try await ModelCatalog.score(batch.sessions, with: trial.model)
+            }
+            lap.timings.score += lap.next()
+        } else if let scores = try await rolloutScores(
+            batch, champion: champion, championPredictions: championPredictions, batchVersion: baseVersion + 1) {
+            rollout = scores
+            servingPredictions = championPredictions.indices.map { scores.challengerAnswers[$0] ? scores.challenger[$0] : championPredictions[$0] }
             lap.timings.score += lap.next()
         }
         return PreparedBatch(
-            source: .spool(entry), batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: retrain.outcome.decision,
-            reason: retrain.outcome.reason, drift: drift, championBefore: champion, realised: realised, trial: retrain.trial,
-            championPredictions: championPredictions, servingPredictions: servingPredictions, skipped: retrain.outcome.skipped,
-            evidence: retrain.trial?.evidence)
+            source: .spool(entry), batch: batch, baseVersion: baseVersion, receivedAt: receivedAt, decision: decision,
+            reason: reason, drift: drift, championBefore: champion, realised: realised, trial: retrain.trial,
+            championPredictions: championPredictions, servingPredictions: servingPredictions, rollout: rollout,
+            skipped: retrain.outcome.skipped, evidence: retrain.trial?.evidence)
     }
 }
 

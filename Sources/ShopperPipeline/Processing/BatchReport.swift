@@ -2,6 +2,7 @@ import Foundation
 import ShopperCore
 import ShopperDrift
 import ShopperML
+import ShopperStore
 
 /// `outbox/NAME.report.json`: what happened to an accepted batch. Its keys are documented in
 /// `docs/daemon.md`; they are an interface for operators' scripts, so never rename one.
@@ -45,6 +46,38 @@ package struct BatchReport: Sendable, Codable, Equatable {
     package var predictionsFile: String?
     package var timingsMS: Timings
     package var processedAt: String
+    /// The rollout this batch took part in (its rows scored by both models, outcomes joined, the
+    /// sequential test's look after them); nil when no rollout ran and the batch carried no feedback.
+    package var rollout: RolloutSection? = nil
+
+    /// A batch's part in a rollout.
+    package struct RolloutSection: Sendable, Codable, Equatable {
+        package var id: Int?
+        package var mode: RolloutMode?
+        package var championVersion: Int?
+        package var challengerVersion: Int?
+        /// Rows recorded as the rollout's predictions (both models' probabilities, by prediction id).
+        package var rowsRecorded: Int
+        /// Of those, answered by the challenger in the predictions file (A/B).
+        package var rowsAnsweredByChallenger: Int
+        /// Labelled rows of this batch that are new outcomes for the rollout.
+        package var newOutcomes: Int
+        /// What became of the batch's `prediction_id` rows (nil: the batch has none).
+        package var feedback: OutcomeCounts?
+        /// The rollout's state after this batch's look.
+        package var state: RolloutState?
+        package var look: SequentialLook?
+        package var verdict: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, mode, feedback, state, look, verdict
+            case championVersion = "champion_version"
+            case challengerVersion = "challenger_version"
+            case rowsRecorded = "rows_recorded"
+            case rowsAnsweredByChallenger = "rows_answered_by_challenger"
+            case newOutcomes = "new_outcomes"
+        }
+    }
 
     /// Which models served and how the challenger fared.
     package struct ModelsSection: Sendable, Codable, Equatable {
@@ -136,6 +169,7 @@ package struct BatchReport: Sendable, Codable, Equatable {
         case predictionsFile = "predictions_file"
         case timingsMS = "timings_ms"
         case processedAt = "processed_at"
+        case rollout
     }
 }
 

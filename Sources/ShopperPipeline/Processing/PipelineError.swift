@@ -64,7 +64,7 @@ package enum PipelineError: Error, Sendable, CustomStringConvertible {
             case .corrupt: .fatal
             case .busy, .diskFull, .readOnly, .versionMoved, .cannotOpen: .transient
             case .database: .unknown
-            case .unknownVersion, .unknownModel, .aliasNotSet, .aliasAlreadySet, .nothingToRollBack, .emptyBatch, .noStore: .permanent
+            case .unknownVersion, .unknownModel, .aliasNotSet, .aliasAlreadySet, .nothingToRollBack, .emptyBatch, .noStore, .rolloutRunning: .permanent
             }
         case .inputStillChanging, .waitingForChampion, .cancelled: .transient
         case .model, .unusableBootstrap: .permanent

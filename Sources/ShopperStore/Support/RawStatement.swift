@@ -77,6 +77,9 @@ struct RawStatement {
         return false
     }
 
+    /// Resets a query stepped to a row, for the next binding.
+    @inline(__always) func reset() { sqlite3_reset(handle) }
+
     @inline(__always) func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
     @inline(__always) func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
     @inline(__always) func bool(_ column: Int32) -> Bool { sqlite3_column_int64(handle, column) != 0 }

@@ -227,6 +227,51 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7 rollouts") { db in
+            // Shadow and A/B rollouts (see ShopperStore+Rollouts). At most one runs at a time (the
+            // partial unique index). `rollout_predictions` holds both models' probabilities for
+            // every row scored while a rollout runs, by prediction id, and the outcome once known:
+            // an outcome is joined once (a second one is a duplicate), so nothing is counted twice.
+            try db.execute(sql: """
+                CREATE TABLE rollouts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    mode TEXT NOT NULL CHECK (mode IN ('shadow', 'ab')),
+                    share REAL NOT NULL,
+                    champion_version INTEGER NOT NULL REFERENCES models(version),
+                    challenger_version INTEGER NOT NULL REFERENCES models(version),
+                    state TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    deadline REAL NOT NULL,
+                    max_outcomes INTEGER NOT NULL,
+                    settings BLOB NOT NULL,
+                    reason TEXT NOT NULL,
+                    ended_at REAL,
+                    verdict TEXT,
+                    last_look BLOB,
+                    looks INTEGER NOT NULL DEFAULT 0,
+                    duplicate_outcomes INTEGER NOT NULL DEFAULT 0,
+                    unknown_outcomes INTEGER NOT NULL DEFAULT 0,
+                    late_outcomes INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE UNIQUE INDEX rollouts_one_running ON rollouts(state) WHERE state = 'running';
+                CREATE TABLE rollout_predictions (
+                    prediction_id TEXT PRIMARY KEY,
+                    rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+                    source TEXT NOT NULL CHECK (source IN ('batch', 'live')),
+                    batch_version INTEGER REFERENCES batches(version),
+                    row_number INTEGER,
+                    champion_probability REAL NOT NULL,
+                    challenger_probability REAL NOT NULL,
+                    answered_by INTEGER NOT NULL,
+                    predicted_at REAL NOT NULL,
+                    outcome INTEGER,
+                    outcome_at REAL
+                ) WITHOUT ROWID;
+                CREATE INDEX rollout_predictions_by_rollout ON rollout_predictions(rollout_id, outcome);
+                CREATE INDEX rollout_predictions_by_batch ON rollout_predictions(batch_version, row_number)
+                    WHERE batch_version IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }
