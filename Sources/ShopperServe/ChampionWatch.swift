@@ -1,4 +1,5 @@
 import Foundation
+import ShopperCore
 import ShopperML
 import ShopperPipeline
 import ShopperStore
@@ -25,6 +26,7 @@ package struct ServingModel: Sendable {
 package final class ChampionWatch: Sendable {
     private let catalog: ModelCatalog
     private let current = Mutex<ServingModel?>(nil)
+    private let running = Mutex<LiveRollout?>(nil)
     private let lastProblem = Mutex<String?>(nil)
     /// Told each time the served champion changes: its version (nil: none) and the load's duration.
     private let onChange: @Sendable (Int?, Duration?) -> Void
@@ -37,11 +39,15 @@ package final class ChampionWatch: Sendable {
     /// The model to serve now; nil while the store has no champion (or it cannot be read yet).
     package var model: ServingModel? { current.withLock { $0 } }
 
+    /// The running rollout, its challenger loaded; nil when none runs.
+    package var rollout: LiveRollout? { running.withLock { $0 } }
+
     /// Reads the alias once and loads the champion if it changed. A failure keeps the model
     /// being served (a busy or briefly unreadable store must not stop scoring) and is returned.
     @discardableResult
     package func refresh() -> String? {
         do {
+            try refreshRollout()
             let version = try catalog.store.aliases()[.champion]
             if version == model?.version { return nil }
             guard let version else {
@@ -58,6 +64,24 @@ package final class ChampionWatch: Sendable {
         } catch {
             return "cannot load the champion: \(error)"
         }
+    }
+
+    /// Reads the running rollout; loads its challenger when the rollout is new.
+    private func refreshRollout() throws {
+        guard let record = try catalog.store.runningRollout() else {
+            running.withLock { $0 = nil }
+            return
+        }
+        let look = record.lastLook.flatMap { try? JSONPolicy.decode(SequentialLook.self, from: $0) }
+        let challenger: ServingModel
+        if let known = rollout, known.id == record.id {
+            challenger = known.challenger
+        } else {
+            challenger = try ServingModel(version: record.challengerVersion, model: try catalog.model(version: record.challengerVersion))
+        }
+        let live = LiveRollout(id: record.id, mode: record.mode, share: record.share, championVersion: record.championVersion,
+                               challenger: challenger, lastLook: look)
+        running.withLock { $0 = live }
     }
 
     /// Polls until cancelled; each new problem is written to stderr once.

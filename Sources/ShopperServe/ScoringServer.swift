@@ -12,16 +12,21 @@ package enum ScoringServer {
     /// Serves until SIGINT or SIGTERM. `onListening` gets the bound address as `HOST:PORT` (the
     /// port the kernel chose with port 0; the inherited socket's own address under systemd).
     /// The champion is loaded before the first connection is accepted, so a socket-activated
-    /// start answers its first request with the model.
+    /// start answers its first request with the model. `writer` opens the store for writing, on
+    /// first use, for the live rollout's predictions and the feedback calls (`LiveLedger`).
     package static func run(
-        store: ShopperStore, settings: ServeSettings, target: ListenTarget, token: BearerToken? = nil, onListening: @escaping @Sendable (String) -> Void
+        store: ShopperStore, writer: @escaping @Sendable () throws -> ShopperStore, settings: ServeSettings, target: ListenTarget,
+        token: BearerToken? = nil, onListening: @escaping @Sendable (String) -> Void
     ) async throws {
         let metrics = ServeMetrics(store: store)
         let watch = ChampionWatch(catalog: ModelCatalog(store: store)) { metrics.championLoaded(version: $0, duration: $1) }
         watch.refresh()
         let poller = Task { await watch.watch(every: settings.pollInterval) }
         defer { poller.cancel() }
-        let routes = ServeRoutes(scorer: Scorer(watch: watch, metrics: metrics), settings: settings, token: token, metrics: metrics)
+        let ledger = LiveLedger(open: writer)
+        let recorder = Task.detached { await ledger.run(every: .milliseconds(250)) }
+        defer { recorder.cancel() }
+        let routes = ServeRoutes(scorer: Scorer(watch: watch, metrics: metrics, ledger: ledger), settings: settings, token: token, metrics: metrics)
         var logger = Logger(label: "shopperd-serve")
         logger.logLevel = .warning
         let listener = HTTPListener(

@@ -1,5 +1,7 @@
 import Foundation
 import Prometheus
+import ShopperCore
+import ShopperML
 import ShopperStore
 
 /// `GET /metrics`: Prometheus text exposition (swift-prometheus's registry), names prefixed
@@ -50,6 +52,26 @@ package final class ServeMetrics: Sendable {
         ).increment(by: Int64(count))
     }
 
+    /// Rows a rollout's challenger scored beside the champion (answered or not).
+    package func shadowPredictions(version: Int, count: Int) {
+        registry.makeCounter(
+            descriptor: Self.name("rollout_challenger_predictions", unit: "total",
+                                  help: "Rows the running rollout's challenger scored beside the champion, by its version."),
+            labels: [("model_version", String(version))]
+        ).increment(by: Int64(count))
+    }
+
+    /// Outcomes received by `POST /v2/feedback`, by what became of them.
+    package func feedback(_ counts: OutcomeCounts) {
+        for (result, count) in [("joined", counts.joined), ("duplicate", counts.duplicate), ("unknown", counts.unknown), ("late", counts.late)]
+        where count > 0 {
+            registry.makeCounter(
+                descriptor: Self.name("feedback_outcomes", unit: "total", help: "Outcomes received over HTTP, by what became of them."),
+                labels: [("result", result)]
+            ).increment(by: Int64(count))
+        }
+    }
+
     /// A champion was loaded (at start, or after a promotion or rollback); nil: there is none.
     package func championLoaded(version: Int?, duration: Duration?) {
         championVersion.set(Double(version ?? 0))
@@ -72,6 +94,16 @@ package final class ServeMetrics: Sendable {
                 text += Array("shopperd_batches_total{decision=\"\(Self.escaped(decision))\"} \(count)\n".utf8)
             }
         }
+        if let rollout = try? store.runningRollout() {
+            text += Array(Self.rolloutExposition(rollout).utf8)
+        } else {
+            text += Array("""
+                # HELP shopperd_rollout_running Whether a rollout runs (from the store).
+                # TYPE shopperd_rollout_running gauge
+                shopperd_rollout_running 0
+
+                """.utf8)
+        }
         if let alarms = try? store.driftAlarmCount() {
             text += Array("""
                 # HELP shopperd_drift_alarms_total Batches whose drift check raised the alarm (from the store's jobs table).
@@ -79,6 +111,29 @@ package final class ServeMetrics: Sendable {
                 shopperd_drift_alarms_total \(alarms)
 
                 """.utf8)
+        }
+        return text
+    }
+
+    /// The running rollout and its sequential test's last look, read from the store at scrape time.
+    static func rolloutExposition(_ rollout: RolloutRecord) -> String {
+        let labels = "rollout=\"\(rollout.id)\",mode=\"\(rollout.mode.rawValue)\",challenger_version=\"\(rollout.challengerVersion)\""
+        var text = """
+            # HELP shopperd_rollout_running Whether a rollout runs (from the store).
+            # TYPE shopperd_rollout_running gauge
+            shopperd_rollout_running{\(labels)} 1
+
+            """
+        guard let look = rollout.lastLook.flatMap({ try? JSONPolicy.decode(SequentialLook.self, from: $0) }) else { return text }
+        let gauges: [(String, String, Double?)] = [
+            ("rollout_outcomes", "Outcomes joined to the running rollout's predictions at its last look.", Double(look.outcomes)),
+            ("rollout_auc_difference", "Challenger minus champion ROC AUC at the last look.", look.difference),
+            ("rollout_bound_low", "Lower always-valid bound of the ROC AUC difference at the last look.", look.lower),
+            ("rollout_bound_high", "Upper always-valid bound of the ROC AUC difference at the last look.", look.upper),
+        ]
+        for (name, help, value) in gauges {
+            guard let value, value.isFinite else { continue }
+            text += "# HELP shopperd_\(name) \(help)\n# TYPE shopperd_\(name) gauge\nshopperd_\(name){\(labels)} \(value)\n"
         }
         return text
     }

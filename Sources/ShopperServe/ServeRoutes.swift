@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ShopperCore
+import ShopperStore
 
 /// The endpoints: MLflow's `POST /invocations` (+ `GET /ping`, `/health`), and the Open
 /// Inference Protocol's `POST /v2/models/shopperd/infer`, `GET /v2/models/shopperd`,
@@ -36,6 +37,7 @@ package struct ServeRoutes: Sendable {
                 return try Self.json(.ok, ModelMetadata(versions: versions))
             }
         }
+        router.post("v2/feedback") { request, _ in await answer(request, guarded: true) { try await feedback(request) } }
         router.get("v2/health/live") { _, _ in Self.status(.ok, ["live": true]) }
         router.get("v2/health/ready") { _, _ in ready() }
         router.get("v2/models/\(Self.modelName)/ready") { _, _ in ready() }
@@ -80,14 +82,44 @@ package struct ServeRoutes: Sendable {
         default:
             throw ServeFailure.request("Content-Type must be application/json or text/csv", value: contentType, status: 415)
         }
-        return try Self.json(.ok, MLflowAnswer(try await scorer.score(sessions)))
+        return try Self.json(.ok, MLflowAnswer(try await scorer.score(sessions, sessionKey: Self.sessionKey(request))))
     }
 
     private func infer(_ request: Request) async throws -> Response {
         let body = try await collect(request)
         let (id, rows) = try InferenceRequest.rows(try Self.parse(body), maxRows: settings.maxRows)
-        let scored = try await scorer.score(try SessionValidator.sessions(rows))
+        let scored = try await scorer.score(try SessionValidator.sessions(rows), sessionKey: Self.sessionKey(request))
         return try Self.json(.ok, InferenceAnswer(scored, id: id))
+    }
+
+    /// The client's session key (`X-Session-Key`): an A/B rollout answers every request with the
+    /// same key from the same model. Blank is no key.
+    static func sessionKey(_ request: Request) -> String? {
+        guard let value = request.headers.first(where: { $0.name.canonicalName == "x-session-key" })?.value
+            .trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    // MARK: - Feedback
+
+    /// `POST /v2/feedback` `{"outcomes": [{"prediction_id": "…", "outcome": true}, …]}`: joins
+    /// outcomes to the running rollout's predictions; answers how many were joined, duplicates
+    /// (the first outcome counts), unknown ids and late ones (their rollout has ended).
+    private func feedback(_ request: Request) async throws -> Response {
+        let body = try await collect(request)
+        let reports = try FeedbackRequest.outcomes(try Self.parse(body), maxRows: settings.maxRows)
+        guard let ledger = scorer.ledger else {
+            throw ServeFailure.request("this server records no feedback", status: 503)
+        }
+        let counts: OutcomeCounts
+        do {
+            try ledger.flush()  // predictions just made must be found
+            counts = try ledger.writer().joinOutcomes(reports)
+        } catch {
+            throw ServeFailure.request("the outcomes cannot be recorded now: \(error); send them again later (nothing was counted)", status: 503)
+        }
+        metrics.feedback(counts)
+        return try Self.json(.ok, counts)
     }
 
     /// The whole body, refused with 413 past `maxBodyBytes` (from Content-Length at once, or while reading).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShopperServe
+import ShopperStore
 
 /// `shopperd serve`: the HTTP scoring endpoint, beside the daemon, on the same store.
 struct ServeCommand: AsyncParsableCommand {
@@ -72,7 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let store = try state.openStore(.readOnly)
         do {
-            try await ScoringServer.run(store: store, settings: settings, target: target, token: token) { address in
+            let directory = state.directory
+            let writer: @Sendable () throws -> ShopperStore = { try ShopperStore.open(directory: directory, mode: .existing) }
+            try await ScoringServer.run(store: store, writer: writer, settings: settings, target: target, token: token) { address in
                 let origin = if case .inherited = target { " (socket from systemd)" } else { "" }
                 let guarded = token == nil ? "" : " (bearer token required for scoring, metadata and metrics)"
                 FileHandle.standardOutput.write(Data("listening on \(address)\(origin)\(guarded)\n".utf8))
