@@ -8,7 +8,7 @@ extension DaemonEndToEndTests {
     /// decides for stationary, drifted (labelled or not) and invalid batches. Every test starts the
     /// real binary on a copy of a state whose champion v1 was bootstrapped from Feb–Jul rows.
     @Suite struct DaemonPipelineTests {
-        static let predictionsHeader = ["row", "line", "probability", "label", "model_version"]
+        static let predictionsHeader = ["row", "line", "probability", "label", "model_version", "prediction_id"]
 
         /// Checks a stationary batch's outcome: scored by `model`, no drift, no challenger, one
         /// prediction per input row in input order.
@@ -26,6 +26,7 @@ extension DaemonEndToEndTests {
             #expect(table.dropFirst().map { $0[0] } == (1...report.rows).map(String.init))
             #expect(table.dropFirst().allSatisfy { $0[4] == String(model) && ($0[3] == "TRUE" || $0[3] == "FALSE") })
             #expect(table.dropFirst().allSatisfy { Double($0[2]).map { (0...1).contains($0) } == true })
+            #expect(table.dropFirst().allSatisfy { $0[5] == "b\(report.storeVersion)-\($0[0])" })
         }
 
         @Test func closedAndRenamedFilesAreTakenPartialAndHiddenNamesOnlyOnceRenamed() async throws {

@@ -14,7 +14,11 @@ struct ServeFixture {
     let http: LoopbackHTTP
 
     static func start(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> ServeFixture {
-        let workspace = try await DaemonWorkspace.bootstrapped()
+        try await start(on: try await DaemonWorkspace.bootstrapped(), extra, environment: environment)
+    }
+
+    /// `shopperd serve` on an existing workspace's state.
+    static func start(on workspace: DaemonWorkspace, _ extra: [String] = [], environment: [String: String] = [:]) async throws -> ServeFixture {
         let server = try DaemonProcess(arguments: ["serve", "--state", workspace.state, "--listen", "127.0.0.1:0"] + extra, environment: environment)
         var port: Int?
         _ = await eventually(timeout: .seconds(30)) {

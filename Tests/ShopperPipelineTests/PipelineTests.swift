@@ -22,7 +22,7 @@ import Testing
         let csv = try dirs.outboxText("spring.predictions.csv").split(separator: "\n")
         #expect(csv.count == 1501)
         #expect(csv[0] == "row,line,probability,label,model_version,prediction_id")
-        #expect(csv[1].hasPrefix("1,2,") && csv[1].hasSuffix(",1") && (csv[1].contains(",TRUE,") || csv[1].contains(",FALSE,")))
+        #expect(csv[1].hasPrefix("1,2,") && csv[1].hasSuffix(",1,b1-1") && (csv[1].contains(",TRUE,") || csv[1].contains(",FALSE,")))
         #expect(dirs.temp.entries("state/archive").count == 1)
         #expect(dirs.temp.entries("inbox/.shopperd/claimed").isEmpty)
         #expect(try pipeline.store.aliases()[.champion] == 1)
