@@ -19,6 +19,21 @@ package struct RolloutJournalEntry: Sendable, Equatable {
     package var ended: Bool
     package var summary: String
 
+    package init(rolloutID: Int, mode: RolloutMode, state: RolloutState, championVersion: Int, challengerVersion: Int, outcomes: Int,
+                 positives: Int, predictions: Int, look: SequentialLook, ended: Bool, summary: String) {
+        self.rolloutID = rolloutID
+        self.mode = mode
+        self.state = state
+        self.championVersion = championVersion
+        self.challengerVersion = challengerVersion
+        self.outcomes = outcomes
+        self.positives = positives
+        self.predictions = predictions
+        self.look = look
+        self.ended = ended
+        self.summary = summary
+    }
+
     package init(_ step: RolloutStep) {
         rolloutID = step.rollout.id
         mode = step.rollout.mode

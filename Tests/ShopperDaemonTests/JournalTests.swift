@@ -3,7 +3,9 @@ import Testing
 @testable import ShopperInbox
 import ShopperCore
 import ShopperDaemon
+import ShopperML
 import ShopperPipeline
+import ShopperStore
 import ShopperTestSupport
 
 /// Events written with `sd_journal_sendv` to a real journald and read back with `journalctl`.
@@ -74,6 +76,8 @@ import ShopperTestSupport
             .batchLeftPending(batch: batch, reason: "cancelled by a stop before its outcome was committed; nothing was kept"),
             .notificationSent(channel: "webhook:ops", eventIDs: [7], kind: "batch"),
             .notificationFailed(channel: "email", eventID: 8, attempt: 2, error: name, retryIn: .seconds(60)),
+            .rollout(Self.rolloutEntry(name, ended: false)),
+            .rollout(Self.rolloutEntry(name, ended: true)),
         ]
         #expect(Set(events.map(\.kind)) == Set(DaemonEventKind.allCases))
         for event in events { log.log(event) }
@@ -91,6 +95,15 @@ import ShopperTestSupport
                 #expect(entry[field.name] as? String == String(decoding: field.value, as: UTF8.self), "\(kind) \(field.name)")
             }
         }
+    }
+
+    static func rolloutEntry(_ name: String, ended: Bool) -> RolloutJournalEntry {
+        let look = SequentialLook(
+            outcomes: 412, positives: 70, championAUC: 0.81, challengerAUC: 0.85, difference: 0.04, standardError: 0.01,
+            lower: ended ? 0.004 : -0.01, upper: 0.076, alpha: 0.05, mixingSD: 0.03, margin: 0, verdict: ended ? .better : .undecided,
+            championLogLoss: 0.4, challengerLogLoss: 0.38, championBrier: 0.1, challengerBrier: 0.09)
+        return RolloutJournalEntry(rolloutID: 3, mode: .shadow, state: ended ? .promoted : .running, championVersion: 4, challengerVersion: 5,
+                                   outcomes: 412, positives: 70, predictions: 900, look: look, ended: ended, summary: "rollout 3 \(name)")
     }
 
     @Test func hostileBatchNamesKeepTheirExactBytesInTheJournal() async throws {
