@@ -32,6 +32,7 @@ package enum FeedbackRequest {
             case .bool(let value)?: outcome = value
             case .integer(0)?: outcome = false
             case .integer(1)?: outcome = true
+            case .number(let value)? where value == 0 || value == 1: outcome = value == 1
             default:
                 outcome = nil
                 issues.append(RequestIssue(row: index, field: "outcome", path: path + ".outcome", value: fields["outcome"].map(Self.show) ?? "",

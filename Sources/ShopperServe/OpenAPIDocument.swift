@@ -110,7 +110,19 @@ enum OpenAPIDocument {
        }
       }
      }
-    }
+    },
+    "parameters": [
+     {
+      "name": "X-Session-Key",
+      "in": "header",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "maxLength": 256
+      },
+      "description": "The visitor's session key. While an A/B rollout runs, every request with the same key is answered by the same model (the challenger for its share of keys). Without it, the request's first prediction id decides."
+     }
+    ]
    }
   },
   "/v2/models/shopperd/infer": {
@@ -190,7 +202,19 @@ enum OpenAPIDocument {
        }
       }
      }
-    }
+    },
+    "parameters": [
+     {
+      "name": "X-Session-Key",
+      "in": "header",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "maxLength": 256
+      },
+      "description": "The visitor's session key. While an A/B rollout runs, every request with the same key is answered by the same model (the challenger for its share of keys). Without it, the request's first prediction id decides."
+     }
+    ]
    }
   },
   "/v2/models/shopperd": {
@@ -417,6 +441,87 @@ enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v2/feedback": {
+   "post": {
+    "summary": "Report outcomes of earlier predictions (for a running rollout's sequential test)",
+    "description": "Joins each outcome to the prediction with that id, made while a rollout ran. Every outcome is counted once: joined, duplicate (the prediction already had an outcome: the first counts), unknown (no rollout made that prediction) or late (its rollout has ended). See docs/rollout.md.",
+    "security": [
+     {},
+     {
+      "bearer": []
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/FeedbackRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "What became of the outcomes.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/FeedbackAnswer"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The body is malformed (each problem named with its JSON path).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "A bearer token is configured and the request did not carry it.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "More outcomes than --max-rows, or a body larger than --max-body-bytes.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The store cannot be written now (nothing was counted): send them again later.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
         }
        }
       }
@@ -1547,6 +1652,77 @@ enum OpenAPIDocument {
     "required": [
      "ready"
     ]
+   },
+   "FeedbackRequest": {
+    "type": "object",
+    "required": [
+     "outcomes"
+    ],
+    "additionalProperties": true,
+    "properties": {
+     "outcomes": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "object",
+       "required": [
+        "prediction_id",
+        "outcome"
+       ],
+       "additionalProperties": false,
+       "properties": {
+        "prediction_id": {
+         "type": "string",
+         "minLength": 1,
+         "maxLength": 128,
+         "description": "The prediction_id a scoring answer gave."
+        },
+        "outcome": {
+         "oneOf": [
+          {
+           "type": "boolean"
+          },
+          {
+           "type": "integer",
+           "enum": [
+            0,
+            1
+           ]
+          }
+         ],
+         "description": "Whether the session bought."
+        }
+       }
+      }
+     }
+    }
+   },
+   "FeedbackAnswer": {
+    "type": "object",
+    "required": [
+     "joined",
+     "duplicate",
+     "unknown",
+     "late"
+    ],
+    "properties": {
+     "joined": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "duplicate": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "unknown": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "late": {
+      "type": "integer",
+      "minimum": 0
+     }
+    }
    }
   }
  }

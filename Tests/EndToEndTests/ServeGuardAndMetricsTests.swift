@@ -121,7 +121,7 @@ import Glibc
             #expect((answer.json["openapi"] as? String)?.hasPrefix("3.") == true)
             let paths = answer.json["paths"] as? [String: [String: Any]] ?? [:]
             #expect(Set(paths.keys) == ["/invocations", "/v2/models/shopperd/infer", "/v2/models/shopperd", "/v2/models/shopperd/ready",
-                                        "/v2/health/ready", "/v2/health/live", "/ping", "/health", "/metrics", "/openapi.json"])
+                                        "/v2/health/ready", "/v2/health/live", "/ping", "/health", "/metrics", "/openapi.json", "/v2/feedback"])
             for (path, operations) in paths {
                 for (method, operation) in operations {
                     let documented = Set(((operation as? [String: Any])?["responses"] as? [String: Any] ?? [:]).keys)
