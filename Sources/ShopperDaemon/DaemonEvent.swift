@@ -148,6 +148,8 @@ package enum DaemonEvent: Equatable, Sendable {
                 return "retraining skipped for batch \(batch): \(reason) (\(labelled) labelled rows)"
             case .trainingFailed:
                 return "retraining failed for batch \(batch) on \(labelled) labelled rows: \(reason); the champion serves"
+            case .rolloutRunning:
+                return "retraining skipped for batch \(batch): \(reason); its verdict comes first (\(labelled) labelled rows wait)"
             }
         case let .firstChampionWaiting(batch, reason):
             return (batch.map { "batch \($0) stored as data: " } ?? "") + reason

@@ -119,6 +119,37 @@ extension DaemonEndToEndTests {
             #expect(try await status(workspace).late_outcomes == 1_000)
         }
 
+        @Test func underRetrainAfterShadowADriftRetrainStartsAShadowRolloutAndFurtherDriftWaitsForItsVerdict() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let settings = DaemonWorkspace.quickSettings + ["--set", "retrain.after=shadow"]
+            try workspace.deliver(DaemonBatches.drifted(rows: 300, part: 0), as: "nov.csv")
+            let first = try await workspace.runOnce(settings)
+            #expect(await first.exitStatus() == 0, "\(first.stderr)")
+            let report = try workspace.report("nov")
+            #expect(report.decision == .retrainRollout, "\(report.reason)")
+            #expect(report.models.serving == 1 && report.models.challenger == 2)
+            #expect(report.models.evaluation?.promoted == true, "the challenger passed the paired test")
+            let section = try #require(report.rollout)
+            #expect(section.state == .running && section.mode == .shadow && section.challengerVersion == 2 && section.championVersion == 1)
+            #expect(try workspace.predictions("nov").dropFirst().allSatisfy { $0[4] == "1" }, "the champion keeps answering")
+            let running = try await status(workspace)
+            #expect(running.state == "running" && running.mode == "shadow" && running.challenger_version == 2)
+            let models = try await workspace.models()
+            #expect(models.first { $0.version == 1 }?.aliases == ["champion"] && models.first { $0.version == 2 }?.aliases == ["challenger"])
+
+            // More drift with labels: no new challenger while the rollout judges v2; the rows are its outcomes.
+            try workspace.deliver(DaemonBatches.drifted(rows: 300, part: 1), as: "dec.csv")
+            let second = try await workspace.runOnce(settings)
+            #expect(await second.exitStatus() == 0, "\(second.stderr)")
+            let next = try workspace.report("dec")
+            #expect(next.decision == .score && next.reason.contains("a rollout of challenger v2 is running"), "\(next.reason)")
+            #expect(next.rollout?.rowsRecorded == 300 && next.rollout?.newOutcomes == 300)
+            #expect(second.events("retrain-skipped").first?["CAUSE"] == "rollout-running")
+            #expect(try await workspace.models().map(\.version) == [1, 2])
+            let after = try await status(workspace)
+            #expect(after.outcomes == 300 || after.state != "running", "\(after)")
+        }
+
         @Test func aShadowRolloutOnTheLiveEndpointIsPromotedByFeedbackAndServedWithinSeconds() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
             try await trainStump(workspace)

@@ -26,6 +26,9 @@ extension BatchProcessor {
         var facts = RetrainPolicy.Facts(
             drift: drift, realised: realised, championVersion: champion.version, batchIsLabelled: batch.isLabelled,
             validationUnknown: champion.validationUnknown)
+        if let rollout = try store.runningRollout(), rollout.championVersion == champion.version {
+            facts.rolloutChallenger = rollout.challengerVersion
+        }
         var newLabelled: [VersionedSession] = []
         var plan: ChallengerTrial.Plan?
         var trial: ChallengerTrial?

@@ -40,6 +40,8 @@ struct RetrainPolicy: Sendable, Equatable {
         /// Why the champion's validation ROC AUC is unknown although it should be known (its stored
         /// metrics cannot be read): the realised-performance trigger cannot fire, and the reason says so.
         var validationUnknown: String? = nil
+        /// The challenger of a running rollout of this champion, if one runs.
+        var rolloutChallenger: Int? = nil
         var labelled: LabelledRows? = nil
         var lastTrial: LastTrial? = nil
         /// `EvidenceRule.canJudge` on the held-out part of the new labelled rows.
@@ -109,6 +111,12 @@ struct RetrainPolicy: Sendable, Equatable {
             .decided(Outcome(decision: .scoreAwaitingLabels, reason: reason, skipped: RetrainSkipped(
                 cause: cause, reason: short, labelledRows: labelled.count, requiredRows: required)))
         }
+        if let challenger = facts.rolloutChallenger {
+            return .decided(Outcome(decision: .score, reason: "\(why); a rollout of challenger v\(challenger) is running: "
+                                        + "retraining waits for its verdict (`shopperd rollout status`)",
+                                    skipped: RetrainSkipped(cause: .rolloutRunning, reason: "a rollout of v\(challenger) is running",
+                                                            labelledRows: labelled.count, requiredRows: required)))
+        }
         guard labelled.count >= required else {
             return skip(.notEnoughLabels, "not enough labelled rows",
                         "\(why); retraining waits for labelled data (\(labelled.count) of \(required) labelled rows)")
@@ -170,6 +178,9 @@ package struct RetrainSkipped: Sendable, Equatable {
         case heldOutCannotJudge = "held-out-cannot-judge"
         /// Training ran and failed.
         case trainingFailed = "training-failed"
+        /// A rollout of the champion is running: its challenger, trained on newer data, is being
+        /// judged on the outcomes; retraining waits for its verdict.
+        case rolloutRunning = "rollout-running"
     }
 
     package var cause: Cause
