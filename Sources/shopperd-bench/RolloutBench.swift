@@ -129,7 +129,7 @@ struct RolloutSuite: AsyncParsableCommand {
                              full.championLogLoss ?? .nan, full.challengerLogLoss ?? .nan)
                     + (rules.count > 1 ? String(format: "%g / %d | ", rule.mixingSD, rule.minimumPerClass) : "")
                     + "\(share(result.better)) | \(share(result.worse)) | \(share(runs - result.better - result.worse)) | "
-                    + "\(median(result.outcomesToVerdict)) | \(share(results.naivePromoted)) |"
+                    + "\(median(result.outcomesToVerdict)) | \(share(results.naivePromoted)) | \(median(results.naiveOutcomes)) |"
                 tableRows.append(line)
                 print(line)
             }
@@ -137,8 +137,8 @@ struct RolloutSuite: AsyncParsableCommand {
         print("\n| scenario | full-stream ROC AUC champion / challenger | log-loss champion / challenger | "
             + (rules.count > 1 ? "τ / minimum per class | " : "")
             + "promoted (sequential) | ended worse | no verdict (rows ran out) | median outcomes to verdict | "
-            + "promoted (fixed-horizon, checked every outcome) |")
-        print("| --- | --- | --- | " + (rules.count > 1 ? "--- | " : "") + "--- | --- | --- | --- | --- |")
+            + "promoted (fixed-horizon, checked every outcome) | its median outcomes to promotion |")
+        print("| --- | --- | --- | " + (rules.count > 1 ? "--- | " : "") + "--- | --- | --- | --- | --- | --- |")
         for line in tableRows { print(line) }
     }
 
@@ -177,6 +177,8 @@ struct Scenario: Sendable {
     struct Results: Sendable {
         var rules: [RuleResult]
         var naivePromoted = 0
+        /// Outcomes seen at each naive promotion.
+        var naiveOutcomes: [Int] = []
     }
 
     /// Feeds the rows of scenario `name` in one shuffled order to the accumulator and compares its
@@ -237,6 +239,7 @@ struct Scenario: Sendable {
                             if naiveOpen, accumulator.positives >= naiveMinimum, accumulator.negatives >= naiveMinimum,
                                 let d = accumulator.difference, let s = accumulator.standardError, s > 0, d / s > z {
                                 results.naivePromoted += 1
+                                results.naiveOutcomes.append(k + 1)
                                 naiveOpen = false
                             }
                             if openCount == 0 && !naiveOpen { break }
@@ -248,6 +251,7 @@ struct Scenario: Sendable {
             var total = Results(rules: Array(repeating: RuleResult(), count: rules.count))
             for await part in group {
                 total.naivePromoted += part.naivePromoted
+                total.naiveOutcomes += part.naiveOutcomes
                 for r in rules.indices {
                     total.rules[r].better += part.rules[r].better
                     total.rules[r].worse += part.rules[r].worse
