@@ -98,7 +98,7 @@ def stream(rng, rows, rate, shift_a, shift_b, rho, decimals=None):
 
 def main():
     rng = np.random.default_rng(20240917)
-    standard = {"alpha": 0.05, "mixing_sd": 0.01, "minimum_per_class": 10, "margin": 0.0}
+    standard = {"alpha": 0.05, "mixing_sd": 0.02, "minimum_per_class": 10, "margin": 0.0}
     cases = []
 
     def add(name, labels, a, b, settings, prefixes):

@@ -14,7 +14,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "shopperd's benchmarks (build with -c release); each prints the figures the docs quote.",
         subcommands: [
             ForestSuite.self, IngestSuite.self, DriftSuite.self, DriftCalibrationSuite.self, DaemonSuite.self, LoadSuite.self,
-            PromotionSuite.self,
+            PromotionSuite.self, RolloutSuite.self,
         ])
 }
 
