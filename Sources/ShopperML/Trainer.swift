@@ -88,6 +88,23 @@ package struct Trainer: Sendable {
     /// (tuning trials, out-of-bag and holdout metrics, importances, provenance). Cancelling the
     /// calling task stops training between trees with `ForestError.cancelled`.
     package func train(_ data: FeatureMatrix, labels: [Bool], provenance: Provenance = Provenance()) async throws(ForestError) -> ForestModel {
+        try await trainReportingHoldout(data, labels: labels, provenance: provenance).model
+    }
+
+    /// The holdout's rows (indices into the training data), the tuned procedure's calibrated
+    /// probabilities on them (fitted without them) and its threshold: what a paired comparison
+    /// with another model on the same rows needs (`shopperd train --promote` against a champion).
+    package struct HoldoutScores: Sendable {
+        package var rows: [Int]
+        package var scores: [Double]
+        package var labels: [Bool]
+        package var threshold: Double
+    }
+
+    /// `train`, and the holdout's scores (nil when `holdoutFraction` is 0).
+    package func trainReportingHoldout(
+        _ data: FeatureMatrix, labels: [Bool], provenance: Provenance = Provenance()
+    ) async throws(ForestError) -> (model: ForestModel, holdout: HoldoutScores?) {
         let config = configuration
         guard config.targetRecall > 0, config.targetRecall <= 1 else {
             throw .invalidParameters("target recall must be in (0, 1] (got \(config.targetRecall))")
@@ -141,6 +158,7 @@ package struct Trainer: Sendable {
 
         // Measure the procedure on the holdout, with the threshold the procedure chose (out-of-bag).
         var holdoutReport: ClassificationReport? = nil
+        var holdoutScores: HoldoutScores? = nil
         var permutation: [(mean: Double, std: Double)]? = nil
         if let holdout {
             // The procedure's calibration too: fitted on the tuning rows' out-of-bag scores only.
@@ -150,6 +168,7 @@ package struct Trainer: Sendable {
             let scores = try await measured.probabilities(for: holdout.data, workers: workers)
             holdoutReport = ClassificationReport(
                 dataset: "holdout", scores: scores, labels: holdout.labels, threshold: tuned.choice.threshold)
+            holdoutScores = HoldoutScores(rows: holdout.rows, scores: scores, labels: holdout.labels, threshold: tuned.choice.threshold)
             if config.permutationRepeats > 0, holdout.labels.contains(true), holdout.labels.contains(false) {
                 permutation = try await PermutationImportance.aucDrops(
                     model: measured, data: holdout.data, labels: holdout.labels,
@@ -181,7 +200,7 @@ package struct Trainer: Sendable {
                 dataset: "outOfBag", scores: calibrated.scores, labels: calibrated.labels, threshold: choice.threshold),
             importances: importances,
             tuning: trials.sorted { $0.rocAUC > $1.rocAUC })
-        return model
+        return (model, holdoutScores)
     }
 
     /// Fails, naming which rows were used, when `labels` hold one class only.

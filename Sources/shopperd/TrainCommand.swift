@@ -18,8 +18,10 @@ struct TrainCommand: AsyncParsableCommand {
             by its out-of-bag ROC AUC; the winner is scored once on the holdout; then the final model is fitted \
             on EVERY labelled row and its threshold chosen on its out-of-bag predictions to reach \
             --target-recall (at 95 % confidence). The model is registered with its parameters, metrics, \
-            importances and lineage (store version, seed, code version). --promote makes it champion. \
-            Exit status: 0 trained; 64 bad option or unknown --as-of version; 65 no labelled rows, or data that \
+            importances and lineage (store version, seed, code version). --promote makes it champion; when a champion serves, only if it passes \
+            the paired test (DeLong, promoted unless significantly worse) on the holdout rows the champion never \
+            trained on, else it is registered, not promoted, and the exit status is 1 (docs/rollout.md). \
+            Exit status: 0 trained (and promoted, with --promote); 1 trained, but --promote refused by the paired test; 64 bad option or unknown --as-of version; 65 no labelled rows, or data that \
             cannot train (one class only, too few rows); 66 no store; 74 the store failed. See docs/registry.md.
             """
     )
@@ -93,35 +95,81 @@ struct TrainCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try RegistryCLI.openExistingStore(state)
         let catalog = ModelCatalog(store: store)
+        var refused = false
         do {
-            let data = try catalog.trainingSessions(asOf: asOf)
+            let data = try catalog.trainingRows(asOf: asOf)
             let featureSet: FeatureSet = features == .gold ? .inputsAndGold() : .inputs
             let clock = ContinuousClock()
             let started = clock.now
-            let model = try await ModelCatalog.train(
+            let (model, holdout) = try await ModelCatalog.trainReportingHoldout(
                 data.sessions, features: featureSet, configuration: trainingConfiguration, storeVersion: data.storeVersion)
             let seconds = (clock.now - started) / .milliseconds(1) / 1000
-            let reason = self.reason ?? "trained on store version \(data.storeVersion) and promoted by `shopperd train --promote`"
-            let (record, change) = try catalog.register(model, promoteTo: promote ? .champion : nil, reason: reason)
+            // With a champion in office, --promote is a challenger trial: the paired test on the
+            // holdout rows neither model trained on (`OperatorTrial`).
+            var trial: OperatorTrial?
+            if promote, let championVersion = try store.aliases()[.champion] {
+                let record = try store.model(version: championVersion)
+                trial = try await OperatorTrial.judge(
+                    holdout: holdout, sessions: data.sessions, versions: data.versions, championVersion: championVersion,
+                    champion: try catalog.model(version: championVersion),
+                    championWindow: (record.trainingFromVersion ?? 1)...record.trainingStoreVersion,
+                    rule: PromotionRule(), evidence: EvidenceRule(), seed: seed)
+            }
+            let promoting = promote && (trial == nil || trial?.verdict == .passed)
+            refused = promote && !promoting
+            var reason = self.reason ?? "trained on store version \(data.storeVersion) and promoted by `shopperd train --promote`"
+            if let trial, promoting { reason += "; \(trial.summary)" }
+            let (record, change) = try catalog.register(model, promoteTo: promoting ? .champion : nil, reason: reason)
             let entry = try ModelEntry(record: record)
             switch format {
             case .json:
                 print(try RegistryCLI.json(Outcome(model: ModelReport.Full(entry: entry), trainingSeconds: seconds,
-                                                   promotion: change.map(ModelReport.Change.init))))
+                                                   promotion: change.map(ModelReport.Change.init), trial: trial.map(Trial.init))))
             case .text:
                 let versions = data.storeVersion == 1 ? "store version 1" : "store versions 1…\(data.storeVersion)"
                 print("Trained model version \(record.version) in \(String(format: "%.2f", seconds)) s"
                     + " on the \(data.sessions.count) labelled rows of \(versions).\n")
                 print(ModelReport.text(entry, topFeatures: 10))
                 print("")
+                if let trial { print("Paired test against champion v\(trial.championVersion): \(trial.summary)") }
                 if let change {
                     print(ModelReport.describe(change))
+                } else if refused {
+                    print("Not promoted: v\(record.version) \(trial?.verdict == .keptOut ? "is kept out" : "cannot be judged"). "
+                        + "Collect evidence with `shopperd rollout start \(record.version)`, or promote it explicitly with "
+                        + "`shopperd models promote \(record.version) --reason TEXT`.")
                 } else {
                     print("Not promoted: make it champion with `shopperd models promote \(record.version) --reason TEXT`.")
                 }
             }
         } catch {
             throw RegistryCLI.fail(error)
+        }
+        if refused { throw ExitCode(1) }
+    }
+
+    /// The paired test of `--promote` against the champion, as `--format json` prints it.
+    struct Trial: Encodable {
+        var verdict: OperatorTrial.Verdict
+        var championVersion: Int
+        var rows: Int
+        var buyers: Int
+        @ExplicitNull var pairedTest: PairedComparison?
+        var summary: String
+
+        init(_ t: OperatorTrial) {
+            verdict = t.verdict
+            championVersion = t.championVersion
+            rows = t.rows
+            buyers = t.buyers
+            pairedTest = t.comparison
+            summary = t.summary
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case verdict, rows, buyers, summary
+            case championVersion = "champion_version"
+            case pairedTest = "paired_test"
         }
     }
 
@@ -131,9 +179,11 @@ struct TrainCommand: AsyncParsableCommand {
         let model: ModelReport.Full
         let trainingSeconds: Double
         @ExplicitNull var promotion: ModelReport.Change?
+        /// With --promote and a champion: the paired test that decided (null otherwise).
+        @ExplicitNull var trial: Trial?
 
         enum CodingKeys: String, CodingKey {
-            case model, trainingSeconds = "training_seconds", promotion
+            case model, trainingSeconds = "training_seconds", promotion, trial
         }
     }
 }

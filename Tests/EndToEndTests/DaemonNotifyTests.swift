@@ -283,9 +283,11 @@ import Glibc
         let (sink, settings) = try await Self.webhook(in: workspace)
         // Register the channel, then train a second champion by hand and roll it back.
         _ = try await workspace.runOnce(settings)
-        let train = try await DaemonProcess.run(["train", "--state", workspace.state, "--promote", "--trees", "10",
+        let train = try await DaemonProcess.run(["train", "--state", workspace.state, "--trees", "10",
                                                  "--min-samples-leaf", "5", "--max-features", "sqrt"])
         #expect(train.status == 0, "\(train.stderr)")
+        let promote = try await DaemonProcess.run(["models", "promote", "2", "--state", workspace.state, "--reason", "by hand"])
+        #expect(promote.status == 0, "\(promote.stderr)")
         let rollback = try await DaemonProcess.run(["models", "rollback", "--state", workspace.state, "--reason", "ci check"])
         #expect(rollback.status == 0, "\(rollback.stderr)")
         _ = try await workspace.runOnce(settings)

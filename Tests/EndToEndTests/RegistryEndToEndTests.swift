@@ -104,9 +104,19 @@ import ShopperTestSupport
             var to_version: Int?
             var reason: String
         }
+        struct Trial: Decodable {
+            struct Paired: Decodable { var test: String; var difference: Double; var passed: Bool }
+            var verdict: String
+            var champion_version: Int
+            var rows: Int
+            var buyers: Int
+            var paired_test: Paired?
+            var summary: String
+        }
         var model: Model
         var training_seconds: Double
         var promotion: Change?
+        var trial: Trial?
     }
 
     struct Listed: Decodable {
@@ -236,7 +246,7 @@ import ShopperTestSupport
         #expect(csv.first == "row,line,probability,label,model_version,prediction_id")
         #expect(csv.count == 301)
         let expected = inProcess.enumerated().map { index, p in
-            "\(index + 1),\(index < 2 ? index + 2 : index + 3),\(CSVWriter.number(p.probability)),\(p.label ? "TRUE" : "FALSE"),1"
+            "\(index + 1),\(index < 2 ? index + 2 : index + 3),\(CSVWriter.number(p.probability)),\(p.label ? "TRUE" : "FALSE"),1,"  // no prediction id: `score` keeps nothing
         }
         #expect(Array(csv.dropFirst()) == expected)
         #expect(inProcess.contains { $0.label } && inProcess.contains { !$0.label })
@@ -262,6 +272,46 @@ import ShopperTestSupport
         let loaded = try ModelFile.read(from: URL(fileURLWithPath: exportPath))
         #expect(loaded.threshold == model1.threshold && loaded.metadata.provenance.trainingRows == 2_055)
         #expect(try await ModelCatalog.score(sessions, with: loaded) == inProcess)
+    }
+
+    /// `train --promote` while a champion serves is a challenger trial: the paired test on the
+    /// holdout rows the champion never trained on, or no promotion at all.
+    @Test func trainPromoteFacesThePairedTestWhenAChampionServes() async throws {
+        let scratch = try TemporaryDirectory("shopperd-e2e")
+        let state = scratch.file("state")
+        let first = try scratch.write("first.csv", Self.slice(offset: 0, labelled: true))
+        let second = try scratch.write("second.csv", Self.slice(offset: 3, labelled: true))
+        #expect(try await run(["ingest", first, "--state", state]).status == 0)
+        let champion = try decode(Trained.self, try await run(["train", "--state", state, "--promote", "--format", "json"] + Self.quick))
+        #expect(champion.model.aliases == ["champion"] && champion.trial == nil, "no champion yet: nothing to judge against")
+
+        // Same rows as the champion's: nothing unseen by both, no promotion (exit 1), registered.
+        let blind = try await run(["train", "--state", state, "--promote", "--seed", "9", "--format", "json"] + Self.quick)
+        #expect(blind.status == 1, "\(blind.stderr)")
+        let refused = try JSONDecoder().decode(Trained.self, from: Data(blind.stdout.utf8))
+        #expect(refused.promotion == nil && refused.model.version == 2 && refused.model.aliases.isEmpty)
+        #expect(refused.trial?.verdict == "cannot-judge" && refused.trial?.rows == 0 && refused.trial?.paired_test == nil)
+
+        // New labelled rows: the holdout's rows from version 2 judge. A comparable forest passes ...
+        #expect(try await run(["ingest", second, "--state", state]).status == 0)
+        let fair = try decode(Trained.self, try await run(["train", "--state", state, "--promote", "--format", "json"] + Self.quick))
+        let trial = try #require(fair.trial)
+        #expect(trial.verdict == "passed" && trial.champion_version == 1 && trial.paired_test?.test == "delong")
+        #expect(trial.rows > 150 && trial.rows < 411 && trial.buyers >= 5, "version 2's share of the 20 % holdout: \(trial.rows)")
+        #expect(fair.promotion?.to_version == 3 && fair.promotion?.reason.contains("not significantly worse") == true)
+
+        // ... a one-split stump on one random feature is kept out: registered, not promoted, exit 1
+        // (judged on a third slice, which the new champion v3 never saw).
+        let third = try scratch.write("third.csv", Self.slice(offset: 5, labelled: true))
+        #expect(try await run(["ingest", third, "--state", state]).status == 0)
+        let stump = try await run(["train", "--state", state, "--promote", "--trees", "1", "--max-depth", "1", "--max-features", "1",
+                                   "--min-samples-leaf", "50", "--format", "json"])
+        #expect(stump.status == 1, "\(stump.stderr)")
+        let kept = try JSONDecoder().decode(Trained.self, from: Data(stump.stdout.utf8))
+        #expect(kept.trial?.verdict == "kept-out" && kept.trial?.paired_test?.passed == false && kept.promotion == nil)
+        #expect((kept.trial?.paired_test?.difference ?? 0) < -0.05, "\(kept.trial?.summary ?? "")")
+        let listed = try JSONDecoder().decode([Listed].self, from: Data(try await run(["models", "list", "--state", state, "--format", "json"]).stdout.utf8))
+        #expect(listed.first { $0.aliases.contains("champion") }?.version == 3)
     }
 
     @Test func errorsSayWhatToDoWithTheirExitStatus() async throws {

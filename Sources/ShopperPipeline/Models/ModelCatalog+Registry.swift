@@ -11,13 +11,19 @@ extension ModelCatalog {
     /// order, with the version they reflect. Throws `StoreError.unknownVersion` for a version the
     /// store does not have, `CatalogError.noLabelledRows` when there is nothing to train on.
     package func trainingSessions(asOf version: Int? = nil) throws -> (storeVersion: Int, sessions: [Session]) {
+        let rows = try trainingRows(asOf: version)
+        return (rows.storeVersion, rows.sessions)
+    }
+
+    /// `trainingSessions`, with the store version each row came from.
+    package func trainingRows(asOf version: Int? = nil) throws -> (storeVersion: Int, sessions: [Session], versions: [Int]) {
         let current = try store.currentVersion()
         let target = version ?? current
         guard target >= 0, target <= current else { throw StoreError.unknownVersion(target, current: current) }
         guard target > 0 else { throw CatalogError.noLabelledRows(storeVersion: 0) }
-        let sessions = try store.labelledSessions(fromVersion: 1, throughVersion: target).map(\.session)
-        guard !sessions.isEmpty else { throw CatalogError.noLabelledRows(storeVersion: target) }
-        return (target, sessions)
+        let rows = try store.labelledSessions(fromVersion: 1, throughVersion: target)
+        guard !rows.isEmpty else { throw CatalogError.noLabelledRows(storeVersion: target) }
+        return (target, rows.map(\.session), rows.map(\.version))
     }
 
     /// Registers a trained model and, if `alias` is given, points it there — one transaction, so

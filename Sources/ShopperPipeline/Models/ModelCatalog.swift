@@ -40,12 +40,21 @@ package final class ModelCatalog: Sendable {
         _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws -> ForestModel {
+        try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
+                                        workers: workers).model
+    }
+
+    /// `train`, with the holdout's rows and the procedure's scores on them (`Trainer.HoldoutScores`).
+    package static func trainReportingHoldout(
+        _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) async throws -> (model: ForestModel, holdout: Trainer.HoldoutScores?) {
         let labels = try FeatureSet.labels(for: sessions)
         let provenance = Provenance(storeVersion: storeVersion, codeVersion: ShopperdVersion.current)
-        var model = try await Trainer(configuration: configuration, workers: workers)
-            .train(features.matrix(for: sessions), labels: labels, provenance: provenance)
+        var (model, holdout) = try await Trainer(configuration: configuration, workers: workers)
+            .trainReportingHoldout(features.matrix(for: sessions), labels: labels, provenance: provenance)
         model.metadata.provenance.trainedAt = Date()  // `trainedAt` is when training finished
-        return model
+        return (model, holdout)
     }
 
     /// A registered model, decoded from its file (once, while it stays among the most recently used).
