@@ -37,6 +37,8 @@ package struct RolloutJudge: Sendable {
     /// outcomes arrived over HTTP). nil when none runs, or when nothing changed since the last
     /// look (no new outcome, no limit reached) and `force` is false.
     package func look(now: Date = Date(), force: Bool = false) throws -> RolloutStep? {
+        // A read first: with no rollout running (the usual case) the timer takes no write lock.
+        guard try store.runningRollout() != nil else { return nil }
         let step = try store.transaction { tx in try Self.look(in: tx, now: now, force: force) }
         guard var step else { return nil }
         step.rollout = try store.rollout(id: step.rollout.id) ?? step.rollout
