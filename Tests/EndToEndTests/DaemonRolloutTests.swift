@@ -119,6 +119,36 @@ extension DaemonEndToEndTests {
             #expect(try await status(workspace).late_outcomes == 1_000)
         }
 
+        @Test func aRolloutWithoutAVerdictTimesOutToTheChampionAndAnOperatorCanStopOne() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            // v2: the champion's own data and settings, another seed — no better, no worse.
+            _ = try await cli(["train", "--state", workspace.state, "--seed", "7", "--trees", "20", "--min-samples-leaf", "5",
+                               "--max-features", "sqrt"])
+            _ = try await cli(["rollout", "start", "2", "--mode", "shadow", "--max-outcomes", "40", "--state", workspace.state])
+            try workspace.deliver(DaemonBatches.stationary(rows: 300, part: 0, labelled: true), as: "labelled.csv")
+            let run = try await workspace.runOnce()
+            #expect(await run.exitStatus() == 0, "\(run.stderr)")
+            let section = try #require(try workspace.report("labelled").rollout)
+            #expect(section.newOutcomes == 300 && section.state == .timedOut, "\(section.verdict ?? "")")
+            #expect(section.look?.verdict == .undecided || section.look?.verdict == .tooFewOutcomes)
+            let timedOut = try await status(workspace)
+            #expect(timedOut.state == "timed-out" && timedOut.verdict?.contains("the champion stays") == true)
+            #expect(try await workspace.models().first { $0.aliases.contains("champion") }?.version == 1)
+            #expect(try await workspace.models().allSatisfy { !$0.aliases.contains("challenger") })
+
+            // A second rollout, stopped by the operator; `stop` with none running exits 1.
+            _ = try await cli(["rollout", "start", "2", "--mode", "ab", "--state", workspace.state])
+            let stopped = try JSONDecoder().decode(Status.self, from: Data(try await cli(
+                ["rollout", "stop", "--state", workspace.state, "--reason", "campaign week", "--format", "json"]).utf8))
+            #expect(stopped.state == "stopped" && stopped.id == 2 && stopped.verdict?.contains("campaign week") == true)
+            let again = try await DaemonProcess.run(["rollout", "stop", "--state", workspace.state])
+            #expect(again.status == 1 && again.stderr.contains("no rollout is running"))
+            let all = try await DaemonProcess.run(["rollout", "status", "--all", "--state", workspace.state, "--format", "json"])
+            #expect(try JSONDecoder().decode([Status].self, from: Data(all.stdout.utf8)).map(\.state) == ["stopped", "timed-out"])
+            let twice = try await DaemonProcess.run(["rollout", "start", "1", "--state", workspace.state])
+            #expect(twice.status == 64 && twice.stderr.contains("is the champion"))
+        }
+
         @Test func underRetrainAfterShadowADriftRetrainStartsAShadowRolloutAndFurtherDriftWaitsForItsVerdict() async throws {
             let workspace = try await DaemonWorkspace.bootstrapped()
             let settings = DaemonWorkspace.quickSettings + ["--set", "retrain.after=shadow"]
