@@ -1,24 +1,58 @@
 import Foundation
+import ShopperCore
 import ShopperStore
 import Synchronization
 
 /// The live predictions made while a rollout runs (both models' probabilities, by prediction id),
-/// written to the store off the request path: a request only appends to a buffer, a background
-/// task commits it every `interval` in one transaction, and a feedback call commits it first so
-/// that an outcome for a prediction just made finds it.
+/// kept off the request path: a request is scored by the model that answers it and only appends
+/// its sessions to a buffer; every `interval` a background task scores the buffered rows with the
+/// other model, in one batch per model (the forest's batch walk), and commits them in one
+/// transaction. A feedback call flushes first, so that an outcome for a prediction just made
+/// finds it.
 ///
 /// The endpoint reads the store read-only; this is its only writer, on a connection of its own
 /// opened on first use, so a store it may not write (a read-only mount, a unit with
 /// `ReadOnlyPaths=`) costs only the rollout's live evidence: predictions are dropped and counted,
 /// feedback is answered 503 saying why, scoring goes on.
 package final class LiveLedger: Sendable {
+    /// One answered request: its sessions and ids, the answering model's probabilities, and the
+    /// model that still has to score them.
+    package struct Answered: Sendable {
+        package var rolloutID: Int
+        package var sessions: [Session]
+        package var ids: [String]
+        /// The answering model's probabilities and version.
+        package var answered: [Double]
+        package var answeredBy: Int
+        /// Whether the answering model is the champion (else the challenger).
+        package var answeredByChampion: Bool
+        /// The model whose probabilities are still missing.
+        package var other: ServingModel
+        package var at: Date
+
+        package init(rolloutID: Int, sessions: [Session], ids: [String], answered: [Double], answeredBy: Int,
+                     answeredByChampion: Bool, other: ServingModel, at: Date) {
+            self.rolloutID = rolloutID
+            self.sessions = sessions
+            self.ids = ids
+            self.answered = answered
+            self.answeredBy = answeredBy
+            self.answeredByChampion = answeredByChampion
+            self.other = other
+            self.at = at
+        }
+    }
+
     private let open: @Sendable () throws -> ShopperStore
     private let state = Mutex<State>(State())
-    /// At most this many predictions wait for a write; beyond it they are dropped and counted.
+    /// Written one flush at a time (the timer and a feedback call may both flush).
+    private let flushing = Mutex<Void>(())
+    /// At most this many rows wait; beyond it they are dropped and counted.
     package static let capacity = 200_000
 
     private struct State {
-        var pending: [RolloutPrediction] = []
+        var pending: [Answered] = []
+        var pendingRows = 0
         var store: ShopperStore?
         var dropped = 0
         var written = 0
@@ -29,18 +63,21 @@ package final class LiveLedger: Sendable {
         self.open = open
     }
 
-    /// Appends predictions to be written.
-    package func record(_ predictions: [RolloutPrediction]) {
+    /// Appends an answered request, to be scored by the other model and written.
+    package func record(_ answered: Answered) {
         state.withLock { state in
-            let room = Self.capacity - state.pending.count
-            state.pending.append(contentsOf: predictions.prefix(max(0, room)))
-            state.dropped += max(0, predictions.count - max(0, room))
+            guard state.pendingRows + answered.ids.count <= Self.capacity else {
+                state.dropped += answered.ids.count
+                return
+            }
+            state.pending.append(answered)
+            state.pendingRows += answered.ids.count
         }
     }
 
-    /// Predictions written, dropped (buffer full), and the last write error.
+    /// Predictions written, dropped (buffer full), waiting, and the last write error.
     package var counts: (written: Int, dropped: Int, pending: Int, lastError: String?) {
-        state.withLock { ($0.written, $0.dropped, $0.pending.count, $0.lastError) }
+        state.withLock { ($0.written, $0.dropped, $0.pendingRows, $0.lastError) }
     }
 
     /// The writer store, opened on first use.
@@ -51,29 +88,71 @@ package final class LiveLedger: Sendable {
         return store
     }
 
-    /// Writes what is pending in one transaction. On failure the rows stay pending (up to the
-    /// capacity) for the next attempt, and the error is thrown.
+    /// Scores what is pending with the other model and writes it in one transaction. On a write
+    /// failure the requests stay pending (up to the capacity) for the next attempt, and the error
+    /// is thrown.
     package func flush() throws {
-        let batch = state.withLock { state -> [RolloutPrediction] in
-            defer { state.pending.removeAll(keepingCapacity: true) }
-            return state.pending
-        }
-        guard !batch.isEmpty else { return }
-        do {
-            try writer().recordRolloutPredictions(batch)
-            state.withLock {
-                $0.written += batch.count
-                $0.lastError = nil
+        try flushing.withLock { _ in
+            let batch = state.withLock { state -> [Answered] in
+                defer {
+                    state.pending.removeAll(keepingCapacity: true)
+                    state.pendingRows = 0
+                }
+                return state.pending
             }
-        } catch {
-            state.withLock { state in
-                let room = Self.capacity - state.pending.count
-                state.pending.insert(contentsOf: batch.prefix(max(0, room)), at: 0)
-                state.dropped += max(0, batch.count - max(0, room))
-                state.lastError = String(describing: error)
+            guard !batch.isEmpty else { return }
+            do {
+                let rows = try Self.complete(batch)
+                try writer().recordRolloutPredictions(rows)
+                state.withLock {
+                    $0.written += rows.count
+                    $0.lastError = nil
+                }
+            } catch {
+                state.withLock { state in
+                    var kept: [Answered] = []
+                    var rows = state.pendingRows
+                    for item in batch where rows + item.ids.count <= Self.capacity {
+                        kept.append(item)
+                        rows += item.ids.count
+                    }
+                    state.dropped += batch.reduce(0) { $0 + $1.ids.count } - (rows - state.pendingRows)
+                    state.pending.insert(contentsOf: kept, at: 0)
+                    state.pendingRows = rows
+                    state.lastError = String(describing: error)
+                }
+                throw error
             }
-            throw error
         }
+    }
+
+    /// The other model's probabilities for every pending row, one batch walk per model version.
+    static func complete(_ batch: [Answered]) throws -> [RolloutPrediction] {
+        var byModel: [Int: [Int]] = [:]
+        for (index, item) in batch.enumerated() { byModel[item.other.version, default: []].append(index) }
+        var other = Array(repeating: [Double](), count: batch.count)
+        for (_, indices) in byModel {
+            let model = batch[indices[0]].other
+            let sessions = indices.flatMap { batch[$0].sessions }
+            let scores = try model.model.probabilities(for: model.features.matrix(for: sessions))
+            var offset = 0
+            for index in indices {
+                other[index] = Array(scores[offset..<(offset + batch[index].sessions.count)])
+                offset += batch[index].sessions.count
+            }
+        }
+        var rows: [RolloutPrediction] = []
+        rows.reserveCapacity(batch.reduce(0) { $0 + $1.ids.count })
+        for (index, item) in batch.enumerated() {
+            for row in item.ids.indices {
+                let champion = item.answeredByChampion ? item.answered[row] : other[index][row]
+                let challenger = item.answeredByChampion ? other[index][row] : item.answered[row]
+                rows.append(RolloutPrediction(
+                    predictionID: item.ids[row], rolloutID: item.rolloutID, source: .live, championProbability: champion,
+                    challengerProbability: challenger, answeredBy: item.answeredBy, predictedAt: item.at))
+            }
+        }
+        return rows
     }
 
     /// Flushes every `interval` until cancelled; a failure is written to stderr once per message.

@@ -41,24 +41,24 @@ package final class Scorer: Sendable {
         guard let serving = watch.model else {
             throw .request("no champion model yet: the store has none (train one, or let the daemon bootstrap)", status: 503)
         }
-        let champion = try await probabilities(sessions, with: serving)
-        let ids = ids.next(champion.count)
-        metrics?.predictions(version: serving.version, count: champion.count)
-        guard let rollout = watch.rollout, rollout.championVersion == serving.version, let ledger else {
+        let ids = ids.next(sessions.count)
+        guard let rollout = watch.rollout, rollout.championVersion == serving.version, let ledger, !sessions.isEmpty else {
+            let champion = try await probabilities(sessions, with: serving)
+            metrics?.predictions(version: serving.version, count: champion.count)
             return ScoredRows(version: serving.version, threshold: serving.model.threshold, probabilities: champion,
                               labels: serving.model.labels(for: champion), ids: ids)
         }
-        let challenger = try await probabilities(sessions, with: rollout.challenger)
-        metrics?.shadowPredictions(version: rollout.challenger.version, count: challenger.count)
+        // Only the answering model scores on the request path; the ledger has the other one score
+        // the buffered rows in batches, off it.
         let challengerAnswers = rollout.mode == .ab
             && RolloutAssignment.challengerAnswers(key: sessionKey ?? ids[0], rolloutID: rollout.id, share: rollout.share)
         let answering = challengerAnswers ? rollout.challenger : serving
-        let now = Date()
-        ledger.record(ids.indices.map { index in
-            RolloutPrediction(predictionID: ids[index], rolloutID: rollout.id, source: .live, championProbability: champion[index],
-                              challengerProbability: challenger[index], answeredBy: answering.version, predictedAt: now)
-        })
-        let answered = challengerAnswers ? challenger : champion
+        let answered = try await probabilities(sessions, with: answering)
+        metrics?.predictions(version: answering.version, count: answered.count)
+        metrics?.shadowPredictions(version: rollout.challenger.version, count: answered.count)
+        ledger.record(LiveLedger.Answered(
+            rolloutID: rollout.id, sessions: sessions, ids: ids, answered: answered, answeredBy: answering.version,
+            answeredByChampion: !challengerAnswers, other: challengerAnswers ? serving : rollout.challenger, at: Date()))
         return ScoredRows(version: answering.version, threshold: answering.model.threshold, probabilities: answered,
                           labels: answering.model.labels(for: answered), ids: ids)
     }
