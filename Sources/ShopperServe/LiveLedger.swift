@@ -45,14 +45,15 @@ package final class LiveLedger: Sendable {
 
     private let open: @Sendable () throws -> ShopperStore
     private let state = Mutex<State>(State())
-    /// Written one flush at a time (the timer and a feedback call may both flush).
-    private let flushing = Mutex<Void>(())
     /// At most this many rows wait; beyond it they are dropped and counted.
     package static let capacity = 200_000
 
     private struct State {
-        var pending: [Answered] = []
+        var pending: [(sequence: Int, item: Answered)] = []
         var pendingRows = 0
+        /// Taken by a flush that has not written them yet.
+        var inFlight: [(sequence: Int, item: Answered)] = []
+        var nextSequence = 0
         var store: ShopperStore?
         var dropped = 0
         var written = 0
@@ -70,7 +71,8 @@ package final class LiveLedger: Sendable {
                 state.dropped += answered.ids.count
                 return
             }
-            state.pending.append(answered)
+            state.pending.append((state.nextSequence, answered))
+            state.nextSequence += 1
             state.pendingRows += answered.ids.count
         }
     }
@@ -88,41 +90,46 @@ package final class LiveLedger: Sendable {
         return store
     }
 
-    /// Scores what is pending with the other model and writes it in one transaction. On a write
-    /// failure the requests stay pending (up to the capacity) for the next attempt, and the error
-    /// is thrown.
-    package func flush() throws {
-        try flushing.withLock { _ in
-            let batch = state.withLock { state -> [Answered] in
-                defer {
-                    state.pending.removeAll(keepingCapacity: true)
-                    state.pendingRows = 0
-                }
-                return state.pending
+    /// Scores what is pending with the other model and writes it in one transaction. With
+    /// `includingInFlight` (a feedback call), the rows another flush took and has not written yet
+    /// are scored and written too (a prediction already written is left as it is), so no lock is
+    /// held while scoring: the background flush, at idle priority, never makes a feedback call
+    /// wait for it. On a write failure the requests go back to the queue (up to the capacity) for
+    /// the next attempt, and the error is thrown.
+    package func flush(includingInFlight: Bool = false) throws {
+        let (taken, others) = state.withLock { state -> ([(sequence: Int, item: Answered)], [Answered]) in
+            let taken = state.pending
+            let others = includingInFlight ? state.inFlight.map(\.item) : []
+            state.inFlight.append(contentsOf: taken)
+            state.pending.removeAll(keepingCapacity: true)
+            state.pendingRows = 0
+            return (taken, others)
+        }
+        guard !taken.isEmpty || !others.isEmpty else { return }
+        let sequences = Set(taken.map(\.sequence))
+        do {
+            let rows = try Self.complete(taken.map(\.item) + others)
+            try writer().recordRolloutPredictions(rows)
+            state.withLock {
+                $0.inFlight.removeAll { sequences.contains($0.sequence) }
+                $0.written += taken.reduce(0) { $0 + $1.item.ids.count }
+                $0.lastError = nil
             }
-            guard !batch.isEmpty else { return }
-            do {
-                let rows = try Self.complete(batch)
-                try writer().recordRolloutPredictions(rows)
-                state.withLock {
-                    $0.written += rows.count
-                    $0.lastError = nil
+        } catch {
+            state.withLock { state in
+                state.inFlight.removeAll { sequences.contains($0.sequence) }
+                var rows = state.pendingRows
+                var kept: [(sequence: Int, item: Answered)] = []
+                for entry in taken where rows + entry.item.ids.count <= Self.capacity {
+                    kept.append(entry)
+                    rows += entry.item.ids.count
                 }
-            } catch {
-                state.withLock { state in
-                    var kept: [Answered] = []
-                    var rows = state.pendingRows
-                    for item in batch where rows + item.ids.count <= Self.capacity {
-                        kept.append(item)
-                        rows += item.ids.count
-                    }
-                    state.dropped += batch.reduce(0) { $0 + $1.ids.count } - (rows - state.pendingRows)
-                    state.pending.insert(contentsOf: kept, at: 0)
-                    state.pendingRows = rows
-                    state.lastError = String(describing: error)
-                }
-                throw error
+                state.dropped += taken.reduce(0) { $0 + $1.item.ids.count } - (rows - state.pendingRows)
+                state.pending.insert(contentsOf: kept, at: 0)
+                state.pendingRows = rows
+                state.lastError = String(describing: error)
             }
+            throw error
         }
     }
 
@@ -155,20 +162,49 @@ package final class LiveLedger: Sendable {
         return rows
     }
 
-    /// Flushes every `interval` until cancelled; a failure is written to stderr once per message.
-    package func run(every interval: Duration) async {
-        var reported: String?
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            do {
-                try flush()
-                reported = nil
-            } catch {
-                let message = "shopperd serve: cannot record live rollout predictions: \(error)"
-                if message != reported { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-                reported = message
+    /// Flushes every `interval` on a thread of its own at the lowest CPU priority (SCHED_IDLE),
+    /// until `stop()`: the second model's scoring and the writes use only CPU time the requests
+    /// leave, so a shadow rollout adds as little as possible to the answers' latency. Under a load
+    /// that leaves no idle CPU for long, rows wait (up to the capacity, then they are dropped and
+    /// counted) rather than slowing the answers. A failure is written to stderr once per message.
+    package func startFlushing(every interval: Duration) -> Flusher {
+        let flusher = Flusher()
+        let thread = Thread { [self] in
+            // SCHED_IDLE (5 in <sched.h>, defined only under _GNU_SOURCE): this thread only. If the
+            // system refuses it, the thread runs at the normal priority.
+            var parameter = sched_param(sched_priority: 0)
+            _ = sched_setscheduler(0, 5, &parameter)
+            var reported: String?
+            let nanoseconds = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
+            while !flusher.stopped.load(ordering: .acquiring) {
+                var pause = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+                _ = nanosleep(&pause, nil)
+                do {
+                    try self.flush()
+                    reported = nil
+                } catch {
+                    let message = "shopperd serve: cannot record live rollout predictions: \(error)"
+                    if message != reported { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                    reported = message
+                }
             }
+            try? self.flush()
+            flusher.done.store(true, ordering: .releasing)
         }
-        try? flush()
+        thread.name = "shopperd-ledger"
+        thread.start()
+        return flusher
+    }
+
+    /// Stops the flushing thread after its last flush.
+    package final class Flusher: Sendable {
+        let stopped = Atomic<Bool>(false)
+        let done = Atomic<Bool>(false)
+
+        /// Asks the thread to stop, then waits (up to 5 s) for its last flush.
+        package func stop() {
+            stopped.store(true, ordering: .releasing)
+            for _ in 0..<500 where !done.load(ordering: .acquiring) { usleep(10_000) }
+        }
     }
 }

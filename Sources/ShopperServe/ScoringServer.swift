@@ -24,8 +24,8 @@ package enum ScoringServer {
         let poller = Task { await watch.watch(every: settings.pollInterval) }
         defer { poller.cancel() }
         let ledger = LiveLedger(open: writer)
-        let recorder = Task.detached { await ledger.run(every: .milliseconds(250)) }
-        defer { recorder.cancel() }
+        let flusher = ledger.startFlushing(every: .milliseconds(250))
+        defer { flusher.stop() }
         let routes = ServeRoutes(scorer: Scorer(watch: watch, metrics: metrics, ledger: ledger), settings: settings, token: token, metrics: metrics)
         var logger = Logger(label: "shopperd-serve")
         logger.logLevel = .warning

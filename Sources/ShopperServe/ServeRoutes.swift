@@ -113,7 +113,7 @@ package struct ServeRoutes: Sendable {
         }
         let counts: OutcomeCounts
         do {
-            try ledger.flush()  // predictions just made must be found
+            try ledger.flush(includingInFlight: true)  // predictions just made must be found
             counts = try ledger.writer().joinOutcomes(reports)
         } catch {
             throw ServeFailure.request("the outcomes cannot be recorded now: \(error); send them again later (nothing was counted)", status: 503)
