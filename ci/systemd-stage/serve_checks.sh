@@ -12,6 +12,8 @@ serve_journal() { c journalctl -u shopperd-serve.service -u shopperd-serve.socke
 champion_version() {
     c runuser -u shopperd -- /usr/local/bin/shopperd models show champion --state /var/lib/shopperd --format json | jq -r .version
 }
+# shopperd's registry commands as the service's user (the store is its own), JSON output.
+models_as_shopperd() { c runuser -u shopperd -- /usr/local/bin/shopperd models "$@" --state /var/lib/shopperd --format json; }
 
 run_serve_checks() {
     check_serve_socket_first
@@ -20,6 +22,7 @@ run_serve_checks() {
     check_serve_socket_handover
     check_serve_sandbox
     check_serve_restart_under_load
+    check_serve_promotions_under_load
 }
 
 check_serve_socket_first() {
@@ -89,4 +92,52 @@ check_serve_restart_under_load() {
     check "systemctl restart shopperd-serve twice under a steady load (8 clients, 12 s): zero failed requests ($(jq -c '{requests, failed, slowest}' <<<"$result" 2>/dev/null))" \
         '[ "$restarts" = 2 ] && [ "$(jq -r .failed <<<"$result")" = 0 ] && [ "$(jq -r .requests <<<"$result")" -gt 100 ] && [ "$after" != "$before" ] && [ "$(serve_prop ActiveState)" = active ]' \
         'restarts $restarts, MainPID $before -> $after, load: $result; $(serve_journal 10)'
+}
+
+# Ten alias changes (models promote / rollback, alternating between two registered versions) and a
+# systemctl restart while 8 clients post two-row requests, each answer's window and versions logged.
+# serve_client.py judge: no failed request, no answer whose two rows name two versions, none naming
+# a version that was not champion at some moment of its request window or the second before it
+# (the server polls the alias every 250 ms), and each change's first answer with the new version
+# within 1 s of the command's start.
+check_serve_promotions_under_load() {
+    local champion other versions i start end change to load_pid result restarted=no
+    local dir=/srv/shopperd-ci timeline=$work/root/srv/shopperd-ci/promotions.txt
+    local log=/srv/shopperd-ci/promotion-load.jsonl
+    champion=$(champion_version 2>/dev/null || true)
+    versions=$(models_as_shopperd list 2>/dev/null || true)
+    other=$(jq -r --arg c "$champion" '[.[].version | select(tostring != $c)] | max // empty' <<<"$versions" 2>/dev/null || true)
+    if [ -n "$champion" ] && [ -z "$other" ]; then
+        # Only one version registered: train a small second one (not promoted) on the store's rows.
+        c runuser -u shopperd -- /usr/local/bin/shopperd train --state /var/lib/shopperd --trees 20 --seed 7 --format json >/dev/null 2>&1 || true
+        other=$(models_as_shopperd list 2>/dev/null | jq -r --arg c "$champion" '[.[].version | select(tostring != $c)] | max // empty' || true)
+    fi
+    echo "initial $champion" >"$timeline"
+    rm -f "$work/root$log.stop"
+    serve_client versioned-load "$serve_url/invocations" 120 8 "$log" >"$work/promotion-load.json" 2>&1 &
+    load_pid=$!
+    sleep 2
+    for i in $(seq 1 10); do
+        if [ "$i" = 6 ]; then
+            c systemctl restart shopperd-serve.service && restarted=yes
+            sleep 1.5
+        fi
+        start=$(date +%s.%N)
+        if [ $((i % 2)) = 1 ]; then
+            change=$(models_as_shopperd promote "$other" --reason "ci: promotion $i of 10 under load" 2>&1 || true)
+        else
+            change=$(models_as_shopperd rollback --reason "ci: rollback $i of 10 under load" 2>&1 || true)
+        fi
+        end=$(date +%s.%N)
+        to=$(jq -r .to_version <<<"$change" 2>/dev/null || echo "?")
+        echo "$start $end $to" >>"$timeline"
+        sleep 1.5
+    done
+    touch "$work/root$log.stop"
+    wait "$load_pid" || true
+    result=$(c python3 "$here/serve_client.py" judge "$log" "$dir/promotions.txt" 1.0 2>&1 || true)
+    log "promotions under load: each change's first answer $(jq -c .lags <<<"$result" 2>/dev/null) s after its command started, $(jq -c .lags_after_command <<<"$result" 2>/dev/null) s after it returned; the commands took $(jq -c .command_seconds <<<"$result" 2>/dev/null) s"
+    check "10 alias changes (models promote v$other / rollback to v$champion) and a systemctl restart under a steady load (8 clients, two-row requests): $(jq -r '"\(.failed) failed of \(.requests), \(.mixed) mixed, \(.stale) stale; each change served within \(.max_lag) s of its command'"'"'s start (max; commands took \(.command_seconds | max) s at most), versions \(.versions | tojson), slowest answer \(.slowest) s"' <<<"$result" 2>/dev/null)" \
+        '[ "$restarted" = yes ] && [ -n "$other" ] && [ "$(jq -r .changes <<<"$result")" = 10 ] && [ "$(jq -r .failed <<<"$result")" = 0 ] && [ "$(jq -r .mixed <<<"$result")" = 0 ] && [ "$(jq -r .stale <<<"$result")" = 0 ] && [ "$(jq -r .unseen_changes <<<"$result")" = 0 ] && [ "$(jq -r .requests <<<"$result")" -gt 100 ] && awk "BEGIN { exit !($(jq -r .max_lag <<<"$result") <= 1.0) }" && [ "$(champion_version)" = "$champion" ]' \
+        'champion $champion, other ${other:-none} (registered: $(jq -c "[.[].version]" <<<"$versions" 2>/dev/null)), restarted $restarted; changes: $(tail -n +2 "$timeline" | lines); load: $(cat "$work/promotion-load.json"); judged: $result; $(serve_journal 10)'
 }
