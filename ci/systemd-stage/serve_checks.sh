@@ -23,6 +23,7 @@ run_serve_checks() {
     check_serve_sandbox
     check_serve_restart_under_load
     check_serve_promotions_under_load
+    check_serve_rollout
 }
 
 check_serve_socket_first() {
@@ -71,9 +72,9 @@ check_serve_sandbox() {
     pid=$(serve_prop MainPID)
     status=$(c cat "/proc/$pid/status" 2>/dev/null || true)
     field() { awk -v key="$1:" '$1 == key { print $2 }' <<<"$status"; }
-    write=$(c nsenter -t "$pid" -m sh -c 'touch /var/lib/shopperd/.serve-probe' 2>&1 || true)
-    check "shopperd serve runs as shopperd with no capabilities, and the store is read-only to it, even to root in its mount namespace" \
-        '[ "$(field Uid)" = "$(c id -u shopperd)" ] && [ "$(field CapEff)" = 0000000000000000 ] && [ "$(field CapBnd)" = 0000000000000000 ] && [ "$(grep -c "Read-only file system" <<<"$write")" = 1 ]' \
+    write=$(c nsenter -t "$pid" -m sh -c 'touch /etc/.serve-probe /usr/local/bin/.serve-probe 2>&1; touch /var/lib/shopperd/.serve-probe && rm /var/lib/shopperd/.serve-probe && echo store-writable' 2>&1 || true)
+    check "shopperd serve runs as shopperd with no capabilities; /etc and /usr are read-only to it, even to root in its mount namespace, and only the store directory is writable (the live rollout's ledger)" \
+        '[ "$(field Uid)" = "$(c id -u shopperd)" ] && [ "$(field CapEff)" = 0000000000000000 ] && [ "$(field CapBnd)" = 0000000000000000 ] && [ "$(grep -c "Read-only file system" <<<"$write")" = 2 ] && grep -q store-writable <<<"$write"' \
         'Uid $(field Uid), CapEff $(field CapEff), CapBnd $(field CapBnd); touch said: $write'
 }
 
@@ -140,4 +141,24 @@ check_serve_promotions_under_load() {
     check "10 alias changes (models promote v$other / rollback to v$champion) and a systemctl restart under a steady load (8 clients, two-row requests): $(jq -r '"\(.failed) failed of \(.requests), \(.mixed) mixed, \(.stale) stale; each change served within \(.max_lag) s of its command'"'"'s start (max; commands took \(.command_seconds | max) s at most), versions \(.versions | tojson), slowest answer \(.slowest) s"' <<<"$result" 2>/dev/null)" \
         '[ "$restarted" = yes ] && [ -n "$other" ] && [ "$(jq -r .changes <<<"$result")" = 10 ] && [ "$(jq -r .failed <<<"$result")" = 0 ] && [ "$(jq -r .mixed <<<"$result")" = 0 ] && [ "$(jq -r .stale <<<"$result")" = 0 ] && [ "$(jq -r .unseen_changes <<<"$result")" = 0 ] && [ "$(jq -r .requests <<<"$result")" -gt 100 ] && awk "BEGIN { exit !($(jq -r .max_lag <<<"$result") <= 1.0) }" && [ "$(champion_version)" = "$champion" ]' \
         'champion $champion, other ${other:-none} (registered: $(jq -c "[.[].version]" <<<"$versions" 2>/dev/null)), restarted $restarted; changes: $(tail -n +2 "$timeline" | lines); load: $(cat "$work/promotion-load.json"); judged: $result; $(serve_journal 10)'
+}
+
+# A live A/B rollout through the socket: the daemon's unit and the serve unit share the store, the
+# serve process records both models' predictions and joins POST /v2/feedback's outcomes (so its
+# sandbox lets it write the store, and nothing else), and the daemon under systemd looks at them.
+check_serve_rollout() {
+    local champion other started result status look stop
+    champion=$(champion_version 2>/dev/null || true)
+    other=$(models_as_shopperd list 2>/dev/null | jq -r --arg c "$champion" '[.[].version | select(tostring != $c)] | max // empty' || true)
+    started=$(c runuser -u shopperd -- /usr/local/bin/shopperd rollout start "$other" --mode ab --share 0.5 --state /var/lib/shopperd \
+        --reason "ci: live A/B" --format json 2>&1 || true)
+    sleep 1  # the endpoint reads the rollout every 250 ms
+    result=$(serve_client rollout "$serve_url" 40 2>&1 || true)
+    status=$(c runuser -u shopperd -- /usr/local/bin/shopperd rollout status --state /var/lib/shopperd --format json 2>&1 || true)
+    wait_until 20 '[ -n "$(c journalctl -u shopperd.service SHOPPERD_EVENT=rollout-look -o cat --no-pager 2>/dev/null)" ]' || true
+    look=$(c journalctl -u shopperd.service SHOPPERD_EVENT=rollout-look -o cat --no-pager -n 1 2>/dev/null || true)
+    stop=$(c runuser -u shopperd -- /usr/local/bin/shopperd rollout stop --state /var/lib/shopperd --reason "ci: done" --format json 2>&1 || true)
+    check "a live A/B rollout (v$other vs v$champion) under systemd: 40 visitors answered by both models, 40 outcomes joined by POST /v2/feedback (3 resent: duplicates), the daemon's look in the journal, stopped by the operator" \
+        '[ "$(jq -r .state <<<"$started")" = running ] && [ "$(jq -r ".versions | length" <<<"$result")" = 2 ] && [ "$(jq -r .feedback.joined <<<"$result")" = 40 ] && [ "$(jq -r .resent_status <<<"$result")" = 200 ] && [ "$(jq -r .outcomes <<<"$status")" = 40 ] && [ "$(jq -r .duplicate_outcomes <<<"$status")" = 3 ] && [ "$(jq -r .predictions <<<"$status")" -ge 40 ] && [ -n "$look" ] && [ "$(jq -r .state <<<"$stop")" = stopped ] && [ "$(champion_version)" = "$champion" ]' \
+        'start: $started; load: $result; status: $(jq -c "{state, predictions, outcomes, duplicate_outcomes}" <<<"$status" 2>/dev/null); look: $look; stop: $(jq -c "{state, verdict}" <<<"$stop" 2>/dev/null); $(serve_journal 10)'
 }

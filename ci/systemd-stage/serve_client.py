@@ -27,11 +27,11 @@ ROW = {"Administrative": 0, "Administrative_Duration": 0, "Informational": 0, "I
 ROW2 = dict(ROW, ProductRelated=3, ProductRelated_Duration=41.0, PageValues=0, Month="May", VisitorType="New_Visitor")
 
 
-def request(url, method="GET", body=None, timeout=30):
+def request(url, method="GET", body=None, timeout=30, extra=None):
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        headers = {"Connection": "close"}
+        headers = {"Connection": "close", **(extra or {})}
         if body is not None:
             headers["Content-Type"] = "application/json"
         connection.request(method, parts.path, body=body, headers=headers)
@@ -228,6 +228,22 @@ def sockets(pid, port):
     }
 
 
+def rollout(url, visitors):
+    """One request per visitor (X-Session-Key visitor-N), then every outcome in one feedback call."""
+    versions, outcomes = {}, []
+    for n in range(visitors):
+        status, body = request(url + "/invocations", "POST", json.dumps({"dataframe_records": [ROW if n % 2 else ROW2]}).encode(),
+                               extra={"X-Session-Key": f"visitor-{n}"})
+        if status != 200:
+            return {"status": status, "body": body.decode(errors="replace")}
+        answer = json.loads(body)["predictions"][0]
+        versions[str(answer["model_version"])] = versions.get(str(answer["model_version"]), 0) + 1
+        outcomes.append({"prediction_id": answer["prediction_id"], "outcome": n % 2 == 0})
+    status, body = request(url + "/v2/feedback", "POST", json.dumps({"outcomes": outcomes}).encode())
+    again, _ = request(url + "/v2/feedback", "POST", json.dumps({"outcomes": outcomes[:3]}).encode())
+    return {"versions": versions, "feedback_status": status, "feedback": json.loads(body or b"null"), "resent_status": again}
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "first":
@@ -241,6 +257,8 @@ if __name__ == "__main__":
         print(json.dumps(versioned_load(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5])))
     elif mode == "judge":
         print(json.dumps(judge(sys.argv[2], sys.argv[3], float(sys.argv[4]))))
+    elif mode == "rollout":
+        print(json.dumps(rollout(sys.argv[2], int(sys.argv[3]))))
     elif mode == "sockets":
         print(json.dumps(sockets(int(sys.argv[2]), int(sys.argv[3]))))
     else:
