@@ -475,10 +475,11 @@ def check(ws, batches, bootstrap_rows):
             if len(stored) != len(body):
                 fail("e", "%s: %d stored predictions, %d in the file" % (job["outbox_stem"], len(stored), len(body)))
                 continue
-            for (number, probability, label), (row, line, p, l, model) in zip(stored, body):
+            for (number, probability, label), (row, line, p, l, model, pid) in zip(stored, body):
                 if (str(number) != row or float(p) != probability or (l == "TRUE") != bool(label)
-                        or int(model) != job["model_version"] or int(line) != lines[number - 1]):
-                    fail("e", "%s row %s: file %s, store %s (line %s)" % (job["outbox_stem"], row, (row, line, p, l, model),
+                        or int(model) != job["model_version"] or int(line) != lines[number - 1]
+                        or pid != "b%d-%d" % (job["batch_version"], number)):
+                    fail("e", "%s row %s: file %s, store %s (line %s)" % (job["outbox_stem"], row, (row, line, p, l, model, pid),
                                                                           (number, probability, label), lines[number - 1]))
                     break
         # (f) the champion
@@ -522,7 +523,7 @@ def check(ws, batches, bootstrap_rows):
             run = subprocess.run([ws.binary, "score", path, "--state", ws.state, "--model", "champion"],
                                  capture_output=True, text=True, timeout=300)
             lines = [l for l in run.stdout.split("\n") if l]
-            if run.returncode != 0 or len(lines) != sample.rows + 1 or not lines[-1].endswith(",%d" % champion_version):
+            if run.returncode != 0 or len(lines) != sample.rows + 1 or not lines[-1].endswith(",%d," % champion_version):  # model_version, then an empty prediction_id
                 fail("f", "`shopperd score --model champion` failed (status %d, %d lines): %s"
                      % (run.returncode, len(lines), run.stderr.strip()[:300]))
     return violations, {"versions": versions, "models": models, "champion": champion_version, "decisions": decisions}
