@@ -68,6 +68,7 @@ c python3 "$here/make_batches.py" "$repo/data/online_shoppers_intention.csv" /sr
 # shellcheck source=ci/systemd-stage/checks.sh
 source "$here/checks.sh"
 run_checks
+[ "${checks_completed:-}" = yes ] || die "the checks stopped before the last one (a shell error in a check: see above)"
 
 finished=$(date +%s)
 log "times: root file system $((rootfs_ready - started)) s, build $((built - rootfs_ready)) s," \

@@ -147,10 +147,10 @@ check_serve_promotions_under_load() {
 # serve process records both models' predictions and joins POST /v2/feedback's outcomes (so its
 # sandbox lets it write the store, and nothing else), and the daemon under systemd looks at them.
 check_serve_rollout() {
-    local champion other started result status look stop
+    local champion other rollout result status look stop
     champion=$(champion_version 2>/dev/null || true)
     other=$(models_as_shopperd list 2>/dev/null | jq -r --arg c "$champion" '[.[].version | select(tostring != $c)] | max // empty' || true)
-    started=$(c runuser -u shopperd -- /usr/local/bin/shopperd rollout start "$other" --mode ab --share 0.5 --state /var/lib/shopperd \
+    rollout=$(c runuser -u shopperd -- /usr/local/bin/shopperd rollout start "$other" --mode ab --share 0.5 --state /var/lib/shopperd \
         --reason "ci: live A/B" --format json 2>&1 || true)
     sleep 1  # the endpoint reads the rollout every 250 ms
     result=$(serve_client rollout "$serve_url" 40 2>&1 || true)
@@ -159,6 +159,6 @@ check_serve_rollout() {
     look=$(c journalctl -u shopperd.service SHOPPERD_EVENT=rollout-look -o cat --no-pager -n 1 2>/dev/null || true)
     stop=$(c runuser -u shopperd -- /usr/local/bin/shopperd rollout stop --state /var/lib/shopperd --reason "ci: done" --format json 2>&1 || true)
     check "a live A/B rollout (v$other vs v$champion) under systemd: 40 visitors answered by both models, 40 outcomes joined by POST /v2/feedback (3 resent: duplicates), the daemon's look in the journal, stopped by the operator" \
-        '[ "$(jq -r .state <<<"$started")" = running ] && [ "$(jq -r ".versions | length" <<<"$result")" = 2 ] && [ "$(jq -r .feedback.joined <<<"$result")" = 40 ] && [ "$(jq -r .resent_status <<<"$result")" = 200 ] && [ "$(jq -r .outcomes <<<"$status")" = 40 ] && [ "$(jq -r .duplicate_outcomes <<<"$status")" = 3 ] && [ "$(jq -r .predictions <<<"$status")" -ge 40 ] && [ -n "$look" ] && [ "$(jq -r .state <<<"$stop")" = stopped ] && [ "$(champion_version)" = "$champion" ]' \
-        'start: $started; load: $result; status: $(jq -c "{state, predictions, outcomes, duplicate_outcomes}" <<<"$status" 2>/dev/null); look: $look; stop: $(jq -c "{state, verdict}" <<<"$stop" 2>/dev/null); $(serve_journal 10)'
+        '[ "$(jq -r .state <<<"$rollout")" = running ] && [ "$(jq -r ".versions | length" <<<"$result")" = 2 ] && [ "$(jq -r .feedback.joined <<<"$result")" = 40 ] && [ "$(jq -r .resent_status <<<"$result")" = 200 ] && [ "$(jq -r .outcomes <<<"$status")" = 40 ] && [ "$(jq -r .duplicate_outcomes <<<"$status")" = 3 ] && [ "$(jq -r .predictions <<<"$status")" -ge 40 ] && [ -n "$look" ] && [ "$(jq -r .state <<<"$stop")" = stopped ] && [ "$(champion_version)" = "$champion" ]' \
+        'start: $(jq -c "{id, state, mode}" <<<"$rollout" 2>/dev/null || echo "$rollout"); load: $result; status: $(jq -c "{state, predictions, outcomes, duplicate_outcomes}" <<<"$status" 2>/dev/null); look: $look; stop: $(jq -c "{state, verdict}" <<<"$stop" 2>/dev/null); $(serve_journal 10)'
 }
