@@ -60,8 +60,14 @@ package final class LiveLedger: Sendable {
         var lastError: String?
     }
 
-    package init(open: @escaping @Sendable () throws -> ShopperStore) {
+    /// Told after each write: the rows written per challenger version (for `/metrics`, counted
+    /// here, off the request path).
+    private let onWritten: @Sendable (_ challengerVersion: Int, _ rows: Int) -> Void
+
+    package init(open: @escaping @Sendable () throws -> ShopperStore,
+                 onWritten: @escaping @Sendable (_ challengerVersion: Int, _ rows: Int) -> Void = { _, _ in }) {
         self.open = open
+        self.onWritten = onWritten
     }
 
     /// Appends an answered request, to be scored by the other model and written.
@@ -110,6 +116,12 @@ package final class LiveLedger: Sendable {
         do {
             let rows = try Self.complete(taken.map(\.item) + others)
             try writer().recordRolloutPredictions(rows)
+            var perChallenger: [Int: Int] = [:]
+            for entry in taken {
+                let challenger = entry.item.answeredByChampion ? entry.item.other.version : entry.item.answeredBy
+                perChallenger[challenger, default: 0] += entry.item.ids.count
+            }
+            for (version, count) in perChallenger { onWritten(version, count) }
             state.withLock {
                 $0.inFlight.removeAll { sequences.contains($0.sequence) }
                 $0.written += taken.reduce(0) { $0 + $1.item.ids.count }

@@ -55,7 +55,6 @@ package final class Scorer: Sendable {
         let answering = challengerAnswers ? rollout.challenger : serving
         let answered = try await probabilities(sessions, with: answering)
         metrics?.predictions(version: answering.version, count: answered.count)
-        metrics?.shadowPredictions(version: rollout.challenger.version, count: answered.count)
         ledger.record(LiveLedger.Answered(
             rolloutID: rollout.id, sessions: sessions, ids: ids, answered: answered, answeredBy: answering.version,
             answeredByChampion: !challengerAnswers, other: challengerAnswers ? serving : rollout.challenger, at: Date()))

@@ -23,7 +23,7 @@ package enum ScoringServer {
         watch.refresh()
         let poller = Task { await watch.watch(every: settings.pollInterval) }
         defer { poller.cancel() }
-        let ledger = LiveLedger(open: writer)
+        let ledger = LiveLedger(open: writer) { metrics.shadowPredictions(version: $0, count: $1) }
         let flusher = ledger.startFlushing(every: .milliseconds(250))
         defer { flusher.stop() }
         let routes = ServeRoutes(scorer: Scorer(watch: watch, metrics: metrics, ledger: ledger), settings: settings, token: token, metrics: metrics)

@@ -56,7 +56,7 @@ package final class ServeMetrics: Sendable {
     package func shadowPredictions(version: Int, count: Int) {
         registry.makeCounter(
             descriptor: Self.name("rollout_challenger_predictions", unit: "total",
-                                  help: "Rows the running rollout's challenger scored beside the champion, by its version."),
+                                  help: "Rows a rollout's challenger scored beside the champion and recorded, by its version."),
             labels: [("model_version", String(version))]
         ).increment(by: Int64(count))
     }
