@@ -1,5 +1,4 @@
 import Foundation
-import ShopperCore
 import ShopperML
 import ShopperPipeline
 import ShopperStore
@@ -72,15 +71,10 @@ package final class ChampionWatch: Sendable {
             running.withLock { $0 = nil }
             return
         }
-        let look = record.lastLook.flatMap { try? JSONPolicy.decode(SequentialLook.self, from: $0) }
-        let challenger: ServingModel
-        if let known = rollout, known.id == record.id {
-            challenger = known.challenger
-        } else {
-            challenger = try ServingModel(version: record.challengerVersion, model: try catalog.model(version: record.challengerVersion))
-        }
+        if let known = rollout, known.id == record.id { return }  // a rollout's mode, share and models never change
+        let challenger = try ServingModel(version: record.challengerVersion, model: try catalog.model(version: record.challengerVersion))
         let live = LiveRollout(id: record.id, mode: record.mode, share: record.share, championVersion: record.championVersion,
-                               challenger: challenger, lastLook: look)
+                               challenger: challenger)
         running.withLock { $0 = live }
     }
 
