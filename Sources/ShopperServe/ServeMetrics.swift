@@ -79,8 +79,22 @@ package final class ServeMetrics: Sendable {
     }
 
     /// The exposition document (`text/plain; version=0.0.4`).
-    package func exposition() -> [UInt8] {
+    /// `ledger`: the live rollout ledger's counts, so rows it had to drop (a full buffer, a store
+    /// it cannot write) show here, not only on stderr.
+    package func exposition(ledger: LiveLedger? = nil) -> [UInt8] {
         var text = registry.emitToBuffer()
+        if let counts = ledger?.counts {
+            text += Array("""
+                # HELP shopperd_rollout_ledger_rows_total Live rollout predictions by what became of them: written to the store, or dropped (buffer full, store not writable).
+                # TYPE shopperd_rollout_ledger_rows_total counter
+                shopperd_rollout_ledger_rows_total{result="written"} \(counts.written)
+                shopperd_rollout_ledger_rows_total{result="dropped"} \(counts.dropped)
+                # HELP shopperd_rollout_ledger_pending_rows Live rollout predictions waiting to be scored by the other model and written.
+                # TYPE shopperd_rollout_ledger_pending_rows gauge
+                shopperd_rollout_ledger_pending_rows \(counts.pending)
+
+                """.utf8)
+        }
         guard let store else { return text }
         // Read at scrape time; a store that cannot be read now leaves these series out of this
         // scrape rather than failing it.

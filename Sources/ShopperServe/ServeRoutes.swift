@@ -52,7 +52,7 @@ package struct ServeRoutes: Sendable {
             await answer(request, guarded: true) {
                 var headers = HTTPFields()
                 headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition(ledger: scorer.ledger))))
             }
         }
         return router

@@ -227,6 +227,8 @@ extension DaemonEndToEndTests {
             #expect(metrics.contains("shopperd_feedback_outcomes_total{result=\"joined\"} 800"))
             #expect(metrics.contains("shopperd_rollout_challenger_predictions_total{model_version=\"1\"} 800"))
             #expect(metrics.contains("shopperd_rollout_running 0"))
+            #expect(metrics.contains("shopperd_rollout_ledger_rows_total{result=\"written\"} 800"))
+            #expect(metrics.contains("shopperd_rollout_ledger_rows_total{result=\"dropped\"} 0"))
             #expect(await serve.stop() == 0)
         }
     }
