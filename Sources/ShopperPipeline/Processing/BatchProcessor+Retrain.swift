@@ -18,17 +18,16 @@ extension BatchProcessor {
     /// the rule asks for — the labelled rows since the champion, the last challenger trial, the
     /// held-out split, a trained and judged challenger — until it decides. A cancelled training
     /// (`ForestError.cancelled`: the daemon is stopping) is no decision: it propagates and nothing
-    /// is committed.
+    /// is committed. `rollout` is the running rollout of this champion, if any: retraining waits for it.
     func decideRetrain(
-        drift: DriftReport, realised: BatchReport.RealisedPerformance?, champion: Champion, batch: ParsedBatch, baseVersion: Int
+        drift: DriftReport, realised: BatchReport.RealisedPerformance?, champion: Champion, batch: ParsedBatch, baseVersion: Int,
+        rollout: RolloutRecord?
     ) async throws -> RetrainDecision {
         let policy = RetrainPolicy(settings: settings)
         var facts = RetrainPolicy.Facts(
             drift: drift, realised: realised, championVersion: champion.version, batchIsLabelled: batch.isLabelled,
             validationUnknown: champion.validationUnknown)
-        if let rollout = try store.runningRollout(), rollout.championVersion == champion.version {
-            facts.rolloutChallenger = rollout.challengerVersion
-        }
+        facts.rolloutChallenger = rollout?.challengerVersion
         var newLabelled: [VersionedSession] = []
         var plan: ChallengerTrial.Plan?
         var trial: ChallengerTrial?

@@ -123,7 +123,11 @@ package actor BatchProcessor {
         lap.timings.score = lap.next()
         let realised = batch.isLabelled ? realisedPerformance(of: champion, on: batch.sessions, predictions: championPredictions) : nil
 
-        let retrain = try await decideRetrain(drift: drift, realised: realised, champion: champion, batch: batch, baseVersion: baseVersion)
+        // One read for the batch: the rollout of this champion, if one runs (it shapes the retrain
+        // rule and the scoring).
+        let running = try store.runningRollout().flatMap { $0.championVersion == champion.version ? $0 : nil }
+        let retrain = try await decideRetrain(drift: drift, realised: realised, champion: champion, batch: batch, baseVersion: baseVersion,
+                                              rollout: running)
         if retrain.triggered { lap.timings.retrain = lap.next() }
         var servingPredictions = championPredictions
         var decision = retrain.outcome.decision
@@ -138,8 +142,8 @@ package actor BatchProcessor {
                 servingPredictions = try await ModelCatalog.score(batch.sessions, with: trial.model)
             }
             lap.timings.score += lap.next()
-        } else if let scores = try await rolloutScores(
-            batch, champion: champion, championPredictions: championPredictions, batchVersion: baseVersion + 1) {
+        } else if let running {
+            let scores = try await rolloutScores(batch, rollout: running, batchVersion: baseVersion + 1)
             rollout = scores
             servingPredictions = championPredictions.indices.map { scores.challengerAnswers[$0] ? scores.challenger[$0] : championPredictions[$0] }
             lap.timings.score += lap.next()

@@ -24,9 +24,8 @@ package enum FeedbackColumn {
 }
 
 extension BatchProcessor {
-    /// The challenger's predictions when a rollout of the current champion runs.
-    func rolloutScores(_ batch: ParsedBatch, champion: Champion, championPredictions: [Prediction], batchVersion: Int) async throws -> RolloutScores? {
-        guard let rollout = try store.runningRollout(), rollout.championVersion == champion.version else { return nil }
+    /// The challenger's predictions for a batch scored while `rollout` (of the current champion) runs.
+    func rolloutScores(_ batch: ParsedBatch, rollout: RolloutRecord, batchVersion: Int) async throws -> RolloutScores {
         let model = try catalog.model(version: rollout.challengerVersion)
         let challenger = try await ModelCatalog.score(batch.sessions, with: model)
         let answers: [Bool] = challenger.indices.map { index in
