@@ -124,7 +124,7 @@ struct TrainCommand: AsyncParsableCommand {
             switch format {
             case .json:
                 print(try RegistryCLI.json(Outcome(model: ModelReport.Full(entry: entry), trainingSeconds: seconds,
-                                                   promotion: change.map(ModelReport.Change.init), trial: trial.map(Trial.init))))
+                                                   promotion: change.map(ModelReport.Change.init), trial: trial)))
             case .text:
                 let versions = data.storeVersion == 1 ? "store version 1" : "store versions 1…\(data.storeVersion)"
                 print("Trained model version \(record.version) in \(String(format: "%.2f", seconds)) s"
@@ -148,31 +148,6 @@ struct TrainCommand: AsyncParsableCommand {
         if refused { throw ExitCode(1) }
     }
 
-    /// The paired test of `--promote` against the champion, as `--format json` prints it.
-    struct Trial: Encodable {
-        var verdict: OperatorTrial.Verdict
-        var championVersion: Int
-        var rows: Int
-        var buyers: Int
-        @ExplicitNull var pairedTest: PairedComparison?
-        var summary: String
-
-        init(_ t: OperatorTrial) {
-            verdict = t.verdict
-            championVersion = t.championVersion
-            rows = t.rows
-            buyers = t.buyers
-            pairedTest = t.comparison
-            summary = t.summary
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case verdict, rows, buyers, summary
-            case championVersion = "champion_version"
-            case pairedTest = "paired_test"
-        }
-    }
-
     /// `train --format json`: the model as `models show` prints it, the training time, and the
     /// promotion (null without --promote).
     struct Outcome: Encodable {
@@ -180,7 +155,7 @@ struct TrainCommand: AsyncParsableCommand {
         let trainingSeconds: Double
         @ExplicitNull var promotion: ModelReport.Change?
         /// With --promote and a champion: the paired test that decided (null otherwise).
-        @ExplicitNull var trial: Trial?
+        @ExplicitNull var trial: OperatorTrial?
 
         enum CodingKeys: String, CodingKey {
             case model, trainingSeconds = "training_seconds", promotion, trial

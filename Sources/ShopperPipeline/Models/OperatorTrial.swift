@@ -13,7 +13,7 @@ import ShopperStore
 ///
 /// The holdout scores are the procedure's (tuned and calibrated without the holdout), not the final
 /// model's, which is refitted on every row: the same measurement as the model's holdout ROC AUC.
-package struct OperatorTrial: Sendable {
+package struct OperatorTrial: Sendable, Encodable {
     package enum Verdict: String, Sendable, Codable {
         /// The paired test passed: promote.
         case passed
@@ -28,16 +28,24 @@ package struct OperatorTrial: Sendable {
     /// The holdout rows neither model trained on, and the buyers among them.
     package var rows: Int
     package var buyers: Int
-    package var comparison: PairedComparison?
+    @ExplicitNull package var comparison: PairedComparison?
     /// One line for the alias history and the terminal.
     package var summary: String
+
+    /// `shopperd train --promote --format json`'s `trial`.
+    enum CodingKeys: String, CodingKey {
+        case verdict, rows, buyers, summary
+        case championVersion = "champion_version"
+        case comparison = "paired_test"
+    }
 
     package static func judge(
         holdout: Trainer.HoldoutScores?, sessions: [Session], versions: [Int], championVersion: Int, champion: ForestModel,
         championWindow: ClosedRange<Int>, rule: PromotionRule, evidence: EvidenceRule, seed: UInt64
     ) async throws -> OperatorTrial {
-        let unseen = (holdout?.rows.indices ?? 0..<0).filter { !championWindow.contains(versions[holdout!.rows[$0]]) }
-        let labels = unseen.map { holdout!.labels[$0] }
+        // Positions in the holdout of the rows from store versions the champion never trained on.
+        let unseen = holdout.map { h in h.rows.indices.filter { !championWindow.contains(versions[h.rows[$0]]) } } ?? []
+        let labels = unseen.map { holdout!.labels[$0] }  // non-empty only with a holdout
         let buyers = labels.filter { $0 }.count
         let window = "store versions \(championWindow.lowerBound)…\(championWindow.upperBound)"
         guard let holdout, buyers >= evidence.minHeldOutClassRows, labels.count - buyers >= evidence.minHeldOutClassRows else {
