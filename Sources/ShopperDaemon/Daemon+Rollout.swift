@@ -11,16 +11,20 @@ extension Daemon {
         let judge = RolloutJudge(store: store)
         while !Task.isCancelled {
             do {
-                if let step = try judge.look() {
-                    context.log(.rollout(RolloutJournalEntry(step)))
-                    if step.ended, step.rollout.state == .promoted {
-                        await monitor.championChanged(to: "v\(step.rollout.challengerVersion)")
-                    }
-                }
+                if let step = try judge.look() { await report(step, context: context, monitor: monitor) }
             } catch {
                 context.log(.errorRetrying(batch: nil, error: "rollout look: \(error)", attempt: 1, retryIn: interval))
             }
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// A look in the journal; a promotion also in the health monitor's STATUS (a batch's look and
+    /// the timer's alike).
+    static func report(_ step: RolloutStep, context: ServiceContext, monitor: HealthMonitor) async {
+        context.log(.rollout(RolloutJournalEntry(step)))
+        if step.ended, step.rollout.state == .promoted {
+            await monitor.championChanged(to: "v\(step.rollout.challengerVersion)")
         }
     }
 }

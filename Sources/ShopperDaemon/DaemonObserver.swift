@@ -69,12 +69,7 @@ struct DaemonObserver: PipelineObserver {
                                             requiredRows: skipped.requiredRows, cause: skipped.cause))
                 await notify("retrain-skipped", reportPath)
             }
-            if let step = outcome.rolloutStep {
-                context.log(.rollout(RolloutJournalEntry(step)))
-                if step.ended, step.rollout.state == .promoted {
-                    await monitor.championChanged(to: "v\(step.rollout.challengerVersion)")
-                }
-            }
+            if let step = outcome.rolloutStep { await Daemon.report(step, context: context, monitor: monitor) }
             context.log(.batchScored(batch: name, rows: report.rows, modelVersion: serving, drift: drift,
                                      decision: report.decision, duration: duration,
                                      pairedTest: report.decision == .retrainKept ? report.models.evaluation?.pairedTest : nil))
