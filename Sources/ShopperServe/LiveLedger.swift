@@ -102,7 +102,9 @@ package final class LiveLedger: Sendable {
     /// held while scoring: the background flush, at idle priority, never makes a feedback call
     /// wait for it. On a write failure the requests go back to the queue (up to the capacity) for
     /// the next attempt, and the error is thrown.
-    package func flush(includingInFlight: Bool = false) throws {
+    /// Returns why rows were dropped unscored, if any were (they are counted in `counts.dropped`).
+    @discardableResult
+    package func flush(includingInFlight: Bool = false) throws -> String? {
         let (taken, others) = state.withLock { state -> ([(sequence: Int, item: Answered)], [Answered]) in
             let taken = state.pending
             let others = includingInFlight ? state.inFlight.map(\.item) : []
@@ -111,10 +113,19 @@ package final class LiveLedger: Sendable {
             state.pendingRows = 0
             return (taken, others)
         }
-        guard !taken.isEmpty || !others.isEmpty else { return }
+        guard !taken.isEmpty || !others.isEmpty else { return nil }
         let sequences = Set(taken.map(\.sequence))
+        // Scoring failures are deterministic: those rows are dropped (counted, the reason kept),
+        // never queued again; only a failed write puts the requests back.
+        let completed = Self.complete(taken.map(\.item) + others)
+        if completed.unscorable > 0 {
+            state.withLock {
+                $0.dropped += completed.unscorable
+                $0.lastError = completed.problem
+            }
+        }
         do {
-            let rows = try Self.complete(taken.map(\.item) + others)
+            let rows = completed.rows
             try writer().recordRolloutPredictions(rows)
             var perChallenger: [Int: Int] = [:]
             for entry in taken {
@@ -124,9 +135,10 @@ package final class LiveLedger: Sendable {
             for (version, count) in perChallenger { onWritten(version, count) }
             state.withLock {
                 $0.inFlight.removeAll { sequences.contains($0.sequence) }
-                $0.written += taken.reduce(0) { $0 + $1.item.ids.count }
-                $0.lastError = nil
+                $0.written += taken.indices.reduce(0) { $0 + (completed.scored[$1] ? taken[$1].item.ids.count : 0) }
+                if completed.problem == nil { $0.lastError = nil }
             }
+            return completed.problem
         } catch {
             state.withLock { state in
                 state.inFlight.removeAll { sequences.contains($0.sequence) }
@@ -146,23 +158,32 @@ package final class LiveLedger: Sendable {
     }
 
     /// The other model's probabilities for every pending row, one batch walk per model version.
-    static func complete(_ batch: [Answered]) throws -> [RolloutPrediction] {
+    /// A model that cannot score (deterministic: it would fail again) costs only its own rows:
+    /// they are returned as `unscorable`, with why, and the others are written.
+    static func complete(_ batch: [Answered]) -> (rows: [RolloutPrediction], scored: [Bool], unscorable: Int, problem: String?) {
         var byModel: [Int: [Int]] = [:]
         for (index, item) in batch.enumerated() { byModel[item.other.version, default: []].append(index) }
         var other = Array(repeating: [Double](), count: batch.count)
-        for (_, indices) in byModel {
+        var unscorable = 0
+        var problem: String?
+        for (version, indices) in byModel {
             let model = batch[indices[0]].other
             let sessions = indices.flatMap { batch[$0].sessions }
-            let scores = try model.model.probabilities(for: model.features.matrix(for: sessions))
-            var offset = 0
-            for index in indices {
-                other[index] = Array(scores[offset..<(offset + batch[index].sessions.count)])
-                offset += batch[index].sessions.count
+            do {
+                let scores = try model.model.probabilities(for: model.features.matrix(for: sessions))
+                var offset = 0
+                for index in indices {
+                    other[index] = Array(scores[offset..<(offset + batch[index].sessions.count)])
+                    offset += batch[index].sessions.count
+                }
+            } catch {
+                unscorable += sessions.count
+                problem = "model v\(version) cannot score the rollout's rows: \(error)"
             }
         }
         var rows: [RolloutPrediction] = []
         rows.reserveCapacity(batch.reduce(0) { $0 + $1.ids.count })
-        for (index, item) in batch.enumerated() {
+        for (index, item) in batch.enumerated() where other[index].count == item.ids.count {
             for row in item.ids.indices {
                 let champion = item.answeredByChampion ? item.answered[row] : other[index][row]
                 let challenger = item.answeredByChampion ? other[index][row] : item.answered[row]
@@ -171,7 +192,7 @@ package final class LiveLedger: Sendable {
                     challengerProbability: challenger, answeredBy: item.answeredBy, predictedAt: item.at))
             }
         }
-        return rows
+        return (rows, batch.indices.map { other[$0].count == batch[$0].ids.count }, unscorable, problem)
     }
 
     /// Flushes every `interval` on a thread of its own at the lowest CPU priority (SCHED_IDLE),
@@ -191,16 +212,16 @@ package final class LiveLedger: Sendable {
             while !flusher.stopped.load(ordering: .acquiring) {
                 var pause = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
                 _ = nanosleep(&pause, nil)
+                let message: String?
                 do {
-                    try self.flush()
-                    reported = nil
+                    message = try self.flush().map { "shopperd serve: live rollout rows dropped: \($0)" }
                 } catch {
-                    let message = "shopperd serve: cannot record live rollout predictions: \(error)"
-                    if message != reported { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-                    reported = message
+                    message = "shopperd serve: cannot record live rollout predictions: \(error)"
                 }
+                if let message, message != reported { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                reported = message
             }
-            try? self.flush()
+            _ = try? self.flush()
             flusher.done.store(true, ordering: .releasing)
         }
         thread.name = "shopperd-ledger"
