@@ -26,18 +26,9 @@
 # any exit.
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
-duration=10s
-mode=full
-out=
-for arg in "$@"; do
-    case $arg in
-        --quick) duration=3s; mode=quick ;;
-        -h|--help) usage; exit 0 ;;
-        -*) echo "serve_during_retrain.sh: unknown option $arg" >&2; usage >&2; exit 64 ;;
-        *) [ -z "$out" ] || { echo "serve_during_retrain.sh: one output file only" >&2; exit 64; }; out=$arg ;;
-    esac
-done
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_options serve_during_retrain.sh 3s "$@"
 
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -115,7 +106,7 @@ wait_for 600 has_report bootstrap.csv || { tail -n 20 "$work/daemon.log" >&2; ex
 echo "bootstrap: $(jq -c '{decision, retrain_ms: .timings_ms.retrain}' "$outbox/bootstrap.report.json")"
 
 step "4. shopperd serve on the same state directory"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 url=http://127.0.0.1:$port/invocations
 "$shopperd" serve --state "$state" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 serve_pid=$!

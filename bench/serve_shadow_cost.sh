@@ -29,7 +29,9 @@ state=$work/state
 "$bin" train --state "$state" --promote >/dev/null                 # v1: the champion
 "$bin" train --state "$state" --seed 7 >/dev/null                  # v2: the challenger (another seed)
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+port=$(free_port)
 "$bin" serve --state "$state" --listen "127.0.0.1:$port" >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done

@@ -24,18 +24,9 @@
 # Every server is stopped (its process group: SIGTERM, then SIGKILL) on any exit.
 set -euo pipefail
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
-duration=10s
-mode=full
-out=
-for arg in "$@"; do
-    case $arg in
-        --quick) duration=2s; mode=quick ;;
-        -h|--help) usage; exit 0 ;;
-        -*) echo "serve_vs_mlflow.sh: unknown option $arg" >&2; usage >&2; exit 64 ;;
-        *) [ -z "$out" ] || { echo "serve_vs_mlflow.sh: one output file only" >&2; exit 64; }; out=$arg ;;
-    esac
-done
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_options serve_vs_mlflow.sh 2s "$@"
 
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -73,7 +64,6 @@ trap 'exit 143' TERM
 
 step() { printf '\n== %s\n' "$*"; }
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
-free_port() { "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 results=$work/results.jsonl
 meta() { "$venv/bin/python" "$helper" record --results "$results" --server meta --case "$1" --value "$(printf '%s' "$2" | "$venv/bin/python" -c 'import json, sys; print(json.dumps(sys.stdin.read()))')"; }
 
