@@ -49,12 +49,18 @@ package struct RolloutJudge: Sendable {
     /// look they lead to are one transaction).
     package static func look(in tx: StoreTransaction, now: Date = Date(), force: Bool = false) throws -> RolloutStep? {
         guard let rollout = try tx.runningRollout() else { return nil }
+        let previous = rollout.lastLook.flatMap { try? JSONPolicy.decode(SequentialLook.self, from: $0) }
+        let champion = try tx.aliases()[.champion]
+        // Nothing new since the last look (the same outcomes give the same verdict), the champion
+        // unchanged, no limit reached: one COUNT, not every outcome read and the test run again.
+        if !force, let previous, champion == rollout.championVersion, now < rollout.deadline,
+           try tx.rolloutOutcomeCount(id: rollout.id) == previous.outcomes, previous.outcomes < rollout.maxOutcomes {
+            return nil
+        }
         let settings = (try? JSONPolicy.decode(SequentialSettings.self, from: rollout.settings)) ?? .standard
         let outcomes = try tx.rolloutOutcomes(id: rollout.id)
         let look = SequentialAUCTest.look(labels: outcomes.labels, champion: outcomes.champion, challenger: outcomes.challenger,
                                           settings: settings)
-        let previous = rollout.lastLook.flatMap { try? JSONPolicy.decode(SequentialLook.self, from: $0) }
-        let champion = try tx.aliases()[.champion]
 
         let state: RolloutState?
         let verdict: String
@@ -78,7 +84,6 @@ package struct RolloutJudge: Sendable {
             state = nil
             verdict = "undecided: " + estimate(look)
         }
-        if state == nil, !force, let previous, previous.outcomes == look.outcomes { return nil }
         let encoded = try JSONPolicy.encode(look)
         let ended: Bool
         if let state {

@@ -121,6 +121,12 @@ extension StoreTransaction {
     /// One rollout, as this transaction sees it.
     package func rollout(id: Int) throws -> RolloutRecord? { try ShopperStore.rollout(db, id: id) }
 
+    /// How many outcomes a rollout has joined, as this transaction sees it.
+    package func rolloutOutcomeCount(id: Int) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rollout_predictions WHERE rollout_id = ? AND outcome IS NOT NULL",
+                         arguments: [id]) ?? 0
+    }
+
     /// A rollout's joined outcomes, as this transaction sees them.
     package func rolloutOutcomes(id: Int) throws -> RolloutOutcomes { try ShopperStore.rolloutOutcomes(db, id: id) }
 }
