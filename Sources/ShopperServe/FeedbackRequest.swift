@@ -47,15 +47,6 @@ package enum FeedbackRequest {
         return reports
     }
 
-    private static func show(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool(let b): String(b)
-        case .integer(let i): String(i)
-        case .number(let d): String(d)
-        case .string(let s): String(s.prefix(60))
-        case .array: "[…]"
-        case .object: "{…}"
-        }
-    }
+    /// A value as the request wrote it (JSON text, as the scoring endpoints' issues give it), at most 60 characters.
+    private static func show(_ value: JSONValue) -> String { String(value.jsonText.prefix(60)) }
 }
