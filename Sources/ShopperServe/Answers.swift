@@ -38,7 +38,7 @@ enum JSONBytesWriter {
     }
 
     static func append(string: String, to out: inout [UInt8]) {
-        JSONPolicy.appendQuoted(string.utf8, to: &out)
+        JSONPolicy.appendQuoted(string, to: &out)
     }
 }
 

@@ -4,10 +4,13 @@ import Hummingbird
 struct MetricsMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let metrics: ServeMetrics
+    static let standardMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .delete, .connect, .options, .trace, .patch]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
-        let method = request.method.rawValue
+        // A method outside HTTP's standard ones is counted as `other`, so a client's invented
+        // methods cannot create series (as random paths cannot: they count under `other`).
+        let method = Self.standardMethods.contains(request.method) ? request.method.rawValue : "other"
         do {
             let response = try await next(request, context)
             record(context, method: method, status: response.status.code, since: started)

@@ -3,6 +3,7 @@ import Prometheus
 import ShopperCore
 import ShopperML
 import ShopperStore
+import Synchronization
 
 /// `GET /metrics`: Prometheus text exposition (swift-prometheus's registry), names prefixed
 /// `shopperd_`, durations in seconds, counters ending in `_total`.
@@ -17,6 +18,16 @@ package final class ServeMetrics: Sendable {
     private let store: ShopperStore?
     private let championVersion: Gauge
     private let modelLoadSeconds: Gauge
+    /// The series a request touches, made once per label set: the registry's `make…` builds the
+    /// name and looks it up under its lock on every call, a tenth of a one-row request's cost.
+    private let requestSeries = Mutex<[RequestLabels: (Counter, DurationHistogram)]>([:])
+    private let predictionSeries = Mutex<[Int: Counter]>([:])
+
+    private struct RequestLabels: Hashable {
+        var endpoint: String
+        var method: String
+        var status: Int
+    }
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5),
@@ -35,21 +46,34 @@ package final class ServeMetrics: Sendable {
     /// One answered request. `endpoint` is the route's path (`other` for a path no route has), so
     /// a scanner's random paths cannot create series.
     package func request(endpoint: String, method: String, status: Int, duration: Duration) {
-        let labels = [("endpoint", endpoint), ("method", method), ("status", String(status))]
-        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests answered."), labels: labels)
-            .increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", unit: "seconds", help: "Time from the request's head to its answer."),
-            labels: labels, buckets: Self.latencyBuckets
-        ).record(duration)
+        let key = RequestLabels(endpoint: endpoint, method: method, status: status)
+        let (counter, histogram) = requestSeries.withLock { series in
+            if let known = series[key] { return known }
+            let labels = [("endpoint", endpoint), ("method", method), ("status", String(status))]
+            let made = (
+                registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests answered."), labels: labels),
+                registry.makeDurationHistogram(
+                    descriptor: Self.name("http_request_duration", unit: "seconds", help: "Time from the request's head to its answer."),
+                    labels: labels, buckets: Self.latencyBuckets)
+            )
+            series[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     /// Rows scored by one model version.
     package func predictions(version: Int, count: Int) {
-        registry.makeCounter(
-            descriptor: Self.name("predictions", unit: "total", help: "Rows scored, by the model version that scored them."),
-            labels: [("model_version", String(version))]
-        ).increment(by: Int64(count))
+        let counter = predictionSeries.withLock { series in
+            if let known = series[version] { return known }
+            let made = registry.makeCounter(
+                descriptor: Self.name("predictions", unit: "total", help: "Rows scored, by the model version that scored them."),
+                labels: [("model_version", String(version))])
+            series[version] = made
+            return made
+        }
+        counter.increment(by: Int64(count))
     }
 
     /// Rows a rollout's challenger scored beside the champion (answered or not).

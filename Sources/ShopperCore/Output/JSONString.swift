@@ -12,20 +12,37 @@ extension JSONPolicy {
 
     /// Appends `utf8` (valid UTF-8) as a JSON string literal, escaped as `quoted` does.
     package static func appendQuoted(_ utf8: some Sequence<UInt8>, to out: inout [UInt8]) {
+        let done: Void? = utf8.withContiguousStorageIfAvailable { appendQuoted(bytes: $0, to: &out) }
+        if done != nil { return }
+        Array(utf8).withUnsafeBufferPointer { appendQuoted(bytes: $0, to: &out) }
+    }
+
+    /// `appendQuoted` for a String, without going through a generic sequence (the scoring
+    /// answers' ids and names).
+    package static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { appendQuoted(bytes: $0, to: &out) }
+    }
+
+    /// The one escaper: runs of bytes that need no escape are copied whole.
+    package static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in utf8 {
+        var runStart = 0
+        for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+            runStart = i + 1
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
             case 0x0A: out.append(contentsOf: "\\n".utf8)
             case 0x0D: out.append(contentsOf: "\\r".utf8)
             case 0x09: out.append(contentsOf: "\\t".utf8)
-            case 0x00..<0x20, 0x7F:
+            default:
                 let hex = String(byte, radix: 16)
                 out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-            default: out.append(byte)
             }
         }
+        if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         out.append(UInt8(ascii: "\""))
     }
 }
