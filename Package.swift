@@ -160,6 +160,9 @@ let package = Package(
             name: "ShopperNotifyTests",
             dependencies: ["ShopperNotify", "ShopperCore", "ShopperDrift", "ShopperStore", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"], swiftSettings: strict
         ),
+        // ShopperServe's pure parts (the request readers), checked against each other; the HTTP
+        // server itself is tested through the real binary in EndToEndTests.
+        .testTarget(name: "ShopperServeTests", dependencies: ["ShopperServe", "ShopperCore"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(
             name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"],

@@ -76,7 +76,9 @@ package struct ServeRoutes: Sendable {
         let sessions: [Session]
         switch contentType {
         case "application/json":
-            sessions = try SessionValidator.sessions(try MLflowRequest.rows(try Self.parse(body), maxRows: settings.maxRows))
+            // The common request straight into sessions; anything else (or wrong) the full way.
+            sessions = try DirectRowsReader.sessions(body, maxRows: settings.maxRows)
+                ?? SessionValidator.sessions(try MLflowRequest.rows(try Self.parse(body), maxRows: settings.maxRows))
         case "text/csv":
             sessions = try SessionValidator.sessions(csv: body, maxRows: settings.maxRows)
         default:
