@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scoring latency of `shopperd serve` while the daemon (`shopperd run`, same state directory) retrains:
 # issue 12's goals (one row: p99 <= 5 ms at 32 connections, p50 <= 0.3 ms at 1) measured idle, then
-# during a retrain, then during a retrain with the daemon at a lower CPU priority. See docs/serving.md.
+# during a retrain at normal priority, then during a retrain as shipped (the training on SCHED_IDLE
+# threads, `training.background-seconds`), or with the whole daemon at a lower priority. See docs/serving.md.
 #
 #   bash bench/serve_during_retrain.sh [--quick] [OUT.md]
 #
@@ -10,13 +11,14 @@
 #
 # Environment: RETRAIN_TREES (training.trees of the retrains, default 6000: long enough that one retrain
 # covers both loads of a phase; the CPU it takes per second is the same as a 100-tree retrain's, both
-# cores), PHASES (default "idle retrain nice19 sched-idle"; also cpu-weight; at most four retrain
-# phases), KEEP_WORK=1 (keep the work directory).
+# cores), PHASES (default "idle retrain-normal retrain"; also nice19, sched-idle, cpu-weight; at most
+# four retrain phases), KEEP_WORK=1 (keep the work directory).
 #
 # Steps: 1. release build; 2. the batches of ci/systemd-stage/make_batches.py (a 6,000-row labelled
 # bootstrap, drifted labelled batches of 400 rows); 3. `shopperd run` on a fresh inbox/outbox/state,
 # bootstrap.csv dropped: the first champion; 4. `shopperd serve` on the same state; 5. per phase:
-# idle: hey one row at -c 32 and -c 1; retrain (daemon at nice 0), nice19 (daemon restarted under
+# idle: hey one row at -c 32 and -c 1; retrain-normal (training.background-seconds=0: the retrain at
+# the daemon's normal priority, as before), retrain (as shipped), nice19 (daemon restarted under
 # `nice -n 19`), sched-idle (daemon restarted under `chrt --idle 0`, SCHED_IDLE): a drifted labelled
 # batch dropped (cpu-weight: the daemon in a cgroup of CPU weight 1, as systemd's CPUWeight=1; needs
 # root), the loads started once the daemon has claimed it and is training, and the phase counts
@@ -34,7 +36,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 out=${out:-$root/bench/results/serve-during-retrain-$(date +%Y-%m-%d-%H%M).md}
 trees=${RETRAIN_TREES:-6000}
-phases=${PHASES:-idle retrain nice19 sched-idle}
+phases=${PHASES:-idle retrain-normal retrain}
 command -v hey >/dev/null || { echo "serve_during_retrain.sh: hey is needed (apt-get install -y hey)" >&2; exit 69; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/serve-during-retrain.XXXXXX")
@@ -91,9 +93,10 @@ cat >"$work/row.json" <<'EOF'
 {"dataframe_records": [{"Administrative": 0, "Administrative_Duration": 0, "Informational": 0, "Informational_Duration": 0, "ProductRelated": 12, "ProductRelated_Duration": 340.5, "BounceRates": 0.01, "ExitRates": 0.03, "PageValues": 18.2, "SpecialDay": 0, "Month": "Nov", "OperatingSystems": 2, "Browser": 2, "Region": 1, "TrafficType": 2, "VisitorType": "Returning_Visitor", "Weekend": false}]}
 EOF
 
+extra_set=()  # more --set options for the next start_daemon (the retrain-normal phase's)
 start_daemon() {  # PREFIX...: the daemon, under the given priority command (or none)
     "$@" "$shopperd" run --inbox "$inbox" --outbox "$outbox" --state "$state" --log-target stderr \
-        --set "training.trees=$trees" >>"$work/daemon.log" 2>&1 &
+        --set "training.trees=$trees" "${extra_set[@]}" >>"$work/daemon.log" 2>&1 &
     daemon_pid=$!
 }
 
@@ -204,6 +207,7 @@ for phase in $phases; do
             measure idle 32
             measure idle 1 ;;
         retrain) retrain_phase retrain "${drifting[next]}"; next=$((next + 1)) ;;
+        retrain-normal) extra_set=(--set training.background-seconds=0); retrain_phase retrain-normal "${drifting[next]}"; extra_set=(); next=$((next + 1)) ;;
         nice19) retrain_phase nice19 "${drifting[next]}" nice -n 19; next=$((next + 1)) ;;
         sched-idle) retrain_phase sched-idle "${drifting[next]}" chrt --idle 0; next=$((next + 1)) ;;
         cpu-weight) low_weight_group; retrain_phase cpu-weight "${drifting[next]}" in_group; next=$((next + 1)) ;;
@@ -218,7 +222,8 @@ step "6. Table"
     while IFS=$'\t' read -r phase connections rps p50 p99 failed total load; do
         case $phase in
             idle) label="idle (no batch)" ;;
-            retrain) label="retraining (nice 0)" ;;
+            retrain) label="retraining (as shipped: training threads SCHED_IDLE for up to 120 s)" ;;
+            retrain-normal) label="retraining at normal priority (training.background-seconds=0)" ;;
             nice19) label="retraining (daemon under nice -n 19)" ;;
             sched-idle) label="retraining (daemon under chrt --idle 0, SCHED_IDLE)" ;;
             cpu-weight) label="retraining (daemon in a cgroup of CPU weight 1, as CPUWeight=1)" ;;

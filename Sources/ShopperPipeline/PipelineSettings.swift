@@ -45,6 +45,9 @@ package struct PipelineSettings: Sendable, Equatable {
     package var performanceMargin: Double? = 0.05
     /// Forest and tuning settings for every model the daemon trains.
     package var training = TrainingConfiguration()
+    /// How long a retrain (or the first champion's training) runs at the lowest CPU priority
+    /// (`SCHED_IDLE`, `BackgroundExecutor`) before going on at normal priority; nil: normal throughout.
+    package var trainingBackground: Duration? = .seconds(120)
     /// How a challenger is tuned: around the champion's own hyper-parameters (its leaf size
     /// halved, kept and doubled: 3 candidates instead of the full grid's 14, so a retrain stays
     /// around a second as the window grows), or over the full grid.

@@ -58,6 +58,7 @@ package enum DaemonConfiguration {
         ("retrain.performance-margin", "realised ROC AUC drop that triggers a retrain (default 0.05; negative disables)"),
         ("training.trees", "trees per forest (default 100)"),
         ("training.seed", "random seed (default 42)"),
+        ("training.background-seconds", "a retrain runs at the lowest CPU priority (SCHED_IDLE) this long, then at normal priority; 0: normal throughout (default 120)"),
         ("training.class-weight", "balanced | none"),
         ("training.target-recall", "recall the stored threshold must reach (default 0.8)"),
         ("training.grid", "standard | quick (one candidate: depth 12, leaf 5, sqrt features)"),
@@ -161,6 +162,9 @@ package enum DaemonConfiguration {
         p.performanceMargin = margin < 0 ? nil : margin
 
         p.training.treeCount = try config.integer("training.trees", default: p.training.treeCount, range: 1...10_000)
+        let background = try config.number("training.background-seconds", expected: "a number of seconds, 0 or more", accepts: { $0 >= 0 && $0 <= 86_400 })
+            ?? (p.trainingBackground.map { Double($0.components.seconds) } ?? 0)
+        p.trainingBackground = background > 0 ? .milliseconds(Int64((background * 1000).rounded())) : nil
         p.training.seed = UInt64(try config.integer("training.seed", default: Int(p.training.seed), range: 0...Int.max))
         p.training.classWeight = try config.choice("training.class-weight", default: p.training.classWeight)
         p.training.targetRecall = try config.number("training.target-recall", default: p.training.targetRecall, open: 0...1)

@@ -36,12 +36,21 @@ package final class ModelCatalog: Sendable {
 
     /// Trains a model on labelled sessions (the `Trainer` workflow: tuned and thresholded out of bag,
     /// measured on a holdout, refitted on every row), stamped with the store version it reflects.
+    /// `background`: run the training on `BackgroundExecutor`'s lowest-priority threads for that
+    /// long, then at normal priority (the daemon's retrains, beside a scoring server); nil: at
+    /// normal priority throughout (an operator's `shopperd train`).
     package static func train(
         _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
-        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, background: Duration? = nil
     ) async throws -> ForestModel {
-        try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
-                                        workers: workers).model
+        guard let background else {
+            return try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
+                                                   workers: workers).model
+        }
+        return try await BackgroundExecutor.run(threads: workers, normalAfter: background) {
+            try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
+                                            workers: workers).model
+        }
     }
 
     /// `train`, with the holdout's rows and the procedure's scores on them (`Trainer.HoldoutScores`).

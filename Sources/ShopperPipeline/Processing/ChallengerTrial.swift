@@ -63,7 +63,8 @@ struct ChallengerTrial: Sendable {
         var configuration = settings.training
         configuration.grid = settings.retrainTuning.grid(champion: champion.model.parameters, full: settings.training.grid)
         let model = try await ModelCatalog.train(
-            window.map(\.session), features: settings.featureSet, configuration: configuration, storeVersion: storeVersion)
+            window.map(\.session), features: settings.featureSet, configuration: configuration, storeVersion: storeVersion,
+            background: settings.trainingBackground)
 
         let evaluationLabels = evaluationRows.map { $0.revenue ?? false }
         let championScores = try await ModelCatalog.score(evaluationRows, with: champion.model).map(\.probability)

@@ -43,7 +43,8 @@ struct FirstChampion: Sendable {
         let model: ForestModel
         do {
             model = try await ModelCatalog.train(
-                rows, features: settings.featureSet, configuration: settings.training, storeVersion: storeVersion)
+                rows, features: settings.featureSet, configuration: settings.training, storeVersion: storeVersion,
+                background: settings.trainingBackground)
         } catch let error as ForestError where error != .cancelled {
             return .failed(error, before)
         }

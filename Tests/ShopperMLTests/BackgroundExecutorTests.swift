@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import ShopperML
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `BackgroundExecutor`: training work runs on its `SCHED_IDLE` threads, children included, and
+/// goes back to normal priority past its deadline; a forest fitted there is the same forest.
+@Suite struct BackgroundExecutorTests {
+    /// The scheduling policy of the thread running each of `count` child tasks.
+    static func policies(_ count: Int) async -> [Int32] {
+        await withTaskGroup(of: Int32.self) { group in
+            for _ in 0..<count {
+                group.addTask {
+                    // A little work, so the children spread over the threads.
+                    var x = 0.0
+                    for i in 0..<10_000 { x += Double(i).squareRoot() }
+                    return x > 0 ? sched_getscheduler(0) : -1
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    @Test func childTasksRunOnIdleThreads() async {
+        let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600))
+        defer { executor.shutdown() }
+        let (own, name, children) = await withTaskExecutorPreference(executor) {
+            (sched_getscheduler(0), try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8), await Self.policies(16))
+        }
+        #expect(own == BackgroundExecutor.schedIdle)
+        #expect(name == "shopperd-train\n")
+        #expect(children == Array(repeating: BackgroundExecutor.schedIdle, count: 16))
+        let snapshot = executor.snapshot
+        #expect(snapshot.idleThreads == 2)
+        #expect(snapshot.ranInBackground >= 17)
+        #expect(snapshot.handedOver == 0)
+        // The caller's own thread is back at normal priority.
+        #expect(sched_getscheduler(0) == SCHED_OTHER)
+    }
+
+    @Test func pastItsDeadlineWorkRunsAtNormalPriority() async {
+        let executor = BackgroundExecutor(threads: 2, normalAfter: .zero)
+        defer { executor.shutdown() }
+        let children = await withTaskExecutorPreference(executor) { await Self.policies(8) }
+        #expect(children == Array(repeating: SCHED_OTHER, count: 8))
+        #expect(executor.snapshot.ranInBackground == 0)
+        #expect(executor.snapshot.handedOver >= 8)
+    }
+
+    @Test func aForestFittedInTheBackgroundIsTheSameForest() async throws {
+        var generator = SystemRandomNumberGenerator()
+        let rows = 400
+        let columns = (0..<4).map { _ in (0..<rows).map { _ in Double.random(in: 0...1, using: &generator) } }
+        let labels = (0..<rows).map { columns[0][$0] + 0.3 * columns[1][$0] > 0.7 }
+        let data = try FeatureMatrix(featureNames: ["a", "b", "c", "d"], columns: columns)
+        var parameters = ForestParameters()
+        parameters.treeCount = 20
+        let forest = RandomForest(parameters: parameters)
+        let plain = try await forest.fit(data, labels: labels, workers: 2)
+        let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600))
+        defer { executor.shutdown() }
+        let background = try await withTaskExecutorPreference(executor) { try await forest.fit(data, labels: labels, workers: 2) }
+        #expect(try ModelFile.encode(background.model) == ModelFile.encode(plain.model))
+        #expect(background.outOfBagProbabilities.elementsEqual(plain.outOfBagProbabilities) { $0 == $1 || ($0.isNaN && $1.isNaN) })
+        #expect(executor.snapshot.ranInBackground >= parameters.treeCount)
+        #expect(executor.snapshot.handedOver == 0)
+    }
+}
