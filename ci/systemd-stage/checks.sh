@@ -190,10 +190,26 @@ check_watchdog() {
         'report present: $(has_outbox hang-watchdog.report.json && echo yes || echo no), outcome events: $(outcomes hang-watchdog.csv)'
 }
 
+# "COUNT POLICY" for each scheduling policy among the daemon's training threads (comm shopperd-train).
+train_policies() {
+    local main
+    main=$(prop MainPID)
+    csh "for t in /proc/$main/task/*; do [ \"\$(cat \$t/comm 2>/dev/null)\" = shopperd-train ] && cut -d' ' -f41 \$t/stat; done; true" 2>/dev/null |
+        sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+
 check_stop_mid_batch() {
     with_test_environment "$slow_training"$'\nSHOPPERD_STOP_GRACE_SECONDS=2'
     drop slow-stop.csv
     wait_until 60 '[[ "$(prop StatusText)" == *"processing slow-stop.csv"* ]]' || true
+    # Its retrain runs on BackgroundExecutor's threads at SCHED_IDLE (policy 5, field 41 of
+    # /proc/TID/stat): lowering its own priority needs no privilege, and the unit's filters allow it.
+    wait_until 60 '[ -n "$(train_policies)" ]' || true
+    local policies
+    policies=$(train_policies)
+    check "a retrain runs at the lowest CPU priority under the hardened unit (shopperd-train threads by policy: ${policies:-none}; 5 is SCHED_IDLE)" \
+        '[[ "$policies" =~ ^[0-9]+\ 5$ ]]' \
+        'threads of the daemon: $(csh "cat /proc/$(prop MainPID)/task/*/comm" | sort | uniq -c | oneline)'
     local rc=0
     c systemctl stop shopperd || rc=$?
     check "systemctl stop mid-batch: a clean stop (exit 0, result success, not killed)" \
