@@ -23,10 +23,14 @@ enum JSONBytesWriter {
         out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// A finite number as Swift writes it (`0.25`, `1e-05`), valid JSON; a non-finite one as `null`.
+    /// A finite number as `JSONEncoder` writes it: Swift's shortest form (`0.25`, `1e-05`) without a
+    /// trailing `.0` (`0`, `1`); a non-finite one as `null`.
     static func append(_ number: Double, to out: inout [UInt8]) {
         guard number.isFinite else { return append("null", to: &out) }
-        out.append(contentsOf: number.description.utf8)
+        if number == 0 { return out.append(contentsOf: (number.sign == .minus ? "-0" : "0").utf8) }
+        if number == 1 { return out.append(UInt8(ascii: "1")) }
+        let text = number.description.utf8
+        out.append(contentsOf: text.count > 2 && text.suffix(2).elementsEqual(".0".utf8) ? text.dropLast(2) : text[...])
     }
 
     static func append(_ number: Int, to out: inout [UInt8]) {
@@ -50,29 +54,43 @@ struct MLflowAnswer: Encodable {
         var modelVersion: Int
         var predictionID: String
     }
-    var predictions: [Row]
+    let scored: ScoredRows
 
     init(_ scored: ScoredRows) {
-        predictions = scored.probabilities.indices.map {
+        self.scored = scored
+    }
+
+    /// The rows as values: for `Encodable` (tests compare its encoding with `appendJSON`'s bytes).
+    var predictions: [Row] {
+        scored.probabilities.indices.map {
             Row(probability: scored.probabilities[$0], label: scored.labels[$0], modelVersion: scored.version, predictionID: scored.ids[$0])
         }
+    }
+
+    private enum CodingKeys: String, CodingKey { case predictions }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(predictions, forKey: .predictions)
     }
 }
 
 extension MLflowAnswer: JSONBytes {
     func appendJSON(to out: inout [UInt8]) {
         typealias W = JSONBytesWriter
-        out.reserveCapacity(out.count + 32 + predictions.count * 96)
+        out.reserveCapacity(out.count + 32 + scored.probabilities.count * 100)
+        var version: [UInt8] = []
+        W.append(scored.version, to: &version)
         W.append(#"{"predictions":["#, to: &out)
-        for (k, row) in predictions.enumerated() {
+        for k in scored.probabilities.indices {
             W.append(k == 0 ? #"{"label":"# : #",{"label":"#, to: &out)
-            W.append(row.label, to: &out)
+            W.append(scored.labels[k], to: &out)
             W.append(#","model_version":"#, to: &out)
-            W.append(row.modelVersion, to: &out)
+            out.append(contentsOf: version)
             W.append(#","prediction_id":"#, to: &out)
-            W.append(string: row.predictionID, to: &out)
+            scored.ids.appendJSON(k, to: &out)
             W.append(#","probability":"#, to: &out)
-            W.append(row.probability, to: &out)
+            W.append(scored.probabilities[k], to: &out)
             W.append("}", to: &out)
         }
         W.append("]}", to: &out)
@@ -117,7 +135,7 @@ struct InferenceAnswer: Encodable {
         outputs = [
             Tensor(name: "probability", datatype: "FP64", shape: [n], data: .numbers(scored.probabilities)),
             Tensor(name: "label", datatype: "BOOL", shape: [n], data: .flags(scored.labels)),
-            Tensor(name: "prediction_id", datatype: "BYTES", shape: [n], data: .texts(scored.ids)),
+            Tensor(name: "prediction_id", datatype: "BYTES", shape: [n], data: .texts(Array(scored.ids))),
         ]
     }
 }

@@ -20,7 +20,7 @@ package final class LiveLedger: Sendable {
     package struct Answered: Sendable {
         package var rolloutID: Int
         package var sessions: [Session]
-        package var ids: [String]
+        package var ids: PredictionIDs.Block
         /// The answering model's probabilities and version.
         package var answered: [Double]
         package var answeredBy: Int
@@ -30,7 +30,7 @@ package final class LiveLedger: Sendable {
         package var other: ServingModel
         package var at: Date
 
-        package init(rolloutID: Int, sessions: [Session], ids: [String], answered: [Double], answeredBy: Int,
+        package init(rolloutID: Int, sessions: [Session], ids: PredictionIDs.Block, answered: [Double], answeredBy: Int,
                      answeredByChampion: Bool, other: ServingModel, at: Date) {
             self.rolloutID = rolloutID
             self.sessions = sessions

@@ -14,8 +14,33 @@ package final class PredictionIDs: Sendable {
     }
 
     /// `count` new ids, consecutive.
-    package func next(_ count: Int) -> [String] {
+    package func next(_ count: Int) -> Block {
         let first = counter.add(UInt64(count), ordering: .relaxed).oldValue
-        return (0..<UInt64(count)).map { "\(prefix)-\(first + $0 + 1)" }
+        return Block(prefix: prefix, first: first + 1, count: count)
+    }
+
+    /// Consecutive ids, made as text only when asked: a 1,000-row answer writes them straight
+    /// into its bytes, and only a rollout's ledger keeps them as strings.
+    package struct Block: RandomAccessCollection, Sendable {
+        let prefix: String
+        /// The counter value of the first id.
+        let first: UInt64
+        package let count: Int
+
+        package var startIndex: Int { 0 }
+        package var endIndex: Int { count }
+
+        package subscript(position: Int) -> String {
+            "\(prefix)-\(first + UInt64(position))"
+        }
+
+        /// `self[position]` as a JSON string: hex digits, `-` and decimal digits need no escape.
+        package func appendJSON(_ position: Int, to out: inout [UInt8]) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: prefix.utf8)
+            out.append(UInt8(ascii: "-"))
+            SessionValidator.appendDecimal(Int(first + UInt64(position)), to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
     }
 }

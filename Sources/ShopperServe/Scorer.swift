@@ -10,7 +10,7 @@ package struct ScoredRows: Sendable {
     package var threshold: Double
     package var probabilities: [Double]
     package var labels: [Bool]
-    package var ids: [String]
+    package var ids: PredictionIDs.Block
 }
 
 /// Scores sessions with the champion of the moment, through the pipeline's own scoring code
