@@ -318,15 +318,26 @@ def report(args):
         s_rows = s["rps"] * BATCH_ROWS if s else None
         rows.append((label, fmt_number(s_rows), fmt_number(m_rows), ratio(s_rows, m_rows), "higher",
                      load_of(case, "batch-split")))
+    m_split2 = get("mlflow", "batch-split-c2")
+    m_rows2 = m_split2["rps"] * BATCH_ROWS if m_split2 else None
+    for label, case in (("1,000 rows, 2 connections: rows/s, `dataframe_split` (both)", "batch-split-c2"),
+                        ("1,000 rows, 2 connections: rows/s (shopperd `text/csv`; MLflow `dataframe_split`)", "batch-csv-c2"),
+                        ("1,000 rows, 2 connections: rows/s (shopperd `dataframe_records`; MLflow `dataframe_split`)",
+                         "batch-records-c2")):
+        s = get("shopperd", case)
+        s_rows = s["rps"] * BATCH_ROWS if s else None
+        rows.append((label, fmt_number(s_rows), fmt_number(m_rows2), ratio(s_rows, m_rows2), "higher",
+                     load_of(case, "batch-split-c2")))
     rows.append(("1,000 rows: mean time per request (split / csv / records; split)",
                  " / ".join(fmt_ms(get("shopperd", c)["mean_s"]) if get("shopperd", c) else "—"
                             for c in ("batch-split", "batch-csv", "batch-records")),
                  fmt_ms(m_split["mean_s"]) if m_split else "—", "", "lower", ""))
-    batch_failed = [get(sv_, c) for sv_, c in (("shopperd", "batch-split"), ("shopperd", "batch-csv"),
-                                                ("shopperd", "batch-records"), ("mlflow", "batch-split"))]
-    rows.append(("1,000 rows: failed (split / csv / records; split)",
-                 " / ".join(str(e["failed"]) if e else "—" for e in batch_failed[:3]),
-                 str(batch_failed[3]["failed"]) if batch_failed[3] else "—", "", "", ""))
+    def failed(server, case):  # failed requests at 1 and 2 connections together
+        found = [e["failed"] for e in (get(server, case), get(server, case + "-c2")) if e]
+        return str(sum(found)) if found else "—"
+    rows.append(("1,000 rows: failed, 1 and 2 connections (split / csv / records; split)",
+                 " / ".join(failed("shopperd", c) for c in ("batch-split", "batch-csv", "batch-records")),
+                 failed("mlflow", "batch-split"), "", "", ""))
     s_cold, m_cold = get("shopperd", "cold-start"), get("mlflow", "cold-start")
     rows.append(("cold start: process spawn to first 200 (one row)", fmt_ms(s_cold["value"] if s_cold else None),
                  fmt_ms(m_cold["value"] if m_cold else None),

@@ -135,9 +135,14 @@ serve() {  # SERVER PORT CMD... : cold start, loads, memory, stop
         echo "  csv:       $("$venv/bin/python" "$helper" check --url "$url" --body "$data/rows-1000.csv" --content-type text/csv | cut -c1-300)"
         measure "$server" batch-csv "$url" 1 "$data/rows-1000.csv" text/csv
         measure "$server" batch-records "$url" 1 "$data/records-1000.json" application/json
+        # Two connections: the throughput of both cores (the issue's rows/s goal), one request parsing
+        # while the other's forest walk runs.
+        measure "$server" batch-csv-c2 "$url" 2 "$data/rows-1000.csv" text/csv
+        measure "$server" batch-records-c2 "$url" 2 "$data/records-1000.json" application/json
     fi
     echo "  split:     $("$venv/bin/python" "$helper" check --url "$url" --body "$data/split-1000.json" --content-type application/json | cut -c1-300)"
     measure "$server" batch-split "$url" 1 "$data/split-1000.json" application/json
+    measure "$server" batch-split-c2 "$url" 2 "$data/split-1000.json" application/json
     "$venv/bin/python" "$helper" memory "$pid" > "$work/$server-memory.json"
     "$venv/bin/python" "$helper" record --results "$results" --server "$server" --case memory --value "$(cat "$work/$server-memory.json")"
     echo "  memory:    $(cut -c1-300 "$work/$server-memory.json")"
