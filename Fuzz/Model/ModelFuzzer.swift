@@ -121,8 +121,9 @@ struct TreeSpec {
 struct LoadedModelProperties {
     let model: ForestModel
 
-    /// Rows scored per input: not a multiple of the scorer's 16-row lanes or 64-row blocks, so the
-    /// partial group and block are exercised.
+    /// Rows scored per input: not a multiple of the 64-row blocks the batch path is shared in (a
+    /// decoded forest's tree count, rarely a multiple of the walk's 16 tree lanes, exercises the
+    /// partial group of trees).
     static let rowCount = 37
 
     func check() {
