@@ -14,8 +14,9 @@ import ShopperCore
 /// path (`JSONParser` → `MLflowRequest` → `SessionValidator`), which accepts the same requests,
 /// gives the same sessions and names every problem. So this reader decides nothing: it only
 /// skips the tree (a dictionary and a String per value) for requests that have nothing to report.
-/// Each cell's text is what `SessionValidator.appendCellText` writes for the same JSON value, and
-/// the cells go through the same `InputCellsDecoder`, so a session is the same bit for bit.
+/// Each cell's text is what `SessionValidator.appendCellText` writes for the same JSON value (a
+/// number with a fraction: as sent, which the reader reads as the same value), and the cells go
+/// through the same `InputCellsDecoder`, so a session is the same bit for bit.
 package enum DirectRowsReader {
     /// The sessions of `body`, or nil when the full path must read it.
     package static func sessions(_ body: [UInt8], maxRows: Int) -> [Session]? {
@@ -244,8 +245,7 @@ package enum DirectRowsReader {
 
         // MARK: - Values
 
-        /// A number, a plain string or a boolean, its text appended to the arena as
-        /// `SessionValidator.appendCellText` writes the same value; nil for anything else.
+        /// A number, a plain string or a boolean, its text appended to the arena; nil for anything else.
         mutating func value() -> Cell? {
             guard i < n else { return nil }
             let start = Int32(arena.count)
@@ -270,7 +270,7 @@ package enum DirectRowsReader {
         }
 
         /// `JSONParser`'s number grammar and classes: a whole number in `Int`'s range is an
-        /// integer (written in decimal), any other a Double (written as Swift describes it).
+        /// integer (written in decimal, as the full path writes it), any other a Double (as sent).
         mutating func number(start: Int32) -> Cell? {
             let from = i
             let negative = p[i] == UInt8(ascii: "-")
@@ -315,7 +315,10 @@ package enum DirectRowsReader {
                 if let exact = Int(exactly: value) {
                     integer = exact
                 } else {
-                    arena.append(contentsOf: value.description.utf8)
+                    // The number as sent rather than `value.description` (what the full path writes):
+                    // the reader's rule for decimals parses either to `value` and judges the value
+                    // alone, and its whole-number rule refuses both (a fraction or an exponent).
+                    arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
                     return Cell(start: start, end: Int32(arena.count), kind: .number)
                 }
             }
