@@ -11,8 +11,8 @@
 #
 # Environment: RETRAIN_TREES (training.trees of the retrains, default 6000: long enough that one retrain
 # covers both loads of a phase; the CPU it takes per second is the same as a 100-tree retrain's, both
-# cores), PHASES (default "idle retrain-normal retrain"; also nice19, sched-idle, cpu-weight; at most
-# four retrain phases), KEEP_WORK=1 (keep the work directory).
+# cores), PHASES (default "idle retrain-normal retrain"; also retrain-one-thread, nice19, sched-idle,
+# cpu-weight; at most four retrain phases), KEEP_WORK=1 (keep the work directory).
 #
 # Steps: 1. release build; 2. the batches of ci/systemd-stage/make_batches.py (a 6,000-row labelled
 # bootstrap, drifted labelled batches of 400 rows); 3. `shopperd run` on a fresh inbox/outbox/state,
@@ -208,6 +208,7 @@ for phase in $phases; do
             measure idle 1 ;;
         retrain) retrain_phase retrain "${drifting[next]}"; next=$((next + 1)) ;;
         retrain-normal) extra_set=(--set training.background-seconds=0); retrain_phase retrain-normal "${drifting[next]}"; extra_set=(); next=$((next + 1)) ;;
+        retrain-one-thread) extra_set=(--set training.threads=1); retrain_phase retrain-one-thread "${drifting[next]}"; extra_set=(); next=$((next + 1)) ;;
         nice19) retrain_phase nice19 "${drifting[next]}" nice -n 19; next=$((next + 1)) ;;
         sched-idle) retrain_phase sched-idle "${drifting[next]}" chrt --idle 0; next=$((next + 1)) ;;
         cpu-weight) low_weight_group; retrain_phase cpu-weight "${drifting[next]}" in_group; next=$((next + 1)) ;;
@@ -224,6 +225,7 @@ step "6. Table"
             idle) label="idle (no batch)" ;;
             retrain) label="retraining (as shipped: training threads SCHED_IDLE for up to 120 s)" ;;
             retrain-normal) label="retraining at normal priority (training.background-seconds=0)" ;;
+            retrain-one-thread) label="retraining as shipped on one thread (training.threads=1)" ;;
             nice19) label="retraining (daemon under nice -n 19)" ;;
             sched-idle) label="retraining (daemon under chrt --idle 0, SCHED_IDLE)" ;;
             cpu-weight) label="retraining (daemon in a cgroup of CPU weight 1, as CPUWeight=1)" ;;

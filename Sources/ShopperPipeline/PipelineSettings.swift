@@ -1,3 +1,4 @@
+import Foundation
 import ShopperCore
 import ShopperDrift
 import ShopperML
@@ -48,6 +49,11 @@ package struct PipelineSettings: Sendable, Equatable {
     /// How long a retrain (or the first champion's training) runs at the lowest CPU priority
     /// (`SCHED_IDLE`, `BackgroundExecutor`) before going on at normal priority; nil: normal throughout.
     package var trainingBackground: Duration? = .seconds(120)
+    /// Threads a training uses (its concurrent fit tasks); nil: one per core.
+    package var trainingThreads: Int?
+
+    /// `trainingThreads`, or the number of cores.
+    package var trainingWorkers: Int { trainingThreads ?? ProcessInfo.processInfo.activeProcessorCount }
     /// How a challenger is tuned: around the champion's own hyper-parameters (its leaf size
     /// halved, kept and doubled: 3 candidates instead of the full grid's 14, so a retrain stays
     /// around a second as the window grows), or over the full grid.

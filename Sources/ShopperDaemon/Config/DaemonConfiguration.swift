@@ -58,6 +58,7 @@ package enum DaemonConfiguration {
         ("retrain.performance-margin", "realised ROC AUC drop that triggers a retrain (default 0.05; negative disables)"),
         ("training.trees", "trees per forest (default 100)"),
         ("training.seed", "random seed (default 42)"),
+        ("training.threads", "threads a training uses (default: one per core); fewer leaves cores to `shopperd serve` on the same machine"),
         ("training.background-seconds", "a retrain runs at the lowest CPU priority (SCHED_IDLE) this long, then at normal priority; 0: normal throughout (default 120)"),
         ("training.class-weight", "balanced | none"),
         ("training.target-recall", "recall the stored threshold must reach (default 0.8)"),
@@ -162,6 +163,7 @@ package enum DaemonConfiguration {
         p.performanceMargin = margin < 0 ? nil : margin
 
         p.training.treeCount = try config.integer("training.trees", default: p.training.treeCount, range: 1...10_000)
+        p.trainingThreads = try config.integer("training.threads", default: p.trainingWorkers, range: 1...1_024)
         let background = try config.number("training.background-seconds", expected: "a number of seconds, 0 or more", accepts: { $0 >= 0 && $0 <= 86_400 })
             ?? (p.trainingBackground.map { Double($0.components.seconds) } ?? 0)
         p.trainingBackground = background > 0 ? .milliseconds(Int64((background * 1000).rounded())) : nil

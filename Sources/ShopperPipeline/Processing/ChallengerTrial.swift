@@ -64,7 +64,7 @@ struct ChallengerTrial: Sendable {
         configuration.grid = settings.retrainTuning.grid(champion: champion.model.parameters, full: settings.training.grid)
         let model = try await ModelCatalog.train(
             window.map(\.session), features: settings.featureSet, configuration: configuration, storeVersion: storeVersion,
-            background: settings.trainingBackground)
+            workers: settings.trainingWorkers, background: settings.trainingBackground)
 
         let evaluationLabels = evaluationRows.map { $0.revenue ?? false }
         let championScores = try await ModelCatalog.score(evaluationRows, with: champion.model).map(\.probability)

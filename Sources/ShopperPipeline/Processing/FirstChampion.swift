@@ -44,7 +44,7 @@ struct FirstChampion: Sendable {
         do {
             model = try await ModelCatalog.train(
                 rows, features: settings.featureSet, configuration: settings.training, storeVersion: storeVersion,
-                background: settings.trainingBackground)
+                workers: settings.trainingWorkers, background: settings.trainingBackground)
         } catch let error as ForestError where error != .cancelled {
             return .failed(error, before)
         }
