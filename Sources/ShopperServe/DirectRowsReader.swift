@@ -104,6 +104,10 @@ package enum DirectRowsReader {
             guard take(UInt8(ascii: "[")) else { return nil }
             let columns = Column.inputs.count
             var rows = 0
+            // The first record's key order: later records usually repeat it, so each key is first
+            // compared with the one name expected at its place.
+            var keyOrder: [Int] = []
+            keyOrder.reserveCapacity(columns)
             skipSpace()
             if take(UInt8(ascii: "]")) { return nil }  // no rows: the full path says so
             while true {
@@ -113,8 +117,18 @@ package enum DirectRowsReader {
                 let first = cells.count
                 cells.append(contentsOf: repeatElement(Cell(start: -1, end: -1, kind: .integer), count: columns))
                 skipSpace()
+                var place = 0
                 while true {
-                    guard let key = quotedKey(), let column = DirectRowsReader.column(key, p: p) else { return nil }
+                    guard let key = quotedKey() else { return nil }
+                    let column: Int
+                    if place < keyOrder.count, DirectRowsReader.names(key, p: p, column: keyOrder[place]) {
+                        column = keyOrder[place]
+                    } else {
+                        guard let found = DirectRowsReader.column(key, p: p) else { return nil }
+                        column = found
+                        if rows == 1 { keyOrder.append(column) }
+                    }
+                    place += 1
                     guard cells[first + column].start < 0 else { return nil }  // repeated
                     skipSpace()
                     guard take(UInt8(ascii: ":")) else { return nil }
@@ -291,20 +305,34 @@ package enum DirectRowsReader {
                 }
             }
             var whole = true
+            var fractionDigits = 0
+            var fractionIsZero = true
             if i < n && p[i] == UInt8(ascii: ".") {
                 whole = false
                 i += 1
                 let first = i
-                while i < n && p[i] &- UInt8(ascii: "0") <= 9 { i += 1 }
+                while i < n && p[i] &- UInt8(ascii: "0") <= 9 {
+                    if p[i] != UInt8(ascii: "0") { fractionIsZero = false }
+                    i += 1
+                }
                 if i == first { return nil }
+                fractionDigits = i - first
             }
+            var exponent = false
             if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
+                exponent = true
                 whole = false
                 i += 1
                 if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
                 let first = i
                 while i < n && p[i] &- UInt8(ascii: "0") <= 9 { i += 1 }
                 if i == first { return nil }
+            }
+            // A plain decimal of at most 15 digits with a non-zero fraction: a Double reads it
+            // back exactly, so its value is not whole either; no need to parse it here.
+            if !exponent && !fractionIsZero && max(digits, 1) + fractionDigits <= 15 {
+                arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
+                return Cell(start: start, end: Int32(arena.count), kind: .number)
             }
             let integer: Int
             if whole {
@@ -376,6 +404,13 @@ package enum DirectRowsReader {
     }
 
     /// The input a key names exactly (its index in `Column.inputs`), nil for any other key.
+    /// Whether the key is exactly the name of input `column`.
+    static func names(_ key: (Int, Int), p: UnsafePointer<UInt8>, column: Int) -> Bool {
+        let length = key.1 - key.0
+        let name = names[column]
+        return name.count == length && name.withUnsafeBufferPointer { memcmp(p + key.0, $0.baseAddress!, length) == 0 }
+    }
+
     static func column(_ key: (Int, Int), p: UnsafePointer<UInt8>) -> Int? {
         let length = key.1 - key.0
         for (k, name) in names.enumerated() where name.count == length {

@@ -106,7 +106,8 @@ import Testing
             ("ProductRelated_Duration", "64.50"), ("ProductRelated_Duration", "6.45e1"), ("ProductRelated_Duration", "6450E-2"),
             ("BounceRates", "0.0"), ("BounceRates", "0.020000000000000001"), ("BounceRates", "2e-2"), ("ExitRates", "1"),
             ("Administrative", "1.0000000000000001"), ("ProductRelated_Duration", "1e-400"), ("PageValues", "12.3456789012345678901234"),
-            ("PageValues", "0.000001"), ("ExitRates", "0.99999999999999999"),
+            ("PageValues", "0.000001"), ("ExitRates", "0.99999999999999999"), ("PageValues", "123456789.123456"),
+            ("PageValues", "123456789012.5678"), ("PageValues", "999999999999.999"), ("ExitRates", "0.123456789012345"), ("ExitRates", "0.1234567890123456"),
             ("PageValues", "1000"), ("PageValues", "2.505E2"), ("SpecialDay", "0.4"), ("Month", "\"Nov\""), ("VisitorType", "\"New_Visitor\""),
         ]
         for (name, value) in variants {
