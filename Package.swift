@@ -162,7 +162,7 @@ let package = Package(
         ),
         // ShopperServe's pure parts (the request readers), checked against each other; the HTTP
         // server itself is tested through the real binary in EndToEndTests.
-        .testTarget(name: "ShopperServeTests", dependencies: ["ShopperServe", "ShopperCore"], swiftSettings: strict),
+        .testTarget(name: "ShopperServeTests", dependencies: ["ShopperServe", "ShopperCore", "ShopperML"], swiftSettings: strict),
         // Runs the real `shopperd` binary on real directories.
         .testTarget(
             name: "EndToEndTests", dependencies: ["ShopperCore", "ShopperStore", "ShopperML", "ShopperPipeline", "ShopperInbox", "ShopperTestSupport"],

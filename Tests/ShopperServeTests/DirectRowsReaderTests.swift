@@ -1,5 +1,6 @@
 import Foundation
 import ShopperCore
+import ShopperML
 import Testing
 @testable import ShopperServe
 
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func cleanRequestsOfTheBundledDataAreReadDirectlyAndAlike() {
-        var generator = SplitMix(seed: 12)
+        var generator = SplitMix64(seed: 12)  // seeded: a failure replays
         let rows = Self.rows
         var outcomes: [Outcome: Int] = [:]
         for _ in 0..<300 {
@@ -156,18 +157,5 @@ import Testing
         let many = Self.recordsBody(Array(repeating: base, count: Self.maxRows + 1))
         #expect(DirectRowsReader.sessions(Array(many.utf8), maxRows: Self.maxRows) == nil)
         #expect(DirectRowsReader.sessions(Array(many.utf8), maxRows: Self.maxRows + 1)?.count == Self.maxRows + 1)
-    }
-}
-
-/// A seeded generator, so a failure can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
