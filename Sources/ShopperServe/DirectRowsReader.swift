@@ -59,18 +59,23 @@ package enum DirectRowsReader {
     }
 
     struct Reader {
-        let p: UnsafePointer<UInt8>
-        let n: Int
+        /// `JSONParser`'s cursor: its whitespace, literals and numbers are the parser's own.
+        var json: JSONParser.Reader
         let maxRows: Int
-        var i = 0
         /// The cells' texts.
         var arena: [UInt8] = []
         /// The cells, row after row.
         var cells: [Cell] = []
 
+        var p: UnsafePointer<UInt8> { json.p }
+        var n: Int { json.n }
+        var i: Int {
+            get { json.i }
+            set { json.i = newValue }
+        }
+
         init(p: UnsafePointer<UInt8>, n: Int, maxRows: Int) {
-            self.p = p
-            self.n = n
+            json = JSONParser.Reader(p: p, n: n)
             self.maxRows = maxRows
             arena.reserveCapacity(min(n, 1 << 20))
         }
@@ -269,11 +274,11 @@ package enum DirectRowsReader {
                 arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: to - from))
                 return Cell(start: start, end: Int32(arena.count), kind: .string)
             case UInt8(ascii: "t"):
-                guard literal("true") else { return nil }
+                guard (try? json.literal("true")) != nil else { return nil }
                 arena.append(contentsOf: "TRUE".utf8)
                 return Cell(start: start, end: Int32(arena.count), kind: .bool)
             case UInt8(ascii: "f"):
-                guard literal("false") else { return nil }
+                guard (try? json.literal("false")) != nil else { return nil }
                 arena.append(contentsOf: "FALSE".utf8)
                 return Cell(start: start, end: Int32(arena.count), kind: .bool)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -283,75 +288,22 @@ package enum DirectRowsReader {
             }
         }
 
-        /// `JSONParser`'s number grammar and classes: a whole number in `Int`'s range is an
-        /// integer (written in decimal, as the full path writes it), any other a Double (as sent).
+        /// A number as `JSONParser` reads it: a whole value in `Int`'s range (`2`, `2.0`, `1e2`)
+        /// written in decimal, as the full path writes it; any other as sent (the reader's rule
+        /// for decimals parses it to the same value and judges the value alone, and its
+        /// whole-number rule refuses it as it refuses the full path's spelling).
         mutating func number(start: Int32) -> Cell? {
             let from = i
-            let negative = p[i] == UInt8(ascii: "-")
-            if negative { i += 1 }
-            guard i < n, p[i] &- UInt8(ascii: "0") <= 9 else { return nil }
-            var magnitude: UInt64 = 0
-            var digits = 0
-            if p[i] == UInt8(ascii: "0") {
-                i += 1
-                if i < n && p[i] &- UInt8(ascii: "0") <= 9 { return nil }
-            } else {
-                while i < n {
-                    let d = p[i] &- UInt8(ascii: "0")
-                    if d > 9 { break }
-                    magnitude = magnitude &* 10 &+ UInt64(d)
-                    digits += 1
-                    i += 1
-                }
-            }
-            var whole = true
-            var fractionDigits = 0
-            var fractionIsZero = true
-            if i < n && p[i] == UInt8(ascii: ".") {
-                whole = false
-                i += 1
-                let first = i
-                while i < n && p[i] &- UInt8(ascii: "0") <= 9 {
-                    if p[i] != UInt8(ascii: "0") { fractionIsZero = false }
-                    i += 1
-                }
-                if i == first { return nil }
-                fractionDigits = i - first
-            }
-            var exponent = false
-            if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
-                exponent = true
-                whole = false
-                i += 1
-                if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
-                let first = i
-                while i < n && p[i] &- UInt8(ascii: "0") <= 9 { i += 1 }
-                if i == first { return nil }
-            }
-            // A plain decimal of at most 15 digits with a non-zero fraction: a Double reads it
-            // back exactly, so its value is not whole either; no need to parse it here.
-            if !exponent && !fractionIsZero && max(digits, 1) + fractionDigits <= 15 {
+            switch try? json.number() {
+            case .integer(let integer)?:
+                SessionValidator.appendDecimal(integer, to: &arena)
+                return Cell(start: start, end: Int32(arena.count), kind: integer == 0 || integer == 1 ? .zeroOrOne : .integer)
+            case .number?:
                 arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
                 return Cell(start: start, end: Int32(arena.count), kind: .number)
+            default:
+                return nil
             }
-            let integer: Int
-            if whole {
-                guard digits <= 18 else { return nil }  // near Int's limits: the full path decides
-                integer = negative ? -Int(magnitude) : Int(magnitude)
-            } else {
-                guard case .value(let value) = NumberParser.parseDecimal(UnsafeBufferPointer(start: p + from, count: i - from)) else { return nil }
-                if let exact = Int(exactly: value) {
-                    integer = exact
-                } else {
-                    // The number as sent rather than `value.description` (what the full path writes):
-                    // the reader's rule for decimals parses either to `value` and judges the value
-                    // alone, and its whole-number rule refuses both (a fraction or an exponent).
-                    arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
-                    return Cell(start: start, end: Int32(arena.count), kind: .number)
-                }
-            }
-            SessionValidator.appendDecimal(integer, to: &arena)
-            return Cell(start: start, end: Int32(arena.count), kind: integer == 0 || integer == 1 ? .zeroOrOne : .integer)
         }
 
         /// A string of printable ASCII without escapes: the range of its contents.
@@ -380,30 +332,15 @@ package enum DirectRowsReader {
             key.1 - key.0 == text.utf8CodeUnitCount && memcmp(p + key.0, text.utf8Start, text.utf8CodeUnitCount) == 0
         }
 
-        mutating func literal(_ text: StaticString) -> Bool {
-            let count = text.utf8CodeUnitCount
-            guard n - i >= count, memcmp(p + i, text.utf8Start, count) == 0 else { return false }
-            i += count
-            return true
-        }
-
         mutating func take(_ byte: UInt8) -> Bool {
             guard i < n, p[i] == byte else { return false }
             i += 1
             return true
         }
 
-        mutating func skipSpace() {
-            while i < n {
-                switch p[i] {
-                case 0x20, 0x09, 0x0A, 0x0D: i += 1
-                default: return
-                }
-            }
-        }
+        mutating func skipSpace() { json.skipSpace() }
     }
 
-    /// The input a key names exactly (its index in `Column.inputs`), nil for any other key.
     /// Whether the key is exactly the name of input `column`.
     static func names(_ key: (Int, Int), p: UnsafePointer<UInt8>, column: Int) -> Bool {
         let length = key.1 - key.0

@@ -40,12 +40,14 @@ package enum JSONParser {
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer) }
     }
 
-    private struct Reader {
-        let p: UnsafePointer<UInt8>
-        let n: Int
-        var i = 0
+    /// The byte cursor; `package` so that a reader of one known document shape
+    /// (ShopperServe's `DirectRowsReader`) takes its numbers, literals and whitespace from here.
+    package struct Reader {
+        package let p: UnsafePointer<UInt8>
+        package let n: Int
+        package var i = 0
 
-        init(p: UnsafePointer<UInt8>, n: Int) {
+        package init(p: UnsafePointer<UInt8>, n: Int) {
             self.p = p
             self.n = n
         }
@@ -53,7 +55,7 @@ package enum JSONParser {
         func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
 
         @inline(__always)
-        mutating func skipSpace() {
+        package mutating func skipSpace() {
             while i < n {
                 let c = p[i]
                 if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { return }
@@ -82,7 +84,7 @@ package enum JSONParser {
             }
         }
 
-        mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        package mutating func literal(_ word: StaticString) throws(JSONParseError) {
             let length = word.utf8CodeUnitCount
             guard n - i >= length, memcmp(p + i, word.utf8Start, length) == 0 else {
                 throw fail("expected a value, found \(found())")
@@ -242,7 +244,7 @@ package enum JSONParser {
         }
 
         /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-        mutating func number() throws(JSONParseError) -> JSONValue {
+        package mutating func number() throws(JSONParseError) -> JSONValue {
             let start = i
             let negative = p[i] == UInt8(ascii: "-")
             if negative { i += 1 }
