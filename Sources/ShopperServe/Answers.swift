@@ -27,8 +27,6 @@ enum JSONBytesWriter {
     /// trailing `.0` (`0`, `1`); a non-finite one as `null`.
     static func append(_ number: Double, to out: inout [UInt8]) {
         guard number.isFinite else { return append("null", to: &out) }
-        if number == 0 { return out.append(contentsOf: (number.sign == .minus ? "-0" : "0").utf8) }
-        if number == 1 { return out.append(UInt8(ascii: "1")) }
         let text = number.description.utf8
         out.append(contentsOf: text.count > 2 && text.suffix(2).elementsEqual(".0".utf8) ? text.dropLast(2) : text[...])
     }

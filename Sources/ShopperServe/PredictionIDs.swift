@@ -31,16 +31,23 @@ package final class PredictionIDs: Sendable {
         package var endIndex: Int { count }
 
         package subscript(position: Int) -> String {
-            "\(prefix)-\(first + UInt64(position))"
+            var text: [UInt8] = []
+            appendText(position, to: &text)
+            return String(decoding: text, as: UTF8.self)
         }
 
         /// `self[position]` as a JSON string: hex digits, `-` and decimal digits need no escape.
         package func appendJSON(_ position: Int, to out: inout [UInt8]) {
             out.append(UInt8(ascii: "\""))
+            appendText(position, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+
+        /// The one place an id is spelled: `PREFIX-NUMBER`.
+        private func appendText(_ position: Int, to out: inout [UInt8]) {
             out.append(contentsOf: prefix.utf8)
             out.append(UInt8(ascii: "-"))
             SessionValidator.appendDecimal(Int(first + UInt64(position)), to: &out)
-            out.append(UInt8(ascii: "\""))
         }
     }
 }
