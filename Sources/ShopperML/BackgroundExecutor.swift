@@ -16,9 +16,10 @@ import Glibc
 /// over within one tree: a long saturating load delays a retrain by `normalAfter` at most, never
 /// starves it past the daemon's stuck limit.
 ///
-/// Lowering one's own scheduling policy needs no privilege (the hardened unit has none). When
-/// the kernel refuses it anyway (a seccomp filter, another OS), the threads run at normal
-/// priority and `idleThreads` says so.
+/// Lowering one's own scheduling policy needs no privilege (the hardened unit has none; the systemd
+/// stage checks the threads' policy under it). When the kernel refuses it anyway (a seccomp
+/// filter, another OS), the threads run at normal priority: training goes on as before, and
+/// `snapshot.idleThreads` counts only the threads that did lower it.
 package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     /// Jobs waiting for a thread, and whether the executor is shut down; `condition` guards both.
     private let condition = NSCondition()
@@ -26,7 +27,9 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     private var head = 0
     private var closed = false
     private let deadline: ContinuousClock.Instant
-    private let counts = Counts()
+    private let ran = Atomic<Int>(0)
+    private let handedOver = Atomic<Int>(0)
+    private let idleThreads = Atomic<Int>(0)
 
     /// What ran where, for tests and reports.
     package struct Snapshot: Sendable, Equatable {
@@ -36,12 +39,6 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         package var handedOver: Int
         /// Threads that run at `SCHED_IDLE` (the others could not lower their priority).
         package var idleThreads: Int
-    }
-
-    private final class Counts: Sendable {
-        let ran = Atomic<Int>(0)
-        let handedOver = Atomic<Int>(0)
-        let idleThreads = Atomic<Int>(0)
     }
 
     /// Linux's `SCHED_IDLE` (sched.h; not exported to Swift without `_GNU_SOURCE`).
@@ -56,8 +53,8 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     package var snapshot: Snapshot {
-        Snapshot(ranInBackground: counts.ran.load(ordering: .relaxed), handedOver: counts.handedOver.load(ordering: .relaxed),
-                 idleThreads: counts.idleThreads.load(ordering: .relaxed))
+        Snapshot(ranInBackground: ran.load(ordering: .relaxed), handedOver: handedOver.load(ordering: .relaxed),
+                 idleThreads: idleThreads.load(ordering: .relaxed))
     }
 
     package func enqueue(_ job: consuming ExecutorJob) {
@@ -65,7 +62,7 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         condition.lock()
         if closed || ContinuousClock.now >= deadline {
             condition.unlock()
-            counts.handedOver.add(1, ordering: .relaxed)
+            handedOver.add(1, ordering: .relaxed)
             globalConcurrentExecutor.enqueue(job)
             return
         }
@@ -95,10 +92,10 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         Thread.current.name = "shopperd-train"  // what `ps -L` and `top -H` show (set from the thread itself)
         var parameters = sched_param()
         parameters.sched_priority = 0
-        if sched_setscheduler(0, Self.schedIdle, &parameters) == 0 { counts.idleThreads.add(1, ordering: .relaxed) }
+        if sched_setscheduler(0, Self.schedIdle, &parameters) == 0 { idleThreads.add(1, ordering: .relaxed) }
         let executor = asUnownedTaskExecutor()
         while let job = next() {
-            counts.ran.add(1, ordering: .relaxed)
+            ran.add(1, ordering: .relaxed)
             job.runSynchronously(on: executor)
         }
     }

@@ -164,9 +164,10 @@ package enum DaemonConfiguration {
 
         p.training.treeCount = try config.integer("training.trees", default: p.training.treeCount, range: 1...10_000)
         p.trainingThreads = try config.integer("training.threads", default: p.trainingWorkers, range: 1...1_024)
-        let background = try config.number("training.background-seconds", expected: "a number of seconds, 0 or more", accepts: { $0 >= 0 && $0 <= 86_400 })
-            ?? (p.trainingBackground.map { Double($0.components.seconds) } ?? 0)
-        p.trainingBackground = background > 0 ? .milliseconds(Int64((background * 1000).rounded())) : nil
+        if let seconds = try config.number("training.background-seconds", expected: "a number of seconds, 0 or more",
+                                           accepts: { $0 >= 0 && $0 <= 86_400 }) {
+            p.trainingBackground = seconds > 0 ? .milliseconds(Int64((seconds * 1000).rounded())) : nil
+        }
         p.training.seed = UInt64(try config.integer("training.seed", default: Int(p.training.seed), range: 0...Int.max))
         p.training.classWeight = try config.choice("training.class-weight", default: p.training.classWeight)
         p.training.targetRecall = try config.number("training.target-recall", default: p.training.targetRecall, open: 0...1)
