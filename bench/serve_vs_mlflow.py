@@ -308,26 +308,17 @@ def report(args):
         rows.append((f"{label}: failed (non-2xx or error)",
                      f"{sv(s, 'failed')} of {sv(s, 'ok') + sv(s, 'failed')}" if s else "—",
                      f"{sv(m, 'failed')} of {sv(m, 'ok') + sv(m, 'failed')}" if m else "—", "", "", ""))
-    m_split = get("mlflow", "batch-split")
-    m_rows = m_split["rps"] * BATCH_ROWS if m_split else None
-    for label, case in (("1,000 rows, 1 connection: rows/s, `dataframe_split` (both)", "batch-split"),
-                        ("1,000 rows, 1 connection: rows/s (shopperd `text/csv`; MLflow `dataframe_split`)", "batch-csv"),
-                        ("1,000 rows, 1 connection: rows/s (shopperd `dataframe_records`; MLflow `dataframe_split`)",
-                         "batch-records")):
-        s = get("shopperd", case)
-        s_rows = s["rps"] * BATCH_ROWS if s else None
-        rows.append((label, fmt_number(s_rows), fmt_number(m_rows), ratio(s_rows, m_rows), "higher",
-                     load_of(case, "batch-split")))
-    m_split2 = get("mlflow", "batch-split-c2")
-    m_rows2 = m_split2["rps"] * BATCH_ROWS if m_split2 else None
-    for label, case in (("1,000 rows, 2 connections: rows/s, `dataframe_split` (both)", "batch-split-c2"),
-                        ("1,000 rows, 2 connections: rows/s (shopperd `text/csv`; MLflow `dataframe_split`)", "batch-csv-c2"),
-                        ("1,000 rows, 2 connections: rows/s (shopperd `dataframe_records`; MLflow `dataframe_split`)",
-                         "batch-records-c2")):
-        s = get("shopperd", case)
-        s_rows = s["rps"] * BATCH_ROWS if s else None
-        rows.append((label, fmt_number(s_rows), fmt_number(m_rows2), ratio(s_rows, m_rows2), "higher",
-                     load_of(case, "batch-split-c2")))
+    m_split = get("mlflow", "batch-split")  # also the mean time per request below
+    for connections, suffix in (("1 connection", ""), ("2 connections", "-c2")):
+        m = get("mlflow", "batch-split" + suffix)
+        m_rows = m["rps"] * BATCH_ROWS if m else None
+        for form, case in (("rows/s, `dataframe_split` (both)", "batch-split"),
+                           ("rows/s (shopperd `text/csv`; MLflow `dataframe_split`)", "batch-csv"),
+                           ("rows/s (shopperd `dataframe_records`; MLflow `dataframe_split`)", "batch-records")):
+            s = get("shopperd", case + suffix)
+            s_rows = s["rps"] * BATCH_ROWS if s else None
+            rows.append((f"1,000 rows, {connections}: {form}", fmt_number(s_rows), fmt_number(m_rows), ratio(s_rows, m_rows),
+                         "higher", load_of(case + suffix, "batch-split" + suffix)))
     rows.append(("1,000 rows: mean time per request (split / csv / records; split)",
                  " / ".join(fmt_ms(get("shopperd", c)["mean_s"]) if get("shopperd", c) else "—"
                             for c in ("batch-split", "batch-csv", "batch-records")),
