@@ -288,22 +288,83 @@ package enum DirectRowsReader {
             }
         }
 
-        /// A number as `JSONParser` reads it: a whole value in `Int`'s range (`2`, `2.0`, `1e2`)
-        /// written in decimal, as the full path writes it; any other as sent (the reader's rule
-        /// for decimals parses it to the same value and judges the value alone, and its
-        /// whole-number rule refuses it as it refuses the full path's spelling).
+        /// `JSONParser`'s number grammar and classes: a whole number in `Int`'s range is an
+        /// integer (written in decimal, as the full path writes it), any other a Double (as sent).
+        ///
+        /// Its own scan rather than `JSONParser.Reader.number()` (whose cursor this reader uses for
+        /// whitespace and literals): that one parses every decimal to a Double, which the cell rules
+        /// then parse again, while a short plain decimal here needs no parse at all. Measured,
+        /// alternated on the same build otherwise: 1,000-row requests at two connections took
+        /// 3.93–3.99 ms (`dataframe_split`) and 4.43–4.68 ms (`dataframe_records`) of server CPU
+        /// through `JSONParser`'s number, 3.47–3.53 and 3.99–4.11 ms with this scan. The
+        /// differential tests (`DirectRowsReaderTests`) hold the two to the same sessions.
         mutating func number(start: Int32) -> Cell? {
             let from = i
-            switch try? json.number() {
-            case .integer(let integer)?:
-                SessionValidator.appendDecimal(integer, to: &arena)
-                return Cell(start: start, end: Int32(arena.count), kind: integer == 0 || integer == 1 ? .zeroOrOne : .integer)
-            case .number?:
+            let negative = p[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            guard i < n, p[i] &- UInt8(ascii: "0") <= 9 else { return nil }
+            var magnitude: UInt64 = 0
+            var digits = 0
+            if p[i] == UInt8(ascii: "0") {
+                i += 1
+                if i < n && p[i] &- UInt8(ascii: "0") <= 9 { return nil }
+            } else {
+                while i < n {
+                    let d = p[i] &- UInt8(ascii: "0")
+                    if d > 9 { break }
+                    magnitude = magnitude &* 10 &+ UInt64(d)
+                    digits += 1
+                    i += 1
+                }
+            }
+            var whole = true
+            var fractionDigits = 0
+            var fractionIsZero = true
+            if i < n && p[i] == UInt8(ascii: ".") {
+                whole = false
+                i += 1
+                let first = i
+                while i < n && p[i] &- UInt8(ascii: "0") <= 9 {
+                    if p[i] != UInt8(ascii: "0") { fractionIsZero = false }
+                    i += 1
+                }
+                if i == first { return nil }
+                fractionDigits = i - first
+            }
+            var exponent = false
+            if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
+                exponent = true
+                whole = false
+                i += 1
+                if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
+                let first = i
+                while i < n && p[i] &- UInt8(ascii: "0") <= 9 { i += 1 }
+                if i == first { return nil }
+            }
+            // A plain decimal of at most 15 digits with a non-zero fraction: a Double reads it
+            // back exactly, so its value is not whole either; no need to parse it here.
+            if !exponent && !fractionIsZero && max(digits, 1) + fractionDigits <= 15 {
                 arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
                 return Cell(start: start, end: Int32(arena.count), kind: .number)
-            default:
-                return nil
             }
+            let integer: Int
+            if whole {
+                guard digits <= 18 else { return nil }  // near Int's limits: the full path decides
+                integer = negative ? -Int(magnitude) : Int(magnitude)
+            } else {
+                guard case .value(let value) = NumberParser.parseDecimal(UnsafeBufferPointer(start: p + from, count: i - from)) else { return nil }
+                if let exact = Int(exactly: value) {
+                    integer = exact
+                } else {
+                    // The number as sent rather than `value.description` (what the full path writes):
+                    // the reader's rule for decimals parses either to `value` and judges the value
+                    // alone, and its whole-number rule refuses both (a fraction or an exponent).
+                    arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
+                    return Cell(start: start, end: Int32(arena.count), kind: .number)
+                }
+            }
+            SessionValidator.appendDecimal(integer, to: &arena)
+            return Cell(start: start, end: Int32(arena.count), kind: integer == 0 || integer == 1 ? .zeroOrOne : .integer)
         }
 
         /// A string of printable ASCII without escapes: the range of its contents.

@@ -244,7 +244,7 @@ package enum JSONParser {
         }
 
         /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-        package mutating func number() throws(JSONParseError) -> JSONValue {
+        mutating func number() throws(JSONParseError) -> JSONValue {
             let start = i
             let negative = p[i] == UInt8(ascii: "-")
             if negative { i += 1 }
