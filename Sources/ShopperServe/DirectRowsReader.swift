@@ -14,9 +14,11 @@ import ShopperCore
 /// path (`JSONParser` → `MLflowRequest` → `SessionValidator`), which accepts the same requests,
 /// gives the same sessions and names every problem. So this reader decides nothing: it only
 /// skips the tree (a dictionary and a String per value) for requests that have nothing to report.
-/// Each cell's text is what `SessionValidator.appendCellText` writes for the same JSON value (a
-/// number with a fraction: as sent, which the reader reads as the same value), and the cells go
-/// through the same `InputCellsDecoder`, so a session is the same bit for bit.
+/// Each cell's text is the value as sent, read in place in the body (a string's contents, `true`,
+/// `false`, a number), or, where the cell rules would read the sent text otherwise than the full
+/// path's cell (a whole number sent as `1.0`, `1e2` or `-0`), the text `SessionValidator.appendCellText`
+/// writes for it; the cells go through the same `InputCellsDecoder` rules, so a session is the same
+/// bit for bit.
 package enum DirectRowsReader {
     /// The sessions of `body`, or nil when the full path must read it.
     package static func sessions(_ body: [UInt8], maxRows: Int) -> [Session]? {
@@ -32,14 +34,22 @@ package enum DirectRowsReader {
         case integer, zeroOrOne, number, string, bool
     }
 
-    /// One cell: its text in the arena and the type of the JSON value it came from.
+    /// One cell: where its text lies and the type of the JSON value it came from.
     struct Cell {
-        var start: Int32
-        var end: Int32
+        var span: InputCellsDecoder.Span
         var kind: Kind
     }
 
     static let names: [[UInt8]] = Column.inputs.map { Array($0.name.utf8) }
+    /// The input names one after another, and where each lies: no array per name to reach.
+    static let nameBytes: [UInt8] = names.flatMap { $0 }
+    static let nameBounds: [InputCellsDecoder.Span] = {
+        var at: Int32 = 0
+        return names.map { name in
+            defer { at += Int32(name.count) }
+            return InputCellsDecoder.Span(start: at, end: at + Int32(name.count))
+        }
+    }()
     static let kinds: [ColumnKind] = Column.inputs.map(\.kind)
 
     /// Whether a value of JSON type `kind` may stand in a column of `column` kind (the type rule
@@ -59,13 +69,19 @@ package enum DirectRowsReader {
     }
 
     struct Reader {
-        /// `JSONParser`'s cursor: its whitespace, literals and numbers are the parser's own.
+        /// `JSONParser`'s cursor: its whitespace and literals are the parser's own.
         var json: JSONParser.Reader
         let maxRows: Int
-        /// The cells' texts.
-        var arena: [UInt8] = []
-        /// The cells, row after row.
-        var cells: [Cell] = []
+        /// Where the cells' texts lie, row after row: in the body, or in `rewritten`.
+        var spans: [InputCellsDecoder.Span] = []
+        /// The JSON types of the cells of `dataframe_split` rows, as `spans` (checked once the
+        /// column order is known).
+        var kinds: [Kind] = []
+        /// Empty until a cell's text must differ from the one sent; then the body followed by
+        /// such texts, so that every span has one base.
+        var rewritten: [UInt8] = []
+        let nameBytes = DirectRowsReader.nameBytes
+        let nameBounds = DirectRowsReader.nameBounds
 
         var p: UnsafePointer<UInt8> { json.p }
         var n: Int { json.n }
@@ -77,7 +93,7 @@ package enum DirectRowsReader {
         init(p: UnsafePointer<UInt8>, n: Int, maxRows: Int) {
             json = JSONParser.Reader(p: p, n: n)
             self.maxRows = maxRows
-            arena.reserveCapacity(min(n, 1 << 20))
+            spans.reserveCapacity(min(n / 4, 1 << 20))
         }
 
         mutating func document() -> [Session]? {
@@ -119,33 +135,32 @@ package enum DirectRowsReader {
                 rows += 1
                 guard rows <= maxRows else { return nil }
                 guard take(UInt8(ascii: "{")) else { return nil }
-                let first = cells.count
-                cells.append(contentsOf: repeatElement(Cell(start: -1, end: -1, kind: .integer), count: columns))
+                let first = spans.count
+                spans.append(contentsOf: repeatElement(InputCellsDecoder.Span(start: -1, end: -1), count: columns))
                 skipSpace()
                 var place = 0
                 while true {
-                    guard let key = quotedKey() else { return nil }
                     let column: Int
-                    if place < keyOrder.count, DirectRowsReader.names(key, p: p, column: keyOrder[place]) {
+                    if place < keyOrder.count, takeKey(keyOrder[place]) {
                         column = keyOrder[place]
                     } else {
-                        guard let found = DirectRowsReader.column(key, p: p) else { return nil }
+                        guard let key = quotedKey(), let found = DirectRowsReader.column(key, p: p) else { return nil }
                         column = found
                         if rows == 1 { keyOrder.append(column) }
                     }
                     place += 1
-                    guard cells[first + column].start < 0 else { return nil }  // repeated
+                    guard spans[first + column].start < 0 else { return nil }  // repeated
                     skipSpace()
                     guard take(UInt8(ascii: ":")) else { return nil }
                     skipSpace()
                     guard let cell = value(), DirectRowsReader.accepts(DirectRowsReader.kinds[column], cell.kind) else { return nil }
-                    cells[first + column] = cell
+                    spans[first + column] = cell.span
                     skipSpace()
                     if take(UInt8(ascii: ",")) { skipSpace(); continue }
                     guard take(UInt8(ascii: "}")) else { return nil }
                     break
                 }
-                guard !cells[first...].contains(where: { $0.start < 0 }) else { return nil }  // missing
+                guard !spans[first...].contains(where: { $0.start < 0 }) else { return nil }  // missing
                 skipSpace()
                 if take(UInt8(ascii: ",")) { skipSpace(); continue }
                 guard take(UInt8(ascii: "]")) else { return nil }
@@ -182,12 +197,12 @@ package enum DirectRowsReader {
             guard let order, let rows, rows > 0 else { return nil }
             let columns = Column.inputs.count
             // Row-major positional cells: every row has 17 and they must be of the right types.
-            guard cells.count == rows * columns else { return nil }
+            guard spans.count == rows * columns else { return nil }
             // `order[j]`: the input of the j-th listed column; `position[input]`: its place in a row.
             var position = [Int](repeating: -1, count: columns)
             for (j, input) in order.enumerated() { position[input] = j }
             for r in 0..<rows {
-                for j in 0..<columns where !DirectRowsReader.accepts(DirectRowsReader.kinds[order[j]], cells[r * columns + j].kind) { return nil }
+                for j in 0..<columns where !DirectRowsReader.accepts(DirectRowsReader.kinds[order[j]], kinds[r * columns + j]) { return nil }
             }
             return decode(rows: rows, order: position)
         }
@@ -226,7 +241,8 @@ package enum DirectRowsReader {
                     guard let cell = value() else { return nil }
                     count += 1
                     guard count <= columns else { return nil }
-                    cells.append(cell)
+                    spans.append(cell.span)
+                    kinds.append(cell.kind)
                     skipSpace()
                     if take(UInt8(ascii: ",")) { skipSpace(); continue }
                     guard take(UInt8(ascii: "]")) else { return nil }
@@ -244,48 +260,53 @@ package enum DirectRowsReader {
         /// Rows of `cells` (17 each; input `k`'s cell at `position[k]` in its row) through the
         /// reader's cell rules. Nil at the first row they refuse.
         func decode(rows: Int, order position: [Int]) -> [Session]? {
-            let columns = Column.inputs.count
             var decoder = InputCellsDecoder(fileName: SessionValidator.fileName)
-            var sessions: [Session] = []
-            sessions.reserveCapacity(rows)
-            return arena.withUnsafeBufferPointer { arena -> [Session]? in
-                for r in 0..<rows {
-                    let base = r * columns
-                    let session = decoder.decode(line: r) { input, out in
-                        let cell = cells[base + position[input]]
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: arena[Int(cell.start)..<Int(cell.end)]))
-                    }
-                    guard let session else { return nil }
-                    sessions.append(session)
+            return spans.withUnsafeBufferPointer { spans in
+                guard !rewritten.isEmpty else {
+                    return decoder.decode(rows: rows, text: UnsafeBufferPointer(start: p, count: n), spans: spans, position: position)
                 }
-                return sessions
+                return rewritten.withUnsafeBufferPointer { decoder.decode(rows: rows, text: $0, spans: spans, position: position) }
             }
         }
 
         // MARK: - Values
 
-        /// A number, a plain string or a boolean, its text appended to the arena; nil for anything else.
+        /// A number, a plain string or a boolean, and where its cell text lies (the value as sent:
+        /// a string's contents, `true`, `false`, the number; the cell rules read `true` and `false`
+        /// as the full path's `TRUE` and `FALSE`); nil for anything else.
         mutating func value() -> Cell? {
             guard i < n else { return nil }
-            let start = Int32(arena.count)
+            let from = i
             switch p[i] {
             case UInt8(ascii: "\""):
                 guard let (from, to) = plainString() else { return nil }
-                arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: to - from))
-                return Cell(start: start, end: Int32(arena.count), kind: .string)
+                return Cell(span: Self.span(from, to), kind: .string)
             case UInt8(ascii: "t"):
                 guard (try? json.literal("true")) != nil else { return nil }
-                arena.append(contentsOf: "TRUE".utf8)
-                return Cell(start: start, end: Int32(arena.count), kind: .bool)
+                return Cell(span: Self.span(from, i), kind: .bool)
             case UInt8(ascii: "f"):
                 guard (try? json.literal("false")) != nil else { return nil }
-                arena.append(contentsOf: "FALSE".utf8)
-                return Cell(start: start, end: Int32(arena.count), kind: .bool)
+                return Cell(span: Self.span(from, i), kind: .bool)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return number(start: start)
+                return number()
             default:
                 return nil
             }
+        }
+
+        static func span(_ from: Int, _ to: Int) -> InputCellsDecoder.Span {
+            InputCellsDecoder.Span(start: Int32(truncatingIfNeeded: from), end: Int32(truncatingIfNeeded: to))
+        }
+
+        /// `number` in decimal, as the full path writes a whole number, after the body.
+        mutating func rewrite(_ number: Int) -> InputCellsDecoder.Span {
+            if rewritten.isEmpty {
+                rewritten.reserveCapacity(n + 1024)
+                rewritten.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+            }
+            let from = rewritten.count
+            SessionValidator.appendDecimal(number, to: &rewritten)
+            return Self.span(from, rewritten.count)
         }
 
         /// `JSONParser`'s number grammar and classes: a whole number in `Int`'s range is an
@@ -298,7 +319,7 @@ package enum DirectRowsReader {
         /// 3.93–3.99 ms (`dataframe_split`) and 4.43–4.68 ms (`dataframe_records`) of server CPU
         /// through `JSONParser`'s number, 3.47–3.53 and 3.99–4.11 ms with this scan. The
         /// differential tests (`DirectRowsReaderTests`) hold the two to the same sessions.
-        mutating func number(start: Int32) -> Cell? {
+        mutating func number() -> Cell? {
             let from = i
             let negative = p[i] == UInt8(ascii: "-")
             if negative { i += 1 }
@@ -344,27 +365,23 @@ package enum DirectRowsReader {
             // A plain decimal of at most 15 digits with a non-zero fraction: a Double reads it
             // back exactly, so its value is not whole either; no need to parse it here.
             if !exponent && !fractionIsZero && max(digits, 1) + fractionDigits <= 15 {
-                arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
-                return Cell(start: start, end: Int32(arena.count), kind: .number)
+                return Cell(span: Self.span(from, i), kind: .number)
             }
-            let integer: Int
             if whole {
                 guard digits <= 18 else { return nil }  // near Int's limits: the full path decides
-                integer = negative ? -Int(magnitude) : Int(magnitude)
-            } else {
-                guard case .value(let value) = NumberParser.parseDecimal(UnsafeBufferPointer(start: p + from, count: i - from)) else { return nil }
-                if let exact = Int(exactly: value) {
-                    integer = exact
-                } else {
-                    // The number as sent rather than `value.description` (what the full path writes):
-                    // the reader's rule for decimals parses either to `value` and judges the value
-                    // alone, and its whole-number rule refuses both (a fraction or an exponent).
-                    arena.append(contentsOf: UnsafeBufferPointer(start: p + from, count: i - from))
-                    return Cell(start: start, end: Int32(arena.count), kind: .number)
-                }
+                let kind: Kind = magnitude == 0 || (!negative && magnitude == 1) ? .zeroOrOne : .integer
+                // As sent (JSON has no leading zeros), but for `-0`, which the full path writes `0`.
+                if negative && magnitude == 0 { return Cell(span: rewrite(0), kind: kind) }
+                return Cell(span: Self.span(from, i), kind: kind)
             }
-            SessionValidator.appendDecimal(integer, to: &arena)
-            return Cell(start: start, end: Int32(arena.count), kind: integer == 0 || integer == 1 ? .zeroOrOne : .integer)
+            guard case .value(let value) = NumberParser.parseDecimal(UnsafeBufferPointer(start: p + from, count: i - from)) else { return nil }
+            guard let integer = Int(exactly: value) else {
+                // The number as sent rather than `value.description` (what the full path writes):
+                // the reader's rule for decimals parses either to `value` and judges the value
+                // alone, and its whole-number rule refuses both (a fraction or an exponent).
+                return Cell(span: Self.span(from, i), kind: .number)
+            }
+            return Cell(span: rewrite(integer), kind: integer == 0 || integer == 1 ? .zeroOrOne : .integer)
         }
 
         /// A string of printable ASCII without escapes: the range of its contents.
@@ -381,6 +398,18 @@ package enum DirectRowsReader {
                 i += 1
             }
             return nil
+        }
+
+        /// Whether the key here is exactly input `column`'s name (then taken): a comparison with
+        /// the name, which is plain ASCII, instead of a scan of the key.
+        mutating func takeKey(_ column: Int) -> Bool {
+            let bounds = nameBounds[column]
+            let length = Int(bounds.end - bounds.start)
+            guard i + length + 1 < n, p[i] == UInt8(ascii: "\""), p[i + length + 1] == UInt8(ascii: "\"") else { return false }
+            let same = nameBytes.withUnsafeBufferPointer { memcmp(p + i + 1, $0.baseAddress! + Int(bounds.start), length) == 0 }
+            guard same else { return false }
+            i += length + 2
+            return true
         }
 
         /// A key: a plain string, as its range.
@@ -400,13 +429,6 @@ package enum DirectRowsReader {
         }
 
         mutating func skipSpace() { json.skipSpace() }
-    }
-
-    /// Whether the key is exactly the name of input `column`.
-    static func names(_ key: (Int, Int), p: UnsafePointer<UInt8>, column: Int) -> Bool {
-        let length = key.1 - key.0
-        let name = names[column]
-        return name.count == length && name.withUnsafeBufferPointer { memcmp(p + key.0, $0.baseAddress!, length) == 0 }
     }
 
     static func column(_ key: (Int, Int), p: UnsafePointer<UInt8>) -> Int? {

@@ -143,13 +143,17 @@ package enum SessionValidator {
     /// `String(number)`'s digits, without making the String.
     static func appendDecimal(_ number: Int, to out: inout [UInt8]) {
         if number < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = number.magnitude
-        let start = out.count
+        let magnitude = number.magnitude
+        // The largest power of ten not above the number, then its digits from the first: no
+        // reversal of a slice of `out` (which costs a retain and a release of its buffer).
+        var unit: UInt = 1
+        while magnitude / unit >= 10 { unit *= 10 }
+        var rest = magnitude
         repeat {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        out[start...].reverse()
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / unit))
+            rest %= unit
+            unit /= 10
+        } while unit > 0
     }
 
     struct CellTypeError: Error {

@@ -110,10 +110,14 @@ import Testing
             ("PageValues", "0.000001"), ("ExitRates", "0.99999999999999999"), ("PageValues", "123456789.123456"),
             ("PageValues", "123456789012.5678"), ("PageValues", "999999999999.999"), ("ExitRates", "0.123456789012345"), ("ExitRates", "0.1234567890123456"),
             ("PageValues", "1000"), ("PageValues", "2.505E2"), ("SpecialDay", "0.4"), ("Month", "\"Nov\""), ("VisitorType", "\"New_Visitor\""),
+            ("Weekend", "true"), ("Weekend", "false"), ("Weekend", "-0"), ("Weekend", "-0.0"), ("PageValues", "-0"), ("PageValues", "-0.0"),
+            ("Administrative", "-0e3"), ("Region", "9"), ("Region", "9.0"), ("ProductRelated", "705"),
         ]
         for (name, value) in variants {
             let record = base.map { $0.0 == name ? ($0.0, value) : $0 }
             #expect(Self.compare(Self.recordsBody([record])) == .direct, "\(name): \(value)")
+            // Among clean records, before and after it: texts read in place and rewritten ones side by side.
+            #expect(Self.compare(Self.recordsBody([base, record, base, record])) == .direct, "\(name): \(value), four records")
         }
     }
 

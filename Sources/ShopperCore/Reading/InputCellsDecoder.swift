@@ -58,4 +58,47 @@ package struct InputCellsDecoder {
         self.issues = issues
         return session
     }
+
+    /// Where one cell's text lies in a buffer: bytes `start..<end`.
+    package struct Span: Sendable, Equatable {
+        package var start: Int32
+        package var end: Int32
+
+        package init(start: Int32, end: Int32) {
+            self.start = start
+            self.end = end
+        }
+    }
+
+    /// Decodes `rows` records whose cells already lie in `text`, without a copy: input `k` of
+    /// record `r` (in `Column.inputs` order) at `spans[r * 17 + position[k]]`. For a caller whose
+    /// own framing admits only printable ASCII without quotes (a JSON reader's plain strings,
+    /// numbers and literals): no quote handling and no UTF-8 check are done here. The records get
+    /// lines 0, 1, …; nil at the first that breaks a rule (`issues` then says which).
+    package mutating func decode(
+        rows: Int, text: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<Span>, position: [Int]
+    ) -> [Session]? {
+        let columns = Column.inputs.count
+        guard let base = text.baseAddress, position.count == columns, spans.count >= rows * columns else { return nil }
+        var decoder = RowDecoder(base: base, fileName: fileName, positions: Self.positions, headerNames: Self.names)
+        var fields = [RecordScanner.Field](repeating: RecordScanner.Field(start: 0, end: 0, flags: 0), count: columns)
+        var sessions: [Session] = []
+        sessions.reserveCapacity(rows)
+        let found = fields.withUnsafeMutableBufferPointer { fields -> Bool in
+            for r in 0..<rows {
+                let row = r * columns
+                for k in 0..<columns {
+                    let span = spans[row + position[k]]
+                    fields[k] = RecordScanner.Field(start: Int(span.start), end: Int(span.end), flags: 0)
+                }
+                guard let session = decoder.decode(
+                    UnsafeBufferPointer(fields), fieldCount: columns, line: r, recordStart: 0, recordEnd: 0)
+                else { return false }
+                sessions.append(session)
+            }
+            return true
+        }
+        issues = decoder.issues
+        return found ? sessions : nil
+    }
 }
