@@ -2,7 +2,8 @@
 # Scoring latency of `shopperd serve` while the daemon (`shopperd run`, same state directory) retrains:
 # issue 12's goals (one row: p99 <= 5 ms at 32 connections, p50 <= 0.3 ms at 1) measured idle, then
 # during a retrain at normal priority, then during a retrain as shipped (the training on SCHED_IDLE
-# threads, `training.background-seconds`), or with the whole daemon at a lower priority. See docs/serving.md.
+# threads that pause while the server is busy, `training.background-seconds`, `training.yield-above`),
+# or with the whole daemon at a lower priority. See docs/serving.md.
 #
 #   bash bench/serve_during_retrain.sh [--quick] [OUT.md]
 #
@@ -11,19 +12,21 @@
 #
 # Environment: RETRAIN_TREES (training.trees of the retrains, default 6000: long enough that one retrain
 # covers both loads of a phase; the CPU it takes per second is the same as a 100-tree retrain's, both
-# cores), PHASES (default "idle retrain-normal retrain"; also retrain-one-thread, nice19, sched-idle,
-# cpu-weight; at most four retrain phases), KEEP_WORK=1 (keep the work directory).
+# cores), PHASES (default "idle retrain-normal retrain-no-yield retrain"; also retrain-one-thread,
+# nice19, sched-idle, cpu-weight; at most four retrain phases), KEEP_WORK=1 (keep the work directory).
 #
 # Steps: 1. release build; 2. the batches of ci/systemd-stage/make_batches.py (a 6,000-row labelled
 # bootstrap, drifted labelled batches of 400 rows); 3. `shopperd run` on a fresh inbox/outbox/state,
 # bootstrap.csv dropped: the first champion; 4. `shopperd serve` on the same state; 5. per phase:
 # idle: hey one row at -c 32 and -c 1; retrain-normal (training.background-seconds=0: the retrain at
-# the daemon's normal priority, as before), retrain (as shipped), nice19 (daemon restarted under
+# the daemon's normal priority, as before), retrain-no-yield (training.yield-above=0: SCHED_IDLE
+# threads that never pause), retrain (as shipped), nice19 (daemon restarted under
 # `nice -n 19`), sched-idle (daemon restarted under `chrt --idle 0`, SCHED_IDLE): a drifted labelled
 # batch dropped (cpu-weight: the daemon in a cgroup of CPU weight 1, as systemd's CPUWeight=1; needs
 # root), the loads started once the daemon has claimed it and is training, and the phase counts
 # only if the batch's report was not yet written when the second load ended (the retrain covered both);
-# its retrain time comes from the report (timings_ms.retrain); version 1 is promoted back after each
+# its retrain time comes from the report (timings_ms.retrain, of which timings_ms.paused waiting for
+# the server); version 1 is promoted back after each
 # retrain, so every phase is served by the same model. 6. The table. Every process is stopped on
 # any exit.
 set -euo pipefail
@@ -36,7 +39,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 out=${out:-$root/bench/results/serve-during-retrain-$(date +%Y-%m-%d-%H%M).md}
 trees=${RETRAIN_TREES:-6000}
-phases=${PHASES:-idle retrain-normal retrain}
+phases=${PHASES:-idle retrain-normal retrain-no-yield retrain}
 command -v hey >/dev/null || { echo "serve_during_retrain.sh: hey is needed (apt-get install -y hey)" >&2; exit 69; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/serve-during-retrain.XXXXXX")
@@ -165,13 +168,14 @@ retrain_phase() {  # PHASE BATCH PRIORITY...
     has_report "$batch" && covered=no
     wait_for 900 has_report "$batch" || { tail -n 20 "$work/daemon.log" >&2; exit 1; }
     local report=$outbox/${batch%.csv}.report.json
-    local decision retrain_s
+    local decision retrain_s paused_s
     decision=$(jq -r .decision "$report")
     retrain_s=$(jq -r '.timings_ms.retrain / 1000 | . * 10 | round / 10' "$report")
-    echo "[$phase] $batch: $decision, retrain ${retrain_s} s, loads $(awk -v a="$began" -v b="$ended" 'BEGIN { printf "%.1f", b - a }') s, retrain still running when they ended: $covered"
+    paused_s=$(jq -r '(.timings_ms.paused // 0) / 1000 | . * 10 | round / 10' "$report")
+    echo "[$phase] $batch: $decision, retrain ${retrain_s} s (paused for the server ${paused_s} s), loads $(awk -v a="$began" -v b="$ended" 'BEGIN { printf "%.1f", b - a }') s, retrain still running when they ended: $covered"
     [[ "$decision" == retrain-* ]] || { echo "serve_during_retrain.sh: $batch did not retrain ($decision)" >&2; exit 1; }
     [ "$covered" = yes ] || { echo "serve_during_retrain.sh: the retrain of $batch ended before the loads did: raise RETRAIN_TREES" >&2; exit 1; }
-    notes+=("$phase: $batch ($decision), retrain ${retrain_s} s with training.trees=$trees, both loads inside it")
+    notes+=("$phase: $batch ($decision), retrain ${retrain_s} s with training.trees=$trees (of which paused for the server: ${paused_s} s), both loads inside it")
     # The next phase is served by the same model as this one: the bootstrap champion, version 1
     # (a promoted retrain of $trees trees would make every request dearer).
     if [ "$("$shopperd" models show champion --state "$state" --format json | jq -r .version)" != 1 ]; then
@@ -208,6 +212,7 @@ for phase in $phases; do
             measure idle 1 ;;
         retrain) retrain_phase retrain "${drifting[next]}"; next=$((next + 1)) ;;
         retrain-normal) extra_set=(--set training.background-seconds=0); retrain_phase retrain-normal "${drifting[next]}"; extra_set=(); next=$((next + 1)) ;;
+        retrain-no-yield) extra_set=(--set training.yield-above=0); retrain_phase retrain-no-yield "${drifting[next]}"; extra_set=(); next=$((next + 1)) ;;
         retrain-one-thread) extra_set=(--set training.threads=1); retrain_phase retrain-one-thread "${drifting[next]}"; extra_set=(); next=$((next + 1)) ;;
         nice19) retrain_phase nice19 "${drifting[next]}" nice -n 19; next=$((next + 1)) ;;
         sched-idle) retrain_phase sched-idle "${drifting[next]}" chrt --idle 0; next=$((next + 1)) ;;
@@ -223,7 +228,8 @@ step "6. Table"
     while IFS=$'\t' read -r phase connections rps p50 p99 failed total load; do
         case $phase in
             idle) label="idle (no batch)" ;;
-            retrain) label="retraining (as shipped: training threads SCHED_IDLE for up to 120 s)" ;;
+            retrain) label="retraining (as shipped: SCHED_IDLE training threads that pause while the server answers ≥ 100 requests/s, for up to 120 s)" ;;
+            retrain-no-yield) label="retraining on SCHED_IDLE threads that never pause (training.yield-above=0)" ;;
             retrain-normal) label="retraining at normal priority (training.background-seconds=0)" ;;
             retrain-one-thread) label="retraining as shipped on one thread (training.threads=1)" ;;
             nice19) label="retraining (daemon under nice -n 19)" ;;

@@ -16,6 +16,14 @@ import Glibc
 /// over within one tree: a long saturating load delays a retrain by `normalAfter` at most, never
 /// starves it past the daemon's stuck limit.
 ///
+/// `SCHED_IDLE` leaves a scoring server the cores, not their caches and memory bandwidth, nor a
+/// virtual machine's host the knowledge that the vCPU is idle (measured: p99 at 32 connections
+/// 4.7–6.7 ms during a retrain at `SCHED_IDLE`, 4.1–5.6 ms idle). So a `yield` condition can
+/// also pause the threads: before each job, while it holds (the daemon's: `shopperd serve` on the
+/// same state answered at least `training.yield-above` requests a second over the last 50 ms),
+/// the threads sleep `pollInterval` and ask again; only until `normalAfter`, after which they run
+/// their jobs regardless — the same bound as the priority's.
+///
 /// Lowering one's own scheduling policy needs no privilege (the hardened unit has none; the systemd
 /// stage checks the threads' policy under it). When the kernel refuses it anyway (a seccomp
 /// filter, another OS), the threads run at normal priority: training goes on as before, and
@@ -30,6 +38,14 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     private let ran = Atomic<Int>(0)
     private let handedOver = Atomic<Int>(0)
     private let idleThreads = Atomic<Int>(0)
+    private let yield: (@Sendable () -> Bool)?
+    private let pollInterval: Duration
+    /// When the current pause began (nil: not paused), and the pauses' total; under `condition`'s lock.
+    private var pausedSince: ContinuousClock.Instant?
+    private var paused: Duration = .zero
+    private var pauses = 0
+    /// Set when the training is cancelled: a pause ends, so the jobs run and see the cancellation.
+    private let pausingEnded = Atomic<Bool>(false)
 
     /// What ran where, for tests and reports.
     package struct Snapshot: Sendable, Equatable {
@@ -39,22 +55,35 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         package var handedOver: Int
         /// Threads that run at `SCHED_IDLE` (the others could not lower their priority).
         package var idleThreads: Int
+        /// Times the threads paused for `yield`, and how long, in all (wall time while at least
+        /// one thread waited).
+        package var pauses: Int = 0
+        package var paused: Duration = .zero
     }
 
     /// Linux's `SCHED_IDLE` (sched.h; not exported to Swift without `_GNU_SOURCE`).
     static let schedIdle: Int32 = 5
 
-    /// Starts `threads` threads; after `normalAfter`, new jobs run at normal priority.
-    package init(threads: Int, normalAfter: Duration) {
+    /// Starts `threads` threads; after `normalAfter`, new jobs run at normal priority and `yield`
+    /// pauses no more.
+    package init(threads: Int, normalAfter: Duration, yield: (@Sendable () -> Bool)? = nil,
+                 pollInterval: Duration = .milliseconds(20)) {
         deadline = ContinuousClock.now + normalAfter
+        self.yield = yield
+        self.pollInterval = pollInterval
         for _ in 0..<max(1, threads) {
             Thread { [self] in run() }.start()
         }
     }
 
     package var snapshot: Snapshot {
-        Snapshot(ranInBackground: ran.load(ordering: .relaxed), handedOver: handedOver.load(ordering: .relaxed),
-                 idleThreads: idleThreads.load(ordering: .relaxed))
+        condition.lock()
+        let pauses = pauses
+        var paused = paused
+        if let pausedSince { paused += ContinuousClock.now - pausedSince }
+        condition.unlock()
+        return Snapshot(ranInBackground: ran.load(ordering: .relaxed), handedOver: handedOver.load(ordering: .relaxed),
+                        idleThreads: idleThreads.load(ordering: .relaxed), pauses: pauses, paused: paused)
     }
 
     package func enqueue(_ job: consuming ExecutorJob) {
@@ -79,13 +108,19 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Runs `operation` with this executor preferred (by it and every child task), then shuts it down.
+    /// Runs `operation` with this executor preferred (by it and every child task), then shuts it
+    /// down; the value, and what ran where.
     package static func run<T>(
-        threads: Int, normalAfter: Duration, _ operation: () async throws -> T
-    ) async throws -> T {
-        let executor = BackgroundExecutor(threads: threads, normalAfter: normalAfter)
+        threads: Int, normalAfter: Duration, yield: (@Sendable () -> Bool)? = nil, _ operation: () async throws -> T
+    ) async throws -> (value: T, snapshot: Snapshot) {
+        let executor = BackgroundExecutor(threads: threads, normalAfter: normalAfter, yield: yield)
         defer { executor.shutdown() }
-        return try await withTaskExecutorPreference(executor) { try await operation() }
+        let value = try await withTaskCancellationHandler {
+            try await withTaskExecutorPreference(executor) { try await operation() }
+        } onCancel: {
+            executor.endPausing()
+        }
+        return (value, executor.snapshot)
     }
 
     private func run() {
@@ -95,9 +130,34 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         if sched_setscheduler(0, Self.schedIdle, &parameters) == 0 { idleThreads.add(1, ordering: .relaxed) }
         let executor = asUnownedTaskExecutor()
         while let job = next() {
+            if let yield { pauseWhile(yield) }
             ran.add(1, ordering: .relaxed)
             job.runSynchronously(on: executor)
         }
+    }
+
+    /// No more pauses (the training was cancelled, and its jobs must run to see it).
+    package func endPausing() {
+        pausingEnded.store(true, ordering: .relaxed)
+    }
+
+    /// Sleeps `pollInterval` at a time while `yield` holds, until the deadline.
+    private func pauseWhile(_ yield: @Sendable () -> Bool) {
+        while !pausingEnded.load(ordering: .relaxed), ContinuousClock.now < deadline, yield() {
+            condition.lock()
+            if pausedSince == nil {
+                pausedSince = .now
+                pauses += 1
+            }
+            condition.unlock()
+            Thread.sleep(forTimeInterval: Double(pollInterval.components.attoseconds) * 1e-18 + Double(pollInterval.components.seconds))
+        }
+        condition.lock()
+        if let since = pausedSince {
+            paused += ContinuousClock.now - since
+            pausedSince = nil
+        }
+        condition.unlock()
     }
 
     private func next() -> UnownedJob? {

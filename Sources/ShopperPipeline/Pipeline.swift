@@ -56,7 +56,7 @@ package actor Pipeline {
         } catch {
             throw PipelineError.wrap(error)
         }
-        processor = BatchProcessor(store: store, spool: spool, settings: settings)
+        processor = BatchProcessor(store: store, spool: spool, settings: settings, stateDirectory: state)
         self.outbox = OutboxWriter(directory: outbox, store: store)
         // A process killed mid-write leaves its hidden temporary behind; nothing else would ever
         // remove it (the claim area's are removed by `Spool.pending`). Only an unfinished entry can

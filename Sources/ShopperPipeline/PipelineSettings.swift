@@ -49,6 +49,10 @@ package struct PipelineSettings: Sendable, Equatable {
     /// How long a retrain (or the first champion's training) runs at the lowest CPU priority
     /// (`SCHED_IDLE`, `BackgroundExecutor`) before going on at normal priority; nil: normal throughout.
     package var trainingBackground: Duration? = .seconds(120)
+    /// While `shopperd serve` on the same state directory answers at least this many requests a
+    /// second, a training running in the background (`trainingBackground`) pauses between jobs,
+    /// until the load drops or `trainingBackground` has passed; nil: never pause.
+    package var trainingYieldAbove: Double? = 100
     /// Threads a training uses (its concurrent fit tasks); nil: one per core.
     package var trainingThreads: Int?
 

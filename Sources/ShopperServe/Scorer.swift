@@ -27,11 +27,14 @@ package final class Scorer: Sendable {
     private let ids = PredictionIDs()
     private let metrics: ServeMetrics?
     package let ledger: LiveLedger?
+    /// The count of scoring requests the daemon's trainings watch, to yield to live scoring.
+    private let activity: ServingActivity?
 
-    package init(watch: ChampionWatch, metrics: ServeMetrics? = nil, ledger: LiveLedger? = nil) {
+    package init(watch: ChampionWatch, metrics: ServeMetrics? = nil, ledger: LiveLedger? = nil, activity: ServingActivity? = nil) {
         self.watch = watch
         self.metrics = metrics
         self.ledger = ledger
+        self.activity = activity
     }
 
     /// From this many rows on, a request's rows are shared among the processors.
@@ -41,6 +44,7 @@ package final class Scorer: Sendable {
         guard let serving = watch.model else {
             throw .request("no champion model yet: the store has none (train one, or let the daemon bootstrap)", status: 503)
         }
+        activity?.add()
         let ids = ids.next(sessions.count)
         guard let rollout = watch.rollout, rollout.championVersion == serving.version, let ledger, !sessions.isEmpty else {
             let champion = try await probabilities(sessions, with: serving)

@@ -26,7 +26,17 @@ package enum ScoringServer {
         let ledger = LiveLedger(open: writer) { metrics.shadowPredictions(version: $0, count: $1) }
         let flusher = ledger.startFlushing(every: .milliseconds(250))
         defer { flusher.stop() }
-        let routes = ServeRoutes(scorer: Scorer(watch: watch, metrics: metrics, ledger: ledger), settings: settings, token: token, metrics: metrics)
+        // The count the daemon's trainings watch to yield to live scoring (`training.yield-above`).
+        let activity: ServingActivity?
+        do {
+            activity = try ServingActivity.forServing(in: URL(fileURLWithPath: store.path).deletingLastPathComponent())
+        } catch {
+            activity = nil
+            FileHandle.standardError.write(Data(
+                "shopperd serve: \(error); scoring goes on, but the daemon's trainings cannot see it and will not pause for it\n".utf8))
+        }
+        let scorer = Scorer(watch: watch, metrics: metrics, ledger: ledger, activity: activity)
+        let routes = ServeRoutes(scorer: scorer, settings: settings, token: token, metrics: metrics)
         var logger = Logger(label: "shopperd-serve")
         logger.logLevel = .warning
         let listener = HTTPListener(

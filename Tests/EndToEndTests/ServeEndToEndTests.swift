@@ -1,4 +1,5 @@
 import Foundation
+import ShopperStore
 import ShopperCore
 import Synchronization
 import Testing
@@ -34,6 +35,10 @@ import Glibc
     @Test func everyMLflowFormScoresTheSameRows() async throws {
         try await ServeFixture.with { fixture in
             let sessions = try ServeFixture.sessions(7)
+            // The count the daemon's trainings watch (`training.yield-above`): one per scoring request.
+            let activity = try #require(ServingActivity.forReading(in: URL(fileURLWithPath: fixture.workspace.state)),
+                                        "shopperd serve made no serving-activity count in the state directory")
+            let before = activity.answered
             var answers: [String: [[String: Any]]] = [:]
             for (form, payload) in ServeFixture.mlflowForms(sessions) {
                 let answer = try fixture.http.post("/invocations", json: payload)
@@ -43,6 +48,7 @@ import Glibc
             let csv = try fixture.http.post("/invocations", contentType: "text/csv", body: Data(ServeFixture.csv(sessions).utf8))
             #expect(csv.status == 200, "\(csv.text)")
             answers["text/csv"] = ServeFixture.predictions(csv)
+            #expect(activity.answered == before + UInt64(answers.count), "\(activity.answered - before) counted for \(answers.count) requests")
 
             let reference = answers["dataframe_split"]!.map { $0["probability"] as? Double }
             var ids = Set<String>()

@@ -2,7 +2,7 @@ import Foundation
 import ShopperDaemon
 import Testing
 
-/// `training.threads` and `training.background-seconds`: how the daemon's trainings share the CPU.
+/// `training.threads`, `training.background-seconds` and `training.yield-above`: how the daemon's trainings share the CPU.
 @Suite struct TrainingSettingsTests {
     static func settings(_ values: [String: String]) throws(ConfigurationError) -> DaemonSettings {
         try DaemonConfiguration.load(commandLine: DaemonConfiguration.commandLine(values), configFile: nil, environment: [:])
@@ -12,6 +12,12 @@ import Testing
         let pipeline = try Self.settings([:]).pipeline
         #expect(pipeline.trainingWorkers == ProcessInfo.processInfo.activeProcessorCount)
         #expect(pipeline.trainingBackground == .seconds(120))
+        #expect(pipeline.trainingYieldAbove == 100)
+    }
+
+    @Test func theServingRateTrainingsYieldToIsSettableAndZeroMeansNever() throws {
+        #expect(try Self.settings(["training.yield-above": "2500"]).pipeline.trainingYieldAbove == 2500)
+        #expect(try Self.settings(["training.yield-above": "0"]).pipeline.trainingYieldAbove == nil)
     }
 
     @Test func threadsAndTheBackgroundLimitAreSettable() throws {
@@ -23,7 +29,7 @@ import Testing
 
     @Test func impossibleValuesAreRefusedNamingTheKey() {
         for (key, value) in [("training.threads", "0"), ("training.threads", "two"), ("training.background-seconds", "-1"),
-                             ("training.background-seconds", "soon")] {
+                             ("training.background-seconds", "soon"), ("training.yield-above", "-1"), ("training.yield-above", "busy")] {
             #expect(throws: ConfigurationError.self, "\(key)=\(value)") { try Self.settings([key: value]) }
             do {
                 _ = try Self.settings([key: value])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ShopperML
 #if canImport(Glibc)
@@ -66,5 +67,68 @@ import Glibc
         #expect(background.outOfBagProbabilities.elementsEqual(plain.outOfBagProbabilities) { $0 == $1 || ($0.isNaN && $1.isNaN) })
         #expect(executor.snapshot.ranInBackground >= parameters.treeCount)
         #expect(executor.snapshot.handedOver == 0)
+    }
+
+    /// A condition the test flips: `yield` holds while it is set.
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(true)
+        func set(_ on: Bool) { value.store(on, ordering: .relaxed) }
+        var isOn: Bool { value.load(ordering: .relaxed) }
+    }
+
+    /// A job of the executor's that records it ran.
+    static func ranJob(on executor: BackgroundExecutor) -> Task<ContinuousClock.Instant, Never> {
+        Task(executorPreference: executor) { ContinuousClock.now }
+    }
+
+    @Test func whileYieldHoldsNoJobRunsAndThePauseIsCounted() async {
+        let flag = Flag()
+        let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600), yield: { flag.isOn }, pollInterval: .milliseconds(5))
+        defer { executor.shutdown() }
+        let job = Self.ranJob(on: executor)
+        try? await Task.sleep(for: .milliseconds(300))
+        #expect(executor.snapshot.ranInBackground == 0, "a job ran while yield held")
+        #expect(executor.snapshot.pauses >= 1)
+        let released = ContinuousClock.now
+        flag.set(false)
+        let ranAt = await job.value
+        #expect(ranAt >= released)
+        let snapshot = executor.snapshot
+        #expect(snapshot.ranInBackground == 1)
+        #expect(snapshot.paused >= .milliseconds(300), "\(snapshot.paused)")
+        #expect(snapshot.handedOver == 0)
+    }
+
+    @Test func yieldPausesNoLongerThanTheDeadline() async {
+        let executor = BackgroundExecutor(threads: 1, normalAfter: .milliseconds(400), yield: { true }, pollInterval: .milliseconds(5))
+        defer { executor.shutdown() }
+        let started = ContinuousClock.now
+        let ranAt = await Self.ranJob(on: executor).value
+        #expect(ranAt - started >= .milliseconds(350), "the job ran before the deadline although yield held")
+        #expect(executor.snapshot.ranInBackground == 1)
+        #expect(executor.snapshot.pauses == 1)
+    }
+
+    @Test func aCancelledTrainingStopsPausingSoItsJobsSeeTheCancellation() async throws {
+        let started = ContinuousClock.now
+        let task = Task {
+            try await BackgroundExecutor.run(threads: 2, normalAfter: .seconds(600), yield: { true }) {
+                try await Task.sleep(for: .milliseconds(1))  // a job after the pause began
+                try Task.checkCancellation()
+                return 1
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        // Not the 600 s the pause could last.
+        #expect(ContinuousClock.now - started < .seconds(120))
+    }
+
+    @Test func withoutYieldNothingPauses() async throws {
+        let (value, snapshot) = try await BackgroundExecutor.run(threads: 2, normalAfter: .seconds(600)) { await Self.policies(8).count }
+        #expect(value == 8)
+        #expect(snapshot.pauses == 0 && snapshot.paused == .zero)
+        #expect(snapshot.ranInBackground >= 9)
     }
 }

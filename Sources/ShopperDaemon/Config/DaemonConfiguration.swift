@@ -60,6 +60,7 @@ package enum DaemonConfiguration {
         ("training.seed", "random seed (default 42)"),
         ("training.threads", "threads a training uses (default: one per core); fewer leaves cores to `shopperd serve` on the same machine"),
         ("training.background-seconds", "a retrain runs at the lowest CPU priority (SCHED_IDLE) this long, then at normal priority; 0: normal throughout (default 120)"),
+        ("training.yield-above", "while shopperd serve on the same state answers this many requests a second or more, a retrain in the background pauses (for training.background-seconds at most); 0: never (default 100)"),
         ("training.class-weight", "balanced | none"),
         ("training.target-recall", "recall the stored threshold must reach (default 0.8)"),
         ("training.grid", "standard | quick (one candidate: depth 12, leaf 5, sqrt features)"),
@@ -167,6 +168,10 @@ package enum DaemonConfiguration {
         if let seconds = try config.number("training.background-seconds", expected: "a number of seconds, 0 or more",
                                            accepts: { $0 >= 0 && $0 <= 86_400 }) {
             p.trainingBackground = seconds > 0 ? .milliseconds(Int64((seconds * 1000).rounded())) : nil
+        }
+        if let rate = try config.number("training.yield-above", expected: "a number of requests a second, 0 or more (0: never yield)",
+                                        accepts: { $0 >= 0 && $0 <= 1e9 }) {
+            p.trainingYieldAbove = rate > 0 ? rate : nil
         }
         p.training.seed = UInt64(try config.integer("training.seed", default: Int(p.training.seed), range: 0...Int.max))
         p.training.classWeight = try config.choice("training.class-weight", default: p.training.classWeight)

@@ -47,10 +47,38 @@ package final class ModelCatalog: Sendable {
             return try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
                                                    workers: workers).model
         }
-        return try await BackgroundExecutor.run(threads: workers, normalAfter: background) {
+        return try await trainInBackground(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
+                                           workers: workers, normalAfter: background, yield: nil).model
+    }
+
+    /// A training of the daemon's (a challenger, the first champion), run as `settings` say: on
+    /// `BackgroundExecutor` for `trainingBackground`, yielding to live scoring while `yield` holds
+    /// (nil: never); at normal priority throughout when `trainingBackground` is nil.
+    static func train(
+        _ sessions: [Session], settings: PipelineSettings, configuration: TrainingConfiguration, storeVersion: Int,
+        yield: (@Sendable () -> Bool)?
+    ) async throws -> (model: ForestModel, paused: Duration) {
+        guard let background = settings.trainingBackground else {
+            let model = try await train(sessions, features: settings.featureSet, configuration: configuration, storeVersion: storeVersion,
+                                        workers: settings.trainingWorkers)
+            return (model, .zero)
+        }
+        return try await trainInBackground(sessions, features: settings.featureSet, configuration: configuration, storeVersion: storeVersion,
+                                           workers: settings.trainingWorkers, normalAfter: background, yield: yield)
+    }
+
+    /// `train` on `BackgroundExecutor`'s lowest-priority threads for `normalAfter` (the daemon's
+    /// trainings), pausing between jobs while `yield` holds (live scoring is busy; see
+    /// `ServingLoad`): the model, and how long the training paused.
+    package static func trainInBackground(
+        _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
+        workers: Int, normalAfter: Duration, yield: (@Sendable () -> Bool)?
+    ) async throws -> (model: ForestModel, paused: Duration) {
+        let (model, snapshot) = try await BackgroundExecutor.run(threads: workers, normalAfter: normalAfter, yield: yield) {
             try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
                                             workers: workers).model
         }
+        return (model, snapshot.paused)
     }
 
     /// `train`, with the holdout's rows and the procedure's scores on them (`Trainer.HoldoutScores`).

@@ -75,8 +75,9 @@ extension BatchProcessor {
         let labelled = try storedLabelledRows(through: baseVersion) + own
         let clock = ContinuousClock()
         let trainStart = clock.now
-        let result = try await FirstChampion.attempt(labelled: labelled, settings: settings, storeVersion: storeVersion)
+        let result = try await FirstChampion.attempt(labelled: labelled, settings: settings, storeVersion: storeVersion, yield: trainingYield)
         timings.retrain = (clock.now - trainStart).milliseconds
+        if case .trained(let trial, _) = result, trial.paused > .zero { timings.paused = trial.paused.milliseconds }
         switch result {
         case .waiting(let verdict), .failed(_, let verdict):
             return PreparedBatch(

@@ -49,7 +49,8 @@ extension BatchProcessor {
             case .train:
                 guard let plan else { throw PipelineError.model("internal: the retrain rule asked to train before the held-out split") }
                 do {
-                    let judged = try await ChallengerTrial.run(champion: champion, plan: plan, settings: settings, storeVersion: baseVersion + 1)
+                    let judged = try await ChallengerTrial.run(
+                        champion: champion, plan: plan, settings: settings, storeVersion: baseVersion + 1, yield: trainingYield)
                     trial = judged
                     facts.training = .judged(promoted: judged.promoted, verdict: judged.verdict)
                 } catch let error as ForestError where error != .cancelled {

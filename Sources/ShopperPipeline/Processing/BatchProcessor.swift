@@ -22,12 +22,24 @@ package actor BatchProcessor {
     package private(set) var settings: PipelineSettings
     /// The serving model and its reference, until the champion changes (`currentChampion`, `commit`).
     var championCache: Champion?
+    /// Live scoring on the same state directory (`shopperd serve`), which trainings yield to.
+    nonisolated let servingLoad: ServingLoad?
 
-    package init(store: ShopperStore, spool: Spool, settings: PipelineSettings) {
+    /// `stateDirectory`: where `shopperd serve` keeps its `ServingActivity` count (nil: trainings
+    /// never yield).
+    package init(store: ShopperStore, spool: Spool, settings: PipelineSettings, stateDirectory: String? = nil) {
         self.store = store
         self.catalog = ModelCatalog(store: store)
         self.spool = spool
         self.settings = settings
+        servingLoad = stateDirectory.map { ServingLoad(directory: URL(fileURLWithPath: $0)) }
+    }
+
+    /// What a training asks between jobs: whether live scoring answers at least
+    /// `training.yield-above` requests a second (nil: never yield).
+    var trainingYield: (@Sendable () -> Bool)? {
+        guard let servingLoad, let threshold = settings.trainingYieldAbove else { return nil }
+        return { servingLoad.isBusy(threshold: threshold) }
     }
 
     /// Applies new settings (a config reload); the next batch uses them.
@@ -129,6 +141,7 @@ package actor BatchProcessor {
         let retrain = try await decideRetrain(drift: drift, realised: realised, champion: champion, batch: batch, baseVersion: baseVersion,
                                               rollout: running)
         if retrain.triggered { lap.timings.retrain = lap.next() }
+        if let paused = retrain.trial?.paused, paused > .zero { lap.timings.paused = paused.milliseconds }
         var servingPredictions = championPredictions
         var decision = retrain.outcome.decision
         var reason = retrain.outcome.reason

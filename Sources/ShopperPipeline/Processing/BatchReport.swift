@@ -150,6 +150,9 @@ package struct BatchReport: Sendable, Codable, Equatable {
         package var validate: Double = 0
         package var drift: Double = 0
         package var retrain: Double = 0
+        /// Of `retrain`: how long the training paused for live scoring (`training.yield-above`);
+        /// absent when it did not.
+        package var paused: Double?
         package var score: Double = 0
         package var commit: Double = 0
         package var total: Double = 0

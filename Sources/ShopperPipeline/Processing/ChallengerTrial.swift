@@ -32,6 +32,8 @@ struct ChallengerTrial: Sendable {
     let verdict: String
     /// The evidence rule's verdict on the challenger (nil for a first champion: see `FirstChampion`).
     var evidence: EvidenceVerdict? = nil
+    /// How long the training paused for live scoring (`training.yield-above`).
+    var paused: Duration = .zero
 
     /// How the new labelled rows are split, and whether the held-out part can judge.
     struct Plan: Sendable {
@@ -57,14 +59,16 @@ struct ChallengerTrial: Sendable {
 
     /// Trains the challenger on the champion's window plus `plan.fresh` and judges both on
     /// `plan.evaluationRows` (which `plan.verdict` found able to judge).
-    static func run(champion: Champion, plan: Plan, settings: PipelineSettings, storeVersion: Int) async throws -> ChallengerTrial {
+    /// `yield`: pause the training while it holds (live scoring is busy; `ServingLoad`).
+    static func run(
+        champion: Champion, plan: Plan, settings: PipelineSettings, storeVersion: Int, yield: (@Sendable () -> Bool)? = nil
+    ) async throws -> ChallengerTrial {
         let evaluationRows = plan.evaluationRows
         let window = Array((champion.training + plan.fresh).suffix(settings.trainingWindowRows))
         var configuration = settings.training
         configuration.grid = settings.retrainTuning.grid(champion: champion.model.parameters, full: settings.training.grid)
-        let model = try await ModelCatalog.train(
-            window.map(\.session), features: settings.featureSet, configuration: configuration, storeVersion: storeVersion,
-            workers: settings.trainingWorkers, background: settings.trainingBackground)
+        let (model, paused) = try await ModelCatalog.train(
+            window.map(\.session), settings: settings, configuration: configuration, storeVersion: storeVersion, yield: yield)
 
         let evaluationLabels = evaluationRows.map { $0.revenue ?? false }
         let championScores = try await ModelCatalog.score(evaluationRows, with: champion.model).map(\.probability)
@@ -103,7 +107,7 @@ struct ChallengerTrial: Sendable {
             evaluation: .init(metric: metric, rows: evaluationRows.count, positives: positives, champion: paired?.champion ?? metric.value(of: championReport),
                               challenger: paired?.challenger ?? metric.value(of: challengerReport), tolerance: settings.promotion.margin,
                               promoted: promoted, trainingRows: window.count, pairedTest: paired),
-            promoted: promoted, verdict: verdict, evidence: evidence)
+            promoted: promoted, verdict: verdict, evidence: evidence, paused: paused)
     }
 
     private static func format(_ value: Double) -> String {

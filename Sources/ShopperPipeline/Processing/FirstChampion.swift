@@ -34,17 +34,20 @@ struct FirstChampion: Sendable {
     }
 
     /// Trains on `labelled` (oldest first; only rows with a label) when the rule allows it.
-    static func attempt(labelled: [VersionedSession], settings: PipelineSettings, storeVersion: Int) async throws -> Result {
+    /// `yield`: pause the training while it holds (live scoring is busy; `ServingLoad`).
+    static func attempt(
+        labelled: [VersionedSession], settings: PipelineSettings, storeVersion: Int, yield: (@Sendable () -> Bool)? = nil
+    ) async throws -> Result {
         let window = Array(labelled.suffix(settings.trainingWindowRows))
         let rows = window.map(\.session)
         let buyers = rows.lazy.filter { $0.revenue == true }.count
         let before = settings.evidence.canTrain(rows: rows.count, buyers: buyers, minRows: settings.minBootstrapRows)
         guard before.sufficient else { return .waiting(before) }
         let model: ForestModel
+        let paused: Duration
         do {
-            model = try await ModelCatalog.train(
-                rows, features: settings.featureSet, configuration: settings.training, storeVersion: storeVersion,
-                workers: settings.trainingWorkers, background: settings.trainingBackground)
+            (model, paused) = try await ModelCatalog.train(
+                rows, settings: settings, configuration: settings.training, storeVersion: storeVersion, yield: yield)
         } catch let error as ForestError where error != .cancelled {
             return .failed(error, before)
         }
@@ -55,7 +58,7 @@ struct FirstChampion: Sendable {
         guard verdict.sufficient else { return .waiting(verdict) }
         let trial = ChallengerTrial(
             model: model, trainingFromVersion: window.first?.version, trainingRows: rows.count, evaluation: nil,
-            promoted: true, verdict: "first champion")
+            promoted: true, verdict: "first champion", paused: paused)
         return .trained(trial, verdict)
     }
 }

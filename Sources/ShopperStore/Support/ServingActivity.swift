@@ -1,0 +1,122 @@
+import Foundation
+import ShopperIO
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A count of the scoring requests `shopperd serve` has answered, kept in the state directory
+/// (`serving-activity`: eight bytes, mapped shared by every process that opens it) so that the
+/// daemon, a process of its own on the same state, can see live scoring and let its training wait
+/// (`ServingLoad`). A server adds one per answered request (a relaxed atomic add on the mapped
+/// page; nothing is written to disk but the page's periodic writeback); the daemon only reads.
+/// Several servers on one state directory add to the same count.
+package final class ServingActivity: @unchecked Sendable {
+    /// The file's name in the state directory.
+    package static let fileName = "serving-activity"
+
+    private let counter: UnsafeMutablePointer<Atomic<UInt64>>
+    private static let size = MemoryLayout<UInt64>.size
+
+    private init(counter: UnsafeMutablePointer<Atomic<UInt64>>) {
+        self.counter = counter
+    }
+
+    /// The count for a server: the file is created (mode 0600) when missing; its count goes on from
+    /// where earlier servers left it.
+    package static func forServing(in directory: URL) throws(StoreError) -> ServingActivity {
+        let path = directory.appendingPathComponent(fileName).path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: ErrnoText.message(errno)) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .cannotOpen(path: path, reason: ErrnoText.message(errno)) }
+        if status.st_size < size, ftruncate(fd, off_t(size)) != 0 {
+            throw .cannotOpen(path: path, reason: ErrnoText.message(errno))
+        }
+        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
+            throw .cannotOpen(path: path, reason: ErrnoText.message(errno))
+        }
+        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1))
+    }
+
+    /// The count for a reader, or nil while no server has created it (or it cannot be read).
+    package static func forReading(in directory: URL) -> ServingActivity? {
+        let fd = open(directory.appendingPathComponent(fileName).path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, status.st_size >= size,
+              let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED
+        else { return nil }
+        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1))
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(counter), Self.size)
+    }
+
+    /// One more request answered (only on a count opened `forServing`).
+    package func add(_ count: UInt64 = 1) {
+        counter.pointee.wrappingAdd(count, ordering: .relaxed)
+    }
+
+    /// Requests answered so far, by every server on this state directory.
+    package var answered: UInt64 {
+        counter.pointee.load(ordering: .relaxed)
+    }
+}
+
+/// Whether live scoring is busy now: the rate of `ServingActivity`'s count, measured over windows
+/// of at least `window`. The daemon's training asks it between jobs (`BackgroundExecutor`'s
+/// `yield`) and waits while it says so. Cheap to ask often: the count is read at most once per
+/// window, and the file looked for at most once a second while no server has made it.
+package final class ServingLoad: Sendable {
+    private let directory: URL
+    private let window: Duration
+    private let state: Mutex<State>
+
+    private struct State {
+        var activity: ServingActivity?
+        var lookedFor: ContinuousClock.Instant?
+        var lastCount: UInt64 = 0
+        var lastTime: ContinuousClock.Instant?
+        /// Requests a second over the last full window.
+        var rate: Double = 0
+    }
+
+    package init(directory: URL, window: Duration = .milliseconds(50)) {
+        self.directory = directory
+        self.window = window
+        state = Mutex(State())
+    }
+
+    /// Requests a second answered over the last full window (0 while no server has made the count).
+    package func rate() -> Double {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let activity = state.activity else {
+                if let looked = state.lookedFor, now - looked < .seconds(1) { return 0 }
+                state.lookedFor = now
+                guard let found = ServingActivity.forReading(in: directory) else { return 0 }
+                state.activity = found
+                state.lastCount = found.answered
+                state.lastTime = now
+                return 0
+            }
+            guard let last = state.lastTime, now - last >= window else { return state.rate }
+            let elapsed = now - last
+            let count = activity.answered
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            state.rate = Double(count &- state.lastCount) / seconds
+            state.lastCount = count
+            state.lastTime = now
+            return state.rate
+        }
+    }
+
+    /// True while the last full window saw at least `threshold` requests a second.
+    package func isBusy(threshold: Double) -> Bool {
+        rate() >= threshold
+    }
+}

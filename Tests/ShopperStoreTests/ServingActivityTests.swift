@@ -1,0 +1,81 @@
+import Foundation
+import ShopperStore
+import Testing
+
+/// `ServingActivity`, the count of scoring requests `shopperd serve` keeps in the state directory,
+/// and `ServingLoad`, the daemon's reading of it. Two mappings of one file in one process stand
+/// for the two processes here; `ServeEndToEndTests` has the real server keep the count.
+@Suite struct ServingActivityTests {
+    static func directory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("serving-activity-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func aServerCountsAndAReaderSeesItThroughTheFile() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(ServingActivity.forReading(in: directory) == nil, "no server yet: nothing to read")
+        let server = try ServingActivity.forServing(in: directory)
+        let path = directory.appendingPathComponent(ServingActivity.fileName).path
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(attributes[.size] as? NSNumber == 8)
+        let reader = try #require(ServingActivity.forReading(in: directory))
+        #expect(reader.answered == 0)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<10_000 { server.add() }
+        }
+        #expect(reader.answered == 40_000)
+        // A restarted server goes on from the count it finds.
+        let restarted = try ServingActivity.forServing(in: directory)
+        restarted.add(5)
+        #expect(reader.answered == 40_005)
+        #expect(server.answered == 40_005)
+    }
+
+    @Test func aShortFileIsNotReadAndAServerMakesItWhole() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent(ServingActivity.fileName).path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
+        #expect(ServingActivity.forReading(in: directory) == nil)
+        let server = try ServingActivity.forServing(in: directory)
+        server.add()
+        #expect(try #require(ServingActivity.forReading(in: directory)).answered == server.answered)
+    }
+
+    @Test func aStateDirectoryThatCannotHoldTheCountIsAnErrorNamingThePath() {
+        let missing = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)")
+        #expect {
+            _ = try ServingActivity.forServing(in: missing)
+        } throws: { error in
+            String(describing: error).contains(missing.path)
+        }
+    }
+
+    @Test func theLoadIsTheRateOverAWindow() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let load = ServingLoad(directory: directory, window: .milliseconds(50))
+        #expect(load.rate() == 0 && !load.isBusy(threshold: 1), "no server: never busy")
+        let server = try ServingActivity.forServing(in: directory)
+        // The file is looked for again at most once a second.
+        try await Task.sleep(for: .milliseconds(1_050))
+        #expect(load.rate() == 0, "found now; no window measured yet")
+        // 1,000 requests within one window of at least 50 ms: at least 1,000 / elapsed a second.
+        let start = ContinuousClock.now
+        server.add(1_000)
+        try await Task.sleep(for: .milliseconds(60))
+        let busy = load.rate()
+        let elapsed = ContinuousClock.now - start
+        #expect(busy > 0 && busy <= 1_000 / 0.05, "\(busy)")
+        #expect(load.isBusy(threshold: 100) == (busy >= 100))
+        // Elapsed bounds the rate from below (the window began before the adds).
+        if elapsed < .seconds(5) { #expect(busy >= 200, "\(busy) after \(elapsed)") }
+        // Quiet for a window: not busy.
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(load.rate() == 0)
+        #expect(!load.isBusy(threshold: 100))
+    }
+}
