@@ -66,6 +66,8 @@ drifting("hang-watchdog.csv", 400, 10.0)
 drifting("slow-stop.csv", 400, 12.0)
 unlabelled("kill-scored.csv", 200)
 drifting("kill-drifting.csv", 400, 6.0)
+# Drifted and labelled: retrained while shopperd-serve answers a load (the training yields to it).
+drifting("yield-drifting.csv", 400, 8.0)
 with open(f"{out}/kill-rejected.csv", "w") as handle:
     handle.write(",".join(header) + "\n1,2,3\n")
 unlabelled("unreadable.csv", 200)

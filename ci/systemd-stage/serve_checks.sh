@@ -24,6 +24,7 @@ run_serve_checks() {
     check_serve_restart_under_load
     check_serve_promotions_under_load
     check_serve_rollout
+    check_serve_yield
 }
 
 check_serve_socket_first() {
@@ -162,4 +163,30 @@ check_serve_rollout() {
     check "a live A/B rollout (v$other vs v$champion) under systemd: 40 visitors answered by both models, 40 outcomes joined by POST /v2/feedback (3 resent: duplicates), the daemon's look in the journal, stopped by the operator" \
         '[ "$(jq -r .state <<<"$rollout")" = running ] && [ "$(jq -r ".versions | length" <<<"$result")" = 2 ] && [ "$(jq -r .feedback.joined <<<"$result")" = 40 ] && [ "$(jq -r .resent_status <<<"$result")" = 200 ] && [ "$(jq -r .outcomes <<<"$status")" = 40 ] && [ "$(jq -r .duplicate_outcomes <<<"$status")" = 3 ] && [ "$(jq -r .predictions <<<"$status")" -ge 40 ] && [ -n "$look" ] && [ "$(jq -r .state <<<"$stop")" = stopped ] && [ "$(champion_version)" = "$champion" ]' \
         'start: $(jq -c "{id, state, mode}" <<<"$rollout" 2>/dev/null || echo "$rollout"); load: $result; status: $(jq -c "{state, predictions, outcomes, duplicate_outcomes}" <<<"$status" 2>/dev/null); look: $look; stop: $(jq -c "{state, verdict}" <<<"$stop" 2>/dev/null); $(serve_journal 10)'
+}
+
+# A retrain while shopperd-serve answers a steady load pauses for it (training.yield-above, default
+# 100 requests a second): the count the serve unit keeps in the state directory (serving-activity,
+# written under its sandbox) read by the daemon's unit. 300 trees, so that the training outlasts the
+# first 50 ms the load is measured over.
+check_serve_yield() {
+    with_test_environment 'SHOPPERD_TRAINING_TREES=300'
+    local load_pid result report activity paused
+    serve_client load "$serve_url/invocations" 12 8 >"$work/serve-yield-load.json" 2>&1 &
+    load_pid=$!
+    sleep 2
+    drop yield-drifting.csv
+    wait "$load_pid" || true
+    result=$(cat "$work/serve-yield-load.json")
+    wait_until 120 has_outbox yield-drifting.report.json || true
+    report=$(outbox yield-drifting.report.json 2>/dev/null || true)
+    paused=$(jq -r '.timings_ms.paused // 0 | floor' <<<"$report" 2>/dev/null || echo 0)
+    activity=$(c stat -c '%U %a %s' /var/lib/shopperd/serving-activity 2>&1 || true)
+    check "a retrain dropped while shopperd-serve answers 8 clients pauses for them: ${paused} ms of its $(jq -r '.timings_ms.retrain // 0 | floor' <<<"$report" 2>/dev/null) ms (the count both units share: serving-activity $activity)" \
+        '[[ "$(jq -r .decision <<<"$report")" == retrain-* ]] && [ "$paused" -ge 1000 ] && [ "$activity" = "shopperd 600 8" ] && [ "$(jq -r .failed <<<"$result")" = 0 ]' \
+        'report: $(jq -c "{decision, reason, timings_ms}" <<<"$report" 2>/dev/null || echo "$report"); load: $result; activity: $activity; $(journal_tail 6)'
+    c rm -f "$dropins/ci-test.conf"
+    c systemctl daemon-reload
+    c systemctl restart shopperd || true
+    ensure_running
 }
