@@ -82,6 +82,8 @@ package enum DirectRowsReader {
         var rewritten: [UInt8] = []
         let nameBytes = DirectRowsReader.nameBytes
         let nameBounds = DirectRowsReader.nameBounds
+        /// `DirectRowsReader.kinds`, held here: a static is reached through a once-check per use.
+        let columnKinds = DirectRowsReader.kinds
 
         var p: UnsafePointer<UInt8> { json.p }
         var n: Int { json.n }
@@ -153,14 +155,16 @@ package enum DirectRowsReader {
                     skipSpace()
                     guard take(UInt8(ascii: ":")) else { return nil }
                     skipSpace()
-                    guard let cell = value(), DirectRowsReader.accepts(DirectRowsReader.kinds[column], cell.kind) else { return nil }
+                    let kind = columnKinds[column]
+                    guard let cell = value(decimalColumn: DirectRowsReader.readsDecimals(kind)), DirectRowsReader.accepts(kind, cell.kind)
+                    else { return nil }
                     spans[first + column] = cell.span
                     skipSpace()
                     if take(UInt8(ascii: ",")) { skipSpace(); continue }
                     guard take(UInt8(ascii: "}")) else { return nil }
                     break
                 }
-                guard !spans[first...].contains(where: { $0.start < 0 }) else { return nil }  // missing
+                guard place == columns else { return nil }  // missing (a repeated key was refused above)
                 skipSpace()
                 if take(UInt8(ascii: ",")) { skipSpace(); continue }
                 guard take(UInt8(ascii: "]")) else { return nil }
@@ -184,7 +188,7 @@ package enum DirectRowsReader {
                     guard let names = columnNames() else { return nil }
                     order = names
                 } else if equals(key, "data"), rows == nil {
-                    guard let count = dataRows() else { return nil }
+                    guard let count = dataRows(order: order) else { return nil }
                     rows = count
                 } else {
                     return nil
@@ -202,7 +206,7 @@ package enum DirectRowsReader {
             var position = [Int](repeating: -1, count: columns)
             for (j, input) in order.enumerated() { position[input] = j }
             for r in 0..<rows {
-                for j in 0..<columns where !DirectRowsReader.accepts(DirectRowsReader.kinds[order[j]], kinds[r * columns + j]) { return nil }
+                for j in 0..<columns where !DirectRowsReader.accepts(columnKinds[order[j]], kinds[r * columns + j]) { return nil }
             }
             return decode(rows: rows, order: position)
         }
@@ -225,8 +229,9 @@ package enum DirectRowsReader {
             return order.count == Column.inputs.count ? order : nil
         }
 
-        /// `[[v, …], …]`: positional cells, 17 per row; the row count.
-        mutating func dataRows() -> Int? {
+        /// `[[v, …], …]`: positional cells, 17 per row; the row count. `order`: the columns, when
+        /// they came first (then a whole decimal in a decimal column is read as sent).
+        mutating func dataRows(order: [Int]?) -> Int? {
             guard take(UInt8(ascii: "[")) else { return nil }
             let columns = Column.inputs.count
             var rows = 0
@@ -238,7 +243,8 @@ package enum DirectRowsReader {
                 var count = 0
                 skipSpace()
                 while true {
-                    guard let cell = value() else { return nil }
+                    let decimal = order.map { count < $0.count && DirectRowsReader.readsDecimals(columnKinds[$0[count]]) } ?? false
+                    guard let cell = value(decimalColumn: decimal) else { return nil }
                     count += 1
                     guard count <= columns else { return nil }
                     spans.append(cell.span)
@@ -274,7 +280,9 @@ package enum DirectRowsReader {
         /// A number, a plain string or a boolean, and where its cell text lies (the value as sent:
         /// a string's contents, `true`, `false`, the number; the cell rules read `true` and `false`
         /// as the full path's `TRUE` and `FALSE`); nil for anything else.
-        mutating func value() -> Cell? {
+        /// `decimalColumn`: the value stands in a column the cell rules read as a decimal, where
+        /// a whole number sent as `64.0` reads as the full path's `64`.
+        mutating func value(decimalColumn: Bool) -> Cell? {
             guard i < n else { return nil }
             let from = i
             switch p[i] {
@@ -288,7 +296,7 @@ package enum DirectRowsReader {
                 guard (try? json.literal("false")) != nil else { return nil }
                 return Cell(span: Self.span(from, i), kind: .bool)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return number()
+                return number(decimalColumn: decimalColumn)
             default:
                 return nil
             }
@@ -319,7 +327,7 @@ package enum DirectRowsReader {
         /// 3.93–3.99 ms (`dataframe_split`) and 4.43–4.68 ms (`dataframe_records`) of server CPU
         /// through `JSONParser`'s number, 3.47–3.53 and 3.99–4.11 ms with this scan. The
         /// differential tests (`DirectRowsReaderTests`) hold the two to the same sessions.
-        mutating func number() -> Cell? {
+        mutating func number(decimalColumn: Bool) -> Cell? {
             let from = i
             let negative = p[i] == UInt8(ascii: "-")
             if negative { i += 1 }
@@ -367,12 +375,20 @@ package enum DirectRowsReader {
             if !exponent && !fractionIsZero && max(digits, 1) + fractionDigits <= 15 {
                 return Cell(span: Self.span(from, i), kind: .number)
             }
+            let wholeKind: Kind = magnitude == 0 || (!negative && magnitude == 1) ? .zeroOrOne : .integer
+            // A plain decimal with a zero fraction (`64.0`, what pandas and Python write for a
+            // float): the whole number `magnitude`, no parse needed. As sent where the cell rules
+            // read a decimal (they read `64.0` as `64`); rewritten where they want a whole number
+            // or a boolean, and for `-0.0` (the full path's `0`).
+            if !exponent && !whole && fractionIsZero && digits <= 15 {
+                if decimalColumn && !(negative && magnitude == 0) { return Cell(span: Self.span(from, i), kind: wholeKind) }
+                return Cell(span: rewrite(negative ? -Int(magnitude) : Int(magnitude)), kind: wholeKind)
+            }
             if whole {
                 guard digits <= 18 else { return nil }  // near Int's limits: the full path decides
-                let kind: Kind = magnitude == 0 || (!negative && magnitude == 1) ? .zeroOrOne : .integer
                 // As sent (JSON has no leading zeros), but for `-0`, which the full path writes `0`.
-                if negative && magnitude == 0 { return Cell(span: rewrite(0), kind: kind) }
-                return Cell(span: Self.span(from, i), kind: kind)
+                if negative && magnitude == 0 { return Cell(span: rewrite(0), kind: wholeKind) }
+                return Cell(span: Self.span(from, i), kind: wholeKind)
             }
             guard case .value(let value) = NumberParser.parseDecimal(UnsafeBufferPointer(start: p + from, count: i - from)) else { return nil }
             guard let integer = Int(exactly: value) else {
@@ -428,7 +444,22 @@ package enum DirectRowsReader {
             return true
         }
 
-        mutating func skipSpace() { json.skipSpace() }
+        /// `JSONParser`'s whitespace, after a check here for the common case of none (the call into
+        /// the other module is not inlined).
+        @inline(__always)
+        mutating func skipSpace() {
+            if i < n && p[i] > 0x20 { return }
+            json.skipSpace()
+        }
+    }
+
+    /// Whether the cell rules read a column of `kind` as a decimal (`RowDecoder.number`), so that
+    /// `64.0` and `64` read alike there.
+    static func readsDecimals(_ kind: ColumnKind) -> Bool {
+        switch kind {
+        case .duration, .unitInterval, .nonNegative: true
+        default: false
+        }
     }
 
     static func column(_ key: (Int, Int), p: UnsafePointer<UInt8>) -> Int? {

@@ -112,12 +112,22 @@ import Testing
             ("PageValues", "1000"), ("PageValues", "2.505E2"), ("SpecialDay", "0.4"), ("Month", "\"Nov\""), ("VisitorType", "\"New_Visitor\""),
             ("Weekend", "true"), ("Weekend", "false"), ("Weekend", "-0"), ("Weekend", "-0.0"), ("PageValues", "-0"), ("PageValues", "-0.0"),
             ("Administrative", "-0e3"), ("Region", "9"), ("Region", "9.0"), ("ProductRelated", "705"),
+            // Whole numbers as pandas and Python write floats: read as sent in decimal columns,
+            // rewritten where the rules want a whole number or a boolean.
+            ("ProductRelated_Duration", "64.0"), ("SpecialDay", "1.0"), ("ExitRates", "0.000"), ("Region", "3.00"),
+            ("Administrative_Duration", "-0.0"), ("PageValues", "12.000000000000000"), ("PageValues", "361.000"),
+            ("Weekend", "0.0"), ("ProductRelated", "0.0"), ("Informational", "-0.0"),
         ]
         for (name, value) in variants {
             let record = base.map { $0.0 == name ? ($0.0, value) : $0 }
             #expect(Self.compare(Self.recordsBody([record])) == .direct, "\(name): \(value)")
             // Among clean records, before and after it: texts read in place and rewritten ones side by side.
             #expect(Self.compare(Self.recordsBody([base, record, base, record])) == .direct, "\(name): \(value), four records")
+            // In a split, with the columns before the data (their kinds known while reading it) and after.
+            for columnsFirst in [true, false] {
+                let body = Self.splitBody(names: record.map(\.0), rows: [base.map(\.1), record.map(\.1)], columnsFirst: columnsFirst)
+                #expect(Self.compare(body) == .direct, "\(name): \(value), split, columns first: \(columnsFirst)")
+            }
         }
     }
 

@@ -78,4 +78,27 @@ import Testing
         #expect(load.rate() == 0)
         #expect(!load.isBusy(threshold: 100))
     }
+
+    @Test func aCountFileMadeAgainAfterItWasRemovedIsFollowed() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try ServingActivity.forServing(in: directory)
+        let load = ServingLoad(directory: directory, window: .milliseconds(50))
+        #expect(load.rate() == 0)  // found; the first window starts
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(ServingActivity.fileName))
+        #expect(!first.isCurrent(in: directory))
+        let second = try ServingActivity.forServing(in: directory)
+        #expect(second.isCurrent(in: directory) && second.answered == 0)
+        // Within a second the load notices the old mapping is gone, then maps the new file.
+        try await Task.sleep(for: .milliseconds(1_050))
+        #expect(load.rate() == 0, "the old file was dropped")
+        try await Task.sleep(for: .milliseconds(1_050))
+        #expect(load.rate() == 0, "the new file is found")
+        second.add(1_000)
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(load.rate() > 0, "the count of the new file is read")
+        first.add(1_000_000)  // the removed file's count: read no more
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(load.rate() == 0)
+    }
 }

@@ -17,39 +17,70 @@ package final class ServingActivity: @unchecked Sendable {
 
     private let counter: UnsafeMutablePointer<Atomic<UInt64>>
     private static let size = MemoryLayout<UInt64>.size
+    /// The mapped file's identity (device, inode): a reader compares it with the path's now and
+    /// then, so that a file removed and made again by a later server is followed.
+    package let identity: FileIdentity
 
-    private init(counter: UnsafeMutablePointer<Atomic<UInt64>>) {
+    /// A file's device and inode.
+    package struct FileIdentity: Equatable, Sendable {
+        let device: UInt64
+        let inode: UInt64
+
+        init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+        }
+
+        /// The identity of the file at `path` now, or nil when there is none.
+        static func of(_ path: String) -> FileIdentity? {
+            var status = stat()
+            return stat(path, &status) == 0 ? FileIdentity(status) : nil
+        }
+    }
+
+    private init(counter: UnsafeMutablePointer<Atomic<UInt64>>, identity: FileIdentity) {
         self.counter = counter
+        self.identity = identity
+    }
+
+    /// The count's file in `directory`.
+    static func path(in directory: URL) -> String {
+        directory.appendingPathComponent(fileName).path
+    }
+
+    /// Whether `directory`'s count file is still the one mapped here.
+    package func isCurrent(in directory: URL) -> Bool {
+        FileIdentity.of(Self.path(in: directory)) == identity
     }
 
     /// The count for a server: the file is created (mode 0600) when missing; its count goes on from
     /// where earlier servers left it.
     package static func forServing(in directory: URL) throws(StoreError) -> ServingActivity {
-        let path = directory.appendingPathComponent(fileName).path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: ErrnoText.message(errno)) }
+        let file = path(in: directory)
+        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotOpen(path: file, reason: ErrnoText.message(errno)) }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw .cannotOpen(path: path, reason: ErrnoText.message(errno)) }
+        guard fstat(fd, &status) == 0 else { throw .cannotOpen(path: file, reason: ErrnoText.message(errno)) }
         if status.st_size < size, ftruncate(fd, off_t(size)) != 0 {
-            throw .cannotOpen(path: path, reason: ErrnoText.message(errno))
+            throw .cannotOpen(path: file, reason: ErrnoText.message(errno))
         }
         guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
-            throw .cannotOpen(path: path, reason: ErrnoText.message(errno))
+            throw .cannotOpen(path: file, reason: ErrnoText.message(errno))
         }
-        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1))
+        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1), identity: FileIdentity(status))
     }
 
     /// The count for a reader, or nil while no server has created it (or it cannot be read).
     package static func forReading(in directory: URL) -> ServingActivity? {
-        let fd = open(directory.appendingPathComponent(fileName).path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path(in: directory), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0, status.st_size >= size,
               let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED
         else { return nil }
-        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1))
+        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1), identity: FileIdentity(status))
     }
 
     deinit {
@@ -70,7 +101,8 @@ package final class ServingActivity: @unchecked Sendable {
 /// Whether live scoring is busy now: the rate of `ServingActivity`'s count, measured over windows
 /// of at least `window`. The daemon's training asks it between jobs (`BackgroundExecutor`'s
 /// `yield`) and waits while it says so. Cheap to ask often: the count is read at most once per
-/// window, and the file looked for at most once a second while no server has made it.
+/// window, and the file looked for (or, once found, checked to be still the same file: a server
+/// may make it again after it was removed) at most once a second.
 package final class ServingLoad: Sendable {
     private let directory: URL
     private let window: Duration
@@ -78,6 +110,7 @@ package final class ServingLoad: Sendable {
 
     private struct State {
         var activity: ServingActivity?
+        /// When the file was last looked for, or checked to be the one mapped.
         var lookedFor: ContinuousClock.Instant?
         var lastCount: UInt64 = 0
         var lastTime: ContinuousClock.Instant?
@@ -103,6 +136,16 @@ package final class ServingLoad: Sendable {
                 state.lastCount = found.answered
                 state.lastTime = now
                 return 0
+            }
+            if let looked = state.lookedFor, now - looked >= .seconds(1) {
+                state.lookedFor = now
+                guard activity.isCurrent(in: directory) else {
+                    // Removed, or replaced: look for it again at the next call.
+                    state.activity = nil
+                    state.lookedFor = nil
+                    state.rate = 0
+                    return 0
+                }
             }
             guard let last = state.lastTime, now - last >= window else { return state.rate }
             let elapsed = now - last
