@@ -40,7 +40,9 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     private let idleThreads = Atomic<Int>(0)
     private let yield: (@Sendable () -> Bool)?
     private let pollInterval: Duration
-    /// When the current pause began (nil: not paused), and the pauses' total; under `condition`'s lock.
+    /// Threads pausing now, when the current pause began (the first of them), and the pauses' total;
+    /// under `condition`'s lock.
+    private var pausingThreads = 0
     private var pausedSince: ContinuousClock.Instant?
     private var paused: Duration = .zero
     private var pauses = 0
@@ -141,19 +143,27 @@ package final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
         pausingEnded.store(true, ordering: .relaxed)
     }
 
-    /// Sleeps `pollInterval` at a time while `yield` holds, until the deadline.
+    /// Sleeps `pollInterval` at a time while `yield` holds, until the deadline. A pause counts
+    /// from the first thread that begins pausing to the last that ends.
     private func pauseWhile(_ yield: @Sendable () -> Bool) {
+        var pausing = false
         while !pausingEnded.load(ordering: .relaxed), ContinuousClock.now < deadline, yield() {
-            condition.lock()
-            if pausedSince == nil {
-                pausedSince = .now
-                pauses += 1
+            if !pausing {
+                pausing = true
+                condition.lock()
+                pausingThreads += 1
+                if pausingThreads == 1 {
+                    pausedSince = .now
+                    pauses += 1
+                }
+                condition.unlock()
             }
-            condition.unlock()
             Thread.sleep(forTimeInterval: Double(pollInterval.components.attoseconds) * 1e-18 + Double(pollInterval.components.seconds))
         }
+        guard pausing else { return }
         condition.lock()
-        if let since = pausedSince {
+        pausingThreads -= 1
+        if pausingThreads == 0, let since = pausedSince {
             paused += ContinuousClock.now - since
             pausedSince = nil
         }

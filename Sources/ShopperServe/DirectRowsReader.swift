@@ -23,7 +23,9 @@ package enum DirectRowsReader {
     /// The sessions of `body`, or nil when the full path must read it.
     package static func sessions(_ body: [UInt8], maxRows: Int) -> [Session]? {
         body.withUnsafeBufferPointer { buffer -> [Session]? in
-            guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
+            // Spans are 32-bit offsets into the body and its rewritten copy (at most five times
+            // the body: a copy, and rewrites of at most four times the text they replace, `1e18`).
+            guard let base = buffer.baseAddress, !buffer.isEmpty, buffer.count <= Int(Int32.max) / 8 else { return nil }
             var reader = Reader(p: base, n: buffer.count, maxRows: maxRows)
             return reader.document()
         }
@@ -303,7 +305,7 @@ package enum DirectRowsReader {
         }
 
         static func span(_ from: Int, _ to: Int) -> InputCellsDecoder.Span {
-            InputCellsDecoder.Span(start: Int32(truncatingIfNeeded: from), end: Int32(truncatingIfNeeded: to))
+            InputCellsDecoder.Span(start: Int32(from), end: Int32(to))
         }
 
         /// `number` in decimal, as the full path writes a whole number, after the body.

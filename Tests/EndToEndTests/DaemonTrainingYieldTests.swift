@@ -50,5 +50,35 @@ extension DaemonEndToEndTests {
             #expect(try await Self.retrain(busy: false, bound: 4).timingsMS.paused == nil)
             #expect(try await Self.retrain(busy: true, bound: 4, extra: ["--set", "training.yield-above=0"]).timingsMS.paused == nil)
         }
+
+        /// A stop ends the pause: the training goes on and the batch finishes within the stop's
+        /// grace, although the load never drops and the bound is ten minutes away.
+        @Test func aStopEndsThePauseSoTheBatchFinishesWithinTheGrace() async throws {
+            let workspace = try await DaemonWorkspace.bootstrapped()
+            let daemon = try await workspace.start(["--set", "training.background-seconds=600", "--set", "stop-grace-seconds=90"])
+            let activity = try ServingActivity.forServing(in: URL(fileURLWithPath: workspace.state))
+            let load = Task {
+                while !Task.isCancelled {
+                    activity.add(20)
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            defer { load.cancel() }
+            try workspace.deliver(DaemonBatches.drifted(part: 0, labelled: true), as: "holiday.csv")
+            // Claimed, read, drift tested: the retrain has begun and pauses.
+            let claimed = ContinuousClock.now
+            while workspace.inboxFiles.contains("holiday.csv"), ContinuousClock.now - claimed < .seconds(60) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await Task.sleep(for: .seconds(4))
+            #expect(!FileManager.default.fileExists(atPath: workspace.outbox + "/holiday.report.json"),
+                    "the batch finished before the stop: the test proves nothing")
+            daemon.send(SIGTERM)
+            #expect(await daemon.exitStatus(timeout: .seconds(120)) == 0)
+            let report = try workspace.report("holiday")
+            #expect(report.decision == .retrainPromoted, "\(report.reason)")
+            let paused = try #require(report.timingsMS.paused)
+            #expect(paused >= 1_000, "paused \(paused) ms")
+        }
     }
 }

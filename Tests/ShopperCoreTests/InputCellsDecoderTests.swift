@@ -81,4 +81,19 @@ import Testing
         }
         #expect(sessions == nil)
     }
+
+    @Test func aSpanOutsideTheTextIsRefusedWithoutReadingIt() {
+        let (text, laidOut, position) = Self.layout(Self.rows, order: Array(0..<17))
+        var spans = laidOut
+        for bad in [InputCellsDecoder.Span(start: 0, end: Int32(text.count + 1)), InputCellsDecoder.Span(start: -1, end: 2),
+                    InputCellsDecoder.Span(start: 5, end: 4)] {
+            spans[17 + 3] = bad
+            var decoder = InputCellsDecoder(fileName: "request")
+            let sessions = text.withUnsafeBufferPointer { text in
+                spans.withUnsafeBufferPointer { decoder.decode(rows: 3, text: text, spans: $0, position: position) }
+            }
+            #expect(sessions == nil, "\(bad)")
+            #expect(decoder.issues.isEmpty)
+        }
+    }
 }

@@ -81,7 +81,7 @@ import Glibc
         Task(executorPreference: executor) { ContinuousClock.now }
     }
 
-    @Test func whileYieldHoldsNoJobRunsAndThePauseIsCounted() async {
+    @Test(.timeLimit(.minutes(1))) func whileYieldHoldsNoJobRunsAndThePauseIsCounted() async {
         let flag = Flag()
         let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600), yield: { flag.isOn }, pollInterval: .milliseconds(5))
         defer { executor.shutdown() }
@@ -99,20 +99,21 @@ import Glibc
         #expect(snapshot.handedOver == 0)
     }
 
-    @Test func yieldPausesNoLongerThanTheDeadline() async {
+    @Test(.timeLimit(.minutes(1))) func yieldPausesNoLongerThanTheDeadline() async {
         let executor = BackgroundExecutor(threads: 1, normalAfter: .milliseconds(400), yield: { true }, pollInterval: .milliseconds(5))
         defer { executor.shutdown() }
         let started = ContinuousClock.now
         let ranAt = await Self.ranJob(on: executor).value
         #expect(ranAt - started >= .milliseconds(350), "the job ran before the deadline although yield held")
+        #expect(ranAt - started < .seconds(20), "the job waited far past its 400 ms deadline")
         #expect(executor.snapshot.ranInBackground == 1)
         #expect(executor.snapshot.pauses == 1)
     }
 
-    @Test func aCancelledTrainingStopsPausingSoItsJobsSeeTheCancellation() async throws {
+    @Test(.timeLimit(.minutes(1))) func aCancelledTrainingStopsPausingSoItsJobsSeeTheCancellation() async throws {
         let started = ContinuousClock.now
         let task = Task {
-            try await BackgroundExecutor.run(threads: 2, normalAfter: .seconds(600), yield: { true }) {
+            try await BackgroundExecutor.run(threads: 2, normalAfter: .seconds(45), yield: { true }) {
                 try await Task.sleep(for: .milliseconds(1))  // a job after the pause began
                 try Task.checkCancellation()
                 return 1
@@ -121,8 +122,8 @@ import Glibc
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
-        // Not the 600 s the pause could last.
-        #expect(ContinuousClock.now - started < .seconds(120))
+        // Not the 45 s the pause could last.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func withoutYieldNothingPauses() async throws {
@@ -130,5 +131,18 @@ import Glibc
         #expect(value == 8)
         #expect(snapshot.pauses == 0 && snapshot.paused == .zero)
         #expect(snapshot.ranInBackground >= 9)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func twoThreadsPausingTogetherMakeOnePause() async throws {
+        let flag = Flag()
+        let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600), yield: { flag.isOn }, pollInterval: .milliseconds(5))
+        defer { executor.shutdown() }
+        let jobs = [Self.ranJob(on: executor), Self.ranJob(on: executor)]
+        try await Task.sleep(for: .milliseconds(200))
+        flag.set(false)
+        for job in jobs { _ = await job.value }
+        let snapshot = executor.snapshot
+        #expect(snapshot.pauses == 1, "\(snapshot)")
+        #expect(snapshot.paused >= .milliseconds(200) && snapshot.paused < .seconds(20), "\(snapshot.paused)")
     }
 }

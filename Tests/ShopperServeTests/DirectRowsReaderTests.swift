@@ -131,6 +131,28 @@ import Testing
         }
     }
 
+    /// Spellings at the edges of the number rules, in every column kind, records and split alike:
+    /// whatever the direct reader answers must be what the full path answers (`compare` fails the
+    /// test otherwise); which of the two reads them is not asserted.
+    @Test func numbersAtTheEdgesNeverReadOtherwise() {
+        let base = Self.record(Self.rows[6])
+        let spellings = ["1e0", "-1.0", "-64.0", "64.0", "-0", "-0.0", "0e0", "1.0e0", "1234567890123456.0", "123456789012345678",
+                         "1234567890123456789", "0.1e1", "10e-1", "1E+0", "5e-324", "1.7976931348623157e308"]
+        var outcomes: [Outcome: Int] = [:]
+        for name in Column.inputs.map(\.name) where !["Month", "VisitorType"].contains(name) {
+            for value in spellings {
+                let record = base.map { $0.0 == name ? ($0.0, value) : $0 }
+                outcomes[Self.compare(Self.recordsBody([base, record])), default: 0] += 1
+                for columnsFirst in [true, false] {
+                    let body = Self.splitBody(names: record.map(\.0), rows: [base.map(\.1), record.map(\.1)], columnsFirst: columnsFirst)
+                    outcomes[Self.compare(body), default: 0] += 1
+                }
+            }
+        }
+        // Both readers met: some read directly, some refused by both.
+        #expect((outcomes[.direct] ?? 0) > 0 && (outcomes[.refused] ?? 0) > 0, "\(outcomes)")
+    }
+
     /// Every way to get a request wrong, and the leniencies of the full path: never read directly.
     @Test func everythingElseIsLeftToTheFullPath() {
         let base = Self.record(Self.rows[6])

@@ -74,7 +74,8 @@ package struct InputCellsDecoder {
     /// record `r` (in `Column.inputs` order) at `spans[r * 17 + position[k]]`. For a caller whose
     /// own framing admits only printable ASCII without quotes (a JSON reader's plain strings,
     /// numbers and literals): no quote handling and no UTF-8 check are done here. The records get
-    /// lines 0, 1, …; nil at the first that breaks a rule (`issues` then says which).
+    /// lines 0, 1, …; nil at the first that breaks a rule (`issues` then says which), or at a span
+    /// outside `text` (then `issues` is empty).
     package mutating func decode(
         rows: Int, text: UnsafeBufferPointer<UInt8>, spans: UnsafeBufferPointer<Span>, position: [Int]
     ) -> [Session]? {
@@ -89,6 +90,7 @@ package struct InputCellsDecoder {
                 let row = r * columns
                 for k in 0..<columns {
                     let span = spans[row + position[k]]
+                    guard span.start >= 0, span.start <= span.end, Int(span.end) <= text.count else { return false }
                     fields[k] = RecordScanner.Field(start: Int(span.start), end: Int(span.end), flags: 0)
                 }
                 guard let session = decoder.decode(

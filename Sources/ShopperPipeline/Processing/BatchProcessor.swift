@@ -35,11 +35,20 @@ package actor BatchProcessor {
         servingLoad = stateDirectory.map { ServingLoad(directory: URL(fileURLWithPath: $0)) }
     }
 
+    /// Whether the daemon is stopping (`watchStop`).
+    private var stopRequested: @Sendable () -> Bool = { false }
+
+    /// Makes trainings stop pausing for live scoring once `stop` says the daemon is stopping.
+    package func watchStop(_ stop: @escaping @Sendable () -> Bool) {
+        stopRequested = stop
+    }
+
     /// What a training asks between jobs: whether live scoring answers at least
-    /// `training.yield-above` requests a second (nil: never yield).
+    /// `training.yield-above` requests a second and the daemon is not stopping (nil: never yield).
     var trainingYield: (@Sendable () -> Bool)? {
         guard let servingLoad, let threshold = settings.trainingYieldAbove else { return nil }
-        return { servingLoad.isBusy(threshold: threshold) }
+        let stopping = stopRequested
+        return { !stopping() && servingLoad.isBusy(threshold: threshold) }
     }
 
     /// Applies new settings (a config reload); the next batch uses them.

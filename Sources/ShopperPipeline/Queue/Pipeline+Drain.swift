@@ -16,8 +16,11 @@ extension Pipeline {
     /// - Parameter patience: while some entry has failed fewer than `patience` times, wait for its
     ///   retry instead of returning (the default waits through every retry up to the ceiling; the
     ///   daemon's loop passes 0 and comes back at ``nextRetry``; `run --once` passes a few attempts).
-    package func drain(observer: some PipelineObserver, until stop: @Sendable () -> Bool = { false },
+    package func drain(observer: some PipelineObserver, until stop: @escaping @Sendable () -> Bool = { false },
                       patience: Int = .max) async throws {
+        // A training paused for live scoring goes on once a stop is asked for, so that the batch
+        // may still finish within the stop's grace.
+        await processor.watchStop(stop)
         // The pending entries that can progress, oldest first, as last listed. Listing reads every
         // entry's sidecar, so it is done again only when this runs out, the champion changes (an
         // entry waiting for one may go on) or a retry came due — not before every batch: after an

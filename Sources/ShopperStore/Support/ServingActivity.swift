@@ -10,7 +10,9 @@ import Glibc
 /// daemon, a process of its own on the same state, can see live scoring and let its training wait
 /// (`ServingLoad`). A server adds one per answered request (a relaxed atomic add on the mapped
 /// page; nothing is written to disk but the page's periodic writeback); the daemon only reads.
-/// Several servers on one state directory add to the same count.
+/// Several servers on one state directory add to the same count. Nothing may shorten the file while
+/// a process maps it (a read through a mapping past a file's end is a SIGBUS): a server only ever
+/// makes it longer, and its blocks are allocated before it is mapped.
 package final class ServingActivity: @unchecked Sendable {
     /// The file's name in the state directory.
     package static let fileName = "serving-activity"
@@ -38,9 +40,13 @@ package final class ServingActivity: @unchecked Sendable {
         }
     }
 
-    private init(counter: UnsafeMutablePointer<Atomic<UInt64>>, identity: FileIdentity) {
+    /// Whether this mapping may be written (`forServing`); a reader's page is read-only.
+    private let writable: Bool
+
+    private init(counter: UnsafeMutablePointer<Atomic<UInt64>>, identity: FileIdentity, writable: Bool) {
         self.counter = counter
         self.identity = identity
+        self.writable = writable
     }
 
     /// The count's file in `directory`.
@@ -62,13 +68,16 @@ package final class ServingActivity: @unchecked Sendable {
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw .cannotOpen(path: file, reason: ErrnoText.message(errno)) }
-        if status.st_size < size, ftruncate(fd, off_t(size)) != 0 {
-            throw .cannotOpen(path: file, reason: ErrnoText.message(errno))
+        // Blocks allocated now (not a hole `ftruncate` would leave), so that a full disk is this
+        // error here rather than a SIGBUS at the first count through the mapping.
+        if status.st_size < size {
+            let code = posix_fallocate(fd, 0, off_t(size))
+            guard code == 0 else { throw .cannotOpen(path: file, reason: ErrnoText.message(code)) }
         }
         guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             throw .cannotOpen(path: file, reason: ErrnoText.message(errno))
         }
-        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1), identity: FileIdentity(status))
+        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1), identity: FileIdentity(status), writable: true)
     }
 
     /// The count for a reader, or nil while no server has created it (or it cannot be read).
@@ -80,7 +89,7 @@ package final class ServingActivity: @unchecked Sendable {
         guard fstat(fd, &status) == 0, status.st_size >= size,
               let mapped = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), mapped != MAP_FAILED
         else { return nil }
-        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1), identity: FileIdentity(status))
+        return ServingActivity(counter: mapped.bindMemory(to: Atomic<UInt64>.self, capacity: 1), identity: FileIdentity(status), writable: false)
     }
 
     deinit {
@@ -89,6 +98,7 @@ package final class ServingActivity: @unchecked Sendable {
 
     /// One more request answered (only on a count opened `forServing`).
     package func add(_ count: UInt64 = 1) {
+        precondition(writable, "ServingActivity.add on a count opened for reading (its page is read-only)")
         counter.pointee.wrappingAdd(count, ordering: .relaxed)
     }
 
@@ -98,8 +108,11 @@ package final class ServingActivity: @unchecked Sendable {
     }
 }
 
-/// Whether live scoring is busy now: the rate of `ServingActivity`'s count, measured over windows
-/// of at least `window`. The daemon's training asks it between jobs (`BackgroundExecutor`'s
+/// Whether live scoring is busy now: the rate of `ServingActivity`'s count since the previous
+/// reading, taken when at least `window` has passed; a reading more than a second after the previous
+/// one only starts a new window (the rate of a long quiet stretch says nothing of now), so the
+/// first `window` of a training after a quiet second runs unpaused. The threshold counts requests,
+/// not rows. The daemon's training asks it between jobs (`BackgroundExecutor`'s
 /// `yield`) and waits while it says so. Cheap to ask often: the count is read at most once per
 /// window, and the file looked for (or, once found, checked to be still the same file: a server
 /// may make it again after it was removed) at most once a second.
@@ -150,6 +163,12 @@ package final class ServingLoad: Sendable {
             guard let last = state.lastTime, now - last >= window else { return state.rate }
             let elapsed = now - last
             let count = activity.answered
+            if elapsed > .seconds(1) {
+                state.lastCount = count
+                state.lastTime = now
+                state.rate = 0
+                return 0
+            }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             state.rate = Double(count &- state.lastCount) / seconds
             state.lastCount = count
