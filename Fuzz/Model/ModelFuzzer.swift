@@ -61,8 +61,8 @@ struct TreeSpec {
     var featureCount: Int
     var trees: [Tree] = []
 
-    static let thresholds: [Double] = [0.5, 0, 1, -1, 2.5, .infinity, -.infinity, .nan, -0.0, 1e308, 5e-324, 0.25, 0.75, 3, 10, -2]
-    static let values: [Double] = [0.5, 0, 1, 0.25, 0.75, -0.0, 1.5, -1, .nan, .infinity, 5e-324, 0.1, 0.9, 1.0000000000000002, 0.3, 0.6]
+    static let thresholds: [Double] = [0.5, 0, 1, -1, 2.5, .infinity, -.infinity, .nan, -0.0, 1e308, .leastNonzeroMagnitude, 0.25, 0.75, 3, 10, -2]
+    static let values: [Double] = [0.5, 0, 1, 0.25, 0.75, -0.0, 1.5, -1, .nan, .infinity, .leastNonzeroMagnitude, 0.1, 0.9, 1.0000000000000002, 0.3, 0.6]
     static let lyingCounts: [Int] = [0, -1, 1 << 61, 1 << 62, Int.max, Int.min, 1 << 30, 2]
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -174,7 +174,7 @@ struct LoadedModelProperties {
 
     /// Rows mixing ordinary values, hostile ones and the model's own split points (where `<=` matters).
     private func matrix() -> FeatureMatrix {
-        let specials: [Double] = [.nan, .infinity, -.infinity, -0.0, 0, 1, -1, 1e308, -1e308, 5e-324, 0.5]
+        let specials: [Double] = [.nan, .infinity, -.infinity, -0.0, 0, 1, -1, 1e308, -1e308, .leastNonzeroMagnitude, 0.5]
         let splits = Array(Set(model.trees.flatMap { tree in tree.feature.indices.filter { tree.feature[$0] >= 0 }.map { tree.threshold[$0] } })).sorted()
         let pool = specials + splits + splits.map { $0.nextUp } + splits.map { $0.nextDown }
         let rows = LoadedModelProperties.rowCount
