@@ -76,17 +76,27 @@ import Glibc
         var isOn: Bool { value.load(ordering: .relaxed) }
     }
 
+    /// Waits (up to a minute: `SCHED_IDLE` threads on a busy machine start late) until a pause began.
+    static func untilPaused(_ executor: BackgroundExecutor) async throws {
+        let start = ContinuousClock.now
+        while executor.snapshot.pauses == 0 && ContinuousClock.now - start < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try #require(executor.snapshot.pauses >= 1, "no thread began pausing")
+    }
+
     /// A job of the executor's that records it ran.
     static func ranJob(on executor: BackgroundExecutor) -> Task<ContinuousClock.Instant, Never> {
         Task(executorPreference: executor) { ContinuousClock.now }
     }
 
-    @Test(.timeLimit(.minutes(1))) func whileYieldHoldsNoJobRunsAndThePauseIsCounted() async {
+    @Test(.timeLimit(.minutes(2))) func whileYieldHoldsNoJobRunsAndThePauseIsCounted() async throws {
         let flag = Flag()
         let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600), yield: { flag.isOn }, pollInterval: .milliseconds(5))
         defer { executor.shutdown() }
         let job = Self.ranJob(on: executor)
-        try? await Task.sleep(for: .milliseconds(300))
+        try await Self.untilPaused(executor)
+        try await Task.sleep(for: .milliseconds(300))
         #expect(executor.snapshot.ranInBackground == 0, "a job ran while yield held")
         #expect(executor.snapshot.pauses >= 1)
         let released = ContinuousClock.now
@@ -99,15 +109,16 @@ import Glibc
         #expect(snapshot.handedOver == 0)
     }
 
-    @Test(.timeLimit(.minutes(1))) func yieldPausesNoLongerThanTheDeadline() async {
+    @Test(.timeLimit(.minutes(2))) func yieldPausesNoLongerThanTheDeadline() async {
         let executor = BackgroundExecutor(threads: 1, normalAfter: .milliseconds(400), yield: { true }, pollInterval: .milliseconds(5))
         defer { executor.shutdown() }
         let started = ContinuousClock.now
         let ranAt = await Self.ranJob(on: executor).value
         #expect(ranAt - started >= .milliseconds(350), "the job ran before the deadline although yield held")
-        #expect(ranAt - started < .seconds(20), "the job waited far past its 400 ms deadline")
+        #expect(ranAt - started < .seconds(50), "the job waited far past its 400 ms deadline")
         #expect(executor.snapshot.ranInBackground == 1)
-        #expect(executor.snapshot.pauses == 1)
+        // One pause, or none when the thread (at SCHED_IDLE on a busy machine) first ran after the deadline.
+        #expect(executor.snapshot.pauses <= 1)
     }
 
     @Test(.timeLimit(.minutes(1))) func aCancelledTrainingStopsPausingSoItsJobsSeeTheCancellation() async throws {
@@ -133,11 +144,12 @@ import Glibc
         #expect(snapshot.ranInBackground >= 9)
     }
 
-    @Test(.timeLimit(.minutes(1))) func twoThreadsPausingTogetherMakeOnePause() async throws {
+    @Test(.timeLimit(.minutes(2))) func twoThreadsPausingTogetherMakeOnePause() async throws {
         let flag = Flag()
         let executor = BackgroundExecutor(threads: 2, normalAfter: .seconds(600), yield: { flag.isOn }, pollInterval: .milliseconds(5))
         defer { executor.shutdown() }
         let jobs = [Self.ranJob(on: executor), Self.ranJob(on: executor)]
+        try await Self.untilPaused(executor)
         try await Task.sleep(for: .milliseconds(200))
         flag.set(false)
         for job in jobs { _ = await job.value }

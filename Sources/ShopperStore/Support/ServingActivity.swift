@@ -119,6 +119,10 @@ package final class ServingActivity: @unchecked Sendable {
 package final class ServingLoad: Sendable {
     private let directory: URL
     private let window: Duration
+    /// How often the file is looked for, or checked to be the one mapped.
+    private let recheck: Duration
+    /// A reading this long after the previous one only starts a new window.
+    private let staleAfter: Duration
     private let state: Mutex<State>
 
     private struct State {
@@ -131,9 +135,12 @@ package final class ServingLoad: Sendable {
         var rate: Double = 0
     }
 
-    package init(directory: URL, window: Duration = .milliseconds(50)) {
+    package init(directory: URL, window: Duration = .milliseconds(50), recheck: Duration = .seconds(1),
+                 staleAfter: Duration = .seconds(1)) {
         self.directory = directory
         self.window = window
+        self.recheck = recheck
+        self.staleAfter = staleAfter
         state = Mutex(State())
     }
 
@@ -142,7 +149,7 @@ package final class ServingLoad: Sendable {
         let now = ContinuousClock.now
         return state.withLock { state in
             guard let activity = state.activity else {
-                if let looked = state.lookedFor, now - looked < .seconds(1) { return 0 }
+                if let looked = state.lookedFor, now - looked < recheck { return 0 }
                 state.lookedFor = now
                 guard let found = ServingActivity.forReading(in: directory) else { return 0 }
                 state.activity = found
@@ -150,7 +157,7 @@ package final class ServingLoad: Sendable {
                 state.lastTime = now
                 return 0
             }
-            if let looked = state.lookedFor, now - looked >= .seconds(1) {
+            if let looked = state.lookedFor, now - looked >= recheck {
                 state.lookedFor = now
                 guard activity.isCurrent(in: directory) else {
                     // Removed, or replaced: look for it again at the next call.
@@ -163,7 +170,7 @@ package final class ServingLoad: Sendable {
             guard let last = state.lastTime, now - last >= window else { return state.rate }
             let elapsed = now - last
             let count = activity.answered
-            if elapsed > .seconds(1) {
+            if elapsed > staleAfter {
                 state.lastCount = count
                 state.lastTime = now
                 state.rate = 0
