@@ -35,20 +35,15 @@ package final class ModelCatalog: Sendable {
     }
 
     /// Trains a model on labelled sessions (the `Trainer` workflow: tuned and thresholded out of bag,
-    /// measured on a holdout, refitted on every row), stamped with the store version it reflects.
-    /// `background`: run the training on `BackgroundExecutor`'s lowest-priority threads for that
-    /// long, then at normal priority (the daemon's retrains, beside a scoring server); nil: at
-    /// normal priority throughout (an operator's `shopperd train`).
+    /// measured on a holdout, refitted on every row), stamped with the store version it reflects,
+    /// at normal priority (an operator's `shopperd train`; the daemon's trainings go through
+    /// `train(_:settings:configuration:storeVersion:yield:)`).
     package static func train(
         _ sessions: [Session], features: FeatureSet, configuration: TrainingConfiguration, storeVersion: Int,
-        workers: Int = ProcessInfo.processInfo.activeProcessorCount, background: Duration? = nil
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) async throws -> ForestModel {
-        guard let background else {
-            return try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
-                                                   workers: workers).model
-        }
-        return try await trainInBackground(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
-                                           workers: workers, normalAfter: background, yield: nil).model
+        try await trainReportingHoldout(sessions, features: features, configuration: configuration, storeVersion: storeVersion,
+                                        workers: workers).model
     }
 
     /// A training of the daemon's (a challenger, the first champion), run as `settings` say: on
