@@ -41,7 +41,8 @@ package enum JSONParser {
     }
 
     /// The byte cursor; `package` so that a reader of one known document shape
-    /// (ShopperServe's `DirectRowsReader`) takes its numbers, literals and whitespace from here.
+    /// (ShopperServe's `DirectRowsReader`) takes its literals and whitespace from here (its numbers
+    /// it scans itself: see `DirectRowsReader.Reader.number`).
     package struct Reader {
         package let p: UnsafePointer<UInt8>
         package let n: Int
